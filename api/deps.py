@@ -1,0 +1,32 @@
+"""Dependencies: settings and engine from the app state, one connection per request."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+from gazetteer.settings import Settings
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A read connection for the request (use cases open their own write transactions)."""
+    with engine.connect() as conn:
+        yield conn
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+EngineDep = Annotated[Engine, Depends(get_engine)]
+ConnectionDep = Annotated[Connection, Depends(get_connection)]

@@ -1,0 +1,7 @@
+"""One router per resource; ``ROUTERS`` is the list the app includes."""
+
+from fastapi import APIRouter
+
+from api.routes import health
+
+ROUTERS: list[APIRouter] = [health.router]

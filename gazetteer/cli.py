@@ -1,0 +1,78 @@
+"""The ``gazetteer`` command: a thin layer over the use cases.
+
+Each area registers its sub-commands from ``gazetteer/commands/<area>.py`` (a
+``register(subparsers)`` function that sets ``func`` on its parser). Every command takes
+the database from ``GAZETTEER_DATABASE_URL``; errors print a clear message and exit
+non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from gazetteer.errors import GazetteerError
+from gazetteer.settings import Settings
+
+COMMAND_MODULES = (
+    "gazetteer.commands.core",
+    "gazetteer.commands.data",
+    "gazetteer.commands.search",
+    "gazetteer.commands.naming",
+    "gazetteer.commands.coverage",
+    "gazetteer.commands.maps",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gazetteer",
+        description="威海市地名信息服务 Weihai place-name gazetteer",
+    )
+    parser.add_argument(
+        "--database-url",
+        help="override GAZETTEER_DATABASE_URL (sqlite:///path or postgresql+psycopg://...)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        settings = Settings()
+        if args.database_url:
+            settings = settings.model_copy(update={"database_url": args.database_url})
+    except Exception as exc:  # pydantic ValidationError: bad environment
+        print(f"错误 (error): invalid settings: {exc}", file=sys.stderr)
+        return 2
+    try:
+        rc = args.func(settings, args)
+    except GazetteerError as exc:
+        print(f"错误 (error): {exc.message}", file=sys.stderr)
+        if exc.details:
+            details = exc.details if isinstance(exc.details, list) else [exc.details]
+            for line in details[:50]:
+                print(f"  - {line}", file=sys.stderr)
+            if len(details) > 50:
+                print(f"  ... {len(details) - 50} more", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("已中断 (interrupted)", file=sys.stderr)
+        return 130
+    return int(rc or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``gazetteer`` CLI, one module per area (see ``gazetteer.cli``)."""

@@ -1,0 +1,10 @@
+"""CLI commands for the maps area (filled in by that area)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: argparse._SubParsersAction[Any]) -> None:
+    """No commands yet."""

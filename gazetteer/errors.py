@@ -1,0 +1,70 @@
+"""One exception hierarchy for the gazetteer.
+
+Every error carries a message that is safe to show to a user (in Chinese with English
+where it helps). The API maps these classes to HTTP statuses in one table
+(``api/errors.py``); the CLI prints the message and exits non-zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class GazetteerError(Exception):
+    """Base class: ``message`` is safe to show; ``details`` is JSON-serialisable."""
+
+    code = "error"
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class NotFound(GazetteerError):
+    """A requested record does not exist."""
+
+    code = "not_found"
+
+
+class InvalidInput(GazetteerError):
+    """The request or file is malformed or out of range."""
+
+    code = "invalid_input"
+
+
+class Conflict(GazetteerError):
+    """The change conflicts with stored data (duplicate, concurrent approval, wrong state)."""
+
+    code = "conflict"
+
+    def __init__(
+        self, message: str, *, details: Any = None, conflicts: Sequence[str | int] = ()
+    ) -> None:
+        super().__init__(message, details=details)
+        self.conflicts = list(conflicts)
+
+
+class NotAuthenticated(GazetteerError):
+    """No valid credentials were given."""
+
+    code = "not_authenticated"
+
+
+class PermissionDenied(GazetteerError):
+    """The user is known but may not do this."""
+
+    code = "permission_denied"
+
+
+class ImportFailed(InvalidInput):
+    """A file could not be imported; ``details`` lists the row errors."""
+
+    code = "import_failed"
+
+
+class StorageUnavailable(GazetteerError):
+    """The database or a spatial extension cannot be used (with what to install)."""
+
+    code = "storage_unavailable"

@@ -1,0 +1,229 @@
+"""Domain objects of the gazetteer: plain dataclasses and enums, separate from table rows.
+
+Geometries are shapely objects in CGCS2000 longitude/latitude (EPSG:4490); lengths and
+areas carry their unit in the field name.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from shapely.geometry.base import BaseGeometry
+
+SRID = 4490  # CGCS2000 geographic
+METRIC_SRID = 4550  # CGCS2000 / 3-degree Gauss-Kruger CM 123E
+
+
+class AdminLevel(enum.IntEnum):
+    """NBS levels as in the statistical division codes."""
+
+    CITY = 2
+    COUNTY = 3
+    TOWN = 4
+    VILLAGE = 5
+
+
+class PlaceStatus(enum.StrEnum):
+    CURRENT = "current"
+    HISTORICAL = "historical"
+
+
+class CensusStatus(enum.StrEnum):
+    ADDED = "added"  # 增加
+    STANDARDISED = "standardised"  # 更名/标准化
+    UNCHANGED = "unchanged"  # 未变
+
+
+class ChangeReason(enum.StrEnum):
+    STANDARDISATION = "standardisation"
+    RENAMING = "renaming"
+    ADJUSTMENT = "adjustment"  # start/end or geometry change
+    CORRECTION = "correction"
+    ABOLITION = "abolition"
+
+
+class FacilityType(enum.StrEnum):
+    ELDERCARE_INSTITUTION = "eldercare_institution"  # 养老机构
+    REGIONAL_ELDERCARE_CENTRE = "regional_eldercare_centre"  # 区域性养老服务中心
+    TOWN_ELDERCARE_CENTRE = "town_eldercare_centre"  # 镇街养老服务中心
+    COMMUNITY_ELDERCARE_CENTRE = "community_eldercare_centre"  # 社区养老服务中心(示范)
+    DAY_CARE_CENTRE = "day_care_centre"  # 日间照料中心
+    RURAL_HAPPINESS_HOME = "rural_happiness_home"  # 农村幸福院
+    HOME_CARE_ORGANISATION = "home_care_organisation"  # 居家养老服务组织
+    COMMUNITY_CANTEEN = "community_canteen"  # 社区食堂
+    ELDERLY_MEAL_POINT = "elderly_meal_point"  # 老年助餐点
+    RURAL_ELDERLY_TABLE = "rural_elderly_table"  # 农村老年餐桌
+    PUBLIC_CEMETERY = "public_cemetery"  # 公益性公墓
+    FUNERAL_HOME = "funeral_home"  # 殡仪馆
+    MARRIAGE_REGISTRY = "marriage_registry"  # 婚姻登记处
+    SOCIAL_ASSISTANCE_CENTRE = "social_assistance_centre"  # 社会救助服务中心
+
+
+FACILITY_TYPE_NAMES: dict[FacilityType, str] = {
+    FacilityType.ELDERCARE_INSTITUTION: "养老机构",
+    FacilityType.REGIONAL_ELDERCARE_CENTRE: "区域性养老服务中心",
+    FacilityType.TOWN_ELDERCARE_CENTRE: "镇街养老服务中心",
+    FacilityType.COMMUNITY_ELDERCARE_CENTRE: "示范性社区养老服务中心",
+    FacilityType.DAY_CARE_CENTRE: "日间照料中心",
+    FacilityType.RURAL_HAPPINESS_HOME: "农村幸福院",
+    FacilityType.HOME_CARE_ORGANISATION: "居家养老服务组织",
+    FacilityType.COMMUNITY_CANTEEN: "社区食堂",
+    FacilityType.ELDERLY_MEAL_POINT: "老年助餐点",
+    FacilityType.RURAL_ELDERLY_TABLE: "农村老年餐桌",
+    FacilityType.PUBLIC_CEMETERY: "公益性公墓",
+    FacilityType.FUNERAL_HOME: "殡仪馆",
+    FacilityType.MARRIAGE_REGISTRY: "婚姻登记处",
+    FacilityType.SOCIAL_ASSISTANCE_CENTRE: "社会救助服务中心",
+}
+
+
+class RoadClass(enum.StrEnum):
+    """Classes of the road network, used by travel profiles."""
+
+    MOTORWAY = "motorway"
+    TRUNK = "trunk"
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    TERTIARY = "tertiary"
+    RESIDENTIAL = "residential"
+    SERVICE = "service"
+    TRACK = "track"
+    FOOTWAY = "footway"
+
+
+@dataclass(slots=True)
+class AdminArea:
+    code: str  # 12-digit statistical code
+    name: str
+    level: AdminLevel
+    parent_code: str | None
+    kind: str = ""  # 市/区/县级市/功能区/街道/镇/居委会/村委会
+    geometry: BaseGeometry | None = None  # MultiPolygon
+    centre: BaseGeometry | None = None  # Point
+    ur_code: str | None = None  # NBS urban-rural class
+
+
+@dataclass(slots=True)
+class Place:
+    """A standardised place name with the census fields."""
+
+    name: str
+    category_code: str
+    admin_code: str
+    geometry: BaseGeometry
+    id: int | None = None
+    code: str | None = None  # 20-digit place-name code
+    specific: str = ""  # 专名
+    generic: str = ""  # 通名
+    romanized: str = ""
+    reading: str | None = None  # staff override for polyphonic characters
+    point: BaseGeometry | None = None  # representative point
+    meaning: str = ""  # 含义
+    origin: str = ""  # 由来
+    history: str = ""  # 历史沿革
+    description: str = ""  # 地理实体描述
+    other_names: list[str] = field(default_factory=list)  # 简称/别名
+    established_year: int | None = None
+    abolished_year: int | None = None
+    status: PlaceStatus = PlaceStatus.CURRENT
+    census_status: CensusStatus = CensusStatus.UNCHANGED
+    source: str = ""
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    version: int = 1
+
+
+@dataclass(slots=True)
+class NameHistoryEntry:
+    """A former name or former geometry of a place, with its validity and the reason."""
+
+    place_id: int
+    name: str
+    valid_from: date | None
+    valid_to: date | None
+    reason: ChangeReason
+    romanized: str = ""
+    geometry: BaseGeometry | None = None
+    note: str = ""
+    version: int | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class Road:
+    place_id: int
+    start_desc: str  # 起点
+    end_desc: str  # 止点
+    length_m: float
+    width_m: float | None = None
+    grade: str = ""  # 主干路/次干路/支路/快速路
+
+
+@dataclass(slots=True)
+class Compound:
+    place_id: int
+    households: int | None = None
+    floor_area_m2: float | None = None
+    developer: str = ""
+
+
+@dataclass(slots=True)
+class Facility:
+    name: str
+    type: FacilityType
+    admin_code: str
+    point: BaseGeometry
+    id: int | None = None
+    code: str | None = None
+    place_id: int | None = None
+    beds: int | None = None
+    capacity: int | None = None  # people served a day / seats
+    floor_area_m2: float | None = None
+    operator: str = ""
+    mode: str = ""  # canteen mode, eldercare operation mode
+    opened_year: int | None = None
+    level: str = ""  # city / county / town / community
+    version: int = 1
+
+
+@dataclass(slots=True)
+class DemandPoint:
+    """A village or community with its population figures."""
+
+    code: str  # 12-digit village/community code
+    name: str
+    admin_code: str  # town code (12 digits)
+    point: BaseGeometry
+    population: int
+    elderly: int  # aged 60+
+    dependents: int  # 分散特困供养对象
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class BuiltUpArea:
+    name: str
+    county_code: str
+    geometry: BaseGeometry
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class NetworkNode:
+    id: int
+    point: BaseGeometry
+
+
+@dataclass(slots=True)
+class NetworkEdge:
+    source: int
+    target: int
+    road_class: RoadClass
+    length_m: float
+    geometry: BaseGeometry
+    speed_kmh: float | None = None
+    oneway: bool = False
+    name: str = ""
+    id: int | None = None

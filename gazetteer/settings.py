@@ -1,0 +1,47 @@
+"""Typed settings for the gazetteer, built once and passed in.
+
+No other module reads the environment: the CLI and the API build a :class:`Settings`
+(from ``GAZETTEER_*`` variables or explicitly in tests) and hand it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SQLITE_PATH = Path("var/weihai.sqlite")
+
+
+class Settings(BaseSettings):
+    """Configuration of one gazetteer deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="GAZETTEER_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
+        description="sqlite:///path for SpatiaLite, postgresql+psycopg://... for PostGIS",
+    )
+    demo_seed: int = Field(default=20201231, description="seed of the deterministic demo")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    spatialite_module: str | None = Field(
+        default=None,
+        description="path or name of mod_spatialite; found automatically when unset",
+    )
+    sql_echo: bool = False
+    tile_url: str | None = Field(
+        default=None, description="optional base-map tile URL template (offline by default)"
+    )
+    tile_attribution: str = ""
+    tile_gcj02: bool = Field(
+        default=False, description="true when the tile provider uses the GCJ-02 offset"
+    )
+    consultation_days: int = Field(default=10, ge=0, le=90)
+    filing_due_days: int = 15
+    notice_due_days: int = 15
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")

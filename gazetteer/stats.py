@@ -1,0 +1,101 @@
+"""Dataset statistics: the figures the source report gives, counted from the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from gazetteer.model import classification
+from gazetteer.storage import tables as t
+from gazetteer.storage.repository import count
+
+
+def dataset_stats(engine: Engine) -> dict[str, Any]:
+    """Counts of names by category and subcategory, history, facilities, demand, network."""
+    cls = classification()
+    p = t.places
+    with engine.connect() as conn:
+        current = p.c.status == "current"
+        by_sub = dict(
+            conn.execute(
+                select(p.c.category_code, func.count()).where(current).group_by(p.c.category_code)
+            ).all()
+        )
+        by_major: dict[str, int] = {}
+        for code, n in by_sub.items():
+            major = cls.major_of(code)
+            key = major.code if major else code
+            by_major[key] = by_major.get(key, 0) + int(n)
+        attr_chars = conn.execute(
+            select(
+                func.coalesce(
+                    func.sum(
+                        func.length(p.c.meaning)
+                        + func.length(p.c.origin)
+                        + func.length(p.c.history)
+                        + func.length(p.c.description)
+                    ),
+                    0,
+                )
+            ).where(current)
+        ).scalar_one()
+        census = dict(
+            conn.execute(
+                select(p.c.census_status, func.count()).where(current).group_by(p.c.census_status)
+            ).all()
+        )
+        facilities = dict(
+            conn.execute(
+                select(t.facilities.c.type, func.count()).group_by(t.facilities.c.type)
+            ).all()
+        )
+        d = t.demand_points
+        demand = conn.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(d.c.population), 0),
+                func.coalesce(func.sum(d.c.elderly), 0),
+                func.coalesce(func.sum(d.c.dependents), 0),
+            )
+        ).one()
+        admin_levels = dict(
+            conn.execute(
+                select(t.admin_areas.c.level, func.count()).group_by(t.admin_areas.c.level)
+            ).all()
+        )
+        history_reasons = dict(
+            conn.execute(
+                select(t.place_history.c.reason, func.count()).group_by(t.place_history.c.reason)
+            ).all()
+        )
+        stats: dict[str, Any] = {
+            "names": int(sum(by_sub.values())),
+            "categories": len(by_major),
+            "subcategories": len(by_sub),
+            "names_by_category": {k: by_major[k] for k in sorted(by_major)},
+            "names_by_subcategory": {k: int(by_sub[k]) for k in sorted(by_sub)},
+            "attribute_characters": int(attr_chars),
+            "historical_names": int(
+                conn.execute(
+                    select(func.count()).select_from(p).where(p.c.status == "historical")
+                ).scalar_one()
+            ),
+            "census_status": {k: int(v) for k, v in sorted(census.items())},
+            "standardised": int(census.get("standardised", 0)),
+            "added": int(census.get("added", 0)),
+            "name_history_entries": {k: int(v) for k, v in sorted(history_reasons.items())},
+            "roads": count(conn, t.roads),
+            "compounds": count(conn, t.compounds),
+            "admin_areas_by_level": {str(k): int(v) for k, v in sorted(admin_levels.items())},
+            "facilities": int(sum(facilities.values())),
+            "facilities_by_type": {k: int(v) for k, v in sorted(facilities.items())},
+            "demand_points": int(demand[0]),
+            "population": int(demand[1]),
+            "elderly": int(demand[2]),
+            "dependents": int(demand[3]),
+            "network_nodes": count(conn, t.network_nodes),
+            "network_edges": count(conn, t.network_edges),
+            "built_up_areas": count(conn, t.built_up_areas),
+        }
+    return stats

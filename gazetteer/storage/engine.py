@@ -1,0 +1,154 @@
+"""Engine creation for SpatiaLite (embedded default) and PostGIS.
+
+SpatiaLite needs ``mod_spatialite`` loaded into every SQLite connection. Python builds
+differ: some ``sqlite3`` modules cannot load extensions at all (no
+``Connection.enable_load_extension``), so the loader uses the standard library where it can
+and falls back to ``pysqlite3`` (the ``pysqlite3-binary`` wheel) otherwise. When neither
+works, :class:`~gazetteer.errors.StorageUnavailable` says what to install.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import sqlite3
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
+
+from gazetteer.errors import StorageUnavailable
+from gazetteer.settings import Settings
+
+INSTALL_HINT = (
+    "无法加载 SpatiaLite 扩展 mod_spatialite (cannot load mod_spatialite). "
+    "Install it with `apt-get install libsqlite3-mod-spatialite` (Debian/Ubuntu), "
+    "or set GAZETTEER_SPATIALITE_MODULE to the full path of mod_spatialite.so; "
+    "if your Python's sqlite3 cannot load extensions, `pip install pysqlite3-binary`."
+)
+
+# SRIDs the schema needs in SpatiaLite's spatial_ref_sys.
+_SRIDS = (4326, 4490, 4550)
+
+
+def sqlite_module() -> ModuleType:
+    """The DB-API module to use for SQLite: one that can load extensions."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        if hasattr(probe, "enable_load_extension"):
+            return sqlite3
+    finally:
+        probe.close()
+    try:
+        return importlib.import_module("pysqlite3.dbapi2")
+    except ImportError as exc:
+        raise StorageUnavailable(INSTALL_HINT) from exc
+
+
+def _spatialite_candidates(explicit: str | None) -> list[str]:
+    if explicit:
+        return [explicit]
+    return ["mod_spatialite", "mod_spatialite.so", "libspatialite"]
+
+
+def _load_spatialite(dbapi_conn: Any, explicit: str | None) -> None:
+    dbapi_conn.enable_load_extension(True)
+    errors = []
+    for candidate in _spatialite_candidates(explicit):
+        try:
+            dbapi_conn.load_extension(candidate)
+            break
+        except Exception as exc:  # the driver raises its own OperationalError class
+            errors.append(f"{candidate}: {exc}")
+    else:
+        raise StorageUnavailable(INSTALL_HINT, details=errors)
+    dbapi_conn.enable_load_extension(False)
+
+
+def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
+    # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
+    dbapi_conn.isolation_level = None
+    _load_spatialite(dbapi_conn, explicit)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("SELECT count(*) FROM sqlite_master WHERE name='spatial_ref_sys'")
+    if cur.fetchone()[0] == 0:
+        # InitSpatialMetaData(1, ...) runs in a transaction of its own.
+        cur.execute("SELECT InitSpatialMetaData(1, 'NONE')")
+        for srid in _SRIDS:
+            cur.execute("SELECT InsertEpsgSrid(?)", (srid,))
+    cur.close()
+
+
+def create_sqlite_engine(url: str, *, spatialite_module: str | None = None, echo: bool = False) -> Engine:
+    """An engine on a SpatiaLite file; creates the parent folder of the file."""
+    parsed = make_url(url)
+    database = parsed.database or ""
+    if database and database != ":memory:":
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    module = sqlite_module()
+    engine = create_engine(
+        parsed.set(drivername="sqlite+pysqlite"),
+        module=module,
+        echo=echo,
+        poolclass=NullPool if database in ("", ":memory:") else None,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        _init_sqlite_connection(dbapi_conn, spatialite_module)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # ``execution_options(sqlite_begin="BEGIN IMMEDIATE")`` takes the write lock at once,
+        # which serialises concurrent writers (see dialect.write_lock).
+        conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+
+    return engine
+
+
+def create_postgis_engine(url: str, *, echo: bool = False) -> Engine:
+    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def create_engine_from_settings(settings: Settings) -> Engine:
+    """The engine for ``settings.database_url`` (SpatiaLite or PostGIS)."""
+    url = settings.database_url
+    if url.startswith("sqlite"):
+        return create_sqlite_engine(
+            url, spatialite_module=settings.spatialite_module, echo=settings.sql_echo
+        )
+    if url.startswith("postgresql"):
+        if url.startswith("postgresql://"):
+            url = "postgresql+psycopg://" + url[len("postgresql://") :]
+        return create_postgis_engine(url, echo=settings.sql_echo)
+    raise StorageUnavailable(
+        f"不支持的数据库地址 (unsupported database URL): {make_url(url).drivername}; "
+        "use sqlite:///path or postgresql+psycopg://user@host/db"
+    )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a sqlite URL, or None for other databases."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+__all__ = [
+    "INSTALL_HINT",
+    "create_engine_from_settings",
+    "create_postgis_engine",
+    "create_sqlite_engine",
+    "sqlite_module",
+    "sqlite_path",
+]
+

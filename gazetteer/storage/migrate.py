@@ -1,0 +1,46 @@
+"""Schema migrations (Alembic), run programmatically on SpatiaLite and PostGIS alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, text
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _prepare_postgis(conn: Connection) -> None:
+    conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+    conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (creating the spatial extensions on PostGIS)."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            _prepare_postgis(conn)
+        command.upgrade(alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def is_current(engine: Engine) -> bool:
+    return current_revision(engine) == head_revision()

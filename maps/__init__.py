@@ -1,0 +1,1 @@
+"""Map rendering with folium: pure functions from domain data to ``folium.Map``."""

@@ -1,0 +1,140 @@
+"""Shared fixtures: the same tests run on SpatiaLite and on PostGIS.
+
+``backend`` is parametrised over ``sqlite`` and ``postgis``. PostGIS tests connect to
+``GAZETTEER_TEST_POSTGRES_URL`` (default: postgres on 127.0.0.1:5432, trust auth) and each
+test gets a fresh database cloned from a migrated template. Without a PostGIS server
+the PostGIS cases skip locally with the reason; under ``CI=true`` any skip of a PostGIS
+test fails the run (see ``pytest_sessionfinish``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings, upgrade
+
+PG_ADMIN_URL = os.environ.get(
+    "GAZETTEER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+WEIHAI_DATA = SHARED / "data" / "weihai"
+POSTGIS_SKIP_PREFIX = "PostGIS unavailable"
+
+
+def _pg_url(dbname: str) -> str:
+    base, _, _ = PG_ADMIN_URL.rpartition("/")
+    return f"{base}/{dbname}"
+
+
+def _pg_admin() -> Engine:
+    return create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT", pool_size=1)
+
+
+@pytest.fixture(scope="session")
+def postgis_template() -> Iterator[str]:
+    """A migrated template database; yields its name or skips with the reason."""
+    name = f"gz_tmpl_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = _pg_admin()
+        with admin.connect() as conn:
+            available = conn.execute(
+                text("SELECT count(*) FROM pg_available_extensions WHERE name = 'postgis'")
+            ).scalar_one()
+            if not available:
+                pytest.skip(f"{POSTGIS_SKIP_PREFIX}: the postgis extension is not installed")
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except pytest.skip.Exception:
+        raise
+    except Exception as exc:
+        pytest.skip(f"{POSTGIS_SKIP_PREFIX}: {exc.__class__.__name__}: {exc}")
+    engine = create_engine_from_settings(Settings(database_url=_pg_url(name)))
+    upgrade(engine)
+    engine.dispose()
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tmpl") / "template.sqlite"
+    engine = create_engine_from_settings(Settings(database_url=f"sqlite:///{path}"))
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+def new_database_settings(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[Settings]:
+    """Settings pointing at a fresh, migrated, empty database of ``backend``."""
+    if backend == "sqlite":
+        template: Path = request.getfixturevalue("sqlite_template")
+        path = tmp_path / f"db-{uuid.uuid4().hex[:8]}.sqlite"
+        shutil.copyfile(template, path)
+        yield Settings(database_url=f"sqlite:///{path}")
+        return
+    tmpl: str = request.getfixturevalue("postgis_template")
+    name = f"gz_t_{uuid.uuid4().hex[:10]}"
+    admin = _pg_admin()
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl}"'))
+    yield Settings(database_url=_pg_url(name))
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def settings(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for a fresh, migrated, empty database on each backend."""
+    yield from new_database_settings(backend, request, tmp_path)
+
+
+@pytest.fixture
+def engine(settings: Settings) -> Iterator[Engine]:
+    eng = create_engine_from_settings(settings)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def weihai_data() -> Path:
+    if not WEIHAI_DATA.is_dir():
+        pytest.skip(f"reference data not present at {WEIHAI_DATA}")
+    return WEIHAI_DATA
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Under CI, a skipped PostGIS test is a failure: PostGIS must really be exercised."""
+    if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None:
+        return
+    skipped = [
+        r
+        for r in reporter.stats.get("skipped", [])
+        if POSTGIS_SKIP_PREFIX in str(getattr(r, "longrepr", ""))
+    ]
+    if skipped:
+        reporter.write_line(
+            f"CI: {len(skipped)} PostGIS test(s) skipped; PostGIS must run in CI", red=True
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
