@@ -17,7 +17,7 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
     p = t.places
     with engine.connect() as conn:
         current = p.c.status == "current"
-        by_sub = dict(
+        by_sub: dict[Any, Any] = dict(
             conn.execute(
                 select(p.c.category_code, func.count()).where(current).group_by(p.c.category_code)
             ).all()
@@ -40,12 +40,12 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
                 )
             ).where(current)
         ).scalar_one()
-        census = dict(
+        census: dict[Any, Any] = dict(
             conn.execute(
                 select(p.c.census_status, func.count()).where(current).group_by(p.c.census_status)
             ).all()
         )
-        facilities = dict(
+        facilities: dict[Any, Any] = dict(
             conn.execute(
                 select(t.facilities.c.type, func.count()).group_by(t.facilities.c.type)
             ).all()
@@ -59,12 +59,12 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
                 func.coalesce(func.sum(d.c.dependents), 0),
             )
         ).one()
-        admin_levels = dict(
+        admin_levels: dict[Any, Any] = dict(
             conn.execute(
                 select(t.admin_areas.c.level, func.count()).group_by(t.admin_areas.c.level)
             ).all()
         )
-        history_reasons = dict(
+        history_reasons: dict[Any, Any] = dict(
             conn.execute(
                 select(t.place_history.c.reason, func.count()).group_by(t.place_history.c.reason)
             ).all()

@@ -138,3 +138,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"CI: {len(skipped)} PostGIS test(s) skipped; PostGIS must run in CI", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def demo_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Settings]:
+    """A database holding the full Weihai demo (built once per backend per session).
+
+    Read-only: tests that change data use ``settings``/``engine`` instead.
+    """
+    from tests.demo_db import demo_database
+
+    yield from demo_database(str(request.param), request, tmp_path_factory)

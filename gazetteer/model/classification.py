@@ -71,8 +71,10 @@ def _index(classification: Classification) -> dict[str, Category]:
 @cache
 def classification() -> Classification:
     """The classification table shipped with the package."""
-    text = resources.files("gazetteer.model").joinpath("data/classification.csv").read_text(
-        encoding="utf-8"
+    text = (
+        resources.files("gazetteer.model")
+        .joinpath("data/classification.csv")
+        .read_text(encoding="utf-8")
     )
     rows = csv.DictReader(text.splitlines())
     cats = tuple(

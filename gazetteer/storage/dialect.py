@@ -48,7 +48,7 @@ def _bbox_pg(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
 def _bbox_sqlite(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
     x1, y1, x2, y2 = element.bbox
     name = element.table.name
-    pk = compiler.process(list(element.table.primary_key.columns)[0], **kw)
+    pk = compiler.process(next(iter(element.table.primary_key.columns)), **kw)
     return (
         f"({pk} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{name}' "
         f"AND f_geometry_column = '{element.column}' "

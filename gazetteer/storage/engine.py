@@ -10,7 +10,6 @@ works, :class:`~gazetteer.errors.StorageUnavailable` says what to install.
 from __future__ import annotations
 
 import importlib
-
 import sqlite3
 from pathlib import Path
 from types import ModuleType
@@ -86,7 +85,9 @@ def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
     cur.close()
 
 
-def create_sqlite_engine(url: str, *, spatialite_module: str | None = None, echo: bool = False) -> Engine:
+def create_sqlite_engine(
+    url: str, *, spatialite_module: str | None = None, echo: bool = False
+) -> Engine:
     """An engine on a SpatiaLite file; creates the parent folder of the file."""
     parsed = make_url(url)
     database = parsed.database or ""
@@ -151,4 +152,3 @@ __all__ = [
     "sqlite_module",
     "sqlite_path",
 ]
-

@@ -211,7 +211,9 @@ def insert_places(
         for j, p in enumerate(chunk):
             pk, ini = keys[base + j] if keys is not None else ("", "")
             rows.append(place_row(p, pinyin_key=pk, initials=ini))
-        res = conn.execute(insert(t.places).returning(t.places.c.id, sort_by_parameter_order=True), rows)
+        res = conn.execute(
+            insert(t.places).returning(t.places.c.id, sort_by_parameter_order=True), rows
+        )
         ids.extend(int(x) for x in res.scalars())
     return ids
 
@@ -416,10 +418,7 @@ def insert_built_up_areas(conn: Connection, areas: Iterable[BuiltUpArea]) -> int
     return _insert_many(
         conn,
         t.built_up_areas,
-        (
-            {"name": a.name, "county_code": a.county_code, "geom": to_db(a.geometry)}
-            for a in areas
-        ),
+        ({"name": a.name, "county_code": a.county_code, "geom": to_db(a.geometry)} for a in areas),
     )
 
 

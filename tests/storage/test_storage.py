@@ -122,7 +122,9 @@ def test_failed_transaction_leaves_nothing(engine: Engine) -> None:
     with pytest.raises(RuntimeError), engine.begin() as conn:
         repo.insert_place(
             conn,
-            Place(name="甲", category_code="22200", admin_code="371002000000", geometry=Point(122, 37)),
+            Place(
+                name="甲", category_code="22200", admin_code="371002000000", geometry=Point(122, 37)
+            ),
         )
         raise RuntimeError("killed")
     with engine.connect() as conn:

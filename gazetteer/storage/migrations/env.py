@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from geoalchemy2 import alembic_helpers
 
-from gazetteer.storage.tables import metadata
+from gazetteer.storage.schema import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

@@ -1,0 +1,7 @@
+"""Tables of the search area, on the shared metadata."""
+
+from __future__ import annotations
+
+from gazetteer.storage.tables import metadata
+
+__all__ = ["metadata"]
