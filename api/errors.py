@@ -33,7 +33,7 @@ STATUS: dict[type[e.GazetteerError], int] = {
 def status_for(exc: e.GazetteerError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 400
 
 
