@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, Select, func, select
 
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.repository import count
+
+
+def _pairs(conn: Connection, query: Select[Any]) -> dict[Any, int]:
+    """A two-column ``key, count`` query as a dict."""
+    return {row[0]: int(row[1]) for row in conn.execute(query)}
 
 
 def dataset_stats(engine: Engine) -> dict[str, Any]:
@@ -17,10 +22,8 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
     p = t.places
     with engine.connect() as conn:
         current = p.c.status == "current"
-        by_sub: dict[Any, Any] = dict(
-            conn.execute(
-                select(p.c.category_code, func.count()).where(current).group_by(p.c.category_code)
-            ).all()
+        by_sub = _pairs(
+            conn, select(p.c.category_code, func.count()).where(current).group_by(p.c.category_code)
         )
         by_major: dict[str, int] = {}
         for code, n in by_sub.items():
@@ -40,15 +43,11 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
                 )
             ).where(current)
         ).scalar_one()
-        census: dict[Any, Any] = dict(
-            conn.execute(
-                select(p.c.census_status, func.count()).where(current).group_by(p.c.census_status)
-            ).all()
+        census = _pairs(
+            conn, select(p.c.census_status, func.count()).where(current).group_by(p.c.census_status)
         )
-        facilities: dict[Any, Any] = dict(
-            conn.execute(
-                select(t.facilities.c.type, func.count()).group_by(t.facilities.c.type)
-            ).all()
+        facilities = _pairs(
+            conn, select(t.facilities.c.type, func.count()).group_by(t.facilities.c.type)
         )
         d = t.demand_points
         demand = conn.execute(
@@ -59,15 +58,11 @@ def dataset_stats(engine: Engine) -> dict[str, Any]:
                 func.coalesce(func.sum(d.c.dependents), 0),
             )
         ).one()
-        admin_levels: dict[Any, Any] = dict(
-            conn.execute(
-                select(t.admin_areas.c.level, func.count()).group_by(t.admin_areas.c.level)
-            ).all()
+        admin_levels = _pairs(
+            conn, select(t.admin_areas.c.level, func.count()).group_by(t.admin_areas.c.level)
         )
-        history_reasons: dict[Any, Any] = dict(
-            conn.execute(
-                select(t.place_history.c.reason, func.count()).group_by(t.place_history.c.reason)
-            ).all()
+        history_reasons = _pairs(
+            conn, select(t.place_history.c.reason, func.count()).group_by(t.place_history.c.reason)
         )
         stats: dict[str, Any] = {
             "names": int(sum(by_sub.values())),
