@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     tile_gcj02: bool = Field(
         default=False, description="true when the tile provider uses the GCJ-02 offset"
     )
+    assets_dir: Path = Field(
+        default=Path("/usr/share/javascript"),
+        description="folder holding leaflet/ (Debian libjs-leaflet, libjs-leaflet.markercluster)",
+    )
     consultation_days: int = Field(default=10, ge=0, le=90)
     filing_due_days: int = 15
     notice_due_days: int = 15
