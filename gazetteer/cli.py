@@ -14,6 +14,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from gazetteer.errors import GazetteerError
 from gazetteer.settings import Settings
 
@@ -67,6 +69,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  - {line}", file=sys.stderr)
             if len(details) > 50:
                 print(f"  ... {len(details) - 50} more", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        orig = getattr(exc, "orig", None) or exc
+        first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+        print(f"错误 (error): 数据库错误 (database error): {first}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("已中断 (interrupted)", file=sys.stderr)

@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, Select, func, select
 
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
+from gazetteer.storage.migrate import require_current
 from gazetteer.storage.repository import count
 
 
@@ -18,6 +19,7 @@ def _pairs(conn: Connection, query: Select[Any]) -> dict[Any, int]:
 
 def dataset_stats(engine: Engine) -> dict[str, Any]:
     """Counts of names by category and subcategory, history, facilities, demand, network."""
+    require_current(engine)
     cls = classification()
     p = t.places
     with engine.connect() as conn:

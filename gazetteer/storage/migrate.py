@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
+from gazetteer.errors import StorageUnavailable
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -44,3 +46,12 @@ def head_revision() -> str | None:
 
 def is_current(engine: Engine) -> bool:
     return current_revision(engine) == head_revision()
+
+
+def require_current(engine: Engine) -> None:
+    """Raise a clear error when the database has no schema or an old one."""
+    if not is_current(engine):
+        raise StorageUnavailable(
+            "数据库尚未初始化或结构过旧 (the database has no schema or an old one): "
+            "run `gazetteer migrate` or `gazetteer demo` first"
+        )
