@@ -1,0 +1,64 @@
+"""Lazy loaders for the data files under ``gazetteer/text/data/`` (nothing is read at import)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+
+
+def _lines(filename: str) -> Iterator[str]:
+    text = resources.files("gazetteer.text").joinpath("data").joinpath(filename).read_text("utf-8")
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line and not line.startswith("#"):
+            yield line
+
+
+@cache
+def place_readings() -> dict[str, tuple[str, ...]]:
+    """Place-name reading table: characters or phrase -> toned syllables (one per char)."""
+    from gazetteer.text.pinyin import canonical_syllable
+
+    table: dict[str, tuple[str, ...]] = {}
+    for line in _lines("place_readings.tsv"):
+        cols = line.split("\t")
+        text, reading = cols[0], cols[1].split()
+        if len(reading) != len(text):
+            raise RuntimeError(f"place_readings.tsv: {text!r} has {len(reading)} syllables")
+        table[text] = tuple(canonical_syllable(s) for s in reading)
+    return table
+
+
+@cache
+def generics() -> dict[str, str]:
+    """通名 -> class ('road', 'admin', 'settlement', ...)."""
+    out: dict[str, str] = {}
+    for line in _lines("generics.tsv"):
+        word, cls = line.split("\t")[:2]
+        out[word] = cls
+    return out
+
+
+@cache
+def generics_by_last_char() -> dict[str, tuple[str, ...]]:
+    """Last character -> the 通名 ending in it, longest first."""
+    out: dict[str, list[str]] = {}
+    for word in generics():
+        out.setdefault(word[-1], []).append(word)
+    return {ch: tuple(sorted(ws, key=len, reverse=True)) for ch, ws in out.items()}
+
+
+@cache
+def fused_names() -> frozenset[str]:
+    return frozenset(_lines("fused_names.txt"))
+
+
+@cache
+def not_ordinals() -> frozenset[str]:
+    return frozenset(_lines("not_ordinals.txt"))
+
+
+@cache
+def common_extra() -> frozenset[str]:
+    return frozenset(_lines("common_extra.txt"))

@@ -1,0 +1,91 @@
+"""Keys for duplicate and homophone checks and for pinyin search.
+
+All keys are lower-case ASCII: ``ü`` is written ``v`` (the way it is typed), Arabic digits
+and Latin letters are kept (runs of them form one token), other characters are dropped.
+
+* ``pinyin_key``: toneless syllables joined by spaces (文化路 and 文华路: "wen hua lu").
+* ``toned_key``: the same with tone numbers, 5 for the neutral tone ("wen2 hua4 lu4").
+* ``initials``: first letters of the syllables (威海市 -> "whs"; zh/ch/sh give z/c/s).
+* ``homophone_signature``: ``pinyin_key``, optionally with the usual fuzzy-pinyin
+  foldings (``fuzzy=True``: zh/ch/sh = z/c/s, n = l, ang/eng/ing = an/en/in) to find
+  near-homophones as well.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from gazetteer.text.normalization import is_han, normalize
+from gazetteer.text.pinyin import _syllables_normalized, parse_reading, split_tone
+
+
+@lru_cache(maxsize=65536)
+def _tokens(text: str, reading: tuple[str, ...] | None) -> tuple[tuple[str, int], ...]:
+    """(toneless ASCII syllable, tone) per Han char; (run, -1) for ASCII alnum runs."""
+    syls = _syllables_normalized(text, list(reading) if reading is not None else None)
+    out: list[tuple[str, int]] = []
+    run = ""
+    for ch, syl in zip(text, syls, strict=True):
+        if is_han(ch):
+            if run:
+                out.append((run, -1))
+                run = ""
+            base, tone = split_tone(syl)
+            out.append((base.replace("ü", "v"), tone))
+        elif ch.isascii() and ch.isalnum():
+            run += ch.lower()
+        elif run:
+            out.append((run, -1))
+            run = ""
+    if run:
+        out.append((run, -1))
+    return tuple(out)
+
+
+def _key_tokens(name: str, reading: str | None) -> tuple[tuple[str, int], ...]:
+    text = normalize(name)
+    parsed = tuple(parse_reading(text, reading)) if reading is not None else None
+    return _tokens(text, parsed)
+
+
+def pinyin_key(name: str, reading: str | None = None) -> str:
+    """Toneless syllables joined by spaces: 文化路 -> ``"wen hua lu"``."""
+    return " ".join(tok for tok, _ in _key_tokens(name, reading))
+
+
+def toned_key(name: str, reading: str | None = None) -> str:
+    """Syllables with tone numbers (5 = neutral): 文化路 -> ``"wen2 hua4 lu4"``."""
+    return " ".join(
+        tok if tone < 0 else f"{tok}{tone or 5}" for tok, tone in _key_tokens(name, reading)
+    )
+
+
+def initials(name: str, reading: str | None = None) -> str:
+    """First letter of each syllable: 威海市 -> ``"whs"``; digit runs are kept whole."""
+    return "".join(tok if tone < 0 else tok[0] for tok, tone in _key_tokens(name, reading))
+
+
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+
+
+def _fold(syllable: str) -> str:
+    for long, short in _FUZZY_INITIALS:
+        if syllable.startswith(long):
+            syllable = short + syllable[len(long) :]
+            break
+    for long, short in _FUZZY_FINALS:
+        if syllable.endswith(long):
+            return syllable[: -len(long)] + short
+    return syllable
+
+
+def homophone_signature(name: str, reading: str | None = None, *, fuzzy: bool = False) -> str:
+    """A key equal for names that sound alike: 文化路 and 文华路 -> ``"wen hua lu"``.
+
+    With ``fuzzy=True`` common near-homophones fold together too (see the module docstring).
+    """
+    tokens = _key_tokens(name, reading)
+    if not fuzzy:
+        return " ".join(tok for tok, _ in tokens)
+    return " ".join(tok if tone < 0 else _fold(tok) for tok, tone in tokens)
