@@ -2,6 +2,6 @@
 
 from fastapi import APIRouter
 
-from api.routes import health
+from api.routes import health, ogc
 
-ROUTERS: list[APIRouter] = [health.router]
+ROUTERS: list[APIRouter] = [health.router, ogc.router]

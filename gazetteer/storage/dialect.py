@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import Boolean
+from sqlalchemy.types import Boolean, Float, String
 
 from gazetteer.storage.tables import SRID
 
@@ -48,7 +48,9 @@ def _bbox_pg(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
 def _bbox_sqlite(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
     x1, y1, x2, y2 = element.bbox
     name = element.table.name
-    pk = compiler.process(next(iter(element.table.primary_key.columns)), **kw)
+    # SpatialIndex holds rowids: compare with the table's rowid, which is the primary key
+    # only for INTEGER keys (admin_areas is keyed by its text code).
+    pk = f"{compiler.preparer.format_table(element.table)}.rowid"
     return (
         f"({pk} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{name}' "
         f"AND f_geometry_column = '{element.column}' "
@@ -59,6 +61,63 @@ def _bbox_sqlite(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
 def bbox_match(table: Table, bbox: BBox, column: str = "geom") -> BBoxMatch:
     """A filter for rows of ``table`` whose ``column`` bounding box meets ``bbox``."""
     return BBoxMatch(table, column, bbox)
+
+
+class AsGeoJSON(ColumnElement[str]):
+    """A geometry as RFC 7946 GeoJSON text (no ``crs`` or ``bbox`` member), ``digits``
+    decimal places. PostGIS: ``ST_AsGeoJSON(g, digits, 0)``; SpatiaLite: ``AsGeoJSON``."""
+
+    type = String()
+    inherit_cache = False
+
+    def __init__(self, column: ColumnElement[Any], digits: int = 9) -> None:
+        self.column = column
+        self.digits = int(digits)
+
+
+@compiles(AsGeoJSON, "postgresql")
+def _geojson_pg(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
+    return f"ST_AsGeoJSON({compiler.process(element.column, **kw)}, {element.digits}, 0)"
+
+
+@compiles(AsGeoJSON, "sqlite")
+def _geojson_sqlite(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
+    return f"AsGeoJSON({compiler.process(element.column, **kw)}, {element.digits}, 0)"
+
+
+def as_geojson(column: ColumnElement[Any], digits: int = 9) -> AsGeoJSON:
+    """Select ``column`` as GeoJSON geometry text (NULL stays NULL)."""
+    return AsGeoJSON(column, digits)
+
+
+class GeomBound(ColumnElement[float]):
+    """One side of a geometry's bounding box (``xmin``, ``ymin``, ``xmax``, ``ymax``);
+    aggregate it with ``func.min``/``func.max`` for an extent."""
+
+    type = Float()
+    inherit_cache = False
+
+    def __init__(self, column: ColumnElement[Any], side: str) -> None:
+        if side not in ("xmin", "ymin", "xmax", "ymax"):
+            raise ValueError(side)
+        self.column = column
+        self.side = side
+
+
+@compiles(GeomBound, "postgresql")
+def _bound_pg(element: GeomBound, compiler: Any, **kw: Any) -> str:
+    fn = {"xmin": "ST_XMin", "ymin": "ST_YMin", "xmax": "ST_XMax", "ymax": "ST_YMax"}
+    return f"{fn[element.side]}({compiler.process(element.column, **kw)})"
+
+
+@compiles(GeomBound, "sqlite")
+def _bound_sqlite(element: GeomBound, compiler: Any, **kw: Any) -> str:
+    fn = {"xmin": "MbrMinX", "ymin": "MbrMinY", "xmax": "MbrMaxX", "ymax": "MbrMaxY"}
+    return f"{fn[element.side]}({compiler.process(element.column, **kw)})"
+
+
+def geom_bound(column: ColumnElement[Any], side: str) -> GeomBound:
+    return GeomBound(column, side)
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
@@ -86,4 +145,44 @@ def write_lock(conn: Connection, key: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-__all__ = ["BBox", "BBoxMatch", "bbox_match", "is_sqlite", "write_lock", "write_transaction"]
+def estimated_rows(conn: Connection, table: Table) -> int:
+    """Rows of ``table``: exact on SQLite, the planner's estimate on PostgreSQL (cheap on
+    millions of rows; exact ``count(*)`` when the table was never analysed)."""
+    if not is_sqlite(conn):
+        est = conn.execute(
+            text("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(:t)"),
+            {"t": table.name},
+        ).scalar()
+        if est is not None and est >= 0:
+            return int(est)
+    return int(conn.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one())
+
+
+def reset_id_sequence(conn: Connection, table: Table, column: str = "id") -> None:
+    """After inserting rows with explicit ids, make the next generated id follow the
+    largest one (a PostgreSQL sequence does not notice explicit ids; SQLite's rowid
+    allocation does by itself)."""
+    if not is_sqlite(conn):
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence(:t, :c), "
+                f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table.name}), false)"
+            ),
+            {"t": table.name, "c": column},
+        )
+
+
+__all__ = [
+    "AsGeoJSON",
+    "BBox",
+    "BBoxMatch",
+    "GeomBound",
+    "as_geojson",
+    "bbox_match",
+    "estimated_rows",
+    "geom_bound",
+    "is_sqlite",
+    "reset_id_sequence",
+    "write_lock",
+    "write_transaction",
+]
