@@ -1,0 +1,468 @@
+"""Checking a candidate name: scope resolution, candidate lookup, all rules.
+
+Two sources of existing names implement :class:`NameSource`:
+
+* :class:`DbNameSource` asks the database for the few rows that can conflict (by name,
+  pinyin key and near-homophone keys, all indexed), then keeps those inside the scope;
+  this is what a single check uses (``POST /api/v1/naming/check``).
+* :class:`MemoryNameSource` loads the names of the relevant categories once and answers
+  from dictionaries; the batch check uses it (one load, then microseconds per name).
+
+Uniqueness scopes (《地名管理条例》 art. 9): roads, compounds and buildings — the built-up
+area that contains the feature (a feature outside every built-up area is compared
+county-wide); village/community seats — the county; towns — the whole dataset. Pending
+cases (submitted, under review, in consultation) count as existing names.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Protocol
+
+from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
+from shapely.prepared import PreparedGeometry, prep
+from sqlalchemy import Connection, or_, select
+
+from gazetteer.errors import InvalidInput
+from gazetteer.naming.model import (
+    GRANTED_STATES,
+    PENDING_STATES,
+    CheckRequest,
+    CheckResult,
+    PlaceKind,
+    Scope,
+)
+from gazetteer.naming.rules import (
+    Candidate,
+    NameFacts,
+    conflict_findings,
+    content_findings,
+    near_keys,
+    structure_findings,
+)
+from gazetteer.naming.words import WordLists, load_word_lists
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import bbox_match
+from gazetteer.storage.geometry import from_db
+from gazetteer.storage.tables_naming import naming_cases
+from gazetteer.text import normalize, parse_name, pinyin_key, romanize, toned_key
+
+# Categories compared within each kind's scope (gazetteer/model/data/classification.csv).
+URBAN_CATEGORIES = ("23510", "22110", "22100", "26100", "26310")
+SCOPE_CATEGORIES: dict[PlaceKind, tuple[str, ...]] = {
+    PlaceKind.ROAD: URBAN_CATEGORIES,
+    PlaceKind.COMPOUND: URBAN_CATEGORIES,
+    PlaceKind.BUILDING: URBAN_CATEGORIES,
+    PlaceKind.VILLAGE: ("21610", "21620", "22200"),
+    PlaceKind.TOWN: ("21500",),
+}
+# The category a new place of each kind gets when a case is approved.
+KIND_CATEGORY: dict[PlaceKind, str] = {
+    PlaceKind.ROAD: "23510",
+    PlaceKind.COMPOUND: "22110",
+    PlaceKind.BUILDING: "26100",
+    PlaceKind.VILLAGE: "22200",
+    PlaceKind.TOWN: "21500",
+}
+BUA_KINDS = frozenset({PlaceKind.ROAD, PlaceKind.COMPOUND, PlaceKind.BUILDING})
+
+
+def county_code(admin_code: str) -> str:
+    """The 12-digit code of the county-level unit of ``admin_code``."""
+    if len(admin_code) < 6 or not admin_code[:6].isdigit():
+        raise InvalidInput(f"行政区划代码无效 (invalid administrative code): {admin_code!r}")
+    return admin_code[:6] + "000000"
+
+
+def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
+    """The point that places a feature in a built-up area (a line's midpoint)."""
+    if isinstance(geometry, (LineString, MultiLineString)) and geometry.length > 0:
+        return geometry.interpolate(0.5, normalized=True)
+    return geometry.representative_point()
+
+
+@dataclass(frozen=True, slots=True)
+class _Bua:
+    id: int
+    name: str
+    county_code: str
+    geometry: BaseGeometry
+    prepared: PreparedGeometry
+
+
+class NameSource(Protocol):
+    def scope_for(
+        self, kind: PlaceKind, admin_code: str, geometry: BaseGeometry | None
+    ) -> Scope: ...
+
+    def candidates(
+        self,
+        scope: Scope,
+        kind: PlaceKind,
+        names: Sequence[str],
+        keys: Sequence[str],
+        *,
+        exclude_place_id: int | None,
+        exclude_case_id: int | None,
+    ) -> list[Candidate]: ...
+
+
+@lru_cache(maxsize=65536)
+def _keys(name: str) -> tuple[str, str]:
+    return pinyin_key(name), toned_key(name)
+
+
+def _candidate(ref: str, name: str, key: str, what: str) -> Candidate:
+    parts = parse_name(name)
+    return Candidate(
+        ref=ref,
+        name=name,
+        pinyin_key=key or _keys(name)[0],
+        toned_key=_keys(name)[1],
+        specific=parts.specific + parts.ordinal,
+        generic=parts.generic,
+        what=what,
+    )
+
+
+class _ScopeMixin:
+    """Scope resolution shared by the sources (needs ``_buas`` and ``_admin``)."""
+
+    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+        raise NotImplementedError
+
+    def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
+        raise NotImplementedError
+
+    def scope_for(self, kind: PlaceKind, admin_code: str, geometry: BaseGeometry | None) -> Scope:
+        county = county_code(admin_code)
+        if kind is PlaceKind.TOWN:
+            return Scope("all", "全市")
+        if kind in BUA_KINDS:
+            anchor = anchor_point(geometry) if geometry is not None else None
+            if anchor is None:
+                _, centre = self._admin_info(admin_code)
+                anchor = centre
+            if anchor is not None:
+                for bua in self._buas_near(anchor):
+                    if bua.prepared.intersects(anchor):
+                        return Scope(f"bua:{bua.id}", f"{bua.name}建成区", bua.county_code, bua.id)
+        county_name, _ = self._admin_info(county)
+        return Scope(f"county:{county[:6]}", county_name or f"县级区划{county[:6]}", county)
+
+    def _in_scope(
+        self, scope: Scope, admin_code: str, point: BaseGeometry | None, bua: _Bua | None
+    ) -> bool:
+        if scope.key == "all":
+            return True
+        if bua is not None:
+            return point is not None and bua.prepared.intersects(point)
+        return admin_code[:6] == (scope.county_code or "")[:6]
+
+
+class DbNameSource(_ScopeMixin):
+    """Candidates straight from the database, through the indexes (single checks)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self._bua_cache: dict[int, _Bua] = {}
+
+    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+        x, y = point.x, point.y
+        q = select(
+            t.built_up_areas.c.id,
+            t.built_up_areas.c.name,
+            t.built_up_areas.c.county_code,
+            t.built_up_areas.c.geom,
+        ).where(bbox_match(t.built_up_areas, (x, y, x, y)))
+        out = []
+        for r in self.conn.execute(q):
+            g = from_db(r.geom)
+            if g is not None:
+                bua = _Bua(r.id, r.name, r.county_code, g, prep(g))
+                self._bua_cache[r.id] = bua
+                out.append(bua)
+        return out
+
+    def _bua(self, bua_id: int) -> _Bua | None:
+        if bua_id not in self._bua_cache:
+            r = self.conn.execute(
+                select(t.built_up_areas).where(t.built_up_areas.c.id == bua_id)
+            ).first()
+            g = from_db(r.geom) if r is not None else None
+            if r is None or g is None:
+                return None
+            self._bua_cache[bua_id] = _Bua(r.id, r.name, r.county_code, g, prep(g))
+        return self._bua_cache[bua_id]
+
+    def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
+        r = self.conn.execute(
+            select(t.admin_areas.c.name, t.admin_areas.c.centre).where(t.admin_areas.c.code == code)
+        ).first()
+        if r is None:
+            return "", None
+        return str(r.name), from_db(r.centre)
+
+    def candidates(
+        self,
+        scope: Scope,
+        kind: PlaceKind,
+        names: Sequence[str],
+        keys: Sequence[str],
+        *,
+        exclude_place_id: int | None,
+        exclude_case_id: int | None,
+    ) -> list[Candidate]:
+        p = t.places
+        q = select(p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point).where(
+            p.c.status == "current",
+            p.c.category_code.in_(SCOPE_CATEGORIES[kind]),
+            or_(p.c.name.in_(list(names)), p.c.pinyin_key.in_(list(keys))),
+        )
+        bua = self._bua(scope.built_up_area_id) if scope.built_up_area_id else None
+        out: list[Candidate] = []
+        seen_places: set[int] = set()
+        for r in self.conn.execute(q):
+            if r.id == exclude_place_id:
+                continue
+            if not self._in_scope(scope, r.admin_code, from_db(r.point), bua):
+                continue
+            seen_places.add(int(r.id))
+            out.append(_candidate(f"place:{r.id}", r.name, "", "已有地名"))
+        c = naming_cases
+        states = [str(s) for s in PENDING_STATES | GRANTED_STATES]
+        cq = select(
+            c.c.id,
+            c.c.number,
+            c.c.name,
+            c.c.pinyin_key,
+            c.c.scope_key,
+            c.c.admin_code,
+            c.c.place_id,
+            c.c.state,
+        ).where(
+            c.c.state.in_(states),
+            or_(c.c.name.in_(list(names)), c.c.pinyin_key.in_(list(keys))),
+        )
+        for r in self.conn.execute(cq):
+            if r.id == exclude_case_id or (r.place_id is not None and r.place_id in seen_places):
+                continue
+            if r.place_id is not None and r.place_id == exclude_place_id:
+                continue
+            if r.state in {str(s) for s in GRANTED_STATES} and r.place_id is not None:
+                continue  # the granted name already lives in ``places`` (compared above)
+            if not _case_in_scope(scope, r.scope_key, r.admin_code):
+                continue
+            what = "在审案件" if r.state in {str(s) for s in PENDING_STATES} else "已批准案件"
+            out.append(_candidate(f"case:{r.number}", r.name, r.pinyin_key, what))
+        return out
+
+
+def _case_in_scope(scope: Scope, case_scope_key: str, case_admin: str) -> bool:
+    if scope.key == "all" or case_scope_key == scope.key:
+        return True
+    if scope.built_up_area_id is None and scope.county_code:
+        return case_admin[:6] == scope.county_code[:6]
+    return False
+
+
+@dataclass(slots=True)
+class _MemPlace:
+    id: int
+    name: str
+    key: str
+    admin_code: str
+    point: BaseGeometry | None
+    category: str
+
+
+class MemoryNameSource(_ScopeMixin):
+    """All names of the urban, village and town categories loaded once (batch checks)."""
+
+    def __init__(self, conn: Connection) -> None:
+        p = t.places
+        cats = sorted({c for cs in SCOPE_CATEGORIES.values() for c in cs})
+        self.by_name: dict[str, list[_MemPlace]] = defaultdict(list)
+        self.by_key: dict[str, list[_MemPlace]] = defaultdict(list)
+        q = select(
+            p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point, p.c.category_code
+        ).where(p.c.status == "current", p.c.category_code.in_(cats))
+        for r in conn.execute(q):
+            mp = _MemPlace(
+                r.id, r.name, r.pinyin_key, r.admin_code, from_db(r.point), r.category_code
+            )
+            self.by_name[mp.name].append(mp)
+            self.by_key[mp.key].append(mp)
+        self.buas: list[_Bua] = []
+        for r in conn.execute(select(t.built_up_areas)):
+            g = from_db(r.geom)
+            if g is not None:
+                self.buas.append(_Bua(r.id, r.name, r.county_code, g, prep(g)))
+        self.admin: dict[str, tuple[str, BaseGeometry | None]] = {
+            r.code: (r.name, from_db(r.centre))
+            for r in conn.execute(
+                select(t.admin_areas.c.code, t.admin_areas.c.name, t.admin_areas.c.centre).where(
+                    t.admin_areas.c.level <= 4
+                )
+            )
+        }
+        c = naming_cases
+        self.cases = [
+            r
+            for r in conn.execute(
+                select(
+                    c.c.id,
+                    c.c.number,
+                    c.c.name,
+                    c.c.pinyin_key,
+                    c.c.scope_key,
+                    c.c.admin_code,
+                    c.c.place_id,
+                ).where(c.c.state.in_([str(s) for s in PENDING_STATES]))
+            )
+        ]
+
+    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+        return [
+            b
+            for b in self.buas
+            if b.geometry.bounds[0] <= point.x <= b.geometry.bounds[2]
+            and b.geometry.bounds[1] <= point.y <= b.geometry.bounds[3]
+        ]
+
+    def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
+        if code in self.admin:
+            return self.admin[code]
+        return "", None
+
+    def candidates(
+        self,
+        scope: Scope,
+        kind: PlaceKind,
+        names: Sequence[str],
+        keys: Sequence[str],
+        *,
+        exclude_place_id: int | None,
+        exclude_case_id: int | None,
+    ) -> list[Candidate]:
+        cats = set(SCOPE_CATEGORIES[kind])
+        bua = next((b for b in self.buas if b.id == scope.built_up_area_id), None)
+        found: dict[int, _MemPlace] = {}
+        for n in names:
+            for mp in self.by_name.get(n, ()):
+                found[mp.id] = mp
+        for k in keys:
+            for mp in self.by_key.get(k, ()):
+                found[mp.id] = mp
+        out = [
+            _candidate(f"place:{mp.id}", mp.name, mp.key, "已有地名")
+            for mp in sorted(found.values(), key=lambda m: m.id)
+            if mp.id != exclude_place_id
+            and mp.category in cats
+            and self._in_scope(scope, mp.admin_code, mp.point, bua)
+        ]
+        name_set, key_set = set(names), set(keys)
+        for r in self.cases:
+            if r.id == exclude_case_id or (r.name not in name_set and r.pinyin_key not in key_set):
+                continue
+            if _case_in_scope(scope, r.scope_key, r.admin_code):
+                out.append(_candidate(f"case:{r.number}", r.name, r.pinyin_key, "在审案件"))
+        return out
+
+
+def name_facts(name: str, kind: PlaceKind) -> NameFacts:
+    text = normalize(name)
+    if not text:
+        raise InvalidInput("名称不能为空 (the name is empty)")
+    if len(text) > 60:
+        raise InvalidInput("名称过长，不能超过60个字符 (the name is longer than 60 characters)")
+    parts = parse_name(text)
+    joined = kind is PlaceKind.VILLAGE
+    try:
+        roman = romanize(text, kind="village" if joined else None)
+    except ValueError:
+        roman = ""
+    pk, tk = _keys(text)
+    return NameFacts(text, parts, roman, pk, tk)
+
+
+def check_with_source(source: NameSource, request: CheckRequest, words: WordLists) -> CheckResult:
+    """Every rule for ``request`` against ``source``."""
+    facts = name_facts(request.name, request.kind)
+    scope = source.scope_for(request.kind, request.admin_code, request.geometry)
+    findings = structure_findings(
+        facts, request.kind, words, width_m=request.width_m, grade=request.grade
+    )
+    findings += content_findings(facts, words)
+    keys = near_keys(facts.pinyin_key) if facts.pinyin_key else []
+    names = [facts.name]
+    if facts.specific:
+        names += [facts.specific + g for g in _sibling_generics(request.kind)]
+    cands = source.candidates(
+        scope,
+        request.kind,
+        names,
+        keys,
+        exclude_place_id=request.exclude_place_id,
+        exclude_case_id=request.exclude_case_id,
+    )
+    findings += conflict_findings(facts, cands, scope)
+    return CheckResult(
+        name=request.name,
+        normalized=facts.name,
+        romanized=facts.romanized,
+        specific=facts.specific,
+        generic=facts.generic,
+        pinyin_key=facts.pinyin_key,
+        toned_key=facts.toned_key,
+        scope=scope,
+        findings=tuple(findings),
+    )
+
+
+_SIBLINGS: dict[PlaceKind, tuple[str, ...]] = {
+    PlaceKind.ROAD: ("路", "街", "大道", "大街", "巷", "大路", "胡同", "支路", "小区", "花园"),
+    PlaceKind.COMPOUND: ("小区", "花园", "苑", "园", "家园", "山庄", "新村", "公寓", "路", "街"),
+    PlaceKind.BUILDING: ("大厦", "大楼", "公寓", "中心", "广场"),
+    PlaceKind.VILLAGE: ("村", "庄", "社区"),
+    PlaceKind.TOWN: ("镇", "乡", "街道"),
+}
+
+
+def _sibling_generics(kind: PlaceKind) -> tuple[str, ...]:
+    return _SIBLINGS[kind]
+
+
+def check_name(
+    conn: Connection, request: CheckRequest, *, words: WordLists | None = None
+) -> CheckResult:
+    """Check one candidate name against the database (see the module docstring)."""
+    return check_with_source(DbNameSource(conn), request, words or load_word_lists(conn))
+
+
+def check_names(
+    conn: Connection, requests: Iterable[CheckRequest], *, words: WordLists | None = None
+) -> list[CheckResult]:
+    """Check many names with one load of the existing names (batch check)."""
+    source = MemoryNameSource(conn)
+    wl = words or load_word_lists(conn)
+    return [check_with_source(source, r, wl) for r in requests]
+
+
+__all__ = [
+    "KIND_CATEGORY",
+    "SCOPE_CATEGORIES",
+    "DbNameSource",
+    "MemoryNameSource",
+    "NameSource",
+    "anchor_point",
+    "check_name",
+    "check_names",
+    "check_with_source",
+    "county_code",
+    "name_facts",
+]
