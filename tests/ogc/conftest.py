@@ -58,10 +58,28 @@ def build_dataset(settings: Settings) -> None:
             repo.ensure_categories(conn)
             areas = [
                 AdminArea(CITY, "威海市", AdminLevel.CITY, None, "市", _square(121.6, 36.8, 1.0)),
-                AdminArea(COUNTIES[0], "环翠区", AdminLevel.COUNTY, CITY, "区", _square(122, 37.3, 0.3)),
-                AdminArea(COUNTIES[1], "文登区", AdminLevel.COUNTY, CITY, "区", _square(121.9, 37.0, 0.3)),
-                AdminArea(TOWNS[0], "环翠楼街道", AdminLevel.TOWN, COUNTIES[0], "街道", _square(122.1, 37.5, 0.05)),
-                AdminArea(TOWNS[1], "鲸园街道", AdminLevel.TOWN, COUNTIES[0], "街道", _square(122.15, 37.5, 0.05)),
+                AdminArea(
+                    COUNTIES[0], "环翠区", AdminLevel.COUNTY, CITY, "区", _square(122, 37.3, 0.3)
+                ),
+                AdminArea(
+                    COUNTIES[1], "文登区", AdminLevel.COUNTY, CITY, "区", _square(121.9, 37.0, 0.3)
+                ),
+                AdminArea(
+                    TOWNS[0],
+                    "环翠楼街道",
+                    AdminLevel.TOWN,
+                    COUNTIES[0],
+                    "街道",
+                    _square(122.1, 37.5, 0.05),
+                ),
+                AdminArea(
+                    TOWNS[1],
+                    "鲸园街道",
+                    AdminLevel.TOWN,
+                    COUNTIES[0],
+                    "街道",
+                    _square(122.15, 37.5, 0.05),
+                ),
                 # an area without geometry: listed with "geometry": null
                 AdminArea(TOWNS[2], "龙山街道", AdminLevel.TOWN, COUNTIES[1], "街道", None),
             ]
