@@ -1,0 +1,418 @@
+"""Export the gazetteer layers to GeoJSON, GeoPackage, Shapefile, CSV and Excel.
+
+* GeoJSON (RFC 7946): longitude/latitude order, no ``crs`` member (the RFC's CRS84).
+  Coordinates are stored in CGCS2000 (EPSG:4490), which for mapping purposes coincides
+  with WGS 84 to well under a metre, so they are written unchanged. Written by this module
+  (not GDAL) so that the output is byte-identical for the same data and keeps every digit.
+* GeoPackage: one layer per table, EPSG:4490, written with pyogrio (GDAL). GeoPackage files
+  carry timestamps, so two exports compare by content, not bytes.
+* Shapefile: one ``.shp`` per layer and geometry family (``places_point``,
+  ``places_line``, ``places_polygon``) since a Shapefile holds one geometry type; UTF-8
+  with a ``.cpg``; field names shortened to ≤10 characters (see ``LayerSpec`` / docs/io.md).
+  dBASE text fields hold at most 254 bytes, so long texts are cut (GDAL warns).
+* CSV: UTF-8 without BOM, a ``wkt`` column with the full-precision geometry and
+  ``lon``/``lat`` of the representative point; lists as JSON text. Byte-identical.
+* Excel ``.xlsx``: one sheet per layer with Chinese headers (the places sheet is the
+  地名成果表, one row per name with the census fields), frozen header row, column widths.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import shapely
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine
+
+from gazetteer.errors import InvalidInput
+
+from .layers import LAYERS, GeomKind, Kind, LayerSpec, layer
+from .records import LayerData, Record, read_layer
+
+FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
+EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp", "csv": ".csv", "xlsx": ".xlsx"}
+XLSX_CELL_LIMIT = 32767
+EPSG = "EPSG:4490"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(slots=True)
+class ExportResult:
+    format: str
+    files: list[Path]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def resolve_layers(names: Sequence[str]) -> list[LayerSpec]:
+    """Layer specs for names (``all`` = every layer), in dependency order."""
+    if not names or "all" in names:
+        return list(LAYERS)
+    wanted = {layer(n).name for n in names}
+    return [s for s in LAYERS if s.name in wanted]
+
+
+# --- values -------------------------------------------------------------------------------
+
+
+def text_value(kind: Kind, value: Any) -> str:
+    """A value as text (CSV, Excel WKT-side): None -> ""."""
+    if value is None:
+        return ""
+    if kind == Kind.JSON_LIST:
+        return json.dumps(list(value), ensure_ascii=False)
+    if kind == Kind.BOOL:
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def json_value(kind: Kind, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == Kind.DATE:
+        return value.isoformat()
+    if kind == Kind.JSON_LIST:
+        return json.dumps(list(value), ensure_ascii=False)
+    if kind == Kind.BOOL:
+        return bool(value)
+    if kind in (Kind.FLOAT, Kind.OPT_FLOAT):
+        return float(value)
+    if kind in (Kind.INT, Kind.OPT_INT):
+        return int(value)
+    return value
+
+
+def wkt(geometry: BaseGeometry | None) -> str:
+    return "" if geometry is None else str(shapely.to_wkt(geometry, rounding_precision=-1))
+
+
+def rep_point(geometry: BaseGeometry | None) -> tuple[float | None, float | None]:
+    if geometry is None or geometry.is_empty:
+        return None, None
+    pt = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    return float(pt.x), float(pt.y)
+
+
+# --- GeoJSON ------------------------------------------------------------------------------
+
+
+def write_geojson(data: LayerData, path: Path) -> Path:
+    fields = data.spec.fields
+    with path.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write('{"type":"FeatureCollection","name":')
+        fh.write(json.dumps(data.spec.name))
+        fh.write(',"features":[')
+        for i, rec in enumerate(data.records):
+            props = {f.name: json_value(f.kind, rec.values.get(f.name)) for f in fields}
+            feature = {
+                "type": "Feature",
+                "properties": props,
+                "geometry": None if rec.geometry is None else mapping(rec.geometry),
+            }
+            fh.write("\n" if i == 0 else ",\n")
+            fh.write(json.dumps(feature, ensure_ascii=False, separators=(",", ":")))
+        fh.write("\n]}\n")
+    return path
+
+
+# --- CSV ----------------------------------------------------------------------------------
+
+
+def csv_header(spec: LayerSpec) -> list[str]:
+    cols = [f.name for f in spec.fields] + ["wkt"]
+    if spec.csv_lonlat:
+        cols += ["lon", "lat"]
+    return cols
+
+
+def write_csv(data: LayerData, path: Path) -> Path:
+    spec = data.spec
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(csv_header(spec))
+        for rec in data.records:
+            row = [text_value(f.kind, rec.values.get(f.name)) for f in spec.fields]
+            row.append(wkt(rec.geometry))
+            if spec.csv_lonlat:
+                lon, lat = rep_point(rec.geometry)
+                row += [text_value(Kind.FLOAT, lon), text_value(Kind.FLOAT, lat)]
+            w.writerow(row)
+    return path
+
+
+# --- GeoPackage and Shapefile (GDAL through pyogrio) --------------------------------------
+
+GDAL_TYPES = {
+    GeomKind.ANY: "Unknown",
+    GeomKind.POINT: "Point",
+    GeomKind.LINE: "LineString",
+    GeomKind.MULTIPOLYGON: "MultiPolygon",
+}
+
+
+def _frame(spec: LayerSpec, records: Sequence[Record], *, shapefile: bool = False) -> Any:
+    import geopandas as gpd
+    import pandas as pd
+
+    columns: dict[str, Any] = {}
+    for f in spec.fields:
+        values = [rec.values.get(f.name) for rec in records]
+        name = f.shp if shapefile else f.name
+        if f.kind in (Kind.INT, Kind.OPT_INT):
+            columns[name] = pd.array(values, dtype="Int64")
+        elif f.kind in (Kind.FLOAT, Kind.OPT_FLOAT):
+            columns[name] = pd.array(
+                [math.nan if v is None else float(v) for v in values], dtype="float64"
+            )
+        elif f.kind == Kind.BOOL:
+            columns[name] = (
+                pd.array([int(bool(v)) for v in values], dtype="Int64")
+                if shapefile
+                else pd.array([bool(v) for v in values], dtype="bool")
+            )
+        elif f.kind in (Kind.JSON_LIST, Kind.DATE):
+            columns[name] = pd.array(
+                [None if v is None else text_value(f.kind, v) for v in values], dtype="object"
+            )
+        else:
+            columns[name] = pd.array(values, dtype="object")
+    geometry = [rec.geometry for rec in records]
+    return gpd.GeoDataFrame(columns, geometry=geometry, crs=EPSG)
+
+
+def write_gpkg(datas: Sequence[LayerData], path: Path, progress: Progress | None = None) -> Path:
+    import pyogrio
+
+    if path.exists():
+        path.unlink()
+    for data in datas:
+        if progress:
+            progress(data.spec.name)
+        frame = _frame(data.spec, data.records)
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            layer=data.spec.name,
+            driver="GPKG",
+            geometry_type=GDAL_TYPES[data.spec.geometry],
+            promote_to_multi=False,
+        )
+    return path
+
+
+def geometry_family(geometry: BaseGeometry | None) -> str:
+    if geometry is None:
+        return "nogeom"
+    kind = geometry.geom_type
+    if kind in ("Point", "MultiPoint"):
+        return "point"
+    if kind in ("LineString", "MultiLineString"):
+        return "line"
+    return "polygon"
+
+
+SHP_TYPES = {"point": "Point", "line": "LineString", "polygon": "Polygon", "nogeom": "Point"}
+
+
+def write_shp(data: LayerData, folder: Path) -> list[Path]:
+    import pyogrio
+
+    spec = data.spec
+    groups: dict[str, list[Record]] = {}
+    if spec.geometry == GeomKind.ANY:
+        for rec in data.records:
+            groups.setdefault(geometry_family(rec.geometry), []).append(rec)
+        if not groups:
+            groups["point"] = []
+        names = {fam: f"{spec.name}_{fam}" for fam in groups}
+    else:
+        fam = {GeomKind.POINT: "point", GeomKind.LINE: "line"}.get(spec.geometry, "polygon")
+        groups[fam] = data.records
+        names = {fam: spec.name}
+    out = []
+    for fam in sorted(groups):
+        path = folder / f"{names[fam]}.shp"
+        for old in folder.glob(f"{names[fam]}.*"):
+            old.unlink()
+        frame = _frame(spec, groups[fam], shapefile=True)
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            driver="ESRI Shapefile",
+            encoding="UTF-8",
+            geometry_type=SHP_TYPES[fam],
+            promote_to_multi=False,
+        )
+        out.append(path)
+    return out
+
+
+# --- Excel ------------------------------------------------------------------------------
+
+WKT_HEADER = "空间范围(WKT)"
+LON_HEADER = "经度"
+LAT_HEADER = "纬度"
+
+
+def xlsx_header(spec: LayerSpec) -> list[str]:
+    cols = [f.zh for f in spec.fields]
+    if spec.csv_lonlat:
+        cols += [LON_HEADER, LAT_HEADER]
+    cols.append(WKT_HEADER)
+    return cols
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def _xlsx_cell(f_kind: Kind, labels: dict[str, str], value: Any) -> Any:
+    if value is None:
+        return None
+    if labels:
+        key = text_value(f_kind, value)
+        return labels.get(key, key)
+    if f_kind == Kind.JSON_LIST:
+        return "、".join(value)
+    if f_kind == Kind.DATE:
+        return value.isoformat()
+    if f_kind == Kind.BOOL:
+        return "是" if value else "否"
+    return value
+
+
+def write_xlsx(datas: Sequence[LayerData], path: Path, progress: Progress | None = None) -> Path:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook(write_only=True)
+    wb.properties.creator = "weihai-gazetteer"
+    stamp = datetime(2020, 12, 31)
+    wb.properties.created = stamp
+    wb.properties.modified = stamp
+    bold = Font(bold=True)
+    for data in datas:
+        if progress:
+            progress(data.spec.name)
+        spec = data.spec
+        ws = wb.create_sheet(spec.zh)
+        header = xlsx_header(spec)
+        rows: list[list[Any]] = []
+        for rec in data.records:
+            row = [_xlsx_cell(f.kind, dict(f.labels), rec.values.get(f.name)) for f in spec.fields]
+            if spec.csv_lonlat:
+                row += list(rep_point(rec.geometry))
+            text = wkt(rec.geometry)
+            row.append(text if len(text) <= XLSX_CELL_LIMIT else None)
+            rows.append(row)
+        widths = [_display_width(h) + 2 for h in header]
+        for row in rows[:500]:
+            for i, v in enumerate(row):
+                if v is not None:
+                    widths[i] = max(widths[i], min(_display_width(str(v)) + 2, 60))
+        for i, w in enumerate(widths, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = min(w, 60)
+        ws.freeze_panes = "A2"
+        from openpyxl.cell import WriteOnlyCell
+
+        cells = []
+        for h in header:
+            c = WriteOnlyCell(ws, value=h)
+            c.font = bold
+            cells.append(c)
+        ws.append(cells)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def _target(fmt: str, out: Path, specs: Sequence[LayerSpec]) -> tuple[Path | None, Path]:
+    """(single file or None, folder) for an export."""
+    ext = EXTENSIONS[fmt]
+    if fmt in ("gpkg", "xlsx"):
+        if out.suffix.lower() == ext:
+            return out, out.parent
+        return out / f"weihai_gazetteer{ext}", out
+    if fmt == "shp":
+        if out.suffix.lower() == ext:
+            raise InvalidInput(
+                "Shapefile 导出写入一个文件夹 (Shapefile export writes a folder): "
+                f"give a folder instead of {out}"
+            )
+        return None, out
+    if out.suffix.lower() == ext or (fmt == "geojson" and out.suffix.lower() == ".json"):
+        if len(specs) != 1:
+            raise InvalidInput(
+                f"导出多个图层需给出文件夹 (several layers need a folder, not {out.name})"
+            )
+        return out, out.parent
+    return None, out
+
+
+def export_layers(
+    engine: Engine,
+    *,
+    fmt: str,
+    layers: Sequence[str],
+    out: Path,
+    progress: Progress | None = None,
+) -> ExportResult:
+    """Export ``layers`` (names or ``all``) in ``fmt`` to ``out`` (file or folder)."""
+    fmt = fmt.lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"不支持的格式 (unsupported format): {fmt}; use {', '.join(FORMATS)}")
+    specs = resolve_layers(layers)
+    single, folder = _target(fmt, Path(out), specs)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InvalidInput(f"无法创建输出文件夹 (cannot create folder {folder}): {exc}") from exc
+    result = ExportResult(fmt, [])
+    with engine.connect() as conn:
+        datas = []
+        for spec in specs:
+            if progress:
+                progress(f"read {spec.name}")
+            data = read_layer(conn, spec)
+            result.counts[spec.name] = len(data.records)
+            datas.append(data)
+    try:
+        if fmt == "gpkg":
+            assert single is not None
+            result.files.append(write_gpkg(datas, single, progress))
+        elif fmt == "xlsx":
+            assert single is not None
+            result.files.append(write_xlsx(datas, single, progress))
+        else:
+            for data in datas:
+                if progress:
+                    progress(f"write {data.spec.name}")
+                if fmt == "shp":
+                    result.files.extend(write_shp(data, folder))
+                    continue
+                path = single or folder / f"{data.spec.name}{EXTENSIONS[fmt]}"
+                writer = write_geojson if fmt == "geojson" else write_csv
+                result.files.append(writer(data, path))
+    except OSError as exc:
+        raise InvalidInput(f"无法写入 (cannot write) {out}: {exc}") from exc
+    return result
+
+
+__all__ = ["FORMATS", "ExportResult", "export_layers", "resolve_layers"]

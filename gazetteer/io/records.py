@@ -1,0 +1,336 @@
+"""Reading the gazetteer tables into exchange records (one per feature), ordered by key.
+
+Geometries come out as shapely objects in CGCS2000 longitude/latitude (EPSG:4490).
+Timestamps (created/updated/recorded) are not exchanged: they describe the database, not
+the data, and leaving them out keeps exports of the same data byte-identical.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, select
+
+from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType, classification
+from gazetteer.storage import tables as t
+
+from .layers import (
+    ADMIN_AREAS,
+    BUILT_UP_AREAS,
+    COMPOUNDS,
+    DEMAND_POINTS,
+    FACILITIES,
+    NETWORK_EDGES,
+    NETWORK_NODES,
+    PLACE_HISTORY,
+    PLACES,
+    ROADS,
+    LayerSpec,
+)
+
+
+@dataclass(slots=True)
+class Record:
+    """One feature of an exchange layer: attribute values by field name and a geometry."""
+
+    values: dict[str, Any]
+    geometry: BaseGeometry | None
+
+
+@dataclass(slots=True)
+class LayerData:
+    spec: LayerSpec
+    records: list[Record]
+
+
+def _geoms(values: Sequence[Any]) -> list[BaseGeometry | None]:
+    """Decode stored geometries in bulk (WKBElement / bytes / None)."""
+    raw: list[bytes | None] = []
+    for v in values:
+        if v is None:
+            raw.append(None)
+        else:
+            data = getattr(v, "data", v)
+            raw.append(bytes(data) if not isinstance(data, str) else bytes.fromhex(data))
+    out = shapely.from_wkb(raw)
+    return [None if g is None else g for g in out]
+
+
+class AdminPaths:
+    """Administrative path ("威海市/环翠区/环翠楼街道") of a code, from the admin table."""
+
+    def __init__(self, conn: Connection) -> None:
+        a = t.admin_areas
+        self._areas: dict[str, tuple[str, str | None]] = {
+            r.code: (r.name, r.parent_code)
+            for r in conn.execute(select(a.c.code, a.c.name, a.c.parent_code))
+        }
+        self.path = lru_cache(maxsize=None)(self._path)
+
+    def _path(self, code: str) -> str:
+        names: list[str] = []
+        seen: set[str] = set()
+        cur: str | None = code
+        while cur is not None and cur in self._areas and cur not in seen:
+            seen.add(cur)
+            name, parent = self._areas[cur]
+            names.append(name)
+            cur = parent
+        return "/".join(reversed(names))
+
+
+def _admin_areas(conn: Connection) -> list[Record]:
+    a = t.admin_areas
+    rows = conn.execute(select(a).order_by(a.c.code)).all()
+    geoms = _geoms([r.geom for r in rows])
+    centres = _geoms([r.centre for r in rows])
+    out = []
+    for r, g, c in zip(rows, geoms, centres, strict=True):
+        out.append(
+            Record(
+                {
+                    "code": r.code,
+                    "name": r.name,
+                    "level": int(r.level),
+                    "kind": r.kind,
+                    "parent_code": r.parent_code,
+                    "ur_code": r.ur_code,
+                    "centre_lon": None if c is None else float(c.x),
+                    "centre_lat": None if c is None else float(c.y),
+                },
+                g,
+            )
+        )
+    return out
+
+
+def _places(conn: Connection) -> list[Record]:
+    p = t.places
+    cls = classification()
+    paths = AdminPaths(conn)
+    cols = [c for c in p.c if c.name not in ("pinyin_key", "initials", "created_at", "updated_at")]
+    rows = conn.execute(select(*cols).order_by(p.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    points = _geoms([r.point for r in rows])
+    out = []
+    for r, g, pt in zip(rows, geoms, points, strict=True):
+        cat = cls.get(r.category_code)
+        major = cls.major_of(r.category_code)
+        out.append(
+            Record(
+                {
+                    "id": int(r.id),
+                    "code": r.code,
+                    "name": r.name,
+                    "specific": r.specific,
+                    "generic": r.generic,
+                    "romanized": r.romanized,
+                    "reading": r.reading,
+                    "category_code": r.category_code,
+                    "category_name": cat.name if cat else "",
+                    "major_code": major.code if major else "",
+                    "major_name": major.name if major else "",
+                    "admin_code": r.admin_code,
+                    "admin_path": paths.path(r.admin_code),
+                    "lon": None if pt is None else float(pt.x),
+                    "lat": None if pt is None else float(pt.y),
+                    "meaning": r.meaning,
+                    "origin": r.origin,
+                    "history": r.history,
+                    "description": r.description,
+                    "other_names": list(json.loads(r.other_names or "[]")),
+                    "established_year": r.established_year,
+                    "abolished_year": r.abolished_year,
+                    "status": r.status,
+                    "census_status": r.census_status,
+                    "source": r.source,
+                    "version": r.version,
+                },
+                g,
+            )
+        )
+    return out
+
+
+def _place_extension(table: Any, fields: Sequence[str]) -> Callable[[Connection], list[Record]]:
+    def fetch(conn: Connection) -> list[Record]:
+        p = t.places
+        q = (
+            select(table, p.c.code.label("place_code"), p.c.name.label("place_name"), p.c.geom)
+            .join(p, p.c.id == table.c.place_id)
+            .order_by(table.c.place_id)
+        )
+        rows = conn.execute(q).all()
+        geoms = _geoms([r.geom for r in rows])
+        out = []
+        for r, g in zip(rows, geoms, strict=True):
+            m = r._mapping
+            values: dict[str, Any] = {
+                "place_id": int(m["place_id"]),
+                "place_code": m["place_code"],
+                "name": m["place_name"],
+            }
+            values.update({f: m[f] for f in fields})
+            out.append(Record(values, g))
+        return out
+
+    return fetch
+
+
+def _history(conn: Connection) -> list[Record]:
+    h = t.place_history
+    rows = conn.execute(select(h).order_by(h.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [
+        Record(
+            {
+                "id": int(r.id),
+                "place_id": int(r.place_id),
+                "version": r.version,
+                "name": r.name,
+                "romanized": r.romanized,
+                "valid_from": r.valid_from,
+                "valid_to": r.valid_to,
+                "reason": r.reason,
+                "note": r.note,
+                "snapshot": r.snapshot,
+            },
+            g,
+        )
+        for r, g in zip(rows, geoms, strict=True)
+    ]
+
+
+def _built_up(conn: Connection) -> list[Record]:
+    b = t.built_up_areas
+    rows = conn.execute(select(b).order_by(b.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [
+        Record({"id": int(r.id), "name": r.name, "county_code": r.county_code}, g)
+        for r, g in zip(rows, geoms, strict=True)
+    ]
+
+
+def _facility_type_name(value: str) -> str:
+    try:
+        return FACILITY_TYPE_NAMES[FacilityType(value)]
+    except ValueError:
+        return ""
+
+
+def _facilities(conn: Connection) -> list[Record]:
+    f = t.facilities
+    paths = AdminPaths(conn)
+    rows = conn.execute(select(f).order_by(f.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [
+        Record(
+            {
+                "id": int(r.id),
+                "code": r.code,
+                "name": r.name,
+                "type": r.type,
+                "type_name": _facility_type_name(r.type),
+                "place_id": r.place_id,
+                "admin_code": r.admin_code,
+                "admin_path": paths.path(r.admin_code),
+                "beds": r.beds,
+                "capacity": r.capacity,
+                "floor_area_m2": r.floor_area_m2,
+                "operator": r.operator,
+                "mode": r.mode,
+                "level": r.level,
+                "opened_year": r.opened_year,
+                "version": r.version,
+            },
+            g,
+        )
+        for r, g in zip(rows, geoms, strict=True)
+    ]
+
+
+def _demand(conn: Connection) -> list[Record]:
+    d = t.demand_points
+    paths = AdminPaths(conn)
+    rows = conn.execute(select(d).order_by(d.c.code)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [
+        Record(
+            {
+                "id": int(r.id),
+                "code": r.code,
+                "name": r.name,
+                "admin_code": r.admin_code,
+                "admin_path": paths.path(r.admin_code),
+                "population": int(r.population),
+                "elderly": int(r.elderly),
+                "dependents": int(r.dependents),
+            },
+            g,
+        )
+        for r, g in zip(rows, geoms, strict=True)
+    ]
+
+
+def _nodes(conn: Connection) -> list[Record]:
+    n = t.network_nodes
+    rows = conn.execute(select(n).order_by(n.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [Record({"id": int(r.id)}, g) for r, g in zip(rows, geoms, strict=True)]
+
+
+def _edges(conn: Connection) -> list[Record]:
+    e = t.network_edges
+    rows = conn.execute(select(e).order_by(e.c.id)).all()
+    geoms = _geoms([r.geom for r in rows])
+    return [
+        Record(
+            {
+                "id": int(r.id),
+                "source": int(r.source),
+                "target": int(r.target),
+                "road_class": r.road_class,
+                "length_m": float(r.length_m),
+                "speed_kmh": r.speed_kmh,
+                "oneway": bool(r.oneway),
+                "name": r.name,
+            },
+            g,
+        )
+        for r, g in zip(rows, geoms, strict=True)
+    ]
+
+
+FETCHERS: dict[str, Callable[[Connection], list[Record]]] = {
+    ADMIN_AREAS.name: _admin_areas,
+    PLACES.name: _places,
+    ROADS.name: _place_extension(
+        t.roads, ("start_desc", "end_desc", "length_m", "width_m", "grade")
+    ),
+    COMPOUNDS.name: _place_extension(t.compounds, ("households", "floor_area_m2", "developer")),
+    PLACE_HISTORY.name: _history,
+    BUILT_UP_AREAS.name: _built_up,
+    FACILITIES.name: _facilities,
+    DEMAND_POINTS.name: _demand,
+    NETWORK_NODES.name: _nodes,
+    NETWORK_EDGES.name: _edges,
+}
+
+
+def read_layer(conn: Connection, spec: LayerSpec) -> LayerData:
+    """All records of one layer, ordered by the layer's key."""
+    return LayerData(spec, FETCHERS[spec.name](conn))
+
+
+def iter_layers(conn: Connection, specs: Sequence[LayerSpec]) -> Iterator[LayerData]:
+    for spec in specs:
+        yield read_layer(conn, spec)
+
+
+__all__ = ["AdminPaths", "LayerData", "Record", "iter_layers", "read_layer"]
