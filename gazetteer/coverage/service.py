@@ -1,0 +1,656 @@
+"""Coverage use cases: the 15-minute service circle, gaps, isochrones, what-if, scenarios.
+
+Each call reads what it needs from the database (the road graph through a cache keyed by
+the network's version; demand points snapped once per graph/profile/demand version), so
+the API stays stateless. Facilities are read on every call: they change often and are few.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sqlalchemy import Connection, Engine, func, insert, select
+
+from gazetteer.coverage.analysis import (
+    NearestTimes,
+    isochrones,
+    merge_nearest,
+    nearest_times,
+)
+from gazetteer.coverage.model import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    AreaCoverage,
+    CoverageQuery,
+    CoverageResult,
+    Gap,
+    Isochrone,
+    MovedSite,
+    NewSite,
+    PointTime,
+    Scenario,
+    Weight,
+    WhatIfChanges,
+    WhatIfResult,
+)
+from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType
+from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped, lonlat_to_metric
+from gazetteer.network.load import cached_graph
+from gazetteer.network.profiles import get_profile
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.tables_coverage import coverage_scenarios
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+MAX_SEARCH_MINUTES = 240.0
+
+
+# --- input parsing ---------------------------------------------------------------------
+
+
+def parse_facility_types(values: Sequence[str] | str | None) -> tuple[FacilityType, ...]:
+    """Facility types from names (comma-separated or repeated); unknown ones are an error."""
+    if values is None:
+        values = []
+    if isinstance(values, str):
+        values = [values]
+    out: list[FacilityType] = []
+    for v in values:
+        for part in str(v).split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                ft = FacilityType(part)
+            except ValueError:
+                raise InvalidInput(
+                    f"未知设施类型 (unknown facility type): {part}; 可选 (choose from): "
+                    + ", ".join(f.value for f in FacilityType)
+                ) from None
+            if ft not in out:
+                out.append(ft)
+    if not out:
+        raise InvalidInput("请指定设施类型 (facility_type is required)")
+    return tuple(out)
+
+
+def parse_weight(value: str | None) -> Weight:
+    try:
+        return Weight(value or Weight.POPULATION)
+    except ValueError:
+        raise InvalidInput(
+            f"未知权重 (unknown weight): {value}; 可选 (choose from): "
+            + ", ".join(w.value for w in Weight)
+        ) from None
+
+
+def check_minutes(minutes: float) -> float:
+    if not (MIN_MINUTES <= float(minutes) <= MAX_MINUTES) or minutes != minutes:
+        raise InvalidInput(
+            f"分钟数须在 {MIN_MINUTES}–{MAX_MINUTES} 之间 "
+            f"(minutes must be between {MIN_MINUTES} and {MAX_MINUTES}): {minutes}"
+        )
+    return float(minutes)
+
+
+def normalise_admin_code(code: str) -> str:
+    c = code.strip()
+    if not c.isdigit() or len(c) not in (2, 4, 6, 9, 12):
+        raise InvalidInput(f"行政区划代码格式有误 (admin code must be 6, 9 or 12 digits): {code}")
+    return c.ljust(12, "0")
+
+
+_PREFIX = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
+
+
+def _admin_prefix(conn: Connection, code: str) -> tuple[str, int]:
+    full = normalise_admin_code(code)
+    row = conn.execute(
+        select(t.admin_areas.c.code, t.admin_areas.c.level).where(t.admin_areas.c.code == full)
+    ).first()
+    if row is None:
+        raise NotFound(f"行政区划代码不存在 (unknown administrative area code): {code}")
+    level = int(row[1])
+    return full[: _PREFIX.get(level, 12)], level
+
+
+# --- data ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class DemandSet:
+    ids: IntArray
+    codes: list[str]
+    names: list[str]
+    admin_codes: NDArray[np.str_]
+    lonlat: FloatArray
+    population: FloatArray
+    elderly: FloatArray
+    dependents: FloatArray
+
+    def weights(self, weight: Weight) -> FloatArray:
+        return {
+            Weight.POPULATION: self.population,
+            Weight.ELDERLY: self.elderly,
+            Weight.DEPENDENTS: self.dependents,
+        }[weight]
+
+
+@dataclass(frozen=True, eq=False)
+class FacilitySet:
+    ids: IntArray
+    names: list[str]
+    types: list[str]
+    lonlat: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+
+def demand_version(conn: Connection) -> str:
+    d = t.demand_points
+    row = conn.execute(
+        select(
+            func.count(),
+            func.max(d.c.id),
+            func.sum(d.c.population),
+            func.sum(d.c.elderly),
+            func.sum(d.c.dependents),
+            func.sum(func.ST_X(d.c.geom) + func.ST_Y(d.c.geom)),
+        )
+    ).one()
+    return ":".join(str(round(float(x), 6)) if x is not None else "-" for x in row)
+
+
+def load_demand(conn: Connection) -> DemandSet:
+    d = t.demand_points
+    rows = conn.execute(
+        select(
+            d.c.id,
+            d.c.code,
+            d.c.name,
+            d.c.admin_code,
+            func.ST_X(d.c.geom),
+            func.ST_Y(d.c.geom),
+            d.c.population,
+            d.c.elderly,
+            d.c.dependents,
+        ).order_by(d.c.id)
+    ).all()
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
+    return DemandSet(
+        ids=np.array(cols[0], dtype=np.int64),
+        codes=[str(x) for x in cols[1]],
+        names=[str(x) for x in cols[2]],
+        admin_codes=np.array([str(x) for x in cols[3]], dtype=str),
+        lonlat=np.column_stack([np.array(cols[4], float), np.array(cols[5], float)]).reshape(-1, 2),
+        population=np.array(cols[6], dtype=float),
+        elderly=np.array(cols[7], dtype=float),
+        dependents=np.array(cols[8], dtype=float),
+    )
+
+
+def load_facilities(conn: Connection, types: Sequence[FacilityType]) -> FacilitySet:
+    f = t.facilities
+    q = select(f.c.id, f.c.name, f.c.type, func.ST_X(f.c.geom), func.ST_Y(f.c.geom)).order_by(
+        f.c.id
+    )
+    if types:
+        q = q.where(f.c.type.in_([str(x) for x in types]))
+    rows = conn.execute(q).all()
+    cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(5)]
+    return FacilitySet(
+        ids=np.array(cols[0], dtype=np.int64),
+        names=[str(x) for x in cols[1]],
+        types=[str(x) for x in cols[2]],
+        lonlat=np.column_stack([np.array(cols[3], float), np.array(cols[4], float)]).reshape(-1, 2),
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class Context:
+    """Everything one coverage question needs, for one profile."""
+
+    graph: RoadGraph
+    pg: ProfileGraph
+    demand: DemandSet
+    demand_sites: Snapped
+
+
+_ctx_cache: OrderedDict[tuple[int, str, str], tuple[DemandSet, Snapped]] = OrderedDict()
+_ctx_lock = threading.Lock()
+
+
+def load_context(engine: Engine, conn: Connection, profile: str) -> Context:
+    """Graph (cached per network version) and snapped demand (cached per demand version)."""
+    prof = get_profile(profile)
+    graph = cached_graph(engine, conn)
+    pg = graph.for_profile(prof)
+    dv = demand_version(conn)
+    key = (id(graph), prof.name, dv)
+    with _ctx_lock:
+        hit = _ctx_cache.get(key)
+    if hit is None:
+        demand = load_demand(conn)
+        sites = pg.snap_xy(lonlat_to_metric(demand.lonlat))
+        hit = (demand, sites)
+        with _ctx_lock:
+            _ctx_cache[key] = hit
+            while len(_ctx_cache) > 16:
+                _ctx_cache.popitem(last=False)
+    return Context(graph, pg, hit[0], hit[1])
+
+
+# --- coverage --------------------------------------------------------------------------
+
+
+def _search_limit_s(query: CoverageQuery) -> float:
+    m = query.search_minutes
+    if m is None:
+        m = min(MAX_SEARCH_MINUTES, max(query.minutes * 3, query.minutes + 30))
+    return max(float(m), query.minutes) * 60.0
+
+
+def _area_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    a = t.admin_areas
+    rows = conn.execute(select(a.c.code, a.c.name).where(a.c.code.in_(list(codes)))).all()
+    return {str(r[0]): str(r[1]) for r in rows}
+
+
+def _validate(conn: Connection, query: CoverageQuery) -> tuple[str, int]:
+    if not query.facility_types:
+        raise InvalidInput("请指定设施类型 (facility_type is required)")
+    check_minutes(query.minutes)
+    get_profile(query.profile)
+    if not (0 <= query.gaps_limit <= 100_000):
+        raise InvalidInput("gaps_limit must be between 0 and 100000")
+    if query.admin:
+        return _admin_prefix(conn, query.admin)
+    return "", 2
+
+
+def _summarise(
+    conn: Connection,
+    ctx: Context,
+    query: CoverageQuery,
+    near: NearestTimes,
+    facility_ids: IntArray,
+    prefix: str,
+    level: int,
+) -> CoverageResult:
+    demand = ctx.demand
+    w_all = demand.weights(query.weight)
+    mask = np.char.startswith(demand.admin_codes, prefix) if prefix else np.ones(len(w_all), bool)
+    idx = np.flatnonzero(mask)
+    w = w_all[idx]
+    times = near.time_s[idx]
+    covered_mask = times <= query.minutes * 60.0 + 1e-9
+    total = float(w.sum())
+    covered = float(w[covered_mask].sum())
+    # by area: one level below the requested area (counties for the whole city)
+    child_len = _PREFIX.get(min(level + 1, 4), 6)
+    groups = np.array([c[:child_len].ljust(12, "0") for c in demand.admin_codes[idx]], dtype=str)
+    names = _area_names(conn, sorted(set(groups.tolist())))
+    by_area = []
+    for code in sorted(set(groups.tolist())):
+        sel = groups == code
+        tot = float(w[sel].sum())
+        cov = float(w[sel & covered_mask].sum())
+        by_area.append(AreaCoverage(code, names.get(code, ""), cov / tot if tot else 0.0, cov, tot))
+    fac_ids = [int(facility_ids[j]) if j >= 0 else None for j in near.facility[idx]]
+    minutes_arr = [float(x) / 60.0 if np.isfinite(x) else None for x in times]
+    points = [
+        PointTime(
+            id=int(demand.ids[i]),
+            admin_code=str(demand.admin_codes[i]),
+            weight=float(w[k]),
+            minutes_to_nearest=_round(minutes_arr[k], 3),
+            nearest_facility_id=fac_ids[k],
+            covered=bool(covered_mask[k]),
+        )
+        for k, i in enumerate(idx)
+    ]
+    gap_k = np.flatnonzero(~covered_mask & (w > 0))
+    gap_k = gap_k[np.argsort(-w[gap_k], kind="stable")][: query.gaps_limit]
+    gaps = []
+    for k in gap_k:
+        i = idx[k]
+        mt = minutes_arr[k]
+        gaps.append(
+            Gap(
+                id=int(demand.ids[i]),
+                code=demand.codes[i],
+                name=demand.names[i],
+                admin_code=str(demand.admin_codes[i]),
+                lon=float(demand.lonlat[i, 0]),
+                lat=float(demand.lonlat[i, 1]),
+                weight=float(w[k]),
+                minutes_to_nearest=None if mt is None else round(mt, 2),
+                nearest_facility_id=fac_ids[k],
+            )
+        )
+    return CoverageResult(
+        covered_share=covered / total if total else 0.0,
+        covered=covered,
+        total=total,
+        by_area=by_area,
+        gaps=gaps,
+        points=points,
+        facility_count=len(facility_ids),
+        minutes=query.minutes,
+        profile=query.profile,
+        weight=query.weight,
+        facility_types=query.facility_types,
+        admin=query.admin,
+    )
+
+
+def _round(x: float | None, nd: int) -> float | None:
+    return None if x is None else round(x, nd)
+
+
+def _no_facilities(types: Sequence[FacilityType]) -> InvalidInput:
+    names = ", ".join(f"{FACILITY_TYPE_NAMES[x]} {x.value}" for x in types)
+    return InvalidInput(f"没有该类型的设施 (no facilities of the requested type): {names}")
+
+
+def coverage(engine: Engine, query: CoverageQuery) -> CoverageResult:
+    """Who reaches a facility of ``query.facility_types`` within ``query.minutes``."""
+    with engine.connect() as conn:
+        prefix, level = _validate(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        if len(facilities) == 0:
+            raise _no_facilities(query.facility_types)
+        ctx = load_context(engine, conn, query.profile)
+        sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
+        near = nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=_search_limit_s(query))
+        return _summarise(conn, ctx, query, near, facilities.ids, prefix, level)
+
+
+def what_if(engine: Engine, query: CoverageQuery, changes: WhatIfChanges) -> WhatIfResult:
+    """Coverage with facilities added, removed or moved; nothing is saved."""
+    if len(changes.add) > 1000 or len(changes.remove) > 10000 or len(changes.move) > 1000:
+        raise InvalidInput("变更过多 (too many changes in one what-if)")
+    with engine.connect() as conn:
+        prefix, level = _validate(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        ctx = load_context(engine, conn, query.profile)
+        pg = ctx.pg
+        limit_s = _search_limit_s(query)
+        known = {int(x): i for i, x in enumerate(facilities.ids)}
+        for fid in [*changes.remove, *(m.id for m in changes.move)]:
+            if fid not in known:
+                raise NotFound(f"设施不存在或类型不符 (no facility {fid} of the requested types)")
+        added_ll = np.array([(a.lon, a.lat) for a in changes.add], dtype=float).reshape(-1, 2)
+        moved_ll = np.array([(m.lon, m.lat) for m in changes.move], dtype=float).reshape(-1, 2)
+        added = pg.snap_lonlat(added_ll)  # raises for points outside the network
+        moved = pg.snap_lonlat(moved_ll)
+        base_sites = pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
+        if len(facilities) == 0 and not changes.add:
+            raise _no_facilities(query.facility_types)
+        base = nearest_times(pg, base_sites, ctx.demand_sites, limit_s=limit_s)
+        base_ids = facilities.ids
+        gone = {int(x) for x in changes.remove} | {m.id for m in changes.move}
+        new_ids = np.concatenate(
+            [
+                np.full(len(changes.add), -1, np.int64),
+                np.array([m.id for m in changes.move], np.int64),
+            ]
+        )
+        extra = Snapped.concat([added, moved])
+        if not gone:
+            # additions only: the new nearest time is the better of the old and the added
+            add_near = nearest_times(pg, extra, ctx.demand_sites, limit_s=limit_s)
+            scen = merge_nearest(base, add_near, len(base_ids))
+            scen_ids = np.concatenate([base_ids, new_ids])
+        else:
+            keep = np.array([int(x) not in gone for x in base_ids], dtype=bool)
+            kept = base_sites.take(np.flatnonzero(keep))
+            sites = Snapped.concat([kept, extra])
+            scen_ids = np.concatenate([base_ids[keep], new_ids])
+            scen = nearest_times(pg, sites, ctx.demand_sites, limit_s=limit_s)
+        before = _summarise(conn, ctx, query, base, base_ids, prefix, level)
+        after = _summarise(conn, ctx, query, scen, scen_ids, prefix, level)
+    # new sites have no id yet: report them as None
+    after_points = [p if p.nearest_facility_id != -1 else _replace_fac(p) for p in after.points]
+    after = _with_points(after, after_points)
+    b = {p.id: p.covered for p in before.points}
+    newly = [p.id for p in after.points if p.covered and not b.get(p.id, False)]
+    lost = [p.id for p in after.points if not p.covered and b.get(p.id, False)]
+    return WhatIfResult(
+        baseline=before,
+        scenario=after,
+        covered_change=after.covered - before.covered,
+        share_change=after.covered_share - before.covered_share,
+        newly_covered=newly,
+        newly_uncovered=lost,
+    )
+
+
+def _replace_fac(p: PointTime) -> PointTime:
+    return PointTime(p.id, p.admin_code, p.weight, p.minutes_to_nearest, None, p.covered)
+
+
+def _with_points(r: CoverageResult, points: list[PointTime]) -> CoverageResult:
+    gaps = [
+        g if g.nearest_facility_id != -1 else Gap(**{**asdict(g), "nearest_facility_id": None})
+        for g in r.gaps
+    ]
+    return CoverageResult(
+        r.covered_share,
+        r.covered,
+        r.total,
+        r.by_area,
+        gaps,
+        points,
+        r.facility_count,
+        r.minutes,
+        r.profile,
+        r.weight,
+        r.facility_types,
+        r.admin,
+    )
+
+
+# --- isochrones ------------------------------------------------------------------------
+
+MAX_ISOCHRONE_FACILITIES = 200
+
+
+def facility_isochrones(
+    engine: Engine,
+    *,
+    facility_types: Sequence[FacilityType] = (),
+    facility_ids: Sequence[int] = (),
+    points: Sequence[tuple[float, float]] = (),
+    minutes: Sequence[float] = (5, 10, 15),
+    profile: str = "walking",
+    limit: int = MAX_ISOCHRONE_FACILITIES,
+) -> list[Isochrone]:
+    """Service areas shaped from the reachable roads, per facility and minutes."""
+    mins = sorted({check_minutes(m) for m in minutes})
+    if not mins:
+        raise InvalidInput("请指定分钟数 (minutes are required)")
+    if not facility_types and not facility_ids and not points:
+        raise InvalidInput("请指定设施类型、设施编号或位置 (facility_type, id or point required)")
+    with engine.connect() as conn:
+        fs = load_facilities(conn, facility_types) if facility_types or facility_ids else None
+        ctx = load_context(engine, conn, profile)
+    pg = ctx.pg
+    items: list[tuple[int | None, str, str, FloatArray]] = []
+    if fs is not None:
+        want = set(int(x) for x in facility_ids)
+        if facility_ids and not facility_types:
+            with engine.connect() as conn:
+                fs = load_facilities(conn, ())
+        for i, fid in enumerate(fs.ids):
+            if want and int(fid) not in want:
+                continue
+            items.append((int(fid), fs.names[i], fs.types[i], fs.lonlat[i]))
+        missing = want - {x[0] for x in items}
+        if missing:
+            raise NotFound(f"设施不存在 (no such facility): {sorted(missing)[:10]}")
+        if not items:
+            raise _no_facilities(facility_types)
+    for lon, lat in points:
+        items.append((None, "", "", np.array([lon, lat], float)))
+    if len(items) > limit:
+        raise InvalidInput(
+            f"一次最多 {limit} 个设施 (at most {limit} facilities per request; "
+            f"{len(items)} requested): narrow by type, area or ids"
+        )
+    out: list[Isochrone] = []
+    snapped = pg.snap_lonlat(np.array([x[3] for x in items]), max_snap_m=None if fs else 2000.0)
+    for k, (fid, name, ftype, _ll) in enumerate(items):
+        polys = isochrones(pg, snapped.take([k]), mins)
+        out.extend(Isochrone(fid, name, ftype, m, g) for m, g in zip(mins, polys, strict=True))
+    return out
+
+
+# --- scenarios ---------------------------------------------------------------------------
+
+
+def _query_json(q: CoverageQuery) -> dict[str, object]:
+    return {
+        "facility_types": [x.value for x in q.facility_types],
+        "minutes": q.minutes,
+        "profile": q.profile,
+        "weight": q.weight.value,
+        "admin": q.admin,
+    }
+
+
+def _changes_json(c: WhatIfChanges) -> dict[str, object]:
+    return {
+        "add": [asdict(a) for a in c.add],
+        "remove": list(c.remove),
+        "move": [asdict(m) for m in c.move],
+    }
+
+
+def _scenario_from_row(m: object) -> Scenario:
+    mm = getattr(m, "_mapping", m)
+    params = json.loads(mm["params"])  # type: ignore[index]
+    q = params["query"]
+    ch = params["changes"]
+    return Scenario(
+        id=int(mm["id"]),  # type: ignore[index]
+        name=str(mm["name"]),  # type: ignore[index]
+        description=str(mm["description"]),  # type: ignore[index]
+        query=CoverageQuery(
+            facility_types=tuple(FacilityType(x) for x in q["facility_types"]),
+            minutes=float(q["minutes"]),
+            profile=str(q["profile"]),
+            weight=Weight(q["weight"]),
+            admin=q.get("admin"),
+        ),
+        changes=WhatIfChanges(
+            add=tuple(NewSite(**a) for a in ch["add"]),
+            remove=tuple(int(x) for x in ch["remove"]),
+            move=tuple(MovedSite(**m) for m in ch["move"]),
+        ),
+        summary={k: float(v) for k, v in json.loads(mm["summary"]).items()},  # type: ignore[index]
+        created_by=str(mm["created_by"]),  # type: ignore[index]
+        created_at=str(mm["created_at"]),  # type: ignore[index]
+    )
+
+
+def save_scenario(
+    engine: Engine,
+    name: str,
+    query: CoverageQuery,
+    changes: WhatIfChanges,
+    *,
+    description: str = "",
+    user: str = "",
+) -> Scenario:
+    """Compute and store a what-if scenario for later comparison."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("方案名称须为1–100字符 (scenario name must be 1-100 characters)")
+    result = what_if(engine, query, changes)
+    summary = {
+        "baseline_covered": result.baseline.covered,
+        "baseline_share": result.baseline.covered_share,
+        "covered": result.scenario.covered,
+        "covered_share": result.scenario.covered_share,
+        "total": result.scenario.total,
+        "covered_change": result.covered_change,
+    }
+    params = {"query": _query_json(query), "changes": _changes_json(changes)}
+    with write_transaction(engine) as conn:
+        sid = conn.execute(
+            insert(coverage_scenarios).returning(coverage_scenarios.c.id),
+            [
+                {
+                    "name": name,
+                    "description": description,
+                    "params": json.dumps(params, ensure_ascii=False),
+                    "summary": json.dumps(summary),
+                    "created_by": user,
+                    "created_at": datetime.now(UTC),
+                }
+            ],
+        ).scalar_one()
+        row = conn.execute(select(coverage_scenarios).where(coverage_scenarios.c.id == sid)).one()
+        return _scenario_from_row(row)
+
+
+def list_scenarios(engine: Engine) -> list[Scenario]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(coverage_scenarios).order_by(coverage_scenarios.c.id)).all()
+    return [_scenario_from_row(r) for r in rows]
+
+
+def get_scenario(engine: Engine, scenario_id: int) -> Scenario:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(coverage_scenarios).where(coverage_scenarios.c.id == scenario_id)
+        ).first()
+    if row is None:
+        raise NotFound(f"方案不存在 (no scenario with id {scenario_id})")
+    return _scenario_from_row(row)
+
+
+def compare_scenarios(engine: Engine, ids: Sequence[int]) -> list[tuple[Scenario, WhatIfResult]]:
+    """Each scenario recomputed on the current data, in the order asked."""
+    if not ids:
+        raise InvalidInput("请指定方案 (scenario ids are required)")
+    out = []
+    for sid in ids:
+        s = get_scenario(engine, sid)
+        out.append((s, what_if(engine, s.query, s.changes)))
+    return out
+
+
+__all__ = [
+    "Context",
+    "DemandSet",
+    "FacilitySet",
+    "check_minutes",
+    "compare_scenarios",
+    "coverage",
+    "facility_isochrones",
+    "get_scenario",
+    "list_scenarios",
+    "load_context",
+    "load_demand",
+    "load_facilities",
+    "normalise_admin_code",
+    "parse_facility_types",
+    "parse_weight",
+    "save_scenario",
+    "what_if",
+]
