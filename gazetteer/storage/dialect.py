@@ -172,20 +172,6 @@ def reset_id_sequence(conn: Connection, table: Table, column: str = "id") -> Non
         )
 
 
-def reset_id_sequence(conn: Connection, table: Table, column: str = "id") -> None:
-    """After inserting rows with explicit ids, make the next generated id follow the
-    largest one (a PostgreSQL sequence does not notice explicit ids; SQLite's rowid
-    allocation does by itself)."""
-    if not is_sqlite(conn):
-        conn.execute(
-            text(
-                f"SELECT setval(pg_get_serial_sequence(:t, :c), "
-                f"(SELECT COALESCE(MAX({column}), 0) + 1 FROM {table.name}), false)"
-            ),
-            {"t": table.name, "c": column},
-        )
-
-
 __all__ = [
     "AsGeoJSON",
     "BBox",
@@ -196,7 +182,6 @@ __all__ = [
     "estimated_rows",
     "geom_bound",
     "is_sqlite",
-    "reset_id_sequence",
     "reset_id_sequence",
     "write_lock",
     "write_transaction",
