@@ -1,0 +1,424 @@
+"""Facility use cases: create, update, delete with history; meal-site subsidies.
+
+Every change appends the facility's previous state to ``facility_history`` (JSON
+snapshot, who, when, why) in the same transaction as the change; a deletion keeps the
+last state there too. Optimistic locking: an update or delete may pass the ``version``
+it read and fails with a conflict when someone changed the record in between.
+
+Subsidies (Weihai civil-affairs bureau, 《威海市城市社区食堂建设指导意见》 /
+《威海市农村老年餐桌建设指导意见》, as quoted in the 2020 work report):
+
+* community canteens (社区食堂): one-off construction subsidy by floor area —
+  50,000 yuan for ≤ 500 m² (500 included), 100,000 for 500–1,000 m², 200,000 for
+  ≥ 1,000 m² (1,000 included) — paid in the opening year; operation subsidy 30,000
+  yuan a year for at most 3 years (the opening year and the two after);
+* rural elderly tables (农村老年餐桌): 10,000 yuan per site (operation award, paid once
+  in the opening year).
+
+Other facility types receive none of these. Facilities without an opening year cannot be
+placed in a year and are counted as ``undated``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shapely.geometry import Point
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from gazetteer.errors import Conflict, InvalidInput, NotFound
+from gazetteer.model import Facility, FacilityType
+from gazetteer.storage import repository as repo
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.geometry import to_db
+from gazetteer.storage.tables_coverage import facility_history
+
+CONSTRUCTION_SMALL_YUAN = 50_000  # floor area <= 500 m2
+CONSTRUCTION_MEDIUM_YUAN = 100_000  # 500-1000 m2
+CONSTRUCTION_LARGE_YUAN = 200_000  # >= 1000 m2
+OPERATION_YUAN_PER_YEAR = 30_000
+OPERATION_MAX_YEARS = 3
+RURAL_TABLE_YUAN = 10_000
+
+EDITABLE = {
+    "name",
+    "type",
+    "admin_code",
+    "lon",
+    "lat",
+    "code",
+    "place_id",
+    "beds",
+    "capacity",
+    "floor_area_m2",
+    "operator",
+    "mode",
+    "opened_year",
+    "level",
+}
+# Weihai and surroundings, generously (CGCS2000 lon/lat)
+LON_RANGE = (73.0, 136.0)
+LAT_RANGE = (3.0, 54.0)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    id: int
+    facility_id: int
+    version: int
+    action: str
+    snapshot: dict[str, Any]
+    changed_by: str
+    note: str
+    changed_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyRow:
+    district_code: str
+    district_name: str
+    year: int
+    construction_yuan: int
+    operation_yuan: int
+    rural_table_yuan: int
+    sites: int  # facilities receiving money that year
+
+    @property
+    def total_yuan(self) -> int:
+        return self.construction_yuan + self.operation_yuan + self.rural_table_yuan
+
+
+@dataclass(frozen=True, slots=True)
+class SubsidyReport:
+    rows: list[SubsidyRow]
+    total_yuan: int
+    undated: int  # canteens/tables without an opening year
+
+
+def construction_subsidy_yuan(floor_area_m2: float | None) -> int:
+    """One-off construction subsidy of a community canteen by its floor area."""
+    if floor_area_m2 is None:
+        return 0
+    if floor_area_m2 <= 500:
+        return CONSTRUCTION_SMALL_YUAN
+    if floor_area_m2 < 1000:
+        return CONSTRUCTION_MEDIUM_YUAN
+    return CONSTRUCTION_LARGE_YUAN
+
+
+def subsidies_by_year(f: Facility) -> dict[int, tuple[int, int, int]]:
+    """``{year: (construction, operation, rural table)}`` in yuan for one facility."""
+    if f.opened_year is None:
+        return {}
+    y = f.opened_year
+    if f.type == FacilityType.COMMUNITY_CANTEEN:
+        out = {y + i: (0, OPERATION_YUAN_PER_YEAR, 0) for i in range(OPERATION_MAX_YEARS)}
+        out[y] = (construction_subsidy_yuan(f.floor_area_m2), OPERATION_YUAN_PER_YEAR, 0)
+        return out
+    if f.type == FacilityType.RURAL_ELDERLY_TABLE:
+        return {y: (0, 0, RURAL_TABLE_YUAN)}
+    return {}
+
+
+def district_code(admin_code: str) -> str:
+    return admin_code[:6].ljust(12, "0")
+
+
+def subsidy_report(
+    conn: Connection, *, year: int | None = None, district: str | None = None
+) -> SubsidyReport:
+    """Subsidies by district (county level) and year."""
+    if district is not None:
+        d = district.strip()
+        if not d.isdigit() or len(d) not in (6, 12):
+            raise InvalidInput(
+                f"区市代码须为6或12位数字 (district code must be 6 or 12 digits): {district}"
+            )
+        district = d.ljust(12, "0")
+        repo.get_admin_area(conn, district)
+    if year is not None and not (1949 <= year <= 2100):
+        raise InvalidInput(f"年份超出范围 (year out of range): {year}")
+    types = [FacilityType.COMMUNITY_CANTEEN, FacilityType.RURAL_ELDERLY_TABLE]
+    sums: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    undated = 0
+    for f in repo.iter_facilities(conn, types=types):
+        dc = district_code(f.admin_code)
+        if district is not None and dc != district:
+            continue
+        if f.opened_year is None:
+            undated += 1
+            continue
+        for y, (c, o, r) in subsidies_by_year(f).items():
+            if year is not None and y != year:
+                continue
+            s = sums[(dc, y)]
+            s[0] += c
+            s[1] += o
+            s[2] += r
+            s[3] += 1
+    codes = sorted({k[0] for k in sums})
+    names: dict[str, str] = {
+        str(r[0]): str(r[1])
+        for r in conn.execute(
+            select(t.admin_areas.c.code, t.admin_areas.c.name).where(
+                t.admin_areas.c.code.in_(codes)
+            )
+        ).all()
+    }
+    rows = [
+        SubsidyRow(dc, str(names.get(dc, "")), y, s[0], s[1], s[2], s[3])
+        for (dc, y), s in sorted(sums.items())
+    ]
+    return SubsidyReport(rows, sum(r.total_yuan for r in rows), undated)
+
+
+# --- facility records --------------------------------------------------------------------
+
+
+def _snapshot(f: Facility) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "code": f.code,
+        "name": f.name,
+        "type": f.type.value,
+        "place_id": f.place_id,
+        "admin_code": f.admin_code,
+        "lon": f.point.x,
+        "lat": f.point.y,
+        "beds": f.beds,
+        "capacity": f.capacity,
+        "floor_area_m2": f.floor_area_m2,
+        "operator": f.operator,
+        "mode": f.mode,
+        "level": f.level,
+        "opened_year": f.opened_year,
+        "version": f.version,
+    }
+
+
+def get_facility(conn: Connection, facility_id: int) -> Facility:
+    r = conn.execute(select(t.facilities).where(t.facilities.c.id == facility_id)).first()
+    if r is None:
+        raise NotFound(f"设施不存在 (no facility with id {facility_id})")
+    return repo.facility_from_row(r)
+
+
+def list_facilities(
+    conn: Connection,
+    *,
+    types: list[FacilityType] | None = None,
+    admin: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[Facility], int]:
+    f = t.facilities
+    q = select(f)
+    cq = select(func.count()).select_from(f)
+    if types:
+        tcond = f.c.type.in_([x.value for x in types])
+        q, cq = q.where(tcond), cq.where(tcond)
+    if admin:
+        code = admin.strip()
+        if not code.isdigit() or len(code) not in (6, 9, 12):
+            raise InvalidInput(
+                f"行政区划代码格式有误 (admin code must be 6, 9 or 12 digits): {admin}"
+            )
+        area = repo.get_admin_area(conn, code.ljust(12, "0"))
+        prefix = {2: 4, 3: 6, 4: 9}.get(int(area.level), 12)
+        cond = f.c.admin_code.startswith(area.code[:prefix])
+        q, cq = q.where(cond), cq.where(cond)
+    total = int(conn.execute(cq).scalar_one())
+    rows = conn.execute(q.order_by(f.c.id).limit(limit).offset(offset)).all()
+    return [repo.facility_from_row(r) for r in rows], total
+
+
+def facility_history_entries(conn: Connection, facility_id: int) -> list[HistoryEntry]:
+    h = facility_history
+    rows = conn.execute(select(h).where(h.c.facility_id == facility_id).order_by(h.c.id)).all()
+    return [
+        HistoryEntry(
+            id=int(m["id"]),
+            facility_id=int(m["facility_id"]),
+            version=int(m["version"]),
+            action=str(m["action"]),
+            snapshot=json.loads(m["snapshot"]),
+            changed_by=str(m["changed_by"]),
+            note=str(m["note"]),
+            changed_at=str(m["changed_at"]),
+        )
+        for m in (r._mapping for r in rows)
+    ]
+
+
+def _record(conn: Connection, f: Facility, action: str, user: str, note: str) -> None:
+    conn.execute(
+        insert(facility_history),
+        [
+            {
+                "facility_id": f.id,
+                "version": f.version,
+                "action": action,
+                "snapshot": json.dumps(_snapshot(f), ensure_ascii=False),
+                "changed_by": user,
+                "note": note,
+                "changed_at": repo.now(),
+            }
+        ],
+    )
+
+
+def _validate_values(conn: Connection, v: Mapping[str, Any], self_id: int | None = None) -> None:
+    unknown = set(v) - EDITABLE
+    if unknown:
+        raise InvalidInput(f"未知字段 (unknown fields): {sorted(unknown)}")
+    if "name" in v and (not str(v["name"]).strip() or len(str(v["name"])) > 100):
+        raise InvalidInput("设施名称须为1–100字符 (name must be 1-100 characters)")
+    if "type" in v:
+        try:
+            FacilityType(v["type"])
+        except ValueError:
+            raise InvalidInput(
+                f"未知设施类型 (unknown facility type): {v['type']}; 可选 (choose from): "
+                + ", ".join(x.value for x in FacilityType)
+            ) from None
+    if "lon" in v or "lat" in v:
+        lon, lat = v.get("lon"), v.get("lat")
+        if lon is None or lat is None:
+            raise InvalidInput("经纬度须同时给出 (lon and lat go together)")
+        if not (
+            LON_RANGE[0] <= float(lon) <= LON_RANGE[1]
+            and LAT_RANGE[0] <= float(lat) <= LAT_RANGE[1]
+        ):
+            raise InvalidInput(f"坐标不在中国范围内 (coordinates outside China): {lon}, {lat}")
+    if "admin_code" in v:
+        code = str(v["admin_code"])
+        row = conn.execute(select(t.admin_areas.c.code).where(t.admin_areas.c.code == code)).first()
+        if row is None:
+            raise InvalidInput(f"行政区划代码不存在 (unknown administrative area code): {code}")
+    if v.get("place_id") is not None:
+        row = conn.execute(select(t.places.c.id).where(t.places.c.id == int(v["place_id"]))).first()
+        if row is None:
+            raise InvalidInput(f"地名不存在 (no place with id {v['place_id']})")
+    for key in ("beds", "capacity", "floor_area_m2"):
+        if v.get(key) is not None and float(v[key]) < 0:
+            raise InvalidInput(f"{key} 不能为负 (must not be negative)")
+    if v.get("opened_year") is not None and not (1900 <= int(v["opened_year"]) <= 2100):
+        raise InvalidInput(f"开业年份超出范围 (opened_year out of range): {v['opened_year']}")
+    if v.get("code"):
+        exists = conn.execute(
+            select(t.facilities.c.id).where(t.facilities.c.code == str(v["code"]))
+        ).first()
+        if exists is not None and exists[0] != self_id:
+            raise Conflict(f"设施编码已存在 (facility code already exists): {v['code']}")
+
+
+def create_facility(engine: Engine, values: Mapping[str, Any], *, user: str = "") -> Facility:
+    """Create a facility (history records the creation)."""
+    missing = [k for k in ("name", "type", "admin_code", "lon", "lat") if values.get(k) is None]
+    if missing:
+        raise InvalidInput(f"缺少字段 (missing fields): {missing}")
+    with write_transaction(engine) as conn:
+        _validate_values(conn, values)
+        f = Facility(
+            name=str(values["name"]).strip(),
+            type=FacilityType(values["type"]),
+            admin_code=str(values["admin_code"]),
+            point=Point(float(values["lon"]), float(values["lat"])),
+            code=values.get("code") or None,
+            place_id=values.get("place_id"),
+            beds=values.get("beds"),
+            capacity=values.get("capacity"),
+            floor_area_m2=values.get("floor_area_m2"),
+            operator=values.get("operator") or "",
+            mode=values.get("mode") or "",
+            opened_year=values.get("opened_year"),
+            level=values.get("level") or "",
+        )
+        fid = conn.execute(
+            insert(t.facilities).returning(t.facilities.c.id), [repo.facility_row(f)]
+        ).scalar_one()
+        created = get_facility(conn, int(fid))
+        _record(conn, created, "create", user, "")
+        return created
+
+
+def update_facility(
+    engine: Engine,
+    facility_id: int,
+    changes: Mapping[str, Any],
+    *,
+    user: str = "",
+    expected_version: int | None = None,
+    note: str = "",
+) -> Facility:
+    """Change a facility, first appending its previous state to the history."""
+    if not changes:
+        raise InvalidInput("没有要修改的字段 (no changes given)")
+    with write_transaction(engine) as conn:
+        old = get_facility(conn, facility_id)
+        if expected_version is not None and expected_version != old.version:
+            raise Conflict(
+                f"设施已被他人修改 (facility {facility_id} was changed meanwhile: version "
+                f"{old.version}, you had {expected_version})"
+            )
+        v = dict(changes)
+        if ("lon" in v) != ("lat" in v):
+            v.setdefault("lon", old.point.x)
+            v.setdefault("lat", old.point.y)
+        _validate_values(conn, v, facility_id)
+        _record(conn, old, "update", user, note)
+        values: dict[str, Any] = {}
+        for key, value in v.items():
+            if key in ("lon", "lat"):
+                continue
+            values[key] = value.value if isinstance(value, FacilityType) else value
+        if "lon" in v:
+            values["geom"] = to_db(Point(float(v["lon"]), float(v["lat"])))
+        values["version"] = old.version + 1
+        values["updated_at"] = repo.now()
+        conn.execute(update(t.facilities).where(t.facilities.c.id == facility_id).values(**values))
+        return get_facility(conn, facility_id)
+
+
+def delete_facility(
+    engine: Engine,
+    facility_id: int,
+    *,
+    user: str = "",
+    expected_version: int | None = None,
+    note: str = "",
+) -> None:
+    """Delete a facility; its last state stays in the history."""
+    with write_transaction(engine) as conn:
+        old = get_facility(conn, facility_id)
+        if expected_version is not None and expected_version != old.version:
+            raise Conflict(f"设施已被他人修改 (facility {facility_id} was changed meanwhile)")
+        _record(conn, old, "delete", user, note)
+        conn.execute(delete(t.facilities).where(t.facilities.c.id == facility_id))
+
+
+__all__ = [
+    "CONSTRUCTION_LARGE_YUAN",
+    "CONSTRUCTION_MEDIUM_YUAN",
+    "CONSTRUCTION_SMALL_YUAN",
+    "OPERATION_MAX_YEARS",
+    "OPERATION_YUAN_PER_YEAR",
+    "RURAL_TABLE_YUAN",
+    "HistoryEntry",
+    "SubsidyReport",
+    "SubsidyRow",
+    "construction_subsidy_yuan",
+    "create_facility",
+    "delete_facility",
+    "facility_history_entries",
+    "get_facility",
+    "list_facilities",
+    "subsidies_by_year",
+    "subsidy_report",
+    "update_facility",
+]
