@@ -230,7 +230,9 @@ def iter_places(conn: Connection) -> Iterator[Place]:
         yield place_from_row(r)
 
 
-def history_row(h: NameHistoryEntry, *, pinyin_key: str = "") -> dict[str, Any]:
+def history_row(
+    h: NameHistoryEntry, *, pinyin_key: str = "", recorded_at: datetime | None = None
+) -> dict[str, Any]:
     return {
         "place_id": h.place_id,
         "version": h.version,
@@ -243,7 +245,7 @@ def history_row(h: NameHistoryEntry, *, pinyin_key: str = "") -> dict[str, Any]:
         "reason": str(h.reason),
         "note": h.note,
         "snapshot": None,
-        "recorded_at": now(),
+        "recorded_at": recorded_at or now(),
     }
 
 
@@ -264,10 +266,15 @@ def history_from_row(r: Row[Any]) -> NameHistoryEntry:
 
 
 def insert_history(
-    conn: Connection, entries: Iterable[NameHistoryEntry], pinyin_keys: Sequence[str] | None = None
+    conn: Connection,
+    entries: Iterable[NameHistoryEntry],
+    pinyin_keys: Sequence[str] | None = None,
+    *,
+    recorded_at: datetime | None = None,
 ) -> int:
+    """Append history rows; ``recorded_at`` (default now) lets generated data be reproducible."""
     rows = [
-        history_row(h, pinyin_key=pinyin_keys[i] if pinyin_keys else "")
+        history_row(h, pinyin_key=pinyin_keys[i] if pinyin_keys else "", recorded_at=recorded_at)
         for i, h in enumerate(entries)
     ]
     return _insert_many(conn, t.place_history, rows)
@@ -433,7 +440,7 @@ def iter_built_up_areas(conn: Connection) -> Iterator[BuiltUpArea]:
 # --- facilities and demand ---------------------------------------------------------------
 
 
-def facility_row(f: Facility) -> dict[str, Any]:
+def facility_row(f: Facility, *, updated_at: datetime | None = None) -> dict[str, Any]:
     return {
         "code": f.code,
         "name": f.name,
@@ -449,7 +456,7 @@ def facility_row(f: Facility) -> dict[str, Any]:
         "level": f.level,
         "opened_year": f.opened_year,
         "version": f.version,
-        "updated_at": now(),
+        "updated_at": updated_at or now(),
     }
 
 
@@ -476,8 +483,10 @@ def facility_from_row(r: Row[Any]) -> Facility:
     )
 
 
-def insert_facilities(conn: Connection, items: Iterable[Facility]) -> int:
-    return _insert_many(conn, t.facilities, (facility_row(f) for f in items))
+def insert_facilities(
+    conn: Connection, items: Iterable[Facility], *, updated_at: datetime | None = None
+) -> int:
+    return _insert_many(conn, t.facilities, (facility_row(f, updated_at=updated_at) for f in items))
 
 
 def iter_facilities(
