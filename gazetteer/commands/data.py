@@ -1,10 +1,192 @@
-"""CLI commands for the data area (filled in by that area)."""
+"""CLI commands for import and export.
+
+``gazetteer export --format geojson|gpkg|shp|csv|xlsx [--layer NAME ...] --out PATH``
+``gazetteer import [--format F] [--layer NAME ...] [--skip-invalid] [--dry-run] PATH``
+``gazetteer import admin CSV [--boundaries GEOJSON] [--skip-invalid] [--dry-run]``
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from gazetteer.errors import ImportFailed, InvalidInput
+from gazetteer.settings import Settings
+
+FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")  # as gazetteer.io.export.FORMATS
+LAYER_HELP = (
+    "layer (repeatable): admin_areas, places, roads, compounds, place_history, built_up_areas, "
+    "facilities, demand_points, network_nodes, network_edges, or all (default)"
+)
+
+
+class TqdmProgress:
+    """Progress bars on stderr; each phase is also announced on a line of its own."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self._bar: Any = None
+
+    def start(self, desc: str, total: int) -> None:
+        from tqdm import tqdm
+
+        self.done()
+        if self.enabled:
+            print(f"{desc} ({total})", file=sys.stderr, flush=True)
+        self._bar = tqdm(
+            total=total,
+            desc=desc,
+            unit="行",
+            file=sys.stderr,
+            disable=not self.enabled,
+            leave=False,
+        )
+
+    def advance(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def done(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+def _engine(settings: Settings) -> Any:
+    from gazetteer.storage import create_engine_from_settings
+    from gazetteer.storage.migrate import is_current
+
+    engine = create_engine_from_settings(settings)
+    if not is_current(engine):
+        raise InvalidInput(
+            "数据库结构不是最新，请先运行 `gazetteer migrate` "
+            "(the database schema is missing or old; run `gazetteer migrate` first)"
+        )
+    return engine
+
+
+def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from gazetteer.io import export_layers  # imports pyogrio before any SpatiaLite load
+
+    engine = _engine(settings)
+
+    def note(step: str) -> None:
+        if not args.quiet:
+            print(f"… {step}", file=sys.stderr, flush=True)
+
+    result = export_layers(
+        engine, fmt=args.format, layers=args.layer or ["all"], out=Path(args.out), progress=note
+    )
+    for name, n in result.counts.items():
+        print(f"{name}: {n}")
+    for path in result.files:
+        print(f"已写出 (wrote) {path}")
+    return 0
+
+
+def _print_errors(errors: list[dict[str, Any]], limit: int) -> None:
+    print("行号 row | 图层 layer | 字段 field | 问题 problem", file=sys.stderr)
+    for e in errors[:limit]:
+        src = f"{e['source']} " if e.get("source") else ""
+        where = f"{src}第 {e['row']} 行 (row {e['row']})"
+        print(f"{where} | {e['layer']} | {e['field']} | {e['problem']}", file=sys.stderr)
+    if len(errors) > limit:
+        print(f"... 另有 {len(errors) - limit} 行 ({len(errors) - limit} more)", file=sys.stderr)
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    from gazetteer.io import ImportReport, import_admin, import_file
+
+    target: list[str] = args.target
+    progress = TqdmProgress(enabled=not args.quiet)
+    if target[0] == "admin":
+        if len(target) != 2:
+            raise InvalidInput("用法 (usage): gazetteer import admin CSV [--boundaries GEOJSON]")
+        engine = _engine(settings)
+
+        def run() -> ImportReport:
+            return import_admin(
+                engine,
+                Path(target[1]),
+                boundaries=Path(args.boundaries) if args.boundaries else None,
+                skip_invalid=args.skip_invalid,
+                dry_run=args.dry_run,
+                progress=progress,
+            )
+
+    else:
+        if len(target) != 1:
+            raise InvalidInput(
+                "一次导入一个文件 (import one file at a time): gazetteer import PATH"
+            )
+        if args.boundaries:
+            raise InvalidInput("--boundaries 只用于 `import admin` (only with `import admin`)")
+        path = Path(target[0])
+        if not path.exists():
+            raise InvalidInput(f"文件不存在 (file not found): {path}")
+        engine = _engine(settings)
+
+        def run() -> ImportReport:
+            return import_file(
+                engine,
+                path,
+                fmt=args.format,
+                layers=args.layer,
+                skip_invalid=args.skip_invalid,
+                dry_run=args.dry_run,
+                progress=progress,
+            )
+
+    try:
+        report = run()
+    except ImportFailed as exc:
+        progress.done()
+        details = exc.details if isinstance(exc.details, list) else []
+        _print_errors(details, args.max_errors)
+        print(f"错误 (error): {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        progress.done()
+    if report.errors:
+        print(
+            "以下行无效，已跳过 (these rows are invalid and were skipped):",
+            file=sys.stderr,
+        )
+        _print_errors([e.as_dict() for e in report.errors], args.max_errors)
+    print(report.summary())
+    if report.dry_run:
+        print("试运行，未写入数据库 (dry run: nothing was written)")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """No commands yet."""
+    p = sub.add_parser(
+        "export",
+        help="export layers to GeoJSON, GeoPackage, Shapefile, CSV or Excel",
+        description="导出图层 (export layers). --out is a file for gpkg/xlsx (or a single "
+        "geojson/csv layer) and a folder otherwise.",
+    )
+    p.add_argument("--format", "-f", required=True, choices=FORMATS)
+    p.add_argument("--layer", "-l", action="append", help=LAYER_HELP)
+    p.add_argument("--out", "-o", required=True, help="output file or folder")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_export)
+
+    p = sub.add_parser(
+        "import",
+        help="import a file (validated, all or nothing); `import admin CSV` for NBS codes",
+        description="导入文件 (import a file). Every row is validated; the file is written "
+        "whole or not at all unless --skip-invalid is given. "
+        "`gazetteer import admin CSV --boundaries GEOJSON` imports NBS division codes.",
+    )
+    p.add_argument("target", nargs="+", metavar="PATH", help="file/folder, or: admin CSV")
+    p.add_argument("--format", "-f", choices=FORMATS, help="default: from the file name")
+    p.add_argument("--layer", "-l", action="append", help=LAYER_HELP)
+    p.add_argument("--boundaries", help="with `import admin`: boundary polygons (GeoJSON)")
+    p.add_argument("--skip-invalid", action="store_true", help="write the valid rows only")
+    p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    p.add_argument("--max-errors", type=int, default=200, help="error rows to print")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=_import)
