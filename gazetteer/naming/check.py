@@ -167,8 +167,9 @@ class _ScopeMixin:
 class DbNameSource(_ScopeMixin):
     """Candidates straight from the database, through the indexes (single checks)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, include_pending: bool = True) -> None:
         self.conn = conn
+        self.include_pending = include_pending
         self._bua_cache: dict[int, _Bua] = {}
 
     def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
@@ -234,7 +235,8 @@ class DbNameSource(_ScopeMixin):
             seen_places.add(int(r.id))
             out.append(_candidate(f"place:{r.id}", r.name, "", "已有地名"))
         c = naming_cases
-        states = [str(s) for s in PENDING_STATES | GRANTED_STATES]
+        wanted = (PENDING_STATES | GRANTED_STATES) if self.include_pending else GRANTED_STATES
+        states = [str(s) for s in wanted]
         cq = select(
             c.c.id,
             c.c.number,
@@ -438,10 +440,19 @@ def _sibling_generics(kind: PlaceKind) -> tuple[str, ...]:
 
 
 def check_name(
-    conn: Connection, request: CheckRequest, *, words: WordLists | None = None
+    conn: Connection,
+    request: CheckRequest,
+    *,
+    words: WordLists | None = None,
+    include_pending: bool = True,
 ) -> CheckResult:
-    """Check one candidate name against the database (see the module docstring)."""
-    return check_with_source(DbNameSource(conn), request, words or load_word_lists(conn))
+    """Check one candidate name against the database (see the module docstring).
+
+    ``include_pending=False`` compares only with granted names (used at approval time, so
+    that of two competing pending cases the first approved wins).
+    """
+    source = DbNameSource(conn, include_pending=include_pending)
+    return check_with_source(source, request, words or load_word_lists(conn))
 
 
 def check_names(

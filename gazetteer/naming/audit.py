@@ -1,0 +1,83 @@
+"""The append-only audit trail: who did what, when, with the state before and after.
+
+Rows are only ever inserted (nothing in the code updates or deletes ``audit_log``; the
+migration adds no update path). Entries are readable per case and per place.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+
+from gazetteer.auth import User
+from gazetteer.naming.model import AuditEntry
+from gazetteer.storage.tables_naming import audit_log
+
+
+def _dump(value: dict[str, Any] | None) -> str | None:
+    if value is None:
+        return None
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def record(
+    conn: Connection,
+    user: User | None,
+    action: str,
+    *,
+    case_id: int | None = None,
+    place_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> None:
+    """Append one entry (inside the caller's transaction)."""
+    conn.execute(
+        insert(audit_log),
+        [
+            {
+                "at": at or datetime.now(UTC),
+                "user_id": user.id if user else None,
+                "user_name": user.name if user else "system",
+                "action": action,
+                "case_id": case_id,
+                "place_id": place_id,
+                "before": _dump(before),
+                "after": _dump(after),
+                "note": note,
+            }
+        ],
+    )
+
+
+def _entry(r: Row[Any]) -> AuditEntry:
+    m = r._mapping
+    return AuditEntry(
+        id=m["id"],
+        at=m["at"],
+        user_id=m["user_id"],
+        user_name=m["user_name"],
+        action=m["action"],
+        case_id=m["case_id"],
+        place_id=m["place_id"],
+        before=json.loads(m["before"]) if m["before"] else None,
+        after=json.loads(m["after"]) if m["after"] else None,
+        note=m["note"],
+    )
+
+
+def case_trail(conn: Connection, case_id: int) -> list[AuditEntry]:
+    q = select(audit_log).where(audit_log.c.case_id == case_id).order_by(audit_log.c.id)
+    return [_entry(r) for r in conn.execute(q)]
+
+
+def place_trail(conn: Connection, place_id: int) -> list[AuditEntry]:
+    q = select(audit_log).where(audit_log.c.place_id == place_id).order_by(audit_log.c.id)
+    return [_entry(r) for r in conn.execute(q)]
+
+
+__all__ = ["case_trail", "place_trail", "record"]
