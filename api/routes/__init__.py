@@ -2,6 +2,15 @@
 
 from fastapi import APIRouter
 
-from api.routes import health, ogc
+from api.routes import coverage, facilities, health, map_data, ogc, pages, places, search
 
-ROUTERS: list[APIRouter] = [health.router, ogc.router]
+ROUTERS: list[APIRouter] = [
+    health.router,
+    ogc.router,
+    search.router,
+    places.router,
+    map_data.router,
+    pages.router,
+    facilities.router,
+    coverage.router,
+]

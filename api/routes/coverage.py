@@ -1,0 +1,232 @@
+"""15-minute service circles: coverage, gaps, isochrones, what-if, scenarios, recommendation.
+
+Reads are public; saving a scenario needs the ``reviewer`` or ``admin`` role.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from shapely.geometry import mapping
+
+from api.auth import User, require_role
+from api.deps import EngineDep
+from api.schemas_coverage import (
+    CoveragePublic,
+    RecommendationPublic,
+    RecommendRequest,
+    ScenarioComparison,
+    ScenarioCreate,
+    ScenarioPublic,
+    SetCoverPublic,
+    WhatIfPublic,
+    WhatIfRequest,
+)
+from gazetteer.coverage import service as svc
+from gazetteer.coverage.model import Candidate, CoverageQuery
+from gazetteer.coverage.recommend import recommend as recommend_sites
+from gazetteer.coverage.recommend import set_cover as set_cover_sites
+from gazetteer.errors import InvalidInput
+
+router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
+Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
+
+FacilityTypes = Annotated[
+    list[str],
+    Query(description="facility type(s): repeat the parameter or separate with commas"),
+]
+
+
+def _query(
+    facility_type: list[str],
+    minutes: float,
+    profile: str,
+    weight: str,
+    admin: str | None,
+    gaps_limit: int = 100,
+) -> CoverageQuery:
+    return CoverageQuery(
+        facility_types=svc.parse_facility_types(facility_type),
+        minutes=svc.check_minutes(minutes),
+        profile=profile,
+        weight=svc.parse_weight(weight),
+        admin=admin or None,
+        gaps_limit=gaps_limit,
+    )
+
+
+@router.get("", response_model=CoveragePublic, response_model_exclude_none=False)
+def coverage(
+    engine: EngineDep,
+    facility_type: FacilityTypes,
+    minutes: Annotated[float, Query(description="1-120")] = 15,
+    profile: Annotated[str, Query(description="walking, elderly_walking, ebike, car")] = "walking",
+    weight: Annotated[str, Query(description="population, elderly, dependents")] = "population",
+    admin: Annotated[str | None, Query(description="limit to an area (6/9/12 digits)")] = None,
+    gaps_limit: Annotated[int, Query(ge=0, le=10000)] = 100,
+    include_points: Annotated[bool, Query(description="every demand point's time")] = False,
+) -> CoveragePublic:
+    """Share of the weight within ``minutes`` of a facility, by area, with ranked gaps."""
+    q = _query(facility_type, minutes, profile, weight, admin, gaps_limit)
+    return CoveragePublic.of(svc.coverage(engine, q), include_points=include_points)
+
+
+@router.get("/isochrones")
+def isochrones(
+    engine: EngineDep,
+    facility_type: Annotated[list[str] | None, Query()] = None,
+    facility_id: Annotated[list[int] | None, Query()] = None,
+    minutes: Annotated[list[float] | None, Query(description="default 5, 10, 15")] = None,
+    profile: str = "walking",
+) -> JSONResponse:
+    """GeoJSON service areas per facility, shaped from the reachable roads."""
+    types = svc.parse_facility_types(facility_type) if facility_type else ()
+    items = svc.facility_isochrones(
+        engine,
+        facility_types=types,
+        facility_ids=facility_id or (),
+        minutes=minutes or (5, 10, 15),
+        profile=profile,
+    )
+    features: list[dict[str, Any]] = [
+        {
+            "type": "Feature",
+            "geometry": mapping(i.geometry),
+            "properties": {
+                "facility_id": i.facility_id,
+                "name": i.name,
+                "facility_type": i.facility_type,
+                "minutes": i.minutes,
+                "profile": profile,
+            },
+        }
+        for i in items
+    ]
+    return JSONResponse(
+        {"type": "FeatureCollection", "features": features},
+        media_type="application/geo+json",
+    )
+
+
+@router.post("/what-if", response_model=WhatIfPublic)
+def what_if(body: WhatIfRequest, engine: EngineDep) -> WhatIfPublic:
+    """Coverage with facilities added, removed or moved, and the difference (nothing saved)."""
+    svc.check_minutes(body.minutes)
+    return WhatIfPublic.of(svc.what_if(engine, body.query(), body.changes()))
+
+
+@router.get("/scenarios", response_model=list[ScenarioPublic])
+def list_scenarios(engine: EngineDep) -> list[ScenarioPublic]:
+    return [ScenarioPublic.of(s) for s in svc.list_scenarios(engine)]
+
+
+@router.post("/scenarios", response_model=ScenarioPublic, status_code=201)
+def save_scenario(body: ScenarioCreate, engine: EngineDep, user: Staff) -> ScenarioPublic:
+    """Save a what-if scenario (computed now) for later comparison."""
+    svc.check_minutes(body.minutes)
+    s = svc.save_scenario(
+        engine,
+        body.name,
+        body.query(),
+        body.changes(),
+        description=body.description,
+        user=user.name,
+    )
+    return ScenarioPublic.of(s)
+
+
+@router.get("/scenarios/compare", response_model=list[ScenarioComparison])
+def compare(
+    engine: EngineDep,
+    ids: Annotated[list[str], Query(description="scenario ids (repeat or comma-separated)")],
+) -> list[ScenarioComparison]:
+    """Saved scenarios recomputed on the current data, side by side."""
+    try:
+        id_list = [int(x) for v in ids for x in v.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInput("方案编号须为整数 (scenario ids must be integers)") from None
+    out = []
+    for s, r in svc.compare_scenarios(engine, id_list):
+        out.append(
+            ScenarioComparison(
+                scenario=ScenarioPublic.of(s),
+                baseline_covered_share=r.baseline.covered_share,
+                covered_share=r.scenario.covered_share,
+                covered=r.scenario.covered,
+                total=r.scenario.total,
+                covered_change=r.covered_change,
+                newly_covered=len(r.newly_covered),
+            )
+        )
+    return out
+
+
+@router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic)
+def get_scenario(scenario_id: int, engine: EngineDep) -> ScenarioPublic:
+    return ScenarioPublic.of(svc.get_scenario(engine, scenario_id))
+
+
+@router.get("/recommend", response_model=RecommendationPublic)
+def recommend(
+    engine: EngineDep,
+    facility_type: FacilityTypes,
+    k: Annotated[int, Query(ge=1, le=200)] = 10,
+    minutes: float = 15,
+    profile: str = "walking",
+    weight: str = "population",
+    admin: str | None = None,
+    candidates: Annotated[str, Query(description="demand or nodes")] = "demand",
+    exact: bool = True,
+    time_limit_s: Annotated[float, Query(gt=0, le=60)] = 10,
+) -> RecommendationPublic:
+    """The k new sites covering the most uncovered weight: greedy, exact (HiGHS), gap."""
+    if candidates not in ("demand", "nodes"):
+        raise InvalidInput(
+            "候选来源须为 demand 或 nodes (candidates must be demand or nodes; "
+            "POST a list to /api/v1/coverage/recommend)"
+        )
+    q = _query(facility_type, minutes, profile, weight, admin)
+    r = recommend_sites(engine, q, k, source=candidates, exact=exact, time_limit_s=time_limit_s)
+    return RecommendationPublic.of(r)
+
+
+@router.post("/recommend", response_model=RecommendationPublic)
+def recommend_from_list(body: RecommendRequest, engine: EngineDep) -> RecommendationPublic:
+    """As GET, choosing among a supplied candidate list."""
+    q = _query(body.facility_type, body.minutes, body.profile, body.weight, body.admin)
+    cands = [Candidate(c.lon, c.lat, c.name, "list", i) for i, c in enumerate(body.candidates)]
+    r = recommend_sites(
+        engine,
+        q,
+        body.k,
+        source="list",
+        candidates=cands,
+        exact=body.exact,
+        time_limit_s=body.time_limit_s,
+    )
+    return RecommendationPublic.of(r)
+
+
+@router.get("/set-cover", response_model=SetCoverPublic)
+def set_cover(
+    engine: EngineDep,
+    facility_type: FacilityTypes,
+    target_share: Annotated[float, Query(gt=0, le=1)] = 0.9,
+    minutes: float = 15,
+    profile: str = "walking",
+    weight: str = "population",
+    admin: str | None = None,
+    candidates: str = "demand",
+    exact: bool = True,
+    time_limit_s: Annotated[float, Query(gt=0, le=60)] = 10,
+) -> SetCoverPublic:
+    """The fewest new sites lifting coverage to ``target_share``."""
+    if candidates not in ("demand", "nodes"):
+        raise InvalidInput("候选来源须为 demand 或 nodes (candidates must be demand or nodes)")
+    q = _query(facility_type, minutes, profile, weight, admin)
+    s = set_cover_sites(
+        engine, q, target_share, source=candidates, exact=exact, time_limit_s=time_limit_s
+    )
+    return SetCoverPublic.of(s)

@@ -1,0 +1,113 @@
+"""Facilities: list, read, history, subsidies (public); create, update, delete (staff).
+
+Writes need the ``reviewer`` or ``admin`` role (``Authorization: Bearer <token>``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from api.auth import User, require_role
+from api.deps import ConnectionDep, EngineDep
+from api.schemas_coverage import (
+    FacilityCreate,
+    FacilityHistoryPublic,
+    FacilityList,
+    FacilityPublic,
+    FacilityUpdate,
+    SubsidyReportPublic,
+)
+from gazetteer import facilities as uc
+from gazetteer.coverage.service import parse_facility_types
+
+router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
+Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
+
+SUBSIDY_RULES = {
+    "construction_yuan": {
+        "floor_area_le_500_m2": uc.CONSTRUCTION_SMALL_YUAN,
+        "floor_area_500_1000_m2": uc.CONSTRUCTION_MEDIUM_YUAN,
+        "floor_area_ge_1000_m2": uc.CONSTRUCTION_LARGE_YUAN,
+        "applies_to": "community_canteen",
+    },
+    "operation_yuan_per_year": uc.OPERATION_YUAN_PER_YEAR,
+    "operation_max_years": uc.OPERATION_MAX_YEARS,
+    "rural_elderly_table_yuan": uc.RURAL_TABLE_YUAN,
+}
+
+
+@router.get("", response_model=FacilityList)
+def list_facilities(
+    conn: ConnectionDep,
+    type: Annotated[list[str] | None, Query(description="facility type(s)")] = None,
+    admin: Annotated[str | None, Query(description="6-, 9- or 12-digit area code")] = None,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> FacilityList:
+    """Facilities, optionally by type and area."""
+    types = list(parse_facility_types(type)) if type else None
+    items, total = uc.list_facilities(conn, types=types, admin=admin, limit=limit, offset=offset)
+    return FacilityList(
+        items=[FacilityPublic.of(f) for f in items], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/subsidies", response_model=SubsidyReportPublic)
+def subsidies(
+    conn: ConnectionDep,
+    year: Annotated[int | None, Query()] = None,
+    district: Annotated[str | None, Query(description="county-level code, 6 or 12 digits")] = None,
+) -> SubsidyReportPublic:
+    """Meal-site subsidies (construction, operation, rural elderly tables) by district and year."""
+    return SubsidyReportPublic.of(
+        uc.subsidy_report(conn, year=year, district=district), SUBSIDY_RULES
+    )
+
+
+@router.get("/{facility_id}", response_model=FacilityPublic)
+def get_facility(facility_id: int, conn: ConnectionDep) -> FacilityPublic:
+    return FacilityPublic.of(uc.get_facility(conn, facility_id))
+
+
+@router.get("/{facility_id}/history", response_model=list[FacilityHistoryPublic])
+def facility_history(facility_id: int, conn: ConnectionDep) -> list[FacilityHistoryPublic]:
+    """Every former state of the facility (also after deletion)."""
+    entries = uc.facility_history_entries(conn, facility_id)
+    if not entries:
+        uc.get_facility(conn, facility_id)  # 404 for an unknown id
+    return [FacilityHistoryPublic.of(h) for h in entries]
+
+
+@router.post("", response_model=FacilityPublic, status_code=201)
+def create_facility(body: FacilityCreate, engine: EngineDep, user: Staff) -> FacilityPublic:
+    return FacilityPublic.of(uc.create_facility(engine, body.model_dump(), user=user.name))
+
+
+@router.patch("/{facility_id}", response_model=FacilityPublic)
+def update_facility(
+    facility_id: int, body: FacilityUpdate, engine: EngineDep, user: Staff
+) -> FacilityPublic:
+    changes = body.model_dump(exclude_unset=True, exclude={"version", "note"})
+    f = uc.update_facility(
+        engine,
+        facility_id,
+        changes,
+        user=user.name,
+        expected_version=body.version,
+        note=body.note,
+    )
+    return FacilityPublic.of(f)
+
+
+@router.delete("/{facility_id}", status_code=204)
+def delete_facility(
+    facility_id: int,
+    engine: EngineDep,
+    user: Staff,
+    version: Annotated[int | None, Query()] = None,
+    note: Annotated[str, Query(max_length=500)] = "",
+) -> Response:
+    uc.delete_facility(engine, facility_id, user=user.name, expected_version=version, note=note)
+    return Response(status_code=204)

@@ -1,0 +1,484 @@
+"""Request and response models of the facilities and coverage endpoints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from gazetteer.coverage.model import (
+    Candidate,
+    CoverageQuery,
+    CoverageResult,
+    MovedSite,
+    NewSite,
+    Pick,
+    Recommendation,
+    Scenario,
+    SetCover,
+    WhatIfChanges,
+    WhatIfResult,
+)
+from gazetteer.coverage.service import parse_facility_types, parse_weight
+from gazetteer.facilities import HistoryEntry, SubsidyReport
+from gazetteer.model import FACILITY_TYPE_NAMES, Facility
+
+# --- facilities --------------------------------------------------------------------------
+
+
+class FacilityPublic(BaseModel):
+    id: int
+    code: str | None
+    name: str
+    type: str
+    type_name: str
+    place_id: int | None
+    admin_code: str
+    lon: float
+    lat: float
+    beds: int | None
+    capacity: int | None
+    floor_area_m2: float | None
+    operator: str
+    mode: str
+    level: str
+    opened_year: int | None
+    version: int
+
+    @classmethod
+    def of(cls, f: Facility) -> FacilityPublic:
+        return cls(
+            id=int(f.id or 0),
+            code=f.code,
+            name=f.name,
+            type=f.type.value,
+            type_name=FACILITY_TYPE_NAMES[f.type],
+            place_id=f.place_id,
+            admin_code=f.admin_code,
+            lon=f.point.x,
+            lat=f.point.y,
+            beds=f.beds,
+            capacity=f.capacity,
+            floor_area_m2=f.floor_area_m2,
+            operator=f.operator,
+            mode=f.mode,
+            level=f.level,
+            opened_year=f.opened_year,
+            version=f.version,
+        )
+
+
+class FacilityList(BaseModel):
+    items: list[FacilityPublic]
+    total: int
+    limit: int
+    offset: int
+
+
+class FacilityCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+    type: str
+    admin_code: str = Field(min_length=12, max_length=12)
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    code: str | None = Field(default=None, max_length=24)
+    place_id: int | None = None
+    beds: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0)
+    floor_area_m2: float | None = Field(default=None, ge=0)
+    operator: str = Field(default="", max_length=100)
+    mode: str = Field(default="", max_length=40)
+    level: str = Field(default="", max_length=20)
+    opened_year: int | None = Field(default=None, ge=1900, le=2100)
+
+
+class FacilityUpdate(BaseModel):
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    type: str | None = None
+    admin_code: str | None = Field(default=None, min_length=12, max_length=12)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    code: str | None = Field(default=None, max_length=24)
+    place_id: int | None = None
+    beds: int | None = Field(default=None, ge=0)
+    capacity: int | None = Field(default=None, ge=0)
+    floor_area_m2: float | None = Field(default=None, ge=0)
+    operator: str | None = Field(default=None, max_length=100)
+    mode: str | None = Field(default=None, max_length=40)
+    level: str | None = Field(default=None, max_length=20)
+    opened_year: int | None = Field(default=None, ge=1900, le=2100)
+    version: int | None = Field(default=None, description="the version you read (optional)")
+    note: str = Field(default="", max_length=500, description="why (kept in the history)")
+
+
+class FacilityHistoryPublic(BaseModel):
+    id: int
+    facility_id: int
+    version: int
+    action: str
+    snapshot: dict[str, Any]
+    changed_by: str
+    note: str
+    changed_at: str
+
+    @classmethod
+    def of(cls, h: HistoryEntry) -> FacilityHistoryPublic:
+        return cls(**{k: getattr(h, k) for k in cls.model_fields})
+
+
+class SubsidyRowPublic(BaseModel):
+    district_code: str
+    district_name: str
+    year: int
+    construction_yuan: int
+    operation_yuan: int
+    rural_table_yuan: int
+    total_yuan: int
+    sites: int
+
+
+class SubsidyReportPublic(BaseModel):
+    rows: list[SubsidyRowPublic]
+    total_yuan: int
+    undated: int
+    rules: dict[str, Any]
+
+    @classmethod
+    def of(cls, r: SubsidyReport, rules: dict[str, Any]) -> SubsidyReportPublic:
+        return cls(
+            rows=[
+                SubsidyRowPublic(
+                    district_code=x.district_code,
+                    district_name=x.district_name,
+                    year=x.year,
+                    construction_yuan=x.construction_yuan,
+                    operation_yuan=x.operation_yuan,
+                    rural_table_yuan=x.rural_table_yuan,
+                    total_yuan=x.total_yuan,
+                    sites=x.sites,
+                )
+                for x in r.rows
+            ],
+            total_yuan=r.total_yuan,
+            undated=r.undated,
+            rules=rules,
+        )
+
+
+# --- coverage ----------------------------------------------------------------------------
+
+
+class AreaCoveragePublic(BaseModel):
+    admin_code: str
+    name: str
+    covered_share: float
+    covered: float
+    total: float
+
+
+class GapPublic(BaseModel):
+    id: int
+    code: str
+    name: str
+    admin_code: str
+    lon: float
+    lat: float
+    weight: float
+    minutes_to_nearest: float | None = Field(description="null: farther than the search limit")
+    nearest_facility_id: int | None
+
+
+class PointTimePublic(BaseModel):
+    id: int
+    admin_code: str
+    weight: float
+    minutes_to_nearest: float | None
+    nearest_facility_id: int | None
+    covered: bool
+
+
+class CoveragePublic(BaseModel):
+    covered_share: float
+    covered: float
+    total: float
+    by_area: list[AreaCoveragePublic]
+    gaps: list[GapPublic]
+    points: list[PointTimePublic] | None = None
+    facility_count: int
+    facility_types: list[str]
+    minutes: float
+    profile: str
+    weight: str
+    admin: str | None
+
+    @classmethod
+    def of(cls, r: CoverageResult, *, include_points: bool = False) -> CoveragePublic:
+        return cls(
+            covered_share=r.covered_share,
+            covered=r.covered,
+            total=r.total,
+            by_area=[
+                AreaCoveragePublic(
+                    admin_code=a.admin_code,
+                    name=a.name,
+                    covered_share=a.covered_share,
+                    covered=a.covered,
+                    total=a.total,
+                )
+                for a in r.by_area
+            ],
+            gaps=[
+                GapPublic(
+                    id=g.id,
+                    code=g.code,
+                    name=g.name,
+                    admin_code=g.admin_code,
+                    lon=g.lon,
+                    lat=g.lat,
+                    weight=g.weight,
+                    minutes_to_nearest=g.minutes_to_nearest,
+                    nearest_facility_id=g.nearest_facility_id,
+                )
+                for g in r.gaps
+            ],
+            points=[
+                PointTimePublic(
+                    id=p.id,
+                    admin_code=p.admin_code,
+                    weight=p.weight,
+                    minutes_to_nearest=p.minutes_to_nearest,
+                    nearest_facility_id=p.nearest_facility_id,
+                    covered=p.covered,
+                )
+                for p in r.points
+            ]
+            if include_points
+            else None,
+            facility_count=r.facility_count,
+            facility_types=[x.value for x in r.facility_types],
+            minutes=r.minutes,
+            profile=r.profile,
+            weight=r.weight.value,
+            admin=r.admin,
+        )
+
+
+class NewSiteIn(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    name: str = Field(default="", max_length=100)
+
+
+class MovedSiteIn(BaseModel):
+    id: int
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+
+
+class WhatIfRequest(BaseModel):
+    facility_type: list[str] = Field(min_length=1)
+    minutes: float = 15
+    profile: str = "walking"
+    weight: str = "population"
+    admin: str | None = None
+    gaps_limit: int = Field(default=100, ge=0, le=10000)
+    add: list[NewSiteIn] = Field(default_factory=list, max_length=1000)
+    remove: list[int] = Field(default_factory=list, max_length=10000)
+    move: list[MovedSiteIn] = Field(default_factory=list, max_length=1000)
+
+    def query(self) -> CoverageQuery:
+        return CoverageQuery(
+            facility_types=parse_facility_types(self.facility_type),
+            minutes=self.minutes,
+            profile=self.profile,
+            weight=parse_weight(self.weight),
+            admin=self.admin,
+            gaps_limit=self.gaps_limit,
+        )
+
+    def changes(self) -> WhatIfChanges:
+        return WhatIfChanges(
+            add=tuple(NewSite(a.lon, a.lat, a.name) for a in self.add),
+            remove=tuple(self.remove),
+            move=tuple(MovedSite(m.id, m.lon, m.lat) for m in self.move),
+        )
+
+
+class WhatIfPublic(BaseModel):
+    baseline: CoveragePublic
+    scenario: CoveragePublic
+    covered_change: float
+    share_change: float
+    newly_covered: list[int]
+    newly_uncovered: list[int]
+
+    @classmethod
+    def of(cls, r: WhatIfResult) -> WhatIfPublic:
+        return cls(
+            baseline=CoveragePublic.of(r.baseline),
+            scenario=CoveragePublic.of(r.scenario),
+            covered_change=r.covered_change,
+            share_change=r.share_change,
+            newly_covered=r.newly_covered,
+            newly_uncovered=r.newly_uncovered,
+        )
+
+
+class ScenarioCreate(WhatIfRequest):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field(default="", max_length=2000)
+
+
+class ScenarioPublic(BaseModel):
+    id: int
+    name: str
+    description: str
+    facility_type: list[str]
+    minutes: float
+    profile: str
+    weight: str
+    admin: str | None
+    add: list[NewSiteIn]
+    remove: list[int]
+    move: list[MovedSiteIn]
+    summary: dict[str, float]
+    created_by: str
+    created_at: str
+
+    @classmethod
+    def of(cls, s: Scenario) -> ScenarioPublic:
+        return cls(
+            id=s.id,
+            name=s.name,
+            description=s.description,
+            facility_type=[x.value for x in s.query.facility_types],
+            minutes=s.query.minutes,
+            profile=s.query.profile,
+            weight=s.query.weight.value,
+            admin=s.query.admin,
+            add=[NewSiteIn(lon=a.lon, lat=a.lat, name=a.name) for a in s.changes.add],
+            remove=list(s.changes.remove),
+            move=[MovedSiteIn(id=m.id, lon=m.lon, lat=m.lat) for m in s.changes.move],
+            summary=s.summary,
+            created_by=s.created_by,
+            created_at=s.created_at,
+        )
+
+
+class ScenarioComparison(BaseModel):
+    scenario: ScenarioPublic
+    baseline_covered_share: float
+    covered_share: float
+    covered: float
+    total: float
+    covered_change: float
+    newly_covered: int
+
+
+class CandidateIn(BaseModel):
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    name: str = Field(default="", max_length=100)
+
+
+class CandidatePublic(BaseModel):
+    lon: float
+    lat: float
+    name: str
+    source: str
+    ref: int | None
+
+
+class PickPublic(BaseModel):
+    rank: int
+    candidate: CandidatePublic
+    gain: float
+    covered_after: float
+    share_after: float
+
+    @classmethod
+    def of(cls, p: Pick) -> PickPublic:
+        c: Candidate = p.candidate
+        return cls(
+            rank=p.rank,
+            candidate=CandidatePublic(
+                lon=c.lon, lat=c.lat, name=c.name, source=c.source, ref=c.ref
+            ),
+            gain=p.gain,
+            covered_after=p.covered_after,
+            share_after=p.share_after,
+        )
+
+
+class RecommendationPublic(BaseModel):
+    k: int
+    candidates: int
+    weight: str
+    minutes: float
+    profile: str
+    baseline_covered: float
+    total: float
+    greedy: list[PickPublic]
+    greedy_gain: float
+    exact: list[PickPublic] | None
+    exact_gain: float | None
+    exact_status: str
+    mip_gap: float | None
+    greedy_gap: float | None = Field(description="(exact - greedy) / exact")
+
+    @classmethod
+    def of(cls, r: Recommendation) -> RecommendationPublic:
+        return cls(
+            k=r.k,
+            candidates=r.candidates,
+            weight=r.weight.value,
+            minutes=r.minutes,
+            profile=r.profile,
+            baseline_covered=r.baseline_covered,
+            total=r.total,
+            greedy=[PickPublic.of(p) for p in r.greedy],
+            greedy_gain=r.greedy_gain,
+            exact=None if r.exact is None else [PickPublic.of(p) for p in r.exact],
+            exact_gain=r.exact_gain,
+            exact_status=r.exact_status,
+            mip_gap=r.mip_gap,
+            greedy_gap=r.greedy_gap,
+        )
+
+
+class RecommendRequest(BaseModel):
+    facility_type: list[str] = Field(min_length=1)
+    k: int = Field(default=10, ge=1, le=200)
+    minutes: float = 15
+    profile: str = "walking"
+    weight: str = "population"
+    admin: str | None = None
+    candidates: list[CandidateIn] = Field(min_length=1, max_length=20000)
+    exact: bool = True
+    time_limit_s: float = Field(default=10, gt=0, le=60)
+
+
+class SetCoverPublic(BaseModel):
+    target_share: float
+    reachable_share: float
+    sites_greedy: int
+    sites_exact: int | None
+    greedy: list[PickPublic]
+    exact: list[PickPublic] | None
+    exact_status: str
+    baseline_covered: float
+    total: float
+
+    @classmethod
+    def of(cls, s: SetCover) -> SetCoverPublic:
+        return cls(
+            target_share=s.target_share,
+            reachable_share=s.reachable_share,
+            sites_greedy=len(s.greedy),
+            sites_exact=None if s.exact is None else len(s.exact),
+            greedy=[PickPublic.of(p) for p in s.greedy],
+            exact=None if s.exact is None else [PickPublic.of(p) for p in s.exact],
+            exact_status=s.exact_status,
+            baseline_covered=s.baseline_covered,
+            total=s.total,
+        )
