@@ -2,7 +2,17 @@
 
 from fastapi import APIRouter
 
-from api.routes import coverage, facilities, health, map_data, ogc, pages, places, search
+from api.routes import (
+    coverage,
+    facilities,
+    health,
+    map_data,
+    naming,
+    ogc,
+    pages,
+    places,
+    search,
+)
 
 ROUTERS: list[APIRouter] = [
     health.router,
@@ -13,4 +23,5 @@ ROUTERS: list[APIRouter] = [
     pages.router,
     facilities.router,
     coverage.router,
+    naming.router,
 ]

@@ -1,0 +1,296 @@
+"""Naming review: name check, batch check, cases and their workflow, audit trail.
+
+Reads are public; writes need a bearer token (``gazetteer users add``) with the role shown
+per endpoint (401 without a token, 403 with the wrong role). ``admin`` may do everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import PlainTextResponse, Response
+
+from api.auth import require_role
+from api.deps import ConnectionDep, EngineDep, SettingsDep
+from api.schemas_naming import (
+    ApprovalRequest,
+    AuditEntryPublic,
+    CaseCreate,
+    CasePage,
+    CasePublic,
+    CaseUpdate,
+    ConsultationRequest,
+    DateRequest,
+    NameCheckPublic,
+    NameCheckRequest,
+    OverduePublic,
+    ReasonRequest,
+    WordCreate,
+    WordListPublic,
+    to_shape,
+)
+from gazetteer.auth import User
+from gazetteer.errors import InvalidInput
+from gazetteer.naming import audit, batch, words
+from gazetteer.naming import workflow as wf
+from gazetteer.naming.check import check_name
+from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
+from gazetteer.storage.dialect import write_transaction
+
+router = APIRouter(prefix="/api/v1/naming", tags=["naming"])
+
+Reviewer = Annotated[User, Depends(require_role("reviewer"))]
+Approver = Annotated[User, Depends(require_role("approver"))]
+Admin = Annotated[User, Depends(require_role("admin"))]
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+@router.post("/check", response_model=NameCheckPublic)
+def check(body: NameCheckRequest, conn: ConnectionDep) -> NameCheckPublic:
+    """Check a candidate name against every rule (public; nothing is stored)."""
+    req = CheckRequest(
+        name=body.name,
+        kind=body.kind,
+        admin_code=body.admin_code.ljust(12, "0"),
+        geometry=to_shape(body.geometry),
+        width_m=body.width_m,
+        grade=body.grade,
+    )
+    return NameCheckPublic.from_domain(check_name(conn, req))
+
+
+@router.post("/check/batch")
+async def check_batch(
+    conn: ConnectionDep,
+    file: Annotated[UploadFile, File(description="CSV: name,kind,admin_code[,lon,lat,width_m]")],
+    format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
+) -> Response:
+    """Check a CSV of names; the report comes back as CSV or Excel (public)."""
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
+    rows = batch.parse_csv(data)
+    results = batch.check_batch(conn, rows)
+    if format == "xlsx":
+        return Response(
+            batch.report_xlsx(rows, results),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="naming-check.xlsx"'},
+        )
+    return Response(
+        batch.report_csv(rows, results),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="naming-check.csv"'},
+    )
+
+
+@router.get("/cases", response_model=CasePage)
+def list_cases(
+    conn: ConnectionDep,
+    state: CaseState | None = None,
+    kind: CaseKind | None = None,
+    historic: bool | None = None,
+    place_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
+) -> CasePage:
+    total, items = wf.list_cases(
+        conn,
+        state=state,
+        kind=kind,
+        historic=historic,
+        place_id=place_id,
+        limit=limit,
+        offset=offset,
+    )
+    return CasePage(total=total, items=[CasePublic.from_domain(c) for c in items])
+
+
+@router.get("/cases/overdue", response_model=list[OverduePublic])
+def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePublic]:
+    """Approved cases whose public notice or filing is past its 15-day due date."""
+    items = wf.overdue_cases(conn, as_of=as_of or date.today())
+    return [OverduePublic.from_domain(o) for o in items]
+
+
+
+
+def _case_id(case_id: int) -> int:
+    if not 1 <= case_id <= 2**31 - 1:
+        raise InvalidInput("案件编号超出范围 (case id out of range)")
+    return case_id
+
+
+@router.get("/cases/{case_id}", response_model=CasePublic)
+def get_case(case_id: int, conn: ConnectionDep) -> CasePublic:
+    return CasePublic.from_domain(wf.get_case(conn, _case_id(case_id)))
+
+
+@router.get("/cases/{case_id}/notice", response_class=PlainTextResponse)
+def case_notice(case_id: int, conn: ConnectionDep) -> str:
+    """The generated public notice (公告) of an approved case, as plain text."""
+    case = wf.get_case(conn, _case_id(case_id))
+    if not case.notice_text:
+        raise InvalidInput("案件尚未批准，没有公告 (the case has no notice before approval)")
+    return case.notice_text
+
+
+@router.get("/cases/{case_id}/audit", response_model=list[AuditEntryPublic])
+def case_audit(case_id: int, conn: ConnectionDep) -> list[AuditEntryPublic]:
+    wf.get_case(conn, _case_id(case_id))
+    return [AuditEntryPublic.from_domain(e) for e in audit.case_trail(conn, case_id)]
+
+
+@router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
+def place_audit(place_id: int, conn: ConnectionDep) -> list[AuditEntryPublic]:
+    """Every audited change of a place (approvals that created, renamed or adjusted it)."""
+    if not 1 <= place_id <= 2**31 - 1:
+        raise InvalidInput("地名编号超出范围 (place id out of range)")
+    return [AuditEntryPublic.from_domain(e) for e in audit.place_trail(conn, place_id)]
+
+
+@router.post("/cases", response_model=CasePublic, status_code=201)
+def create_case(body: CaseCreate, engine: EngineDep, user: Reviewer) -> CasePublic:
+    """Create a draft case (reviewer)."""
+    if body.kind is not CaseKind.ADJUSTMENT and not body.name:
+        raise InvalidInput("须填写拟用名称 (name is required)")
+    if body.kind in (CaseKind.NEW_ROAD, CaseKind.COMPOUND) and not body.admin_code:
+        raise InvalidInput("须填写行政区划代码 (admin_code is required)")
+    proposal = CaseProposal(
+        kind=body.kind,
+        name=body.name,
+        admin_code=body.admin_code.ljust(12, "0") if body.admin_code else "",
+        geometry=to_shape(body.geometry),
+        place_id=body.place_id,
+        start_desc=body.start_desc,
+        end_desc=body.end_desc,
+        length_m=body.length_m,
+        width_m=body.width_m,
+        grade=body.grade,
+        households=body.households,
+        developer=body.developer,
+        reason=body.reason,
+        applicant=body.applicant,
+    )
+    return CasePublic.from_domain(wf.create_case(engine, proposal, user))
+
+
+@router.patch("/cases/{case_id}", response_model=CasePublic)
+def update_case(case_id: int, body: CaseUpdate, engine: EngineDep, user: Reviewer) -> CasePublic:
+    """Edit a draft (reviewer)."""
+    names = {f.name for f in fields(CaseProposal)}
+    changes: dict[str, Any] = {
+        k: v for k, v in body.model_dump(exclude_unset=True).items() if k in names
+    }
+    if "geometry" in changes:
+        changes["geometry"] = to_shape(changes["geometry"])
+    if changes.get("admin_code"):
+        changes["admin_code"] = str(changes["admin_code"]).ljust(12, "0")
+    return CasePublic.from_domain(wf.update_case(engine, _case_id(case_id), changes, user))
+
+
+@router.post("/cases/{case_id}/submit", response_model=CasePublic)
+def submit(case_id: int, engine: EngineDep, user: Reviewer) -> CasePublic:
+    """draft → submitted; the checks run and are stored with the case (reviewer)."""
+    return CasePublic.from_domain(wf.submit(engine, _case_id(case_id), user))
+
+
+@router.post("/cases/{case_id}/review", response_model=CasePublic)
+def review(case_id: int, engine: EngineDep, user: Reviewer) -> CasePublic:
+    """submitted → under_review (reviewer)."""
+    return CasePublic.from_domain(wf.start_review(engine, _case_id(case_id), user))
+
+
+@router.post("/cases/{case_id}/consultation", response_model=CasePublic)
+def consultation(
+    case_id: int,
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: Reviewer,
+    body: ConsultationRequest | None = None,
+) -> CasePublic:
+    """under_review → public_consultation for ``consultation_days`` days (reviewer)."""
+    start = body.start_date if body else None
+    return CasePublic.from_domain(
+        wf.start_consultation(engine, _case_id(case_id), user, settings, start=start)
+    )
+
+
+@router.post("/cases/{case_id}/approve", response_model=CasePublic)
+def approve(
+    case_id: int, body: ApprovalRequest, engine: EngineDep, settings: SettingsDep, user: Approver
+) -> CasePublic:
+    """public_consultation → approved; writes the gazetteer (approver, not the submitter).
+
+    409 when the same or a homophone name was granted in the scope meanwhile (the answer's
+    ``conflicts`` name it) or when the consultation has not ended.
+    """
+    case = wf.approve(
+        engine,
+        _case_id(case_id),
+        user,
+        settings,
+        approval_no=body.approval_no,
+        approval_date=body.approval_date,
+        authority=body.authority,
+    )
+    return CasePublic.from_domain(case)
+
+
+@router.post("/cases/{case_id}/reject", response_model=CasePublic)
+def reject(case_id: int, body: ReasonRequest, engine: EngineDep, user: Approver) -> CasePublic:
+    """Reject with a reason (approver)."""
+    return CasePublic.from_domain(wf.reject(engine, _case_id(case_id), user, reason=body.reason))
+
+
+@router.post("/cases/{case_id}/withdraw", response_model=CasePublic)
+def withdraw(
+    case_id: int, engine: EngineDep, user: Reviewer, body: ReasonRequest | None = None
+) -> CasePublic:
+    """Withdraw a case that is not yet approved (reviewer)."""
+    reason = body.reason if body else ""
+    return CasePublic.from_domain(wf.withdraw(engine, _case_id(case_id), user, reason=reason))
+
+
+@router.post("/cases/{case_id}/announce", response_model=CasePublic)
+def announce(
+    case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
+) -> CasePublic:
+    """approved → announced: the public notice was published (reviewer)."""
+    on = body.date if body else None
+    return CasePublic.from_domain(wf.announce(engine, _case_id(case_id), user, on=on))
+
+
+@router.post("/cases/{case_id}/file", response_model=CasePublic)
+def file_case(
+    case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
+) -> CasePublic:
+    """announced → filed: filed with the higher authority (reviewer)."""
+    on = body.date if body else None
+    return CasePublic.from_domain(wf.file_case(engine, _case_id(case_id), user, on=on))
+
+
+@router.get("/words", response_model=list[WordListPublic])
+def word_lists(conn: ConnectionDep) -> list[WordListPublic]:
+    """The forbidden-word lists in use (shipped files plus staff additions)."""
+    wl = words.load_word_lists(conn)
+    return [
+        WordListPublic(list_name=k, title=v, words=[w.word for w in wl.words(k)])
+        for k, v in words.WORD_LISTS.items()
+    ]
+
+
+@router.post("/words", response_model=WordListPublic, status_code=201)
+def add_word(body: WordCreate, engine: EngineDep, user: Admin) -> WordListPublic:
+    """Add a word to a list (admin)."""
+    with write_transaction(engine) as conn:
+        words.add_word(conn, body.list_name, body.word, note=body.note)
+        wl = words.load_word_lists(conn)
+    return WordListPublic(
+        list_name=body.list_name,
+        title=words.WORD_LISTS[body.list_name],
+        words=[w.word for w in wl.words(body.list_name)],
+    )

@@ -1,0 +1,287 @@
+"""Pydantic I/O models of the naming-review endpoints (``/api/v1/naming``)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from gazetteer.errors import InvalidInput
+from gazetteer.naming.model import (
+    CASE_KIND_NAMES,
+    CASE_STATE_NAMES,
+    AuditEntry,
+    Case,
+    CaseKind,
+    CaseState,
+    CheckResult,
+    Finding,
+    OverdueItem,
+    PlaceKind,
+)
+
+
+def to_shape(geojson: dict[str, Any] | None) -> BaseGeometry | None:
+    """A shapely geometry from a GeoJSON geometry (or Feature); 400 when malformed."""
+    if geojson is None:
+        return None
+    if geojson.get("type") == "Feature":
+        geojson = geojson.get("geometry") or {}
+    try:
+        geom = shape(geojson)
+    except Exception as exc:
+        raise InvalidInput(f"GeoJSON 几何无效 (invalid GeoJSON geometry): {exc}") from None
+    if geom.is_empty or not geom.is_valid:
+        raise InvalidInput("GeoJSON 几何为空或无效 (empty or invalid geometry)")
+    return geom
+
+
+def from_shape(geometry: BaseGeometry | None) -> dict[str, Any] | None:
+    return dict(mapping(geometry)) if geometry is not None and not geometry.is_empty else None
+
+
+class NameCheckRequest(BaseModel):
+    name: str = Field(min_length=1, max_length=60, examples=["文华路"])
+    kind: PlaceKind = Field(
+        default=PlaceKind.ROAD, description="road/compound/building/village/town"
+    )
+    admin_code: str = Field(pattern=r"^\d{6,12}$", examples=["371002001000"])
+    geometry: dict[str, Any] | None = Field(default=None, description="GeoJSON, lon/lat")
+    width_m: float | None = Field(default=None, gt=0, lt=500)
+    grade: str = Field(default="", max_length=20, description="快速路/主干路/次干路/支路")
+
+
+class FindingPublic(BaseModel):
+    rule: str
+    severity: Literal["error", "warning"]
+    article: str = Field(description="条款 the article applied")
+    message: str = Field(description="可直接用于答复的中文意见")
+    conflicts: list[str] = Field(description="place:ID or case:NUMBER")
+
+    @classmethod
+    def from_domain(cls, f: Finding) -> FindingPublic:
+        return cls(
+            rule=f.rule,
+            severity="error" if f.severity == "error" else "warning",
+            article=f.article,
+            message=f.message,
+            conflicts=list(f.conflicts),
+        )
+
+
+class NameCheckPublic(BaseModel):
+    ok: bool
+    name: str
+    romanized: str
+    specific: str = Field(description="专名")
+    generic: str = Field(description="通名")
+    scope: str = Field(description="比对范围 uniqueness scope")
+    findings: list[FindingPublic]
+
+    @classmethod
+    def from_domain(cls, r: CheckResult) -> NameCheckPublic:
+        return cls(
+            ok=r.ok,
+            name=r.normalized,
+            romanized=r.romanized,
+            specific=r.specific,
+            generic=r.generic,
+            scope=r.scope.label,
+            findings=[FindingPublic.from_domain(f) for f in r.findings],
+        )
+
+
+class CaseCreate(BaseModel):
+    kind: CaseKind
+    name: str = Field(default="", max_length=60, description="new name (ignored for adjustment)")
+    admin_code: str = Field(default="", pattern=r"^(\d{6,12})?$")
+    geometry: dict[str, Any] | None = None
+    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    start_desc: str = Field(default="", max_length=200)
+    end_desc: str = Field(default="", max_length=200)
+    length_m: float | None = Field(default=None, gt=0, lt=200_000)
+    width_m: float | None = Field(default=None, gt=0, lt=500)
+    grade: str = Field(default="", max_length=20)
+    households: int | None = Field(default=None, ge=0, le=1_000_000)
+    developer: str = Field(default="", max_length=100)
+    reason: str = Field(default="", max_length=2000)
+    applicant: str = Field(default="", max_length=100)
+
+
+class CaseUpdate(BaseModel):
+    name: str | None = Field(default=None, max_length=60)
+    admin_code: str | None = Field(default=None, pattern=r"^\d{6,12}$")
+    geometry: dict[str, Any] | None = None
+    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    start_desc: str | None = Field(default=None, max_length=200)
+    end_desc: str | None = Field(default=None, max_length=200)
+    length_m: float | None = Field(default=None, gt=0, lt=200_000)
+    width_m: float | None = Field(default=None, gt=0, lt=500)
+    grade: str | None = Field(default=None, max_length=20)
+    households: int | None = Field(default=None, ge=0, le=1_000_000)
+    developer: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=2000)
+    applicant: str | None = Field(default=None, max_length=100)
+
+
+class ConsultationRequest(BaseModel):
+    start_date: date | None = Field(default=None, description="公示开始日期 (default today)")
+
+
+class ApprovalRequest(BaseModel):
+    approval_no: str = Field(min_length=1, max_length=60, examples=["威政字〔2024〕12号"])
+    approval_date: date | None = None
+    authority: str = Field(default="", max_length=100, examples=["威海市人民政府"])
+
+
+class ReasonRequest(BaseModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class DateRequest(BaseModel):
+    date: date | None = None
+
+
+class CasePublic(BaseModel):
+    id: int
+    number: str
+    kind: CaseKind
+    kind_name: str
+    state: CaseState
+    state_name: str
+    name: str
+    romanized: str
+    specific: str
+    generic: str
+    admin_code: str
+    place_id: int | None
+    geometry: dict[str, Any] | None
+    start_desc: str
+    end_desc: str
+    length_m: float | None
+    width_m: float | None
+    grade: str
+    reason: str
+    applicant: str
+    findings: list[FindingPublic]
+    consultation_start: date | None
+    consultation_end: date | None
+    approval_no: str | None
+    approval_date: date | None
+    approver_authority: str
+    announced_on: date | None
+    filed_on: date | None
+    notice_due: date | None
+    filing_due: date | None
+    notice_text: str
+    historic: bool
+    created_at: datetime | None
+    updated_at: datetime | None
+
+    @classmethod
+    def from_domain(cls, c: Case) -> CasePublic:
+        p = c.proposal
+        return cls(
+            id=c.id,
+            number=c.number,
+            kind=c.kind,
+            kind_name=CASE_KIND_NAMES[c.kind],
+            state=c.state,
+            state_name=CASE_STATE_NAMES[c.state],
+            name=p.name,
+            romanized=c.romanized,
+            specific=c.specific,
+            generic=c.generic,
+            admin_code=p.admin_code,
+            place_id=p.place_id,
+            geometry=from_shape(p.geometry),
+            start_desc=p.start_desc,
+            end_desc=p.end_desc,
+            length_m=p.length_m,
+            width_m=p.width_m,
+            grade=p.grade,
+            reason=p.reason,
+            applicant=p.applicant,
+            findings=[FindingPublic.from_domain(f) for f in c.findings],
+            consultation_start=c.consultation_start,
+            consultation_end=c.consultation_end,
+            approval_no=c.approval_no,
+            approval_date=c.approval_date,
+            approver_authority=c.approver_authority,
+            announced_on=c.announced_on,
+            filed_on=c.filed_on,
+            notice_due=c.notice_due,
+            filing_due=c.filing_due,
+            notice_text=c.notice_text,
+            historic=c.historic,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+
+
+class CasePage(BaseModel):
+    total: int
+    items: list[CasePublic]
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    at: datetime
+    user: str
+    action: str
+    case_id: int | None
+    place_id: int | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    note: str
+
+    @classmethod
+    def from_domain(cls, e: AuditEntry) -> AuditEntryPublic:
+        return cls(
+            id=e.id,
+            at=e.at,
+            user=e.user_name,
+            action=e.action,
+            case_id=e.case_id,
+            place_id=e.place_id,
+            before=e.before,
+            after=e.after,
+            note=e.note,
+        )
+
+
+class OverduePublic(BaseModel):
+    case_id: int
+    number: str
+    name: str
+    state: CaseState
+    what: Literal["notice", "filing"]
+    due: date
+    days_overdue: int
+
+    @classmethod
+    def from_domain(cls, o: OverdueItem) -> OverduePublic:
+        return cls(
+            case_id=o.case_id,
+            number=o.number,
+            name=o.name,
+            state=o.state,
+            what="notice" if o.what == "notice" else "filing",
+            due=o.due,
+            days_overdue=o.days_overdue,
+        )
+
+
+class WordCreate(BaseModel):
+    list_name: str = Field(examples=["enterprises"])
+    word: str = Field(min_length=1, max_length=60)
+    note: str = Field(default="", max_length=200)
+
+
+class WordListPublic(BaseModel):
+    list_name: str
+    title: str
+    words: list[str]
