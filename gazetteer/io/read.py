@@ -60,9 +60,12 @@ def detect_format(path: Path, fmt: str | None) -> str:
             )
         return fmt
     if path.is_dir():
-        if any(path.glob("*.shp")):
-            return "shp"
-        raise InvalidInput(f"文件夹中没有 Shapefile (no .shp files in folder): {path}")
+        for pattern, found_fmt in (("*.shp", "shp"), ("*.geojson", "geojson"), ("*.csv", "csv")):
+            if any(path.glob(pattern)):
+                return found_fmt
+        raise InvalidInput(
+            f"文件夹中没有可导入的文件 (no .shp, .geojson or .csv files in folder): {path}"
+        )
     found = SUFFIX_FORMATS.get(path.suffix.lower())
     if found is None:
         raise InvalidInput(
@@ -273,7 +276,9 @@ def _read_xlsx(path: Path, spec: LayerSpec) -> list[SourceRow]:
 
 
 def read_rows(path: Path, fmt: str, spec: LayerSpec) -> list[SourceRow]:
-    """All rows of ``spec`` in the file (or folder, for Shapefiles) at ``path``."""
+    """All rows of ``spec`` in the file (or folder of per-layer files) at ``path``."""
+    if path.is_dir() and fmt in ("geojson", "csv"):
+        path = _folder_file(path, fmt, spec)
     if fmt == "geojson":
         return _read_geojson(path, spec)
     if fmt == "gpkg":
@@ -285,8 +290,25 @@ def read_rows(path: Path, fmt: str, spec: LayerSpec) -> list[SourceRow]:
     return _read_xlsx(path, spec)
 
 
+def _folder_file(folder: Path, fmt: str, spec: LayerSpec) -> Path:
+    for ext in (".geojson", ".json") if fmt == "geojson" else (".csv",):
+        candidate = folder / f"{spec.name}{ext}"
+        if candidate.exists():
+            return candidate
+    raise InvalidInput(f"文件夹中没有图层 {spec.name} (no file for layer {spec.name} in {folder})")
+
+
 def layers_in(path: Path, fmt: str) -> list[LayerSpec]:
     """The gazetteer layers a file holds, guessed from layer/sheet/file names."""
+    if path.is_dir() and fmt in ("geojson", "csv"):
+        found = []
+        for spec in LAYERS:
+            try:
+                _folder_file(path, fmt, spec)
+            except InvalidInput:
+                continue
+            found.append(spec)
+        return found
     if fmt == "gpkg":
         present = set(gpkg_layers(path))
         return [s for s in LAYERS if s.name in present]
