@@ -145,6 +145,60 @@ def write_lock(conn: Connection, key: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
+class TrigramSimilarity(ColumnElement[float]):
+    """pg_trgm ``similarity(a, b)`` on PostgreSQL; SQLite has no trigram matching and
+    answers 0 (the search uses its in-memory index there, see ``gazetteer.search``)."""
+
+    type = Float()
+    inherit_cache = False
+
+    def __init__(self, left: ColumnElement[Any], right: ColumnElement[Any]) -> None:
+        self.left = left
+        self.right = right
+
+
+@compiles(TrigramSimilarity, "postgresql")
+def _trgm_sim_pg(element: TrigramSimilarity, compiler: Any, **kw: Any) -> str:
+    left = compiler.process(element.left, **kw)
+    return f"similarity({left}, {compiler.process(element.right, **kw)})"
+
+
+@compiles(TrigramSimilarity, "sqlite")
+def _trgm_sim_sqlite(element: TrigramSimilarity, compiler: Any, **kw: Any) -> str:
+    return "0.0"
+
+
+class TrigramMatch(ColumnElement[bool]):
+    """``a % b`` (pg_trgm similarity above ``pg_trgm.similarity_threshold``, GIN-indexed)
+    on PostgreSQL; always false on SQLite."""
+
+    type = Boolean()
+    inherit_cache = False
+
+    def __init__(self, left: ColumnElement[Any], right: ColumnElement[Any]) -> None:
+        self.left = left
+        self.right = right
+
+
+@compiles(TrigramMatch, "postgresql")
+def _trgm_match_pg(element: TrigramMatch, compiler: Any, **kw: Any) -> str:
+    # ``op`` lets the compiler escape the percent sign for the driver's paramstyle
+    return f"({compiler.process(element.left.op('%')(element.right), **kw)})"
+
+
+@compiles(TrigramMatch, "sqlite")
+def _trgm_match_sqlite(element: TrigramMatch, compiler: Any, **kw: Any) -> str:
+    return "(1 = 0)"
+
+
+def trigram_similarity(left: ColumnElement[Any], right: ColumnElement[Any]) -> TrigramSimilarity:
+    return TrigramSimilarity(left, right)
+
+
+def trigram_match(left: ColumnElement[Any], right: ColumnElement[Any]) -> TrigramMatch:
+    return TrigramMatch(left, right)
+
+
 def estimated_rows(conn: Connection, table: Table) -> int:
     """Rows of ``table``: exact on SQLite, the planner's estimate on PostgreSQL (cheap on
     millions of rows; exact ``count(*)`` when the table was never analysed)."""
@@ -183,6 +237,8 @@ __all__ = [
     "geom_bound",
     "is_sqlite",
     "reset_id_sequence",
+    "trigram_match",
+    "trigram_similarity",
     "write_lock",
     "write_transaction",
 ]

@@ -1,0 +1,306 @@
+"""Pydantic I/O models of the search, details and navigation endpoints.
+
+Built from the library's dataclasses with ``from_domain`` class methods; geometries are
+GeoJSON objects in lon/lat order (RFC 7946, CGCS2000).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, Field
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from gazetteer.model import Category, NameHistoryEntry
+from gazetteer.places import (
+    AdminNode,
+    AdminRef,
+    CategoryNode,
+    NearbyPlace,
+    PlaceDetails,
+    ReverseResult,
+)
+from gazetteer.search import SearchHit, SearchPage
+
+
+def geojson(geometry: BaseGeometry | None) -> dict[str, Any] | None:
+    if geometry is None or geometry.is_empty:
+        return None
+    return dict(mapping(geometry))
+
+
+class SearchHitPublic(BaseModel):
+    id: int
+    name: str = Field(description="标准名称 standard name")
+    romanized: str = Field(description="罗马字母拼写 (GB/T 16159)")
+    category_code: str
+    category: str = Field(description="类别名称 category name")
+    admin_code: str = Field(description="12-digit NBS code of the area the name lies in")
+    admin_path: list[str] = Field(description="administrative areas, city first")
+    lon: float
+    lat: float
+    match: str = Field(
+        description="exact, prefix, substring, pinyin, initials, fuzzy, former-name or filter"
+    )
+    score: float = Field(description="0..1, higher is better")
+    matched_name: str = Field(description="the name that matched (a former name or alias too)")
+    status: str
+    distance_m: float | None = None
+
+    @classmethod
+    def from_domain(cls, h: SearchHit) -> SearchHitPublic:
+        return cls(
+            id=h.id,
+            name=h.name,
+            romanized=h.romanized,
+            category_code=h.category_code,
+            category=h.category,
+            admin_code=h.admin_code,
+            admin_path=h.admin_path,
+            lon=h.lon,
+            lat=h.lat,
+            match=str(h.match),
+            score=h.score,
+            matched_name=h.matched_name,
+            status=h.status,
+            distance_m=h.distance_m,
+        )
+
+
+class SearchResponse(BaseModel):
+    results: list[SearchHitPublic]
+    total: int = Field(description="number of matching names (all pages)")
+    total_is_exact: bool = True
+
+    @classmethod
+    def from_domain(cls, page: SearchPage) -> SearchResponse:
+        return cls(
+            results=[SearchHitPublic.from_domain(h) for h in page.results],
+            total=page.total,
+            total_is_exact=page.total_is_exact,
+        )
+
+
+class AdminRefPublic(BaseModel):
+    code: str
+    name: str
+    level: int = Field(description="2 city, 3 county, 4 town, 5 village/community")
+    kind: str = ""
+
+    @classmethod
+    def from_domain(cls, a: AdminRef) -> AdminRefPublic:
+        return cls(code=a.code, name=a.name, level=a.level, kind=a.kind)
+
+
+class CategoryPublic(BaseModel):
+    code: str
+    name: str
+    name_en: str
+
+    @classmethod
+    def from_domain(cls, c: Category) -> CategoryPublic:
+        return cls(code=c.code, name=c.name, name_en=c.name_en)
+
+
+class NearbyPlacePublic(BaseModel):
+    id: int
+    name: str
+    category_code: str
+    category: str
+    lon: float
+    lat: float
+    distance_m: float
+
+    @classmethod
+    def from_domain(cls, n: NearbyPlace) -> NearbyPlacePublic:
+        return cls(
+            id=n.id,
+            name=n.name,
+            category_code=n.category_code,
+            category=n.category,
+            lon=n.lon,
+            lat=n.lat,
+            distance_m=n.distance_m,
+        )
+
+
+class HistoryEntryPublic(BaseModel):
+    name: str = Field(description="name in force during the period")
+    romanized: str
+    valid_from: date | None
+    valid_to: date | None
+    reason: str = Field(description="standardisation, renaming, adjustment, correction, abolition")
+    note: str
+    version: int | None
+    geometry: dict[str, Any] | None = Field(description="former geometry (GeoJSON), if kept")
+
+    @classmethod
+    def from_domain(cls, h: NameHistoryEntry) -> HistoryEntryPublic:
+        return cls(
+            name=h.name,
+            romanized=h.romanized,
+            valid_from=h.valid_from,
+            valid_to=h.valid_to,
+            reason=str(h.reason),
+            note=h.note,
+            version=h.version,
+            geometry=geojson(h.geometry),
+        )
+
+
+class RoadPublic(BaseModel):
+    start_desc: str
+    end_desc: str
+    length_m: float
+    width_m: float | None
+    grade: str
+
+
+class PlacePublic(BaseModel):
+    id: int
+    code: str | None
+    name: str
+    specific: str
+    generic: str
+    romanized: str
+    reading: str | None
+    category_code: str
+    categories: list[CategoryPublic] = Field(description="category path: major, subcategory")
+    admin_code: str
+    admin_path: list[AdminRefPublic] = Field(description="administrative path, city first")
+    geometry: dict[str, Any] | None
+    point: dict[str, Any] | None
+    lon: float
+    lat: float
+    meaning: str
+    origin: str
+    history_text: str = Field(description="历史沿革 (text of the census form)")
+    description: str
+    other_names: list[str]
+    established_year: int | None
+    abolished_year: int | None
+    status: str
+    census_status: str
+    source: str
+    version: int
+    history: list[HistoryEntryPublic] = Field(
+        description="every former name and geometry with dates and reasons"
+    )
+    neighbours: list[NearbyPlacePublic]
+    road: RoadPublic | None = None
+
+    @classmethod
+    def from_domain(cls, d: PlaceDetails) -> PlacePublic:
+        p = d.place
+        assert p.id is not None
+        point = p.point if p.point is not None else p.geometry.representative_point()
+        road = (
+            RoadPublic(
+                start_desc=d.road.start_desc,
+                end_desc=d.road.end_desc,
+                length_m=d.road.length_m,
+                width_m=d.road.width_m,
+                grade=d.road.grade,
+            )
+            if d.road is not None
+            else None
+        )
+        return cls(
+            id=p.id,
+            code=p.code,
+            name=p.name,
+            specific=p.specific,
+            generic=p.generic,
+            romanized=p.romanized,
+            reading=p.reading,
+            category_code=p.category_code,
+            categories=[CategoryPublic.from_domain(c) for c in d.categories],
+            admin_code=p.admin_code,
+            admin_path=[AdminRefPublic.from_domain(a) for a in d.admin_path],
+            geometry=geojson(p.geometry),
+            point=geojson(point),
+            lon=point.x,
+            lat=point.y,
+            meaning=p.meaning,
+            origin=p.origin,
+            history_text=p.history,
+            description=p.description,
+            other_names=list(p.other_names),
+            established_year=p.established_year,
+            abolished_year=p.abolished_year,
+            status=str(p.status),
+            census_status=str(p.census_status),
+            source=p.source,
+            version=p.version,
+            history=[HistoryEntryPublic.from_domain(h) for h in d.history],
+            neighbours=[NearbyPlacePublic.from_domain(n) for n in d.neighbours],
+            road=road,
+        )
+
+
+class ReversePublic(BaseModel):
+    lon: float
+    lat: float
+    areas: list[AdminRefPublic] = Field(description="containing areas, city first")
+    nearest: list[NearbyPlacePublic]
+
+    @classmethod
+    def from_domain(cls, r: ReverseResult) -> ReversePublic:
+        return cls(
+            lon=r.lon,
+            lat=r.lat,
+            areas=[AdminRefPublic.from_domain(a) for a in r.areas],
+            nearest=[NearbyPlacePublic.from_domain(n) for n in r.nearest],
+        )
+
+
+class AdminNodePublic(BaseModel):
+    code: str
+    name: str
+    level: int
+    kind: str
+    parent_code: str | None
+    centre: dict[str, Any] | None
+    ancestors: list[AdminRefPublic]
+    children: list[AdminRefPublic]
+    place_count: int = Field(description="names inside the area, all levels below")
+
+    @classmethod
+    def from_domain(cls, n: AdminNode) -> AdminNodePublic:
+        a = n.area
+        return cls(
+            code=a.code,
+            name=a.name,
+            level=int(a.level),
+            kind=a.kind,
+            parent_code=a.parent_code,
+            centre=geojson(a.centre),
+            ancestors=[AdminRefPublic.from_domain(x) for x in n.ancestors],
+            children=[AdminRefPublic.from_domain(x) for x in n.children],
+            place_count=n.place_count,
+        )
+
+
+class CategoryNodePublic(BaseModel):
+    code: str
+    name: str
+    name_en: str
+    count: int
+    children: list[CategoryNodePublic] = []
+
+    @classmethod
+    def from_domain(cls, c: CategoryNode) -> CategoryNodePublic:
+        return cls(
+            code=c.code,
+            name=c.name,
+            name_en=c.name_en,
+            count=c.count,
+            children=[cls.from_domain(x) for x in c.children],
+        )
+
+
+class CategoryTreePublic(BaseModel):
+    categories: list[CategoryNodePublic]
+    total: int

@@ -1,0 +1,222 @@
+"""The search request and its answer as typed values, with validation of raw input.
+
+Raw strings from the API or the CLI (``bbox="122.0,37.4,122.2,37.6"``) are parsed here so
+that every caller gets the same clear error (:class:`~gazetteer.errors.InvalidInput`,
+Chinese with English) for the same mistake.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+
+from gazetteer.errors import InvalidInput
+from gazetteer.model import classification
+
+MAX_QUERY_CHARS = 100
+MAX_LIMIT = 200
+DEFAULT_LIMIT = 20
+MAX_OFFSET = 10_000
+MAX_RADIUS_M = 200_000.0
+DEFAULT_RADIUS_M = 1_000.0
+
+BBox = tuple[float, float, float, float]
+
+
+class MatchKind(enum.StrEnum):
+    """How a hit matched, best first (the order is the ranking order)."""
+
+    EXACT = "exact"
+    PREFIX = "prefix"
+    SUBSTRING = "substring"
+    PINYIN = "pinyin"
+    INITIALS = "initials"
+    FUZZY = "fuzzy"
+    FORMER_NAME = "former-name"
+    FILTER = "filter"  # no text given: every name passing the filters
+
+
+class StatusFilter(enum.StrEnum):
+    CURRENT = "current"
+    HISTORICAL = "historical"
+    ALL = "all"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """A validated search request (build it with :func:`make_query`)."""
+
+    text: str = ""
+    category_codes: frozenset[str] | None = None  # subcategory codes, None = any
+    admin_code: str | None = None  # 12-digit code of any level
+    bbox: BBox | None = None
+    near: tuple[float, float] | None = None  # lon, lat
+    radius_m: float = DEFAULT_RADIUS_M
+    status: StatusFilter = StatusFilter.ALL
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    name: str
+    romanized: str
+    category_code: str
+    category: str
+    admin_code: str
+    admin_path: list[str]
+    lon: float
+    lat: float
+    match: MatchKind
+    score: float
+    matched_name: str  # the name (current or former) that matched
+    status: str = "current"
+    distance_m: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    results: list[SearchHit] = field(default_factory=list)
+    total: int = 0
+    total_is_exact: bool = True  # False when the SQL path capped its count
+
+
+def parse_bbox(raw: str | None) -> BBox | None:
+    """``"minlon,minlat,maxlon,maxlat"`` -> a checked tuple (None stays None)."""
+    if raw is None or raw.strip() == "":
+        return None
+    parts = raw.split(",")
+    msg = (
+        "bbox 格式应为 minlon,minlat,maxlon,maxlat 的四个数 "
+        f"(bbox must be four numbers minlon,minlat,maxlon,maxlat): {raw[:80]!r}"
+    )
+    if len(parts) != 4:
+        raise InvalidInput(msg)
+    try:
+        x1, y1, x2, y2 = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(msg) from None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
+        raise InvalidInput(msg)
+    if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+        raise InvalidInput(f"bbox 超出经纬度范围 (bbox outside lon/lat range): {raw[:80]!r}")
+    if x1 > x2 or y1 > y2:
+        raise InvalidInput(f"bbox 的最小值大于最大值 (bbox min greater than max): {raw[:80]!r}")
+    return (x1, y1, x2, y2)
+
+
+def parse_point(raw: str | None, *, what: str = "near") -> tuple[float, float] | None:
+    """``"lon,lat"`` -> a checked tuple (None stays None)."""
+    if raw is None or raw.strip() == "":
+        return None
+    parts = raw.split(",")
+    msg = f"{what} 格式应为 lon,lat (must be lon,lat): {raw[:80]!r}"
+    if len(parts) != 2:
+        raise InvalidInput(msg)
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise InvalidInput(msg) from None
+    check_lon_lat(lon, lat, what=what)
+    return (lon, lat)
+
+
+def check_lon_lat(lon: float, lat: float, *, what: str = "point") -> None:
+    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput(f"{what} 经纬度超出范围 (longitude/latitude out of range): {lon}, {lat}")
+
+
+def category_codes(code: str | None) -> frozenset[str] | None:
+    """A major or subcategory code -> the set of subcategory codes it covers."""
+    if code is None or code.strip() == "":
+        return None
+    code = code.strip()
+    subs = classification().subcodes(code)
+    if not subs:
+        raise InvalidInput(f"未知的地名类别代码 (unknown category code): {code[:20]!r}")
+    return frozenset(subs)
+
+
+def make_query(
+    text: str | None = None,
+    *,
+    category: str | None = None,
+    admin: str | None = None,
+    bbox: str | BBox | None = None,
+    near: str | tuple[float, float] | None = None,
+    radius_m: float | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> SearchQuery:
+    """Validate raw parameters into a :class:`SearchQuery` (admin codes are checked
+    against the database later, by the search itself)."""
+    q = (text or "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise InvalidInput(
+            f"查询词过长: 最多 {MAX_QUERY_CHARS} 个字符 "
+            f"(query too long: at most {MAX_QUERY_CHARS} characters, got {len(q)})"
+        )
+    if "\x00" in q:
+        raise InvalidInput("查询词含有非法字符 (query contains a NUL character)")
+    lim = DEFAULT_LIMIT if limit is None else limit
+    if not 1 <= lim <= MAX_LIMIT:
+        raise InvalidInput(f"limit 应在 1 到 {MAX_LIMIT} 之间 (limit must be 1..{MAX_LIMIT})")
+    off = 0 if offset is None else offset
+    if not 0 <= off <= MAX_OFFSET:
+        raise InvalidInput(f"offset 应在 0 到 {MAX_OFFSET} 之间 (offset must be 0..{MAX_OFFSET})")
+    box = (
+        parse_bbox(bbox)
+        if isinstance(bbox, str) or bbox is None
+        else parse_bbox(",".join(str(v) for v in bbox))
+    )
+    point = parse_point(near) if isinstance(near, str) or near is None else near
+    if point is not None and not isinstance(near, str):
+        check_lon_lat(point[0], point[1], what="near")
+    radius = DEFAULT_RADIUS_M if radius_m is None else float(radius_m)
+    if not (math.isfinite(radius) and 0 < radius <= MAX_RADIUS_M):
+        raise InvalidInput(
+            f"radius_m 应在 0 到 {MAX_RADIUS_M:.0f} 米之间 "
+            f"(radius_m must be in (0, {MAX_RADIUS_M:.0f}])"
+        )
+    try:
+        st = StatusFilter((status or "all").strip().lower())
+    except ValueError:
+        raise InvalidInput(
+            "status 只能是 current、historical 或 all (status must be current, historical or all)"
+        ) from None
+    adm = admin.strip() if admin is not None and admin.strip() else None
+    if adm is not None and not (adm.isdigit() and adm.isascii() and len(adm) <= 12):
+        raise InvalidInput(
+            f"行政区划代码应为数字 (administrative code must be digits): {adm[:20]!r}"
+        )
+    if adm is not None:
+        adm = adm.ljust(12, "0")
+    return SearchQuery(
+        text=q,
+        category_codes=category_codes(category),
+        admin_code=adm,
+        bbox=box,
+        near=point,
+        radius_m=radius,
+        status=st,
+        limit=lim,
+        offset=off,
+    )
+
+
+def admin_prefix(code: str, level: int) -> str:
+    """The significant digits of a 12-digit NBS code at ``level`` (1 province .. 5 village)."""
+    digits = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}.get(level, 12)
+    return code[:digits]
+
+
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in metres (haversine on a 6,371 km sphere)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(a)))

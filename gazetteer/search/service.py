@@ -1,0 +1,199 @@
+"""Search use case: picks the strategy, keeps the per-process index fresh.
+
+Strategy (why two):
+
+* **In-memory index** (:mod:`gazetteer.search.memory`) for a city-sized database on either
+  backend (up to ``MEMORY_MAX_NAMES`` names, default 300,000): sub-millisecond answers for
+  every kind of query, including one-typo matching, which SQL cannot do cheaply for short
+  Chinese names (trigrams of a 3-character name barely overlap after one typo, and
+  SQLite's FTS5 trigram tokenizer cannot match 1-2 character queries at all).
+* **SQL** (:mod:`gazetteer.search.sql`) beyond that, i.e. a province or the whole country
+  on PostGIS: btree ``text_pattern_ops`` indexes for exact/prefix on names, compact pinyin
+  and initials, pg_trgm GIN indexes for substrings and typo candidates (migration 0004).
+
+Statelessness: the index is a cache *derived* from the database, never a source of truth.
+Each process builds it lazily on first use and rebuilds it when the database's *data
+token* changes -- counts and maxima of ``places`` (``updated_at``, ``id``),
+``place_history`` and ``admin_areas``. Every write path of the gazetteer (insert, update
+with history, delete) changes the token, so any instance behind a load balancer sees
+another instance's writes within ``check_interval_s`` (default 1 s; 0 = check on every
+search, as the tests do). The token check is one small indexed query.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from gazetteer.errors import InvalidInput
+from gazetteer.model import classification
+from gazetteer.search.memory import AdminRecord, MemoryIndex, NameRecord, PlaceRecord
+from gazetteer.search.query import SearchPage, SearchQuery
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import estimated_rows
+from gazetteer.text import initials as initials_of
+from gazetteer.text import pinyin_key as pinyin_key_of
+
+MEMORY_MAX_NAMES = 300_000
+DEFAULT_CHECK_INTERVAL_S = 1.0
+
+
+def data_token(conn: Connection) -> tuple[Any, ...]:
+    """A value that changes whenever names, their history or the admin areas change."""
+    p, h, a = t.places, t.place_history, t.admin_areas
+    row = conn.execute(
+        select(
+            select(func.count()).select_from(p).scalar_subquery(),
+            select(func.max(p.c.updated_at)).scalar_subquery(),
+            select(func.max(p.c.id)).scalar_subquery(),
+            select(func.count()).select_from(h).scalar_subquery(),
+            select(func.max(h.c.id)).scalar_subquery(),
+            select(func.count()).select_from(a).scalar_subquery(),
+        )
+    ).one()
+    return tuple(str(v) for v in row)
+
+
+def load_index(conn: Connection) -> MemoryIndex:
+    """Read every name of the database into a :class:`MemoryIndex`."""
+    cats = classification()
+    p = t.places
+    places: list[PlaceRecord] = []
+    aliases: list[NameRecord] = []
+    q = select(
+        p.c.id,
+        p.c.name,
+        p.c.romanized,
+        p.c.category_code,
+        p.c.admin_code,
+        p.c.status,
+        func.ST_X(p.c.point),
+        func.ST_Y(p.c.point),
+        p.c.pinyin_key,
+        p.c.initials,
+        p.c.other_names,
+        p.c.reading,
+    )
+    for r in conn.execute(q):
+        (pid, name, rom, cat, adm, status, lon, lat, pk, ini, other, reading) = r
+        category = cats.get(cat)
+        if not pk:
+            pk = pinyin_key_of(name, reading)
+            ini = initials_of(name, reading)
+        places.append(
+            PlaceRecord(
+                id=int(pid),
+                name=name,
+                romanized=rom or "",
+                category_code=cat,
+                category=category.name if category else "",
+                admin_code=adm,
+                status=status,
+                lon=float(lon) if lon is not None else 0.0,
+                lat=float(lat) if lat is not None else 0.0,
+                pinyin_key=pk,
+                initials=ini or initials_of(name, reading),
+            )
+        )
+        try:
+            names = json.loads(other or "[]")
+        except ValueError:
+            names = []
+        for alias in names if isinstance(names, list) else []:
+            if isinstance(alias, str) and alias.strip():
+                aliases.append(_name_record(int(pid), alias.strip(), ""))
+    h = t.place_history
+    for pid, name, pk in conn.execute(select(h.c.place_id, h.c.name, h.c.pinyin_key)):
+        aliases.append(_name_record(int(pid), name, pk or ""))
+    a = t.admin_areas
+    admins = [
+        AdminRecord(code=c, name=n, level=int(lv), parent_code=pc)
+        for c, n, lv, pc in conn.execute(select(a.c.code, a.c.name, a.c.level, a.c.parent_code))
+    ]
+    return MemoryIndex(places, aliases, admins)
+
+
+def _name_record(place_id: int, name: str, pk: str) -> NameRecord:
+    try:
+        key = pk or pinyin_key_of(name)
+        ini = initials_of(name)
+    except Exception:  # a malformed stored name must not break the whole index
+        key, ini = "", ""
+    return NameRecord(place_id=place_id, name=name, pinyin_key=key, initials=ini)
+
+
+@dataclass
+class _Cached:
+    index: MemoryIndex | None = None
+    token: tuple[Any, ...] | None = None
+    checked_at: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class SearchService:
+    """Search over one database; holds the per-process index cache."""
+
+    def __init__(
+        self,
+        *,
+        check_interval_s: float = DEFAULT_CHECK_INTERVAL_S,
+        memory_max_names: int = MEMORY_MAX_NAMES,
+    ) -> None:
+        self.check_interval_s = check_interval_s
+        self.memory_max_names = memory_max_names
+        self._cache = _Cached()
+
+    def index(self, conn: Connection) -> MemoryIndex | None:
+        """The current in-memory index, rebuilt when the data token changed; None when
+        the database is too large for memory (then the SQL strategy answers)."""
+        c = self._cache
+        if c.checked_at and time.monotonic() - c.checked_at < self.check_interval_s:
+            return c.index
+        with c.lock:
+            if estimated_rows(conn, t.places) > self.memory_max_names:
+                c.index, c.token = None, None
+            else:
+                token = data_token(conn)
+                if c.index is None or token != c.token:
+                    c.index = load_index(conn)
+                    c.token = token
+            c.checked_at = time.monotonic()
+            return c.index
+
+    def search(self, conn: Connection, query: SearchQuery) -> SearchPage:
+        index = self.index(conn)
+        if index is not None:
+            if query.admin_code is not None and query.admin_code not in index.admins:
+                raise unknown_admin(query.admin_code)
+            return index.search(query)
+        from gazetteer.search.sql import sql_search
+
+        return sql_search(conn, query)
+
+
+def unknown_admin(code: str) -> InvalidInput:
+    return InvalidInput(f"未知的行政区划代码 (unknown administrative area code): {code}")
+
+
+_SERVICES: dict[str, SearchService] = {}
+_SERVICES_LOCK = threading.Lock()
+
+
+def service_for(conn: Connection) -> SearchService:
+    """The process-wide service of the database behind ``conn`` (created on first use)."""
+    key = conn.engine.url.render_as_string(hide_password=True)
+    svc = _SERVICES.get(key)
+    if svc is None:
+        with _SERVICES_LOCK:
+            svc = _SERVICES.setdefault(key, SearchService())
+    return svc
+
+
+def search(conn: Connection, query: SearchQuery) -> SearchPage:
+    """Search the names of the database behind ``conn``."""
+    return service_for(conn).search(conn, query)

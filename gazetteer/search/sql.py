@@ -1,0 +1,381 @@
+"""The SQL search strategy, for databases too large for the in-memory index (PostGIS with
+a province's or the country's names).
+
+One query per match class, each using an index (migration 0004) and each limited to
+``offset + limit`` rows in static rank order; the classes are merged in Python exactly
+like the in-memory index ranks them (class, former name after current, status,
+administrative level, name length, name). Classes:
+
+* exact ``name = q`` and prefix ``name LIKE 'q%'`` (btree ``text_pattern_ops``);
+* substring ``name LIKE '%q%'`` (pg_trgm GIN for 3+ characters);
+* pinyin: compact pinyin ``replace(pinyin_key, ' ', '') LIKE 'key%'`` (expression
+  btree), initials ``initials LIKE 'key%'``;
+* fuzzy: trigram candidates (``%`` operator, GIN) confirmed by OSA distance <= 1;
+* former names: the same on ``place_history.name``.
+
+``total`` is counted up to ``COUNT_CAP`` (then ``total_is_exact`` is False), so a
+one-character query over a million names does not count every row.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from rapidfuzz.distance import OSA
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    union,
+)
+
+from gazetteer.model import classification
+from gazetteer.search.analyze import analyze, match_mixed
+from gazetteer.search.memory import (
+    C_EXACT,
+    C_FUZZY,
+    C_INITIALS,
+    C_PINYIN,
+    C_PREFIX,
+    C_SUBSTRING,
+    CLASS_ORDER,
+    CLASS_SCORE,
+    FORMER_PENALTY,
+    OTHER_PROMINENCE,
+    PROMINENCE,
+)
+from gazetteer.search.query import (
+    MatchKind,
+    SearchHit,
+    SearchPage,
+    SearchQuery,
+    StatusFilter,
+    admin_prefix,
+    distance_m,
+)
+from gazetteer.storage import bbox_match
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import trigram_match
+
+COUNT_CAP = 10_000
+FUZZY_CANDIDATES = 200
+MIXED_CANDIDATES = 2_000
+
+p = t.places
+h = t.place_history
+COMPACT = func.replace(p.c.pinyin_key, " ", "")
+
+
+def _like_escape(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _prominence() -> ColumnElement[Any]:
+    return case(
+        *[(p.c.category_code == code, rank) for code, rank in PROMINENCE.items()],
+        else_=OTHER_PROMINENCE,
+    )
+
+
+def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
+    out: list[ColumnElement[bool]] = []
+    if q.status is not StatusFilter.ALL:
+        out.append(p.c.status == str(q.status))
+    if q.category_codes is not None:
+        out.append(p.c.category_code.in_(sorted(q.category_codes)))
+    if q.admin_code is not None:
+        a = t.admin_areas
+        level = conn.execute(select(a.c.level).where(a.c.code == q.admin_code)).scalar()
+        if level is None:
+            from gazetteer.search.service import unknown_admin
+
+            raise unknown_admin(q.admin_code)
+        out.append(p.c.admin_code.like(admin_prefix(q.admin_code, int(level)) + "%"))
+    if q.bbox is not None:
+        out.append(bbox_match(p, q.bbox, "point"))
+    if q.near is not None:
+        lon0, lat0 = q.near
+        dlat = q.radius_m / 110_540.0
+        dlon = q.radius_m / (111_320.0 * max(0.01, math.cos(math.radians(lat0))))
+        out.append(bbox_match(p, (lon0 - dlon, lat0 - dlat, lon0 + dlon, lat0 + dlat), "point"))
+        # equirectangular distance: portable arithmetic, exact enough within 200 km
+        kx = 111_320.0 * math.cos(math.radians(lat0))
+        dx = (func.ST_X(p.c.point) - lon0) * kx
+        dy = (func.ST_Y(p.c.point) - lat0) * 110_540.0
+        out.append(dx * dx + dy * dy <= q.radius_m * q.radius_m)
+    return out
+
+
+def _ranked(
+    where: ColumnElement[bool], former: bool, k: int, filters: Sequence[Any]
+) -> Select[Any]:
+    cols = (
+        p.c.id,
+        h.c.name if former else p.c.name,
+        literal(1 if former else 0),
+    )
+    stmt = select(*cols)
+    if former:
+        stmt = stmt.select_from(h.join(p, p.c.id == h.c.place_id))
+    return (
+        stmt.where(where, *filters)
+        .order_by(
+            p.c.status != "current",
+            _prominence(),
+            func.length(p.c.name),
+            p.c.name,
+            p.c.id,
+        )
+        .limit(k)
+    )
+
+
+def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
+    filters = _filters(conn, q)
+    k = q.offset + q.limit
+    best: dict[int, tuple[int, int, int, str]] = {}  # id -> (class, former, order, name)
+    counter = 0
+
+    def run(stmt: Select[Any], cls: int, check: Any = None) -> None:
+        nonlocal counter
+        for pid, name, former in conn.execute(stmt):
+            if check is not None and not check(name):
+                continue
+            counter += 1
+            key = (cls, int(former), counter, name)
+            old = best.get(int(pid))
+            if old is None or key[:2] < old[:2]:
+                best[int(pid)] = key
+
+    count_conds: list[ColumnElement[bool]] = []
+    count_former: list[ColumnElement[bool]] = []
+    text = q.text
+    if not text:
+        run(_ranked(literal(True) == literal(True), False, k, filters), C_EXACT)
+        count_conds.append(literal(True) == literal(True))
+    else:
+        a = analyze(text)
+        if a.is_mixed:
+            hans = "".join(u for u in a.units if not u.isascii())
+            cond = p.c.name.like(f"%{_like_escape(hans[:1])}%", escape="\\")
+            stmt = _ranked(cond, False, MIXED_CANDIDATES, filters)
+            units = a.units
+            mixed_ok: dict[str, bool] = {}
+
+            def check_mixed(name: str) -> bool:
+                if name not in mixed_ok:
+                    from gazetteer.text import pinyin_key
+
+                    syl = tuple(pinyin_key(name).split())
+                    mixed_ok[name] = match_mixed(units, name, syl) >= 0
+                return mixed_ok[name]
+
+            run(stmt, C_PINYIN, check_mixed)
+            count_conds.append(cond)
+        elif a.latin and not a.has_han:
+            key = a.latin
+            py_prefix = COMPACT.like(_like_escape(key) + "%", escape="\\")
+            run(_ranked(py_prefix, False, k, filters), C_PINYIN)
+            count_conds.append(py_prefix)
+            if not a.spaced and len(key) <= 12:
+                ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
+                run(_ranked(ini, False, k, filters), C_INITIALS)
+                count_conds.append(ini)
+            if len(key) >= 5 or (len(key) >= 3 and not best):
+                fz = trigram_match(COMPACT, literal(key))
+                run(
+                    _ranked(fz, False, FUZZY_CANDIDATES, filters),
+                    C_FUZZY,
+                    lambda n: True,
+                )
+                # confirm: compact pinyin within one edit
+                _confirm_fuzzy_pinyin(conn, best, key)
+        else:
+            chars = a.chars
+            esc = _like_escape(chars)
+            run(_ranked(p.c.name == chars, False, k, filters), C_EXACT)
+            run(_ranked(p.c.name.like(esc + "%", escape="\\"), False, k, filters), C_PREFIX)
+            sub = p.c.name.like(f"%{esc}%", escape="\\")
+            run(_ranked(sub, False, k, filters), C_SUBSTRING)
+            count_conds.append(sub)
+            # former names (place_history)
+            run(_ranked(h.c.name == chars, True, k, filters), C_EXACT)
+            run(_ranked(h.c.name.like(esc + "%", escape="\\"), True, k, filters), C_PREFIX)
+            hsub = h.c.name.like(f"%{esc}%", escape="\\")
+            run(_ranked(hsub, True, k, filters), C_SUBSTRING)
+            count_former.append(hsub)
+            if len(chars) >= 3 or not best:
+                run(
+                    _ranked(_one_edit(chars), False, FUZZY_CANDIDATES, filters),
+                    C_FUZZY,
+                    lambda n: OSA.distance(chars, n, score_cutoff=1) <= 1,
+                )
+    total, exact = _count(conn, count_conds, count_former, filters, len(best))
+    ordered = sorted(best.items(), key=lambda kv: kv[1][:3])
+    page_ids = ordered[q.offset : q.offset + q.limit]
+    return SearchPage(
+        results=_hits(conn, page_ids, q, bool(text)), total=total, total_is_exact=exact
+    )
+
+
+def _one_edit(text: str) -> ColumnElement[bool]:
+    """Names within one edit of ``text``, as index-friendly conditions.
+
+    Trigrams barely overlap between short Chinese names after one typo (刘工岛 / 刘公岛
+    share one of seven), so the variants are spelled out instead: ``LIKE`` patterns with a
+    one-character wildcard ``_`` at each position (a wrong or a missing character; btree
+    prefix or trigram indexes) and an ``IN`` list of deletions and adjacent swaps (an
+    extra character, a swap).
+    """
+    esc = [_like_escape(c) for c in text]
+    patterns = set()
+    for i in range(len(text) + 1):
+        patterns.add("".join(esc[:i]) + "_" + "".join(esc[i:]))  # missing character
+    for i in range(len(text)):
+        patterns.add("".join(esc[:i]) + "_" + "".join(esc[i + 1 :]))  # wrong character
+    exact = {text[:i] + text[i + 1 :] for i in range(len(text))}  # extra character
+    exact |= {
+        text[:i] + text[i + 1] + text[i] + text[i + 2 :] for i in range(len(text) - 1)
+    }  # swapped neighbours
+    conds = [p.c.name.like(pat, escape="\\") for pat in sorted(patterns)]
+    conds.append(p.c.name.in_(sorted(x for x in exact if x)))
+    return or_(*conds)
+
+
+def _confirm_fuzzy_pinyin(
+    conn: Connection, best: dict[int, tuple[int, int, int, str]], key: str
+) -> None:
+    ids = [pid for pid, v in best.items() if v[0] == C_FUZZY]
+    if not ids:
+        return
+    rows = conn.execute(select(p.c.id, p.c.pinyin_key).where(p.c.id.in_(ids))).all()
+    for pid, pk in rows:
+        if OSA.distance(key, (pk or "").replace(" ", ""), score_cutoff=1) > 1:
+            del best[int(pid)]
+
+
+def _count(
+    conn: Connection,
+    conds: list[ColumnElement[bool]],
+    former: list[ColumnElement[bool]],
+    filters: Sequence[Any],
+    found: int,
+) -> tuple[int, bool]:
+    if not conds:
+        return found, True
+    selects = [select(p.c.id).where(c, *filters).limit(COUNT_CAP + 1) for c in conds]
+    selects += [
+        select(p.c.id)
+        .select_from(h.join(p, p.c.id == h.c.place_id))
+        .where(c, *filters)
+        .limit(COUNT_CAP + 1)
+        for c in former
+    ]
+    # each part limited in a subquery of its own (SQLite cannot LIMIT inside a UNION)
+    parts = [s.subquery() for s in selects]
+    inner = union(*[select(sq.c.id) for sq in parts]).subquery()
+    n = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+    exact = n <= COUNT_CAP
+    return max(min(n, COUNT_CAP), found), exact
+
+
+def _hits(
+    conn: Connection,
+    page: list[tuple[int, tuple[int, int, int, str]]],
+    q: SearchQuery,
+    has_text: bool,
+) -> list[SearchHit]:
+    if not page:
+        return []
+    ids = [pid for pid, _ in page]
+    rows = {
+        int(r[0]): r
+        for r in conn.execute(
+            select(
+                p.c.id,
+                p.c.name,
+                p.c.romanized,
+                p.c.category_code,
+                p.c.admin_code,
+                p.c.status,
+                func.ST_X(p.c.point),
+                func.ST_Y(p.c.point),
+            ).where(p.c.id.in_(ids))
+        )
+    }
+    paths = _admin_paths(conn, {rows[i][4] for i in ids if i in rows})
+    cats = classification()
+    out = []
+    for rank, (pid, (cls, former, _, matched)) in enumerate(page):
+        r = rows.get(pid)
+        if r is None:
+            continue
+        lon, lat = float(r[6]), float(r[7])
+        cat = cats.get(r[3])
+        kind = (
+            MatchKind.FILTER
+            if not has_text
+            else (MatchKind.FORMER_NAME if former else CLASS_ORDER[cls])
+        )
+        score = 1.0 if not has_text else CLASS_SCORE[cls] - (FORMER_PENALTY if former else 0.0)
+        out.append(
+            SearchHit(
+                id=pid,
+                name=r[1],
+                romanized=r[2] or "",
+                category_code=r[3],
+                category=cat.name if cat else "",
+                admin_code=r[4],
+                admin_path=paths.get(r[4], []),
+                lon=lon,
+                lat=lat,
+                match=kind,
+                score=round(score - rank * 1e-4, 4),
+                matched_name=matched,
+                status=r[5],
+                distance_m=(
+                    round(distance_m(q.near[0], q.near[1], lon, lat), 1)
+                    if q.near is not None
+                    else None
+                ),
+            )
+        )
+    return out
+
+
+def _admin_paths(conn: Connection, codes: set[str]) -> dict[str, list[str]]:
+    a = t.admin_areas
+    known: dict[str, tuple[str, int, str | None]] = {}
+    todo = set(codes)
+    while todo:
+        rows = conn.execute(
+            select(a.c.code, a.c.name, a.c.level, a.c.parent_code).where(a.c.code.in_(sorted(todo)))
+        ).all()
+        todo = set()
+        for code, name, level, parent in rows:
+            known[code] = (name, int(level), parent)
+            if parent and parent not in known:
+                todo.add(parent)
+    out: dict[str, list[str]] = {}
+    for code in codes:
+        names: list[str] = []
+        cur: str | None = code
+        seen: set[str] = set()
+        while cur in known and cur not in seen:
+            seen.add(cur)
+            name, level, parent = known[cur]
+            if level >= 2:
+                names.append(name)
+            cur = parent
+        out[code] = names[::-1]
+    return out
+
+
+__all__ = ["COUNT_CAP", "sql_search"]

@@ -1,0 +1,301 @@
+"""Name search on both backends and both strategies (in-memory index and SQL)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine
+
+from gazetteer.errors import InvalidInput
+from gazetteer.model import ChangeReason
+from gazetteer.search import (
+    MatchKind,
+    SearchPage,
+    SearchService,
+    analyze,
+    fold_latin,
+    make_query,
+)
+from gazetteer.search.analyze import match_mixed
+from gazetteer.storage import repository as repo
+from gazetteer.storage import write_transaction
+from gazetteer.text import initials, pinyin_key
+from tests.search import weihai_fixture as wf
+
+
+@pytest.fixture(params=["memory", "sql"])
+def strategy(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def service(strategy: str) -> SearchService:
+    # memory_max_names=-1 forces the SQL strategy even on a tiny database
+    return SearchService(check_interval_s=0, memory_max_names=10**9 if strategy == "memory" else -1)
+
+
+@pytest.fixture
+def ids(engine: Engine) -> dict[str, int]:
+    return wf.load(engine)
+
+
+@pytest.fixture
+def conn(engine: Engine, ids: dict[str, int]) -> Iterator[Connection]:
+    with engine.connect() as c:
+        yield c
+
+
+def run(service: SearchService, conn: Connection, text: str, **kw: object) -> SearchPage:
+    return service.search(conn, make_query(text, **kw))  # type: ignore[arg-type]
+
+
+def names(page: SearchPage) -> list[str]:
+    return [h.name for h in page.results]
+
+
+def fuzzy_supported(engine: Engine, strategy: str, text: str) -> bool:
+    """Typo matching: always in memory and for characters; pinyin typos in SQL need
+    pg_trgm (PostgreSQL)."""
+    return strategy == "memory" or engine.dialect.name == "postgresql" or not text.isascii()
+
+
+# --- characters ----------------------------------------------------------------------
+
+
+def test_exact_name_first(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "威海市")
+    assert page.results[0].name == "威海市"
+    assert page.results[0].match is MatchKind.EXACT
+    assert page.results[0].admin_path == ["威海市"]
+
+
+def test_prefix_and_two_character_query(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "威海")
+    got = names(page)
+    assert got[0] == "威海市"  # the city before the park and the port (level, then length)
+    assert {"威海市", "威海港", "威海公园"} <= set(got)
+    assert all(h.match is MatchKind.PREFIX for h in page.results if h.name.startswith("威海"))
+
+
+def test_one_character_query_ranks_prefix_before_substring(
+    service: SearchService, conn: Connection
+) -> None:
+    page = run(service, conn, "海")
+    kinds = [h.match for h in page.results if h.match is not MatchKind.FORMER_NAME]
+    assert page.results[0].name == "海滨北路"
+    assert kinds[0] is MatchKind.PREFIX
+    assert MatchKind.SUBSTRING in kinds
+    assert page.total >= 5
+
+
+def test_substring(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "公园")
+    assert set(names(page)) == {"威海公园", "环翠楼公园"}
+    assert all(h.match is MatchKind.SUBSTRING for h in page.results)
+
+
+def test_traditional_characters_find_simplified(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "環翠區")
+    assert page.results[0].name == "环翠区"
+    assert page.results[0].match is MatchKind.EXACT
+
+
+# --- pinyin, initials, mixed -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["weihai", "Wēihǎi Shì", "wei hai shi", "WEIHAISHI", "wei1hai3"])
+def test_full_pinyin(service: SearchService, conn: Connection, text: str) -> None:
+    page = run(service, conn, text)
+    assert page.results[0].name == "威海市"
+    assert page.results[0].match is MatchKind.PINYIN
+
+
+def test_initials(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "whs")
+    assert page.results[0].name == "威海市"
+    assert page.results[0].match is MatchKind.INITIALS
+    assert run(service, conn, "lgd").results[0].name == "刘公岛"
+
+
+def test_mixed_characters_and_pinyin(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "威h")
+    assert page.results[0].name == "威海市"
+    assert page.results[0].match is MatchKind.PINYIN
+    assert run(service, conn, "刘gong岛").results[0].name == "刘公岛"
+    assert run(service, conn, "环cl").results[0].name.startswith("环翠楼")
+
+
+# --- typos -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("刘工岛", "刘公岛"),  # wrong character
+        ("环翠楼街", "环翠楼街道"),  # missing character (also a prefix)
+        ("文化中中路", "文化中路"),  # extra character
+        ("weihaisi", "威海市"),  # wrong pinyin letter
+        ("liugondao", "刘公岛"),  # missing pinyin letter
+        ("liugongdaoo", "刘公岛"),  # extra pinyin letter
+        ("wiehaishi", "威海市"),  # swapped letters
+    ],
+)
+def test_one_typo_still_finds_the_name(
+    service: SearchService,
+    conn: Connection,
+    engine: Engine,
+    strategy: str,
+    text: str,
+    expected: str,
+) -> None:
+    page = run(service, conn, text)
+    if not fuzzy_supported(engine, strategy, text):
+        assert expected not in names(page)  # SQLite's SQL path has no trigram matching
+        return
+    assert expected in names(page)[:3], names(page)
+
+
+def test_typo_ranks_after_real_matches(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "威海市")
+    kinds = [h.match for h in page.results]
+    assert kinds[0] is MatchKind.EXACT
+    assert MatchKind.FUZZY in kinds  # 威海港 is one character away
+    first_fuzzy = kinds.index(MatchKind.FUZZY)
+    assert all(k is MatchKind.FUZZY for k in kinds[first_fuzzy:])
+    scores = [h.score for h in page.results]
+    assert scores == sorted(scores, reverse=True)
+
+
+# --- former names ------------------------------------------------------------------------
+
+
+def test_former_name_finds_current_place(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "威海卫")
+    hit = page.results[0]
+    assert hit.name == "威海市"
+    assert hit.match is MatchKind.FORMER_NAME
+    assert hit.matched_name == "威海卫"
+    page = run(service, conn, "文登市")
+    assert page.results[0].name == "文登区"
+    assert page.results[0].match is MatchKind.FORMER_NAME
+
+
+def test_alias_from_other_names(service: SearchService, conn: Connection, strategy: str) -> None:
+    if strategy == "sql":
+        pytest.skip("aliases (other_names JSON) are searched by the in-memory index only")
+    page = run(service, conn, "刘岛")
+    assert page.results[0].name == "刘公岛"
+    assert page.results[0].match is MatchKind.FORMER_NAME
+
+
+def test_rename_is_seen_at_once(engine: Engine, ids: dict[str, int]) -> None:
+    """The per-process index notices another writer's change (data token)."""
+    svc = SearchService(check_interval_s=0)
+    with engine.connect() as c:
+        assert run(svc, c, "文化中路").results[0].name == "文化中路"
+    with write_transaction(engine) as c:
+        repo.update_place(
+            c,
+            ids["文化中路"],
+            {"name": "文化东路"},
+            reason=ChangeReason.RENAMING,
+            keys=(pinyin_key("文化东路"), initials("文化东路")),
+        )
+    with engine.connect() as c:
+        page = run(svc, c, "文化东路")
+        assert page.results[0].name == "文化东路"
+        assert page.results[0].match is MatchKind.EXACT
+        old = run(svc, c, "文化中路")
+        assert old.results[0].name == "文化东路"
+        assert old.results[0].match is MatchKind.FORMER_NAME
+
+
+# --- filters ---------------------------------------------------------------------------
+
+
+def test_admin_filter_any_level(service: SearchService, conn: Connection) -> None:
+    county = run(service, conn, "", admin="371002")  # 环翠区, short code
+    assert "刘公岛" in names(county) and "文登区" not in names(county)
+    town = run(service, conn, "", admin=wf.HUANCUILOU)
+    assert set(names(town)) == {"环翠楼街道", "文化中路", "威海公园", "环翠楼公园"}
+    assert all(h.match is MatchKind.FILTER for h in town.results)
+    city = run(service, conn, "", admin=wf.CITY, limit=200)
+    assert city.total == len(wf.SEEDS)
+
+
+def test_category_major_and_sub(service: SearchService, conn: Connection) -> None:
+    roads = run(service, conn, "路", category="23510")
+    assert set(names(roads)) == {"文化中路", "文化西路", "海滨北路"}
+    transport = run(service, conn, "", category="23", limit=50)
+    assert set(names(transport)) == {"文化中路", "文化西路", "海滨北路", "威海港", "荣成市石岛港"}
+
+
+def test_bbox_near_status(service: SearchService, conn: Connection) -> None:
+    page = run(service, conn, "", bbox=wf.RONGCHENG_BOX)
+    assert set(names(page)) == {"荣成市", "荣成市石岛港", "成山头"}
+    near = run(service, conn, "", near="122.1164,37.5131", radius_m=700)
+    assert names(near)[0] == "威海市"  # sorted by distance without text
+    assert all(h.distance_m is not None and h.distance_m <= 700 for h in near.results)
+    assert "刘公岛" not in names(near)
+    hist = run(service, conn, "", status="historical")
+    assert names(hist) == ["塔山"]
+
+
+def test_paging_and_total(service: SearchService, conn: Connection) -> None:
+    full = run(service, conn, "", admin=wf.CITY, limit=200)
+    first = run(service, conn, "", admin=wf.CITY, limit=5)
+    second = run(service, conn, "", admin=wf.CITY, limit=5, offset=5)
+    assert first.total == second.total == full.total
+    assert names(first) + names(second) == names(full)[:10]
+
+
+def test_unknown_admin_code(service: SearchService, conn: Connection) -> None:
+    with pytest.raises(InvalidInput, match="administrative area code"):
+        run(service, conn, "威海", admin="379999")
+
+
+# --- validation and query analysis (no database) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kw", "needle"),
+    [
+        ({"text": "威" * 101}, "too long"),
+        ({"bbox": "1,2,3"}, "four numbers"),
+        ({"bbox": "a,b,c,d"}, "four numbers"),
+        ({"bbox": "3,2,1,4"}, "min greater than max"),
+        ({"bbox": "0,0,200,1"}, "outside"),
+        ({"category": "99"}, "category"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 201}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"near": "122"}, "lon,lat"),
+        ({"near": "122,37", "radius_m": 0}, "radius_m"),
+        ({"status": "gone"}, "status"),
+        ({"admin": "37x"}, "digits"),
+    ],
+)
+def test_bad_input(kw: dict[str, object], needle: str) -> None:
+    with pytest.raises(InvalidInput, match=needle):
+        make_query(**kw)  # type: ignore[arg-type]
+
+
+def test_fold_latin_and_analyze() -> None:
+    assert fold_latin("Wēihǎi Shì") == "weihaishi"
+    assert fold_latin("wei hai shi") == "weihaishi"
+    assert fold_latin("Lǜshun") == "lvshun"
+    assert fold_latin("Xi'an") == "xian"
+    a = analyze("威h")
+    assert a.is_mixed and a.units == ("威", "h")
+    assert analyze("環翠區").chars == "环翠区"
+    assert analyze("whs").is_latin
+    assert analyze("w h s").latin == "whs" and analyze("w h s").spaced
+
+
+def test_match_mixed() -> None:
+    syl = ("wei", "hai", "shi")
+    assert match_mixed(("威", "h"), "威海市", syl) == 0
+    assert match_mixed(("威", "haishi"), "威海市", syl) == 0
+    assert match_mixed(("海", "s"), "威海市", syl) == 1
+    assert match_mixed(("威", "x"), "威海市", syl) == -1
