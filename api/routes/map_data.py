@@ -1,0 +1,224 @@
+"""GeoJSON layers for the map pages (RFC 7946, lon/lat in CGCS2000) and sheet downloads.
+
+``/api/v1/map/places.geojson?category=<major code>`` returns points with id, name and
+category only (popups fetch ``/api/v1/map/places/{id}/summary`` on click), so the public
+map loads 16,744 names in about 2 MB of JSON (much less gzip-compressed) instead of
+writing them into the page.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel
+from shapely.geometry import mapping
+
+from api.deps import ConnectionDep
+from gazetteer import mapdata
+from gazetteer.errors import InvalidInput
+from gazetteer.model import AdminLevel, FacilityType, classification
+
+router = APIRouter(prefix="/api/v1/map", tags=["maps"])
+
+GEOJSON = "application/geo+json"
+
+
+class PlaceSummaryPublic(BaseModel):
+    id: int
+    name: str
+    romanized: str
+    category_code: str
+    category: str
+    major_category: str
+    admin_code: str
+    admin_name: str
+    meaning: str
+    origin: str
+    status: str
+    lon: float
+    lat: float
+
+
+def geojson_response(request: Request, body: dict[str, Any]) -> Response:
+    """Compact JSON, gzip-compressed when the client accepts it (layers are large)."""
+    data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+    if len(data) > 2048 and "gzip" in request.headers.get("accept-encoding", ""):
+        data = gzip.compress(data, compresslevel=5)
+        headers["Content-Encoding"] = "gzip"
+    return Response(content=data, media_type=GEOJSON, headers=headers)
+
+
+def _fc(features: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _point(lon: float, lat: float) -> dict[str, Any]:
+    return {"type": "Point", "coordinates": [lon, lat]}
+
+
+def _round_coords(geom: dict[str, Any], ndigits: int = 5) -> dict[str, Any]:
+    def r(c: Any) -> Any:
+        if isinstance(c, (int, float)):
+            return round(float(c), ndigits)
+        return [r(x) for x in c]
+
+    if geom["type"] == "GeometryCollection":
+        return {"type": geom["type"], "geometries": [_round_coords(g) for g in geom["geometries"]]}
+    return {"type": geom["type"], "coordinates": r(geom["coordinates"])}
+
+
+@router.get("/places.geojson", summary="地名点图层 Names as points (by major category)")
+def places_geojson(
+    request: Request,
+    conn: ConnectionDep,
+    category: Annotated[str | None, Query(max_length=8, description="major category code")] = None,
+) -> Response:
+    if category is not None and classification().get(category) is None:
+        raise InvalidInput(f"未知的地名类别代码 (unknown category code: {category})")
+    points = mapdata.place_points(conn, major_code=category)
+    return geojson_response(
+        request,
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "id": p.id,
+                    "geometry": _point(p.lon, p.lat),
+                    "properties": {"id": p.id, "name": p.name, "category_code": p.category_code},
+                }
+                for p in points
+            ]
+        ),
+    )
+
+
+@router.get(
+    "/places/{place_id}/summary",
+    response_model=PlaceSummaryPublic,
+    summary="地名弹窗信息 What a map popup shows about a name",
+)
+def place_summary(place_id: int, conn: ConnectionDep) -> PlaceSummaryPublic:
+    s = mapdata.place_summary(conn, place_id)
+    return PlaceSummaryPublic(
+        id=s.id,
+        name=s.name,
+        romanized=s.romanized,
+        category_code=s.category_code,
+        category=s.category,
+        major_category=s.major_category,
+        admin_code=s.admin_code,
+        admin_name=s.admin_name,
+        meaning=s.meaning,
+        origin=s.origin,
+        status=s.status,
+        lon=s.lon,
+        lat=s.lat,
+    )
+
+
+@router.get("/facilities.geojson", summary="民政设施图层 Facilities as points")
+def facilities_geojson(
+    request: Request,
+    conn: ConnectionDep,
+    type: Annotated[list[str] | None, Query(description="facility type(s)")] = None,
+) -> Response:
+    known = {str(x) for x in FacilityType}
+    for t in type or []:
+        if t not in known:
+            raise InvalidInput(f"未知的设施类型 (unknown facility type: {t})")
+    points = mapdata.facility_points(conn, types=type)
+    return geojson_response(
+        request,
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "id": f.id,
+                    "geometry": _point(f.lon, f.lat),
+                    "properties": {
+                        "id": f.id,
+                        "name": f.name,
+                        "type": f.type,
+                        "admin_code": f.admin_code,
+                        "beds": f.beds,
+                        "capacity": f.capacity,
+                    },
+                }
+                for f in points
+            ]
+        ),
+    )
+
+
+@router.get("/admin.geojson", summary="行政区边界 Administrative areas (simplified)")
+def admin_geojson(
+    request: Request,
+    conn: ConnectionDep,
+    level: Annotated[int, Query(ge=2, le=4, description="2 city, 3 county, 4 town")] = 3,
+) -> Response:
+    tolerance = {2: 0.001, 3: 0.0007, 4: 0.0005}[level]
+    shapes = mapdata.admin_shapes(conn, levels=[AdminLevel(level)], tolerance_deg=tolerance)
+    return geojson_response(
+        request,
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "id": s.code,
+                    "geometry": _round_coords(mapping(s.geometry)),
+                    "properties": {"code": s.code, "name": s.name, "level": s.level},
+                }
+                for s in shapes
+            ]
+        ),
+    )
+
+
+@router.get("/roads.geojson", summary="道路图层 Main roads of the network (simplified)")
+def roads_geojson(request: Request, conn: ConnectionDep) -> Response:
+    lines = mapdata.road_lines(conn, tolerance_deg=0.0001)
+    return geojson_response(
+        request,
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "geometry": _round_coords(mapping(r.geometry)),
+                    "properties": {"road_class": r.road_class, "name": r.name},
+                }
+                for r in lines
+            ]
+        ),
+    )
+
+
+@router.get("/demand.geojson", summary="需求点图层 Demand points (villages and communities)")
+def demand_geojson(request: Request, conn: ConnectionDep) -> Response:
+    from gazetteer.storage import repository as repo
+
+    return geojson_response(
+        request,
+        _fc(
+            [
+                {
+                    "type": "Feature",
+                    "id": d.id,
+                    "geometry": _point(round(d.point.x, 6), round(d.point.y, 6)),
+                    "properties": {
+                        "id": d.id,
+                        "code": d.code,
+                        "name": d.name,
+                        "admin_code": d.admin_code,
+                        "population": d.population,
+                        "elderly": d.elderly,
+                        "dependents": d.dependents,
+                    },
+                }
+                for d in repo.iter_demand_points(conn)
+            ]
+        ),
+    )

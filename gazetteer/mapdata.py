@@ -1,0 +1,262 @@
+"""Light read models for maps and sheets: only the columns a map layer needs.
+
+The full repositories (``storage.repository``) load whole records with every text field;
+a map of 16,744 names needs id, name, category and a point. These readers return small
+typed dataclasses with longitude/latitude already extracted (``ST_X``/``ST_Y`` exist on
+both SpatiaLite and PostGIS), so one query serves a whole layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, func, select
+
+from gazetteer.errors import NotFound
+from gazetteer.model import AdminLevel, RoadClass, classification
+from gazetteer.storage import tables as t
+from gazetteer.storage.geometry import from_db
+
+# Road classes drawn on overview maps (the rest only clutter a city-wide view).
+MAJOR_ROAD_CLASSES: tuple[RoadClass, ...] = (
+    RoadClass.MOTORWAY,
+    RoadClass.TRUNK,
+    RoadClass.PRIMARY,
+    RoadClass.SECONDARY,
+    RoadClass.TERTIARY,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePoint:
+    id: int
+    name: str
+    category_code: str
+    lon: float
+    lat: float
+
+
+@dataclass(frozen=True, slots=True)
+class FacilityPoint:
+    id: int
+    name: str
+    type: str
+    admin_code: str
+    lon: float
+    lat: float
+    beds: int | None
+    capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdminShape:
+    code: str
+    name: str
+    level: int
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True, slots=True)
+class RoadLine:
+    road_class: str
+    name: str
+    geometry: BaseGeometry
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceSummary:
+    """What a map popup shows about a name."""
+
+    id: int
+    name: str
+    romanized: str
+    category_code: str
+    category: str
+    major_category: str
+    admin_code: str
+    admin_name: str
+    meaning: str
+    origin: str
+    status: str
+    lon: float
+    lat: float
+
+
+def place_points(conn: Connection, *, major_code: str | None = None) -> list[PlacePoint]:
+    """Every name (optionally of one major category) as a point."""
+    p = t.places
+    q = select(
+        p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
+    ).order_by(p.c.id)
+    if major_code is not None:
+        codes = classification().subcodes(major_code)
+        q = q.where(p.c.category_code.in_(codes or [major_code]))
+    return [
+        PlacePoint(int(r[0]), r[1], r[2], round(float(r[3]), 6), round(float(r[4]), 6))
+        for r in conn.execute(q)
+    ]
+
+
+def major_category_counts(conn: Connection) -> dict[str, int]:
+    """Number of names per major category code."""
+    cls = classification()
+    out: dict[str, int] = {c.code: 0 for c in cls.majors}
+    q = select(t.places.c.category_code, func.count()).group_by(t.places.c.category_code)
+    for code, n in conn.execute(q):
+        major = cls.major_of(code)
+        key = major.code if major is not None else code
+        out[key] = out.get(key, 0) + int(n)
+    return out
+
+
+def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> list[FacilityPoint]:
+    f = t.facilities
+    q = select(
+        f.c.id,
+        f.c.name,
+        f.c.type,
+        f.c.admin_code,
+        func.ST_X(f.c.geom),
+        func.ST_Y(f.c.geom),
+        f.c.beds,
+        f.c.capacity,
+    ).order_by(f.c.id)
+    if types:
+        q = q.where(f.c.type.in_(list(types)))
+    return [
+        FacilityPoint(
+            int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), r[6], r[7]
+        )
+        for r in conn.execute(q)
+    ]
+
+
+def facility_type_counts(conn: Connection) -> dict[str, int]:
+    q = select(t.facilities.c.type, func.count()).group_by(t.facilities.c.type)
+    return {str(k): int(n) for k, n in conn.execute(q)}
+
+
+def admin_shapes(
+    conn: Connection, *, levels: Sequence[AdminLevel], tolerance_deg: float = 0.0
+) -> list[AdminShape]:
+    """Areas of the given levels that have a polygon, optionally simplified."""
+    a = t.admin_areas
+    q = (
+        select(a.c.code, a.c.name, a.c.level, a.c.geom)
+        .where(a.c.level.in_([int(x) for x in levels]), a.c.geom.is_not(None))
+        .order_by(a.c.level, a.c.code)
+    )
+    out = []
+    for code, name, level, geom in conn.execute(q):
+        g = from_db(geom)
+        if g is None or g.is_empty:
+            continue
+        if tolerance_deg > 0:
+            g = g.simplify(tolerance_deg, preserve_topology=True)
+        out.append(AdminShape(code, name, int(level), g))
+    return out
+
+
+def admin_boundary(conn: Connection, code: str | None = None) -> AdminShape:
+    """The polygon of one area, by default the top-level (city) area."""
+    a = t.admin_areas
+    q = select(a.c.code, a.c.name, a.c.level, a.c.geom).where(a.c.geom.is_not(None))
+    q = q.where(a.c.code == code) if code else q.order_by(a.c.level, a.c.code).limit(1)
+    r = conn.execute(q).first()
+    g = from_db(r[3]) if r is not None else None
+    if r is None or g is None:
+        what = code or "city"
+        raise NotFound(f"没有行政区边界 (no administrative boundary in the database: {what})")
+    return AdminShape(r[0], r[1], int(r[2]), g)
+
+
+def road_lines(
+    conn: Connection,
+    *,
+    classes: Sequence[RoadClass] = MAJOR_ROAD_CLASSES,
+    bbox: tuple[float, float, float, float] | None = None,
+    tolerance_deg: float = 0.0,
+) -> list[RoadLine]:
+    """Road-network edges of the given classes (optionally within a bbox)."""
+    from gazetteer.storage.dialect import bbox_match
+
+    e = t.network_edges
+    q = (
+        select(e.c.road_class, e.c.name, e.c.geom)
+        .where(e.c.road_class.in_([str(c) for c in classes]))
+        .order_by(e.c.id)
+    )
+    if bbox is not None:
+        q = q.where(bbox_match(e, bbox))
+    out = []
+    for cls, name, geom in conn.execute(q):
+        g = from_db(geom)
+        if g is None:
+            continue
+        if tolerance_deg > 0:
+            g = g.simplify(tolerance_deg, preserve_topology=False)
+        out.append(RoadLine(cls, name or "", g))
+    return out
+
+
+def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
+    p = t.places
+    a = t.admin_areas
+    q = (
+        select(
+            p.c.id,
+            p.c.name,
+            p.c.romanized,
+            p.c.category_code,
+            p.c.admin_code,
+            a.c.name,
+            p.c.meaning,
+            p.c.origin,
+            p.c.status,
+            func.ST_X(p.c.point),
+            func.ST_Y(p.c.point),
+        )
+        .select_from(p.outerjoin(a, a.c.code == p.c.admin_code))
+        .where(p.c.id == place_id)
+    )
+    r = conn.execute(q).first()
+    if r is None:
+        raise NotFound(f"地名不存在 (no place with id {place_id})")
+    cls = classification()
+    cat = cls.get(r[3])
+    major = cls.major_of(r[3])
+    return PlaceSummary(
+        id=int(r[0]),
+        name=r[1],
+        romanized=r[2],
+        category_code=r[3],
+        category=cat.name if cat else r[3],
+        major_category=major.name if major else "",
+        admin_code=r[4],
+        admin_name=r[5] or "",
+        meaning=r[6],
+        origin=r[7],
+        status=r[8],
+        lon=round(float(r[9]), 6),
+        lat=round(float(r[10]), 6),
+    )
+
+
+__all__ = [
+    "MAJOR_ROAD_CLASSES",
+    "AdminShape",
+    "FacilityPoint",
+    "PlacePoint",
+    "PlaceSummary",
+    "RoadLine",
+    "admin_boundary",
+    "admin_shapes",
+    "facility_points",
+    "facility_type_counts",
+    "major_category_counts",
+    "place_points",
+    "place_summary",
+    "road_lines",
+]
