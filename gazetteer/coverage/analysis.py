@@ -23,7 +23,7 @@ from scipy.spatial import cKDTree
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import substring
 
-from gazetteer.network.graph import ProfileGraph, Snapped, geoms_to_lonlat
+from gazetteer.network.graph import ProfileGraph, Snapped, _part, geoms_to_lonlat
 
 DIRECT_WALK_MAX_M = 100.0
 FloatArray = NDArray[np.float64]
@@ -177,8 +177,8 @@ def coverage_matrix(
         g = pg.graph
         e = demand.edge
         access = demand.access_m / pg.access_speed_ms
-        part_u = demand.frac * pg.bwd_s[e] + access
-        part_v = (1.0 - demand.frac) * pg.fwd_s[e] + access
+        part_u = _part(demand.frac, pg.bwd_s[e]) + access
+        part_v = _part(1.0 - demand.frac, pg.fwd_s[e]) + access
         eu, ev = g.edge_u[e], g.edge_v[e]
         for start in range(0, nc, chunk):
             idx = np.arange(start, min(nc, start + chunk))

@@ -293,8 +293,8 @@ class ProfileGraph:
         g = self.graph
         e = sites.edge
         access = sites.access_m / self.access_speed_ms
-        to_u = access + sites.frac * self.fwd_s[e]  # from u, walk forward to the site
-        to_v = access + (1.0 - sites.frac) * self.bwd_s[e]  # from v, backward
+        to_u = access + _part(sites.frac, self.fwd_s[e])  # from u, forward to the site
+        to_v = access + _part(1.0 - sites.frac, self.bwd_s[e])  # from v, backward
         cols = np.column_stack([g.edge_u[e], g.edge_v[e]])
         w = np.column_stack([to_u, to_v])
         ok = np.isfinite(w)
@@ -315,8 +315,8 @@ class ProfileGraph:
         g = self.graph
         e = sites.edge
         access = sites.access_m / self.access_speed_ms
-        via_u = sites.frac * self.bwd_s[e] + node_s[..., g.edge_u[e]]
-        via_v = (1.0 - sites.frac) * self.fwd_s[e] + node_s[..., g.edge_v[e]]
+        via_u = _part(sites.frac, self.bwd_s[e]) + node_s[..., g.edge_u[e]]
+        via_v = _part(1.0 - sites.frac, self.fwd_s[e]) + node_s[..., g.edge_v[e]]
         use_v = via_v < via_u
         return access + np.where(use_v, via_v, via_u), use_v
 
@@ -325,11 +325,16 @@ class ProfileGraph:
         including both access legs (inf where the direction is closed)."""
         e = a.edge[ia]
         fa, fb = a.frac[ia], b.frac[ib]
-        fwd = np.where(fb >= fa, (fb - fa) * self.fwd_s[e], np.inf)
-        bwd = np.where(fb <= fa, (fa - fb) * self.bwd_s[e], np.inf)
-        fwd = np.where(fb == fa, 0.0, fwd)
+        fwd = np.where(fb >= fa, _part(fb - fa, self.fwd_s[e]), np.inf)
+        bwd = np.where(fb <= fa, _part(fa - fb, self.bwd_s[e]), np.inf)
         access = (a.access_m[ia] + b.access_m[ib]) / self.access_speed_ms
         return np.asarray(access + np.minimum(fwd, bwd), dtype=float)
+
+
+def _part(share: FloatArray, time_s: FloatArray) -> FloatArray:
+    """``share * time_s`` with 0 * inf = 0 (a point at the very end of a closed direction)."""
+    with np.errstate(invalid="ignore"):
+        return np.where(share <= 0, 0.0, share * time_s)
 
 
 def _csr_min(
