@@ -142,7 +142,7 @@ class ReasonRequest(BaseModel):
 
 
 class DateRequest(BaseModel):
-    date: date | None = None
+    on: date | None = Field(default=None, description="日期 (default today)")
 
 
 class CasePublic(BaseModel):

@@ -10,7 +10,7 @@ from dataclasses import fields
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.auth import require_role
@@ -62,16 +62,28 @@ def check(body: NameCheckRequest, conn: ConnectionDep) -> NameCheckPublic:
     return NameCheckPublic.from_domain(check_name(conn, req))
 
 
-@router.post("/check/batch")
+@router.post(
+    "/check/batch",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
 async def check_batch(
+    request: Request,
     conn: ConnectionDep,
-    file: Annotated[UploadFile, File(description="CSV: name,kind,admin_code[,lon,lat,width_m]")],
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
-    """Check a CSV of names; the report comes back as CSV or Excel (public)."""
-    data = await file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
+    """Check a CSV of names sent as the request body (``Content-Type: text/csv``; columns
+    name,kind,admin_code[,lon,lat,wkt,width_m,grade]); the report comes back as CSV or
+    Excel (public)."""
+    data = b""
+    async for chunk in request.stream():
+        data += chunk
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
     rows = batch.parse_csv(data)
     results = batch.check_batch(conn, rows)
     if format == "xlsx":
@@ -114,8 +126,6 @@ def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePubli
     """Approved cases whose public notice or filing is past its 15-day due date."""
     items = wf.overdue_cases(conn, as_of=as_of or date.today())
     return [OverduePublic.from_domain(o) for o in items]
-
-
 
 
 def _case_id(case_id: int) -> int:
@@ -260,7 +270,7 @@ def announce(
     case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
     """approved → announced: the public notice was published (reviewer)."""
-    on = body.date if body else None
+    on = body.on if body else None
     return CasePublic.from_domain(wf.announce(engine, _case_id(case_id), user, on=on))
 
 
@@ -269,7 +279,7 @@ def file_case(
     case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
     """announced → filed: filed with the higher authority (reviewer)."""
-    on = body.date if body else None
+    on = body.on if body else None
     return CasePublic.from_domain(wf.file_case(engine, _case_id(case_id), user, on=on))
 
 
