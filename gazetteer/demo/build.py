@@ -241,16 +241,19 @@ def write_demo(conn: Connection, data: DemoData, *, progress: bool = False) -> D
     return ctx
 
 
-def build_demo(engine: Engine, *, seed: int, progress: bool = False) -> DemoReport:
+def build_demo(
+    engine: Engine, *, seed: int, progress: bool = False, replace: bool = False
+) -> DemoReport:
     """Build the demo into the (migrated, empty) database behind ``engine``.
 
     Everything is written in one transaction: an interrupted build leaves nothing.
-    Raises :class:`~gazetteer.errors.Conflict` when the database already holds places.
+    Raises :class:`~gazetteer.errors.Conflict` when the database already holds places,
+    unless ``replace`` is set: then the old content is deleted in the same transaction.
     """
     started = time.perf_counter()
     upgrade(engine)
     with engine.connect() as conn:
-        if repo.count(conn, t.places):
+        if not replace and repo.count(conn, t.places):
             raise Conflict(
                 "数据库中已有地名数据，不能生成演示数据 (the database already holds place "
                 "names; build the demo into an empty database or use `gazetteer demo --force`)"
@@ -261,7 +264,9 @@ def build_demo(engine: Engine, *, seed: int, progress: bool = False) -> DemoRepo
         compute_keys(data)
         bar.update()
     with write_transaction(engine) as conn:
-        if repo.count(conn, t.places):  # a concurrent build won the race
+        if replace:
+            clear_content(conn)
+        elif repo.count(conn, t.places):  # a concurrent build won the race
             raise Conflict("数据库中已有地名数据 (the database already holds place names)")
         ctx = write_demo(conn, data, progress=progress)
         counts = _counts(conn)
@@ -290,8 +295,8 @@ def ensure_demo(
 ) -> DemoReport:
     """Migrate, then build the demo unless the database already has places.
 
-    With ``force`` the existing content is deleted first (in the same transaction as the
-    rebuild would be too large for SQLite's lock; the delete is its own transaction).
+    With ``force`` the existing content (every table but the classification) is replaced,
+    in the same transaction as the rebuild.
     """
     seed = settings.demo_seed if seed is None else seed
     engine = create_engine_from_settings(settings)
@@ -308,9 +313,6 @@ def ensure_demo(
                 already_present=True,
                 counts=counts,
             )
-        if present:
-            with write_transaction(engine) as conn:
-                clear_content(conn)
-        return build_demo(engine, seed=seed, progress=progress)
+        return build_demo(engine, seed=seed, progress=progress, replace=present)
     finally:
         engine.dispose()

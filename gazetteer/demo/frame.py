@@ -291,7 +291,7 @@ def built_up_polygons() -> list[tuple[BuiltUpSpec, Polygon]]:
         ring = np.column_stack([spec.lon + spec.rx * np.cos(t), spec.lat + spec.ry * np.sin(t)])
         ellipse = Polygon(ring)
         clipped = ellipse.intersection(lnd.land.buffer(-0.003))
-        parts = [clipped] if isinstance(clipped, Polygon) else list(clipped.geoms)  # type: ignore[attr-defined]
+        parts = [clipped] if isinstance(clipped, Polygon) else list(clipped.geoms)
         best = max((p for p in parts if isinstance(p, Polygon)), key=lambda p: p.area)
         out.append((spec, shapely.set_precision(best, 1e-5)))
     return out

@@ -22,8 +22,6 @@ from gazetteer.demo import names as nm
 from gazetteer.demo.network import (
     MX,
     MY,
-    SPEED_KMH,
-    URBAN_SPEED_KMH,
     Network,
     add_grid,
     connect,
@@ -38,7 +36,6 @@ from gazetteer.model import (
     FacilityType,
     Place,
     PlaceStatus,
-    RoadClass,
 )
 from gazetteer.text import initials, pinyin_key, romanize, split_generic
 
@@ -441,6 +438,7 @@ class _Gen:
         self.names_by_county: dict[str, set[str]] = defaultdict(set)
         self.taken: dict[str, set[str]] = defaultdict(set)  # scope -> names
         self.counter: dict[str, int] = defaultdict(int)
+        self.road_area: dict[int, int] = {}  # road place index -> built-up area index
         self.villages: list[tuple[str, str, float, float, bool]] = []  # code, name, lon, lat, urban
 
     # -- places --
@@ -620,11 +618,11 @@ class _Gen:
                 )
                 raw_pop.append(float(self.np.lognormal(np.log(620), 0.5)))
         scale = TARGET_POPULATION / sum(raw_pop)
-        pops = [max(60, int(round(p * scale))) for p in raw_pop]
+        pops = [max(60, round(p * scale)) for p in raw_pop]
         pops[0] += TARGET_POPULATION - sum(pops)
         for (code, base, x, y, urban), pop in zip(self.villages, pops, strict=True):
             ratio = rng.uniform(0.18, 0.25) if urban else rng.uniform(0.26, 0.34)
-            elderly = int(round(pop * ratio))
+            elderly = round(pop * ratio)
             lam = 0.8 if urban else 2.2
             dep = int(self.np.poisson(lam))
             admin_name = d.admin[-1].name  # replaced below
@@ -750,5 +748,3 @@ __all__ = [
     "edge_arrays",
     "generate",
 ]
-
-_ = (SPEED_KMH, URBAN_SPEED_KMH, RoadClass, _metric_length, CIVIL_AFFAIRS_SITES)

@@ -252,9 +252,12 @@ def connect(
     seen = np.zeros(n, dtype=np.int64)
     for k in range(len(pairs)):
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
-        if not chosen[k] and (seen[a] < extra_links or seen[b] < extra_links):
-            if dist[k] < 2500.0 or rng.random() < 0.2:
-                chosen[k] = True
+        if (
+            not chosen[k]
+            and (seen[a] < extra_links or seen[b] < extra_links)
+            and (dist[k] < 2500.0 or rng.random() < 0.2)
+        ):
+            chosen[k] = True
         seen[a] += 1
         seen[b] += 1
     # any part still apart (cut off by a bay): join its nearest node to the main part
@@ -289,7 +292,7 @@ def connect(
     for (a, b), d in zip(sp.tolist(), sd.tolist(), strict=True):
         cls = RoadClass.PRIMARY if d > 9000 else RoadClass.SECONDARY
         _add_bent_link(net, a, b, cls, rng)
-    for k in np.nonzero(chosen)[0]:
+    for k in np.nonzero(chosen)[0].tolist():
         a, b = int(pairs[k, 0]), int(pairs[k, 1])
         d = float(dist[k])
         cls = (
@@ -305,7 +308,7 @@ def connect(
 def _add_bent_link(net: Network, a: int, b: int, cls: RoadClass, rng: np.random.Generator) -> None:
     ax, ay, bx, by = net.lon[a], net.lat[a], net.lon[b], net.lat[b]
     d = float(np.hypot((bx - ax) * MX, (by - ay) * MY))
-    k = max(1, int(round(d / 250.0)))
+    k = max(1, round(d / 250.0))
     if k == 1:
         net.add_edge(a, b, cls)
         return

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import shapely
 from shapely.geometry import LineString, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 
 from gazetteer.demo import frame as fr
 from gazetteer.demo import names as nm
@@ -146,25 +147,23 @@ def fill_places(g: _Gen) -> None:
     # village committees, communities and the committees' own natural villages
     for code, base, x, y, urban in g.villages:
         t = g.towns.by_code[code[:9]]
-        admin_name = next_name = base + ("村委会" if not urban else "居委会")
-        del next_name
-        text = nm.village_text(rng, base, t.name)
+        vt = nm.village_text(rng, base, t.name)
         g.place(
-            admin_name if not urban else base + "社区居委会",
+            base + ("社区居委会" if urban else "村委会"),
             "21620" if urban else "21610",
             code,
             Point(x, y),
-            text=text[:4],
-            year=text[4] if not urban else None,
+            text=vt[:4],
+            year=vt[4] if not urban else None,
         )
         if not urban:
-            g.place(base, "22200", code, Point(x, y), text=text[:4], year=text[4], kind="village")
+            g.place(base, "22200", code, Point(x, y), text=vt[:4], year=vt[4], kind="village")
     # more natural villages
     for x, y in g.extra_settlements:
         t = g.towns.of(x, y)
         base = nm.unique(rng, nm.village_name, g.names_by_county[t.county6])
-        text = nm.village_text(rng, base, t.name)
-        g.place(base, "22200", t.code, Point(x, y), text=text[:4], year=text[4], kind="village")
+        vt = nm.village_text(rng, base, t.name)
+        g.place(base, "22200", t.code, Point(x, y), text=vt[:4], year=vt[4], kind="village")
 
     _landmarks_islands_and_plan(g)
     _roads(g, sections)
@@ -184,7 +183,6 @@ def _coast_points(g: _Gen, n: int, outward_deg: float) -> list[tuple[float, floa
 
 def _landmarks_islands_and_plan(g: _Gen) -> None:
     rng = g.rng
-    d = g.data
     land = g.land.land
     used: dict[str, int] = {}
     for name, cat, lon, lat in LANDMARKS:
@@ -192,7 +190,7 @@ def _landmarks_islands_and_plan(g: _Gen) -> None:
         if name == "甲午战争博物院":
             x, y = g.land.islands[0].point.x, g.land.islands[0].point.y
         t = g.towns.of(x, y)
-        geom = Point(x, y)
+        geom: BaseGeometry = Point(x, y)
         if cat in ("24230", "12200", "25200", "25300", "21780"):
             geom = _circle(x, y, 900 if cat != "25200" else 300).intersection(land)
             if geom.is_empty:
@@ -269,7 +267,7 @@ def _landmarks_islands_and_plan(g: _Gen) -> None:
                 )
                 name = nm.unique(
                     rng,
-                    lambda r: vil + "第" + "一二三四五六七八九十"[r.randrange(10)],
+                    lambda r, vil=vil: vil + "第" + "一二三四五六七八九十"[r.randrange(10)],
                     g.taken[scope],
                     suffix="村民小组",
                 )
@@ -314,7 +312,7 @@ def _landmarks_islands_and_plan(g: _Gen) -> None:
                     g.taken[scope],
                     suffix=nm.pick(rng, gens),
                 )
-            geom: Point | Polygon | LineString = Point(x, y)
+            geom = Point(x, y)
             if how in ("pool", "zone", "park"):
                 r_m = {"pool": 350, "zone": 800, "park": 200}[how]
                 poly = _circle(x, y, r_m * rng.uniform(0.6, 1.4), 12)
@@ -335,7 +333,6 @@ def _landmarks_islands_and_plan(g: _Gen) -> None:
                 geom = LineString([(x, y), mid, (ex, ey)])
             year = rng.randint(1950, 2015) if cat[:2] in ("23", "26", "27", "24") else None
             g.place(name, cat, t.code, geom, point=Point(x, y), year=year)
-    del d
 
 
 def _roads(g: _Gen, sections: list[tuple[GridLine, list[int], int, int]]) -> None:
@@ -377,11 +374,9 @@ def _roads(g: _Gen, sections: list[tuple[GridLine, list[int], int, int]]) -> Non
             sides = ("西", "中", "东") if line.horizontal else ("南", "中", "北")
             idx = 0 if s == 0 else (2 if s == k - 1 else 1)
             generic = sides[idx] + ("路" if cls is not RoadClass.RESIDENTIAL else "街")
-            if k > 3 and idx == 1:
-                generic = sides[1] + nm.pick(rng, ("一", "二", "三")) + "路" if False else generic
         name = spec + generic
         if k > 3 and 0 < s < k - 1:
-            name = f"{spec}{'中' if True else ''}{'路' if cls is not RoadClass.RESIDENTIAL else '街'}{s}段"
+            name = f"{spec}中{'路' if cls is not RoadClass.RESIDENTIAL else '街'}{s}段"
         planned.append((line, nodes, cls, name))
         for nid in (nodes[0], nodes[-1]):
             node_roads.setdefault(nid, []).append(name)
@@ -442,7 +437,6 @@ def _roads(g: _Gen, sections: list[tuple[GridLine, list[int], int, int]]) -> Non
                 grade=GRADE.get(cls, "支路"),
             )
         )
-        g.road_area = getattr(g, "road_area", {})
         g.road_area[idx] = line.area
     # 83 roads named in 2016–2020 and 17 adjusted, in the four county-seat built-up areas
     county_seat = [r for r in d.roads if g.road_area[r.place] in (0, 1, 2, 3)]
@@ -546,7 +540,8 @@ def _compounds(g: _Gen) -> None:
             ),
             f"{year}年由{dev}开发建设，经地名主管部门审核命名为{name}。",
             f"{year}年动工，{year + rng.randint(1, 3)}年交付使用。",
-            f"居住小区，{households}户，建筑面积约{households * rng.randint(80, 120)}平方米，配套设施齐全。",
+            f"居住小区，{households}户，"
+            f"建筑面积约{households * rng.randint(80, 120)}平方米，配套设施齐全。",
         )
         idx = g.place(
             name,
@@ -773,9 +768,8 @@ def _facilities(g: _Gen) -> None:
         x, y = g.seats[town9]
         ax, ay = _offset(x, y, rng, 1500, 3000)
         ax, ay = fr.snap_to_land(ax, ay)
-        near = min(
-            rural if c6 != "371000" else rural, key=lambda v: (v[2] - ax) ** 2 + (v[3] - ay) ** 2
-        )
+        d2 = [(v[2] - ax) ** 2 + (v[3] - ay) ** 2 for v in rural]
+        near = rural[d2.index(min(d2))]
         add(
             FacilityType.PUBLIC_CEMETERY,
             near,
@@ -822,7 +816,6 @@ def _facilities(g: _Gen) -> None:
 
 def _history(g: _Gen) -> None:
     rng = g.rng
-    d = g.data
     land = g.land.land
     for name, cat, lon, lat, est, abol, note in HISTORICAL_REAL:
         x, y = fr.snap_to_land(lon, lat)
@@ -856,19 +849,19 @@ def _history(g: _Gen) -> None:
         if not shapely.contains_xy(land, px, py):
             px, py = x, y
         abol = rng.randint(1995, 2017)
-        text = nm.village_text(rng, old, t.name)
+        vt = nm.village_text(rng, old, t.name)
         g.place(
             old,
             "22200",
             code,
             Point(px, py),
             text=(
-                text[0],
-                text[1],
-                text[2] + f"{abol}年并入{base}，原村名不再使用。",
+                vt[0],
+                vt[1],
+                vt[2] + f"{abol}年并入{base}，原村名不再使用。",
                 f"历史地名，原为{t.name}所辖自然村，{abol}年因村庄合并撤销。",
             ),
-            year=text[4],
+            year=vt[4],
             status=PlaceStatus.HISTORICAL,
             abolished=abol,
             kind="village",
