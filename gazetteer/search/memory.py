@@ -24,13 +24,15 @@ an entry number doubles as its tie-break rank and every posting list is already 
 
 from __future__ import annotations
 
-import heapq
 from bisect import bisect_left
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz.distance import OSA
 
+from gazetteer.model import classification
 from gazetteer.search.analyze import Analyzed, analyze, match_mixed
 from gazetteer.search.query import (
     MatchKind,
@@ -98,14 +100,29 @@ class AdminRecord:
     parent_code: str | None
 
 
+@cache
+def category_names() -> dict[str, str]:
+    """code -> Chinese name of every category (a plain dict: fast lookups)."""
+    return {c.code: c.name for c in classification().categories}
+
+
 def _deletions(s: str) -> set[str]:
     return {s[:i] + s[i + 1 :] for i in range(len(s))}
 
 
-def _prefix_range(keys: list[str], prefix: str) -> tuple[int, int]:
+def _deletion_index(keys: Iterable[str]) -> dict[str, list[str]]:
+    """one-character deletion -> the keys it comes from"""
+    out: dict[str, list[str]] = defaultdict(list)
+    for key in keys:
+        for d in {key[:i] + key[i + 1 :] for i in range(len(key))}:
+            out[d].append(key)
+    return dict(out)
+
+
+def _range_keys(keys: list[str], prefix: str) -> list[str]:
     lo = bisect_left(keys, prefix)
     hi = bisect_left(keys, prefix + _HI, lo)
-    return lo, hi
+    return keys[lo:hi]
 
 
 class MemoryIndex:
@@ -135,35 +152,31 @@ class MemoryIndex:
         self.entry_former: list[bool] = [r[5] for r in raw]
         self.entry_syls: list[tuple[str, ...]] = [tuple(r[3].split()) for r in raw]
         self.entry_py: list[str] = ["".join(s) for s in self.entry_syls]
-
-        self.by_name: dict[str, list[int]] = {}
-        self.by_char: dict[str, list[int]] = {}
-        self.by_py: dict[str, list[int]] = {}
-        self.del_name: dict[str, list[int]] = {}
-        self.del_py: dict[str, list[int]] = {}
-        for i, (name, py) in enumerate(zip(self.entry_name, self.entry_py, strict=True)):
-            self.by_name.setdefault(name, []).append(i)
-            for ch in set(name):
-                self.by_char.setdefault(ch, []).append(i)
-            if py:
-                self.by_py.setdefault(py, []).append(i)
-            if 2 <= len(name) <= 24:
-                for d in _deletions(name):
-                    self.del_name.setdefault(d, []).append(i)
-            if 4 <= len(py) <= 60:
-                for d in _deletions(py):
-                    self.del_py.setdefault(d, []).append(i)
-        order = sorted(range(len(raw)), key=lambda i: self.entry_name[i])
-        self.sorted_names = [self.entry_name[i] for i in order]
-        self.sorted_names_ix = order
-        order = sorted(range(len(raw)), key=lambda i: self.entry_py[i])
-        self.sorted_py = [self.entry_py[i] for i in order]
-        self.sorted_py_ix = order
         inits = [r[4] for r in raw]
-        order = sorted(range(len(raw)), key=lambda i: inits[i])
-        self.sorted_ini = [inits[i] for i in order]
-        self.sorted_ini_ix = order
+
+        by_name: dict[str, list[int]] = defaultdict(list)
+        by_char: dict[str, list[int]] = defaultdict(list)
+        by_py: dict[str, list[int]] = defaultdict(list)
+        for i, (name, py) in enumerate(zip(self.entry_name, self.entry_py, strict=True)):
+            by_name[name].append(i)
+            for ch in set(name):
+                by_char[ch].append(i)
+            if py:
+                by_py[py].append(i)
+        self.by_name, self.by_char, self.by_py = dict(by_name), dict(by_char), dict(by_py)
+        # deletion indexes over *distinct* strings (many names repeat: 唐家疃 x3)
+        self.del_name = _deletion_index(k for k in self.by_name if 2 <= len(k) <= 24)
+        self.del_py = _deletion_index(k for k in self.by_py if 4 <= len(k) <= 60)
+        self.sorted_names = sorted(self.by_name)
+        self.sorted_py = sorted(self.by_py)
+        by_ini: dict[str, list[int]] = defaultdict(list)
+        for i, ini in enumerate(inits):
+            if ini:
+                by_ini[ini].append(i)
+        self.by_ini = dict(by_ini)
+        self.sorted_ini = sorted(self.by_ini)
         self._admin_paths: dict[str, list[str]] = {}
+        self._char_places: dict[str, int] = {}
 
     def _static_rank(
         self, p: PlaceRecord, *, former: bool, name: str
@@ -222,54 +235,69 @@ class MemoryIndex:
         return lambda p: all(t(p) for t in tests)
 
     def search(self, q: SearchQuery) -> SearchPage:
+        """Rank and page the names matching ``q``.
+
+        Each match class yields its entries in ascending entry order (= static rank), so
+        walking the classes in order and taking each place the first time it is seen gives
+        the final ranking without sorting everything; the total is a set union.
+        """
         keep = self._filter(q)
-        best: dict[int, int] = {}  # place id -> class * N + entry (smaller is better)
-        n = self.size + 1
-        places = self.places
-        entry_place = self.entry_place
-
-        def add(entries: Iterable[int], cls: int) -> None:
-            base = cls * n
-            for i in entries:
-                pid = entry_place[i]
-                key = base + i
-                old = best.get(pid)
-                if old is None:
-                    if keep is not None and not keep(places[pid]):
-                        best[pid] = -1
-                        continue
-                    best[pid] = key
-                elif old > key:
-                    best[pid] = key
-
         text = q.text
+        streams: list[tuple[int, Sequence[int]]] = []
         if not text:
-            self._browse(q, keep, best)
+            streams.append((C_FILTER, [i for i, f in enumerate(self.entry_former) if not f]))
         else:
             a = analyze(text)
             if a.is_mixed:
-                self._mixed(a, add)
-            elif a.has_han:
-                self._characters(a.chars, add, best)
-            elif a.latin:
-                self._latin(a, add, best)
-            else:  # digits or other symbols only: plain substring on names
-                self._characters(a.chars, add, best)
-        matched = [(k, pid) for pid, k in best.items() if k >= 0]
-        total = len(matched)
+                self._mixed(a, streams)
+            elif a.has_han or not a.latin:
+                self._characters(a.chars, streams)
+            else:
+                self._latin(a, streams)
+        places, ep = self.places, self.entry_place
         if q.near is not None and not text:
             lon0, lat0 = q.near
-            matched.sort(
-                key=lambda kp: distance_m(lon0, lat0, places[kp[1]].lon, places[kp[1]].lat)
+            ids = self._matching_ids(streams, keep)
+            near = sorted(
+                ids, key=lambda pid: distance_m(lon0, lat0, places[pid].lon, places[pid].lat)
             )
-            page = matched[q.offset : q.offset + q.limit]
-        else:
-            page = heapq.nsmallest(q.offset + q.limit, matched)[q.offset :]
-        hits = [self._hit(key, pid, n, q, bool(text)) for key, pid in page]
+            first = {pid: i for i, pid in enumerate(ep) if pid in ids and not self.entry_former[i]}
+            page = [(C_FILTER, first[pid], pid) for pid in near[q.offset : q.offset + q.limit]]
+            return SearchPage(results=[self._hit(*x, q, False) for x in page], total=len(ids))
+        need = q.offset + q.limit
+        seen: set[int] = set()
+        out: list[tuple[int, int, int]] = []
+        for cls, entries in streams:
+            for i in entries:
+                pid = ep[i]
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                if keep is not None and not keep(places[pid]):
+                    continue
+                out.append((cls, i, pid))
+                if len(out) >= need:
+                    break
+            if len(out) >= need:
+                break
+        total = len(self._matching_ids(streams, keep))
+        hits = [self._hit(cls, i, pid, q, bool(text)) for cls, i, pid in out[q.offset :]]
         return SearchPage(results=hits, total=total)
 
-    def _hit(self, key: int, pid: int, n: int, q: SearchQuery, has_text: bool) -> SearchHit:
-        cls, entry = divmod(key, n)
+    def _matching_ids(
+        self, streams: list[tuple[int, Sequence[int]]], keep: Callable[[PlaceRecord], bool] | None
+    ) -> set[int]:
+        ids: set[int] = set()
+        getter = self.entry_place.__getitem__
+        for _, entries in streams:
+            ids.update(map(getter, entries))
+        if keep is not None:
+            places = self.places
+            ids = {pid for pid in ids if keep(places[pid])}
+        return ids
+
+    def _hit(self, cls: int, entry: int, pid: int, q: SearchQuery, has_text: bool) -> SearchHit:
+        n = self.size + 1
         p = self.places[pid]
         former = self.entry_former[entry]
         if not has_text:
@@ -297,67 +325,53 @@ class MemoryIndex:
             distance_m=round(dist, 1) if dist is not None else None,
         )
 
-    def _browse(
-        self, q: SearchQuery, keep: Callable[[PlaceRecord], bool] | None, best: dict[int, int]
-    ) -> None:
-        for i, pid in enumerate(self.entry_place):
-            if self.entry_former[i] or pid in best:
-                continue
-            best[pid] = i if keep is None or keep(self.places[pid]) else -1
+    def _expand(self, keys: Iterable[str], by: dict[str, list[int]]) -> list[int]:
+        out: list[int] = []
+        for k in keys:
+            out.extend(by[k])
+        out.sort()
+        return out
 
-    def _characters(
-        self, text: str, add: Callable[[Iterable[int], int], None], best: dict[int, int]
-    ) -> None:
-        add(self.by_name.get(text, ()), C_EXACT)
-        lo, hi = _prefix_range(self.sorted_names, text)
-        add(self.sorted_names_ix[lo:hi], C_PREFIX)
-        # substring: scan the rarest character's entries
+    def _characters(self, text: str, streams: list[tuple[int, Sequence[int]]]) -> None:
+        streams.append((C_EXACT, self.by_name.get(text, [])))
+        streams.append((C_PREFIX, self._expand(_range_keys(self.sorted_names, text), self.by_name)))
         lists = [self.by_char.get(ch) for ch in set(text)]
-        if all(lists):
+        found = False
+        if text and all(lists):
             rarest = min((x for x in lists if x is not None), key=len)
             if len(text) == 1:
-                add(rarest, C_SUBSTRING)
+                streams.append((C_SUBSTRING, rarest))
             else:
                 names = self.entry_name
-                add((i for i in rarest if text in names[i]), C_SUBSTRING)
-        if len(text) >= 3 or not best:
-            self._fuzzy_names(text, add)
+                streams.append((C_SUBSTRING, [i for i in rarest if text in names[i]]))
+            found = bool(streams[-1][1])
+        if len(text) >= 3 or (len(text) == 2 and not found):
+            streams.append((C_FUZZY, self._fuzzy(text, self.del_name, self.by_name)))
 
-    def _fuzzy_names(self, text: str, add: Callable[[Iterable[int], int], None]) -> None:
-        if len(text) < 2:
-            return
-        cands: set[int] = set(self.del_name.get(text, ()))  # a character missing in q
-        for d in _deletions(text):
-            cands.update(self.by_name.get(d, ()))  # an extra character in q
-            cands.update(self.del_name.get(d, ()))  # a wrong character / a swap
-        names = self.entry_name
-        add(
-            sorted(i for i in cands if OSA.distance(text, names[i], score_cutoff=1) <= 1),
-            C_FUZZY,
-        )
+    def _fuzzy(
+        self, key: str, deletions: dict[str, list[str]], by: dict[str, list[int]]
+    ) -> list[int]:
+        """Entries whose key is within one edit (OSA: wrong, missing, extra, swapped)."""
+        cands: set[str] = set(deletions.get(key, ()))  # a character missing in the query
+        for d in _deletions(key):
+            if d in by:
+                cands.add(d)  # an extra character in the query
+            cands.update(deletions.get(d, ()))  # a wrong character or a swap
+        cands.discard(key)
+        return self._expand((c for c in cands if OSA.distance(key, c, score_cutoff=1) <= 1), by)
 
-    def _latin(
-        self, a: Analyzed, add: Callable[[Iterable[int], int], None], best: dict[int, int]
-    ) -> None:
+    def _latin(self, a: Analyzed, streams: list[tuple[int, Sequence[int]]]) -> None:
         key = a.latin
-        add(self.by_py.get(key, ()), C_PINYIN)
-        lo, hi = _prefix_range(self.sorted_py, key)
-        add(self.sorted_py_ix[lo:hi], C_PINYIN)
+        pinyin = self._expand(_range_keys(self.sorted_py, key), self.by_py)
+        streams.append((C_PINYIN, pinyin))
+        initials: list[int] = []
         if not a.spaced and len(key) <= 12:
-            lo, hi = _prefix_range(self.sorted_ini, key)
-            add(self.sorted_ini_ix[lo:hi], C_INITIALS)
-        if len(key) >= 5 or (len(key) >= 3 and not best):
-            cands: set[int] = set(self.del_py.get(key, ()))
-            for d in _deletions(key):
-                cands.update(self.by_py.get(d, ()))
-                cands.update(self.del_py.get(d, ()))
-            pys = self.entry_py
-            add(
-                sorted(i for i in cands if OSA.distance(key, pys[i], score_cutoff=1) <= 1),
-                C_FUZZY,
-            )
+            initials = self._expand(_range_keys(self.sorted_ini, key), self.by_ini)
+            streams.append((C_INITIALS, initials))
+        if len(key) >= 5 or (len(key) >= 3 and not pinyin and not initials):
+            streams.append((C_FUZZY, self._fuzzy(key, self.del_py, self.by_py)))
 
-    def _mixed(self, a: Analyzed, add: Callable[[Iterable[int], int], None]) -> None:
+    def _mixed(self, a: Analyzed, streams: list[tuple[int, Sequence[int]]]) -> None:
         hans = [u for u in a.units if not u.isascii()]
         lists = [self.by_char.get(ch) for ch in set(hans)]
         if not all(lists):
@@ -365,4 +379,6 @@ class MemoryIndex:
         rarest = min((x for x in lists if x is not None), key=len)
         names, syls = self.entry_name, self.entry_syls
         units = a.units
-        add((i for i in rarest if match_mixed(units, names[i], syls[i]) >= 0), C_PINYIN)
+        streams.append(
+            (C_PINYIN, [i for i in rarest if match_mixed(units, names[i], syls[i]) >= 0])
+        )

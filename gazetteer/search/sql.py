@@ -36,7 +36,6 @@ from sqlalchemy import (
     union,
 )
 
-from gazetteer.model import classification
 from gazetteer.search.analyze import analyze, match_mixed
 from gazetteer.search.memory import (
     C_EXACT,
@@ -50,6 +49,7 @@ from gazetteer.search.memory import (
     FORMER_PENALTY,
     OTHER_PROMINENCE,
     PROMINENCE,
+    category_names,
 )
 from gazetteer.search.query import (
     MatchKind,
@@ -311,14 +311,13 @@ def _hits(
         )
     }
     paths = _admin_paths(conn, {rows[i][4] for i in ids if i in rows})
-    cats = classification()
+    cats = category_names()
     out = []
     for rank, (pid, (cls, former, _, matched)) in enumerate(page):
         r = rows.get(pid)
         if r is None:
             continue
         lon, lat = float(r[6]), float(r[7])
-        cat = cats.get(r[3])
         kind = (
             MatchKind.FILTER
             if not has_text
@@ -331,7 +330,7 @@ def _hits(
                 name=r[1],
                 romanized=r[2] or "",
                 category_code=r[3],
-                category=cat.name if cat else "",
+                category=cats.get(r[3], ""),
                 admin_code=r[4],
                 admin_path=paths.get(r[4], []),
                 lon=lon,
