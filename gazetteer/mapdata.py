@@ -84,8 +84,15 @@ class PlaceSummary:
     lat: float
 
 
-def place_points(conn: Connection, *, major_code: str | None = None) -> list[PlacePoint]:
-    """Every name (optionally of one major category) as a point."""
+def place_points(
+    conn: Connection,
+    *,
+    major_code: str | None = None,
+    bbox: tuple[float, float, float, float] | None = None,
+) -> list[PlacePoint]:
+    """Every name (optionally of one major category, or with its point in a bbox)."""
+    from gazetteer.storage.dialect import bbox_match
+
     p = t.places
     q = select(
         p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
@@ -93,6 +100,8 @@ def place_points(conn: Connection, *, major_code: str | None = None) -> list[Pla
     if major_code is not None:
         codes = classification().subcodes(major_code)
         q = q.where(p.c.category_code.in_(codes or [major_code]))
+    if bbox is not None:
+        q = q.where(bbox_match(p, bbox, "point"))
     return [
         PlacePoint(int(r[0]), r[1], r[2], round(float(r[3]), 6), round(float(r[4]), 6))
         for r in conn.execute(q)

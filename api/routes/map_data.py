@@ -222,3 +222,67 @@ def demand_geojson(request: Request, conn: ConnectionDep) -> Response:
             ]
         ),
     )
+
+
+# --- result map sheets (成果图) -------------------------------------------------------------
+
+
+class SheetPublic(BaseModel):
+    kind: str  # grid | county
+    number: str
+    name: str
+    png: str
+    pdf: str
+
+
+class SheetListPublic(BaseModel):
+    grid_sheets: int
+    county_sheets: int
+    sheets: list[SheetPublic]
+
+
+@router.get(
+    "/sheets",
+    response_model=SheetListPublic,
+    summary="成果图图幅列表 The result map sheets (computed from the city boundary)",
+)
+def list_sheets(conn: ConnectionDep) -> SheetListPublic:
+    from gazetteer.sheet_render import sheet_set
+
+    refs = sheet_set(conn)
+    return SheetListPublic(
+        grid_sheets=sum(r.kind == "grid" for r in refs),
+        county_sheets=sum(r.kind == "county" for r in refs),
+        sheets=[
+            SheetPublic(
+                kind=r.kind,
+                number=r.number,
+                name=r.name,
+                png=f"/api/v1/map/sheets/{r.number}.png",
+                pdf=f"/api/v1/map/sheets/{r.number}.pdf",
+            )
+            for r in refs
+        ],
+    )
+
+
+@router.get(
+    "/sheets/{number}.{fmt}",
+    summary="下载成果图 One result map sheet as PNG or PDF",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
+)
+def download_sheet(number: str, fmt: str, conn: ConnectionDep) -> Response:
+    from gazetteer.sheet_render import figure_bytes, find_ref, load_sheet_data, render_sheet
+
+    if fmt not in ("png", "pdf"):
+        raise InvalidInput(f"不支持的格式 (unsupported sheet format: {fmt}; use png or pdf)")
+    ref = find_ref(conn, number)
+    data = figure_bytes(render_sheet(load_sheet_data(conn, ref)), fmt)
+    media = "image/png" if fmt == "png" else "application/pdf"
+    filename = f"{ref.number}.{fmt}"
+    return Response(
+        content=data,
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

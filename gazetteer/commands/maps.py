@@ -1,10 +1,58 @@
-"""CLI commands for the maps area (filled in by that area)."""
+"""CLI commands for the maps area: ``gazetteer sheets --out DIR`` (result map sheets)."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+from gazetteer.settings import Settings
+
+
+def _sheets(settings: Settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from gazetteer.sheet_render import SheetRef, sheet_set, write_sheets
+    from gazetteer.storage import create_engine_from_settings
+
+    engine = create_engine_from_settings(settings)
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    with engine.connect() as conn:
+        refs = sheet_set(conn)
+        if args.list:
+            for r in refs:
+                print(f"{r.kind}\t{r.number}\t{r.name}")
+            print(
+                f"{sum(r.kind == 'grid' for r in refs)} 幅 1:50,000 图幅 + "
+                f"{sum(r.kind == 'county' for r in refs)} 幅区市图 (sheets)"
+            )
+            return 0
+        total = len(args.only) if args.only else len(refs)
+        bar = tqdm(total=total, unit="幅", disable=args.quiet, file=sys.stderr)
+
+        def step(ref: SheetRef) -> None:
+            bar.set_postfix_str(ref.number)
+            bar.update(1)
+
+        written = write_sheets(
+            conn, Path(args.out), formats=formats, only=args.only or (), progress=step
+        )
+        bar.close()
+    print(f"已生成 {len(written)} 个文件 (files written) -> {args.out}")
+    return 0
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
-    """No commands yet."""
+    p = sub.add_parser(
+        "sheets",
+        help="print the result map sheets (成果图): 1:50,000 grid sheets and county maps",
+    )
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--format", default="png,pdf", help="png, pdf or png,pdf (default)")
+    p.add_argument(
+        "--only", nargs="*", default=None, help="only these sheet numbers or county codes"
+    )
+    p.add_argument("--list", action="store_true", help="list the sheet set and exit")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_sheets)

@@ -1,0 +1,494 @@
+"""Printable result map sheets (成果图) drawn with matplotlib, as PNG and PDF.
+
+Two kinds of sheet: one per 1:50,000 grid sheet (GB/T 13989, see :mod:`gazetteer.sheets`)
+that touches the city's land, and one per county-level area. Each carries the title, the
+sheet number, place names, a legend, a scale bar, a north arrow, a graticule and an index
+of the neighbouring sheets.
+
+Why here and not in ``maps/``: the ``gazetteer sheets`` command must render sheets, and the
+library never imports ``maps`` (imports point api -> maps -> gazetteer). This module uses
+only matplotlib's object API (``Figure``, no pyplot state), so it is safe in API threads.
+
+:func:`render_sheet` is a pure function of :class:`SheetData`; :func:`load_sheet_data`
+reads what a sheet shows from the database; :func:`write_sheets` does both for every sheet.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
+from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, box
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection
+
+from gazetteer import mapdata
+from gazetteer.errors import InvalidInput, NotFound, StorageUnavailable
+from gazetteer.model import AdminLevel, RoadClass, classification
+from gazetteer.sheets import MapSheet, sheet_from_code, sheets_touching
+
+Bounds = tuple[float, float, float, float]
+KM_PER_DEG_LAT = 111.32
+CJK_FONT_NAMES = (
+    "Noto Sans CJK SC",
+    "Noto Serif CJK SC",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "AR PL UMing CN",
+)
+# Colours of the major categories on paper (same hues as the web map).
+CATEGORY_COLORS = {
+    "1": "#1f78b4",
+    "21": "#e31a1c",
+    "216": "#fb9a99",
+    "217": "#b15928",
+    "22": "#ff7f00",
+    "23": "#6a3d9a",
+    "24": "#a6cee3",
+    "25": "#33a02c",
+    "26": "#cab2d6",
+    "27": "#8c8c8c",
+}
+ROAD_STYLE = {
+    "motorway": ("#e06c00", 2.2),
+    "trunk": ("#e89a3c", 1.8),
+    "primary": ("#d9a400", 1.5),
+    "secondary": ("#c9b458", 1.1),
+    "tertiary": ("#999999", 0.8),
+    "residential": ("#bbbbbb", 0.5),
+}
+SHEET_ROAD_CLASSES = (*mapdata.MAJOR_ROAD_CLASSES, RoadClass.RESIDENTIAL)
+MAX_LABELS = 350
+FOOTER = (
+    "坐标系：2000国家大地坐标系 (CGCS2000)　图幅编号：GB/T 13989-2012　"
+    "威海市民政局 第二次全国地名普查成果图"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetLabel:
+    name: str
+    lon: float
+    lat: float
+    major_code: str
+    priority: int  # lower first (admin names before the rest)
+
+
+@dataclass(frozen=True, slots=True)
+class SheetData:
+    """Everything one printed sheet shows (pure data; lon/lat in CGCS2000)."""
+
+    kind: str  # "grid" (1:50,000 sheet) or "county"
+    number: str  # the sheet's caption under the title
+    title: str
+    bounds: Bounds  # west, south, east, north of the map frame
+    code: str = ""  # grid sheet number or county code
+    areas: Sequence[mapdata.AdminShape] = ()
+    roads: Sequence[mapdata.RoadLine] = ()
+    labels: Sequence[SheetLabel] = ()
+    neighbours: dict[str, str] = field(default_factory=dict)  # direction -> sheet number
+    index_sheets: Sequence[str] = ()  # for county sheets: the grid sheets it spans
+    footer: str = ""
+
+
+@cache
+def cjk_font_path() -> str:
+    """The file of an installed Chinese font, found through matplotlib's font manager."""
+    for wanted in CJK_FONT_NAMES:
+        for f in font_manager.fontManager.ttflist:
+            if f.name == wanted:
+                return str(f.fname)
+    for f in font_manager.fontManager.ttflist:
+        if "CJK" in f.name or "Hei" in f.name:
+            return str(f.fname)
+    raise StorageUnavailable(
+        "未找到中文字体 (no Chinese font found for the map sheets); apt-get install fonts-noto-cjk"
+    )
+
+
+def _font(size: float, weight: str = "normal") -> FontProperties:
+    return FontProperties(fname=cjk_font_path(), size=size, weight=weight)
+
+
+def _dm(value: float, hemi: str) -> str:
+    total = round(value * 60)
+    return f"{total // 60}°{total % 60:02d}′{hemi}"
+
+
+def _polys(g: BaseGeometry) -> Iterator[Polygon]:
+    if isinstance(g, Polygon):
+        yield g
+    elif isinstance(g, MultiPolygon):
+        yield from g.geoms
+    elif hasattr(g, "geoms"):
+        for part in g.geoms:
+            yield from _polys(part)
+
+
+def _lines(g: BaseGeometry) -> Iterator[LineString]:
+    if isinstance(g, LineString):
+        yield g
+    elif isinstance(g, MultiLineString):
+        yield from g.geoms
+
+
+def _nice_km(max_km: float) -> float:
+    for step in (0.5, 1, 2, 5, 10, 20, 50, 100):
+        if step * 4 >= max_km * 0.8:
+            return step
+    return 100.0
+
+
+def render_sheet(data: SheetData) -> Figure:
+    """Draw one sheet; returns a matplotlib Figure (A3 landscape, 420 × 297 mm)."""
+    west, south, east, north = data.bounds
+    if not (east > west and north > south):
+        raise InvalidInput(f"图幅范围无效 (empty sheet extent: {data.bounds})")
+    lat0 = (south + north) / 2
+    aspect = 1 / math.cos(math.radians(lat0))
+    fig = Figure(figsize=(16.54, 11.69), dpi=100)
+    fig.patch.set_facecolor("white")
+    ax = fig.add_axes((0.05, 0.08, 0.66, 0.80))
+    ax.set_facecolor("#e3eef7")  # sea
+    frame = box(west, south, east, north)
+
+    for a in sorted(data.areas, key=lambda s: s.level):
+        clipped = a.geometry.intersection(frame) if a.level <= 3 else a.geometry
+        for poly in _polys(clipped):
+            xs, ys = poly.exterior.xy
+            if a.level <= 3:
+                ax.fill(xs, ys, facecolor="#f6f3e9", edgecolor="none", zorder=1)
+            ax.plot(
+                xs,
+                ys,
+                color={2: "#5a4a6a", 3: "#7a6a8a", 4: "#b9aec4"}.get(a.level, "#aaa"),
+                lw={2: 1.6, 3: 1.1, 4: 0.5}.get(a.level, 0.5),
+                ls={2: "-", 3: (0, (6, 2)), 4: (0, (2, 2))}.get(a.level, "-"),
+                zorder=3,
+            )
+    for r in data.roads:
+        color, lw = ROAD_STYLE.get(r.road_class, ("#bbbbbb", 0.5))
+        for line in _lines(r.geometry):
+            xs, ys = line.xy
+            ax.plot(xs, ys, color=color, lw=lw, zorder=2, solid_capstyle="round")
+
+    label_font = _font(6.5)
+    admin_font = _font(8.5, "bold")
+    shown = sorted(
+        (lb for lb in data.labels if west <= lb.lon <= east and south <= lb.lat <= north),
+        key=lambda lb: (lb.priority, lb.name),
+    )[:MAX_LABELS]
+    for lb in shown:
+        color = CATEGORY_COLORS.get(lb.major_code, "#555")
+        ax.plot(lb.lon, lb.lat, "o", ms=2.2, color=color, zorder=4)
+        ax.annotate(
+            lb.name,
+            (lb.lon, lb.lat),
+            xytext=(2.5, 1.5),
+            textcoords="offset points",
+            fontproperties=admin_font if lb.priority == 0 else label_font,
+            color="#222" if lb.priority == 0 else "#333",
+            zorder=5,
+        )
+
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect)
+    # graticule every 2.5′ on grid sheets, every 5′/10′ on county sheets
+    span = max(east - west, north - south)
+    step = 2.5 / 60 if span <= 0.3 else (5 / 60 if span <= 0.8 else 10 / 60)
+    xt = [
+        k * step for k in range(math.ceil(west / step - 1e-9), math.floor(east / step + 1e-9) + 1)
+    ]
+    yt = [
+        k * step for k in range(math.ceil(south / step - 1e-9), math.floor(north / step + 1e-9) + 1)
+    ]
+    ax.set_xticks(xt)
+    ax.set_yticks(yt)
+    ax.set_xticklabels([_dm(x, "E") for x in xt], fontsize=7)
+    ax.set_yticklabels([_dm(y, "N") for y in yt], fontsize=7)
+    ax.tick_params(top=True, right=True, labeltop=True, labelright=True, direction="in")
+    ax.grid(True, color="#6a8caf", lw=0.4, ls=(0, (4, 4)), zorder=0)
+    for spine in ax.spines.values():
+        spine.set_linewidth(1.6)
+
+    fig.text(0.38, 0.955, data.title, ha="center", va="center", fontproperties=_font(20, "bold"))
+    fig.text(0.38, 0.922, data.number, ha="center", va="center", fontproperties=_font(12))
+    _north_arrow(fig)
+    _scale_bar(fig, ax, west, east, lat0)
+    _legend(fig, data)
+    _index(fig, data)
+    fig.text(
+        0.05,
+        0.025,
+        data.footer or FOOTER,
+        fontproperties=_font(8),
+        color="#444",
+    )
+    return fig
+
+
+def _north_arrow(fig: Figure) -> None:
+    ax = fig.add_axes((0.655, 0.80, 0.045, 0.07))
+    ax.set_axis_off()
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.fill([0.5, 0.3, 0.5], [0.95, 0.2, 0.35], color="black")
+    ax.fill([0.5, 0.7, 0.5], [0.95, 0.2, 0.35], facecolor="white", edgecolor="black", lw=1)
+    ax.text(0.5, 0.0, "北", ha="center", va="bottom", fontproperties=_font(10, "bold"))
+
+
+def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -> None:
+    km_per_deg_lon = KM_PER_DEG_LAT * math.cos(math.radians(lat0))
+    width_km = (east - west) * km_per_deg_lon
+    step_km = _nice_km(width_km / 2)
+    # the map axes span 0.66 of the figure width over width_km (aspect kept by the box)
+    ax.apply_aspect()  # type: ignore[attr-defined]  # the drawn box, after the aspect
+    bbox = ax.get_position()  # type: ignore[attr-defined]
+    fig_frac_per_km = bbox.width / width_km
+    sb = fig.add_axes((bbox.x0, 0.045, 0.5, 0.02))
+    sb.set_axis_off()
+    sb.set_xlim(0, 0.5)
+    sb.set_ylim(0, 1)
+    for i in range(4):
+        x0 = i * step_km * fig_frac_per_km
+        sb.add_patch(
+            Rectangle(
+                (x0, 0.5),
+                step_km * fig_frac_per_km,
+                0.35,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                lw=0.8,
+            )
+        )
+        sb.text(x0, 0.0, f"{i * step_km:g}", ha="center", va="bottom", fontsize=7)
+    sb.text(
+        4 * step_km * fig_frac_per_km,
+        0.0,
+        f"{4 * step_km:g} 千米",
+        ha="center",
+        va="bottom",
+        fontproperties=_font(7),
+    )
+
+
+def _legend(fig: Figure, data: SheetData) -> None:
+    ax = fig.add_axes((0.74, 0.38, 0.23, 0.50))
+    ax.set_axis_off()
+    cls = classification()
+    majors = {lb.major_code for lb in data.labels}
+    handles: list[object] = [
+        Line2D([], [], color="#5a4a6a", lw=1.6, label="市界"),
+        Line2D([], [], color="#7a6a8a", lw=1.1, ls=(0, (6, 2)), label="区（县级市）界"),
+        Line2D([], [], color="#b9aec4", lw=0.6, ls=(0, (2, 2)), label="镇（街道）界"),
+        Patch(facecolor="#f6f3e9", edgecolor="#999", label="陆地"),
+        Patch(facecolor="#e3eef7", edgecolor="#999", label="海域、水域"),
+    ]
+    names = {"motorway": "高速公路", "trunk": "国道、快速路", "primary": "主干道"}
+    names |= {"secondary": "次干道", "tertiary": "支路", "residential": "街巷"}
+    present = {r.road_class for r in data.roads}
+    for key, (color, lw) in ROAD_STYLE.items():
+        if key in present:
+            handles.append(Line2D([], [], color=color, lw=lw * 1.5, label=names[key]))
+    for c in cls.majors:
+        if c.code in majors:
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    marker="o",
+                    ls="",
+                    color=CATEGORY_COLORS.get(c.code, "#555"),
+                    label=c.name,
+                )
+            )
+    ax.legend(handles=handles, loc="upper left", prop=_font(9), frameon=True, title=None)
+    ax.text(0.0, 1.02, "图　例", fontproperties=_font(12, "bold"), transform=ax.transAxes)
+
+
+def _index(fig: Figure, data: SheetData) -> None:
+    ax = fig.add_axes((0.745, 0.06, 0.23, 0.28))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.set_xlim(0, 3)
+    ax.set_ylim(0, 3.4)
+    if data.kind == "grid":
+        ax.text(1.5, 3.2, "邻接图幅", ha="center", fontproperties=_font(11, "bold"))
+        pos = {
+            "NW": (0, 2),
+            "N": (1, 2),
+            "NE": (2, 2),
+            "W": (0, 1),
+            "E": (2, 1),
+            "SW": (0, 0),
+            "S": (1, 0),
+            "SE": (2, 0),
+        }
+        cells = {**{k: data.neighbours.get(k, "") for k in pos}, "C": data.code}
+        pos["C"] = (1, 1)
+        for key, (x, y) in pos.items():
+            ax.add_patch(
+                Rectangle(
+                    (x, y),
+                    1,
+                    1,
+                    facecolor="#dbe7f3" if key == "C" else "white",
+                    edgecolor="black",
+                    lw=0.8,
+                )
+            )
+            ax.text(x + 0.5, y + 0.5, cells[key], ha="center", va="center", fontsize=7)
+    else:
+        ax.text(1.5, 3.2, "所跨 1:5万 图幅", ha="center", fontproperties=_font(11, "bold"))
+        codes = list(data.index_sheets)
+        per_line = 3
+        text = "\n".join("  ".join(codes[i : i + per_line]) for i in range(0, len(codes), per_line))
+        ax.text(0.0, 3.0, text or "—", ha="left", va="top", fontsize=7, family="monospace")
+
+
+def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 110) -> bytes:
+    """The sheet as PNG or PDF bytes."""
+    if fmt not in ("png", "pdf"):
+        raise InvalidInput(f"不支持的格式 (unsupported sheet format: {fmt}; use png or pdf)")
+    buf = io.BytesIO()
+    fig.savefig(buf, format=fmt, dpi=dpi, facecolor="white")
+    return buf.getvalue()
+
+
+# --- from the database -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SheetRef:
+    """One sheet of the set: a grid sheet number or a county-level area code."""
+
+    kind: str  # "grid" or "county"
+    number: str
+    name: str = ""
+
+
+def sheet_set(conn: Connection) -> list[SheetRef]:
+    """Every sheet to print: the grid sheets touching the city's land (computed from the
+    boundary in the database), then one per county-level area with a polygon."""
+    city = mapdata.admin_boundary(conn)
+    refs = [SheetRef("grid", s.code) for s in sheets_touching(city.geometry)]
+    for a in mapdata.admin_shapes(conn, levels=[AdminLevel.COUNTY]):
+        refs.append(SheetRef("county", a.code, a.name))
+    return refs
+
+
+def _labels(conn: Connection, bounds: Bounds) -> list[SheetLabel]:
+    cls = classification()
+    out = []
+    for p in mapdata.place_points(conn, bbox=bounds):
+        major = cls.major_of(p.category_code)
+        code = major.code if major else p.category_code
+        priority = 0 if code == "21" else (1 if code in ("216", "22", "1") else 2)
+        out.append(SheetLabel(p.name, p.lon, p.lat, code, priority))
+    return out
+
+
+def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
+    """What one sheet shows, read from the database."""
+    city = mapdata.admin_boundary(conn)
+    if ref.kind == "grid":
+        sheet: MapSheet = sheet_from_code(ref.number)
+        bounds = sheet.bounds
+        title = f"{city.name}地名图"
+        number = f"1:50 000　{sheet.code}"
+        neighbours = {k: v.code for k, v in sheet.neighbours().items()}
+        index: list[str] = []
+        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
+    elif ref.kind == "county":
+        area = mapdata.admin_boundary(conn, ref.number)
+        w, s, e, n = area.geometry.bounds
+        pad = max(e - w, n - s) * 0.04
+        bounds = (w - pad, s - pad, e + pad, n + pad)
+        title = f"{area.name}地名图"
+        number = f"{area.code[:6]}　{area.name}"
+        neighbours = {}
+        index = [s.code for s in sheets_touching(area.geometry)]
+        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
+    else:
+        raise InvalidInput(f"未知的图幅类型 (unknown sheet kind: {ref.kind})")
+    areas = mapdata.admin_shapes(conn, levels=levels, tolerance_deg=0.0002)
+    roads = mapdata.road_lines(
+        conn,
+        classes=SHEET_ROAD_CLASSES if ref.kind == "grid" else mapdata.MAJOR_ROAD_CLASSES,
+        bbox=bounds,
+    )
+    labels = _labels(conn, bounds)
+    if ref.kind == "county":
+        labels = [lb for lb in labels if lb.priority <= 1]
+    return SheetData(
+        kind=ref.kind,
+        number=number,
+        code=ref.number,
+        title=title,
+        bounds=bounds,
+        areas=areas,
+        roads=roads,
+        labels=labels,
+        neighbours=neighbours,
+        index_sheets=index,
+    )
+
+
+def find_ref(conn: Connection, number: str) -> SheetRef:
+    """A sheet of the set by grid number or county code; NotFound if not in the set."""
+    for ref in sheet_set(conn):
+        if ref.number.upper() == number.strip().upper():
+            return ref
+    raise NotFound(f"图幅不在成果图范围内 (no such result map sheet: {number})")
+
+
+def write_sheets(
+    conn: Connection,
+    out_dir: Path,
+    *,
+    formats: Sequence[str] = ("png", "pdf"),
+    only: Sequence[str] = (),
+    progress: Callable[[SheetRef], None] | None = None,
+) -> list[Path]:
+    """Render every sheet of the set (or ``only`` these numbers) into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    refs = sheet_set(conn)
+    if only:
+        wanted = {x.upper() for x in only}
+        refs = [r for r in refs if r.number.upper() in wanted]
+    written: list[Path] = []
+    for ref in refs:
+        fig = render_sheet(load_sheet_data(conn, ref))
+        stem = ref.number if ref.kind == "grid" else f"county-{ref.number[:6]}"
+        for fmt in formats:
+            path = out_dir / f"{stem}.{fmt}"
+            path.write_bytes(figure_bytes(fig, fmt))
+            written.append(path)
+        if progress is not None:
+            progress(ref)
+    return written
+
+
+__all__ = [
+    "SheetData",
+    "SheetLabel",
+    "SheetRef",
+    "cjk_font_path",
+    "figure_bytes",
+    "find_ref",
+    "load_sheet_data",
+    "render_sheet",
+    "sheet_set",
+    "write_sheets",
+]
