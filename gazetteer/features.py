@@ -374,6 +374,8 @@ def parse_items_query(c: CollectionDef, params: Sequence[tuple[str, str]]) -> It
     seen: dict[str, str] = {}
     allowed = set(COMMON_PARAMETERS) | {p.name for p in c.filters}
     for name, value in params:
+        if "\x00" in name or "\x00" in value:
+            raise InvalidInput("查询参数含有 NUL 字符 (query parameter contains a NUL character)")
         if name not in allowed:
             raise InvalidInput(
                 f"未知的查询参数 (unknown query parameter): {name[:40]!r}; "
@@ -525,6 +527,8 @@ def read_item(conn: Connection, c: CollectionDef, feature_id: str) -> Feature:
         if not -(2**63) <= key < 2**63:
             raise missing
     else:
+        if "\x00" in feature_id or len(feature_id) > 64:
+            raise missing
         key = feature_id
     row = conn.execute(_select(c).where(c.key == key)).first()
     if row is None:

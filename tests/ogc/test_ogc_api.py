@@ -322,6 +322,7 @@ def test_limits(ogc_site: OgcSite, expected: dict[str, dict[Any, Row]]) -> None:
     assert everything["numberReturned"] == len(expected["places"])
     assert not [x for x in everything["links"] if x["rel"] == "next"]
     assert _items(ogc_site, "demand-points", limit=1)["numberReturned"] == 1
+    assert _items(ogc_site, "places", f="json", limit=3)["numberReturned"] == 3
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -434,6 +435,9 @@ BAD = [
     ("/ogc/collections/admin-areas/items?level=two", 400),
     ("/ogc/collections?foo=bar", 400),
     ("/ogc?f=xml", 400),
+    ("/ogc/collections/places/items?name=a%00b", 400),
+    ("/ogc/collections/admin-areas/items?cursor=a37%00", 400),
+    ("/ogc/collections/admin-areas/items/37%001", 404),
 ]
 
 
