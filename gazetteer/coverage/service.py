@@ -478,6 +478,7 @@ def facility_isochrones(
     minutes: Sequence[float] = (5, 10, 15),
     profile: str = "walking",
     limit: int = MAX_ISOCHRONE_FACILITIES,
+    progress: object | None = None,
 ) -> list[Isochrone]:
     """Service areas shaped from the reachable roads, per facility and minutes."""
     mins = sorted({check_minutes(m) for m in minutes})
@@ -516,6 +517,8 @@ def facility_isochrones(
     for k, (fid, name, ftype, _ll) in enumerate(items):
         polys = isochrones(pg, snapped.take([k]), mins)
         out.extend(Isochrone(fid, name, ftype, m, g) for m, g in zip(mins, polys, strict=True))
+        if progress is not None:
+            progress.update(1)  # type: ignore[attr-defined]
     return out
 
 
