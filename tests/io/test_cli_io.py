@@ -82,7 +82,7 @@ def test_killed_import_leaves_the_database_as_it_was(
     write_sample(engine)
     before = {tb.name: _count(engine, tb) for tb in (t.places, t.network_nodes, t.network_edges)}
     path = tmp_path / "network_edges.csv"
-    n = 60000
+    n = 30000
     with path.open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(csv_header(NETWORK_EDGES))

@@ -50,7 +50,10 @@ BAD_ROWS: list[tuple[dict[str, str], str, str]] = [
     ({**GOOD, "wkt": ""}, "geometry", "geometry missing"),
     ({**GOOD, "wkt": "LINESTRING (123.5 37.45, 123.6 37.46)"}, "geometry", "outside"),
     (
-        {**GOOD, "wkt": "POLYGON ((122.0 37.4, 122.01 37.41, 122.01 37.4, 122.0 37.41, 122.0 37.4))"},
+        {
+            **GOOD,
+            "wkt": "POLYGON ((122.0 37.4, 122.01 37.41, 122.01 37.4, 122.0 37.41, 122.0 37.4))",
+        },
         "geometry",
         "invalid geometry",
     ),
