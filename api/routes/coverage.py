@@ -70,7 +70,9 @@ def coverage(
 ) -> CoveragePublic:
     """Share of the weight within ``minutes`` of a facility, by area, with ranked gaps."""
     q = _query(facility_type, minutes, profile, weight, admin, gaps_limit)
-    return CoveragePublic.of(svc.coverage(engine, q), include_points=include_points)
+    return CoveragePublic.of(
+        svc.coverage(engine, q, with_points=include_points), include_points=include_points
+    )
 
 
 @router.get("/isochrones")
@@ -114,7 +116,7 @@ def isochrones(
 def what_if(body: WhatIfRequest, engine: EngineDep) -> WhatIfPublic:
     """Coverage with facilities added, removed or moved, and the difference (nothing saved)."""
     svc.check_minutes(body.minutes)
-    return WhatIfPublic.of(svc.what_if(engine, body.query(), body.changes()))
+    return WhatIfPublic.of(svc.what_if(engine, body.query(), body.changes(), with_points=False))
 
 
 @router.get("/scenarios", response_model=list[ScenarioPublic])

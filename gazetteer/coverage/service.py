@@ -289,6 +289,8 @@ def _summarise(
     facility_ids: IntArray,
     prefix: str,
     level: int,
+    *,
+    with_points: bool = True,
 ) -> CoverageResult:
     demand = ctx.demand
     w_all = demand.weights(query.weight)
@@ -301,33 +303,46 @@ def _summarise(
     covered = float(w[covered_mask].sum())
     # by area: one level below the requested area (counties for the whole city)
     child_len = _PREFIX.get(min(level + 1, 4), 6)
-    groups = np.array([c[:child_len].ljust(12, "0") for c in demand.admin_codes[idx]], dtype=str)
-    names = _area_names(conn, sorted(set(groups.tolist())))
-    by_area = []
-    for code in sorted(set(groups.tolist())):
-        sel = groups == code
-        tot = float(w[sel].sum())
-        cov = float(w[sel & covered_mask].sum())
-        by_area.append(AreaCoverage(code, names.get(code, ""), cov / tot if tot else 0.0, cov, tot))
-    fac_ids = [int(facility_ids[j]) if j >= 0 else None for j in near.facility[idx]]
-    minutes_arr = [float(x) / 60.0 if np.isfinite(x) else None for x in times]
-    points = [
-        PointTime(
-            id=int(demand.ids[i]),
-            admin_code=str(demand.admin_codes[i]),
-            weight=float(w[k]),
-            minutes_to_nearest=_round(minutes_arr[k], 3),
-            nearest_facility_id=fac_ids[k],
-            covered=bool(covered_mask[k]),
+    codes = demand.admin_codes[idx]
+    groups = np.char.ljust(codes.astype(f"U{child_len}"), 12, "0")
+    uniq, inv = np.unique(groups, return_inverse=True)
+    tot_g = np.bincount(inv, weights=w, minlength=len(uniq))
+    cov_g = np.bincount(inv, weights=np.where(covered_mask, w, 0.0), minlength=len(uniq))
+    names = _area_names(conn, [str(c) for c in uniq])
+    by_area = [
+        AreaCoverage(
+            str(code),
+            names.get(str(code), ""),
+            float(cv / tt) if tt else 0.0,
+            float(cv),
+            float(tt),
         )
-        for k, i in enumerate(idx)
+        for code, cv, tt in zip(uniq, cov_g, tot_g, strict=True)
     ]
+    fac_idx = near.facility[idx]
+    fac_arr = np.where(fac_idx >= 0, facility_ids[np.maximum(fac_idx, 0)], -2)
+    minutes = np.round(np.where(np.isfinite(times), times / 60.0, -1.0), 3)
+    points: list[PointTime] = []
+    if with_points:
+        ids_l = demand.ids[idx].tolist()
+        w_l, m_l, f_l, c_l = w.tolist(), minutes.tolist(), fac_arr.tolist(), covered_mask.tolist()
+        codes_l = codes.tolist()
+        points = [
+            PointTime(
+                ids_l[k],
+                codes_l[k],
+                w_l[k],
+                None if m_l[k] < 0 else m_l[k],
+                None if f_l[k] == -2 else f_l[k],
+                c_l[k],
+            )
+            for k in range(len(idx))
+        ]
     gap_k = np.flatnonzero(~covered_mask & (w > 0))
     gap_k = gap_k[np.argsort(-w[gap_k], kind="stable")][: query.gaps_limit]
     gaps = []
     for k in gap_k:
         i = idx[k]
-        mt = minutes_arr[k]
         gaps.append(
             Gap(
                 id=int(demand.ids[i]),
@@ -337,8 +352,8 @@ def _summarise(
                 lon=float(demand.lonlat[i, 0]),
                 lat=float(demand.lonlat[i, 1]),
                 weight=float(w[k]),
-                minutes_to_nearest=None if mt is None else round(mt, 2),
-                nearest_facility_id=fac_ids[k],
+                minutes_to_nearest=None if minutes[k] < 0 else round(float(minutes[k]), 2),
+                nearest_facility_id=None if fac_arr[k] == -2 else int(fac_arr[k]),
             )
         )
     return CoverageResult(
@@ -366,7 +381,7 @@ def _no_facilities(types: Sequence[FacilityType]) -> InvalidInput:
     return InvalidInput(f"没有该类型的设施 (no facilities of the requested type): {names}")
 
 
-def coverage(engine: Engine, query: CoverageQuery) -> CoverageResult:
+def coverage(engine: Engine, query: CoverageQuery, *, with_points: bool = True) -> CoverageResult:
     """Who reaches a facility of ``query.facility_types`` within ``query.minutes``."""
     with engine.connect() as conn:
         prefix, level = _validate(conn, query)
@@ -376,10 +391,14 @@ def coverage(engine: Engine, query: CoverageQuery) -> CoverageResult:
         ctx = load_context(engine, conn, query.profile)
         sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
         near = nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=_search_limit_s(query))
-        return _summarise(conn, ctx, query, near, facilities.ids, prefix, level)
+        return _summarise(
+            conn, ctx, query, near, facilities.ids, prefix, level, with_points=with_points
+        )
 
 
-def what_if(engine: Engine, query: CoverageQuery, changes: WhatIfChanges) -> WhatIfResult:
+def what_if(
+    engine: Engine, query: CoverageQuery, changes: WhatIfChanges, *, with_points: bool = True
+) -> WhatIfResult:
     """Coverage with facilities added, removed or moved; nothing is saved."""
     if len(changes.add) > 1000 or len(changes.remove) > 10000 or len(changes.move) > 1000:
         raise InvalidInput("变更过多 (too many changes in one what-if)")
@@ -421,29 +440,34 @@ def what_if(engine: Engine, query: CoverageQuery, changes: WhatIfChanges) -> Wha
             sites = Snapped.concat([kept, extra])
             scen_ids = np.concatenate([base_ids[keep], new_ids])
             scen = nearest_times(pg, sites, ctx.demand_sites, limit_s=limit_s)
-        before = _summarise(conn, ctx, query, base, base_ids, prefix, level)
-        after = _summarise(conn, ctx, query, scen, scen_ids, prefix, level)
-    # new sites have no id yet: report them as None
-    after_points = [p if p.nearest_facility_id != -1 else _replace_fac(p) for p in after.points]
-    after = _with_points(after, after_points)
-    b = {p.id: p.covered for p in before.points}
-    newly = [p.id for p in after.points if p.covered and not b.get(p.id, False)]
-    lost = [p.id for p in after.points if not p.covered and b.get(p.id, False)]
+        before = _summarise(
+            conn, ctx, query, base, base_ids, prefix, level, with_points=with_points
+        )
+        after = _summarise(conn, ctx, query, scen, scen_ids, prefix, level, with_points=with_points)
+    after = _new_sites_unnamed(after)
+    limit = query.minutes * 60.0 + 1e-9
+    in_area = np.char.startswith(ctx.demand.admin_codes, prefix) if prefix else True
+    was = (base.time_s <= limit) & in_area
+    now = (scen.time_s <= limit) & in_area
+    ids = ctx.demand.ids
     return WhatIfResult(
         baseline=before,
         scenario=after,
         covered_change=after.covered - before.covered,
         share_change=after.covered_share - before.covered_share,
-        newly_covered=newly,
-        newly_uncovered=lost,
+        newly_covered=ids[now & ~was].tolist(),
+        newly_uncovered=ids[was & ~now].tolist(),
     )
 
 
-def _replace_fac(p: PointTime) -> PointTime:
-    return PointTime(p.id, p.admin_code, p.weight, p.minutes_to_nearest, None, p.covered)
-
-
-def _with_points(r: CoverageResult, points: list[PointTime]) -> CoverageResult:
+def _new_sites_unnamed(r: CoverageResult) -> CoverageResult:
+    """New sites have no id yet (-1 in the id array): report them as ``None``."""
+    points = [
+        p
+        if p.nearest_facility_id != -1
+        else PointTime(p.id, p.admin_code, p.weight, p.minutes_to_nearest, None, p.covered)
+        for p in r.points
+    ]
     gaps = [
         g if g.nearest_facility_id != -1 else Gap(**{**asdict(g), "nearest_facility_id": None})
         for g in r.gaps

@@ -48,7 +48,7 @@ def load_graph(conn: Connection, *, version: str | None = None) -> RoadGraph:
             "数据库中没有路网 (the database holds no road network); import one with "
             "`gazetteer network import FILE` or build the demo with `gazetteer demo`"
         )
-    node_arr = np.array(nodes, dtype=float)
+    node_arr = np.array([tuple(r) for r in nodes], dtype=float)
     rows = conn.execute(
         select(
             e.c.id,
