@@ -114,18 +114,33 @@ def test_dry_run_validates_without_writing(engine: Engine, tmp_path: Path) -> No
 
 def test_facility_and_demand_checks(engine: Engine, tmp_path: Path) -> None:
     write_sample(engine)
-    fac = _write_csv(
-        tmp_path / "facilities.csv",
-        csv_header(FACILITIES),
-        [
-            {"name": "新助餐点", "type": "老年助餐点", "admin_code": VILLAGE, "lon": "122.12", "lat": "37.5"},
-            {"name": "怪设施", "type": "spaceport", "admin_code": VILLAGE, "wkt": "POINT (122.12 37.5)"},
-            {"name": "远方", "type": "funeral_home", "admin_code": COUNTY, "wkt": "POINT (121.5 37.0)"},
-            {"name": "负床位", "type": "funeral_home", "admin_code": COUNTY, "beds": "-1", "wkt": "POINT (122.12 37.5)"},
-            {"name": "线", "type": "funeral_home", "admin_code": COUNTY, "wkt": "LINESTRING (122.1 37.5, 122.2 37.5)"},
-            {"name": "旧设施", "type": "funeral_home", "admin_code": COUNTY, "code": "F0001", "wkt": "POINT (122.12 37.5)"},
-        ],
-    )  # fmt: skip
+    pt = "POINT (122.12 37.5)"
+    fac_rows = [
+        {
+            "name": "新助餐点",
+            "type": "老年助餐点",
+            "admin_code": VILLAGE,
+            "lon": "122.12",
+            "lat": "37.5",
+        },
+        {"name": "怪设施", "type": "spaceport", "admin_code": VILLAGE, "wkt": pt},
+        {"name": "远方", "type": "funeral_home", "admin_code": COUNTY, "wkt": "POINT (121.5 37.0)"},
+        {"name": "负床位", "type": "funeral_home", "admin_code": COUNTY, "beds": "-1", "wkt": pt},
+        {
+            "name": "线",
+            "type": "funeral_home",
+            "admin_code": COUNTY,
+            "wkt": "LINESTRING (122 37.5, 122.2 37.5)",
+        },
+        {
+            "name": "旧设施",
+            "type": "funeral_home",
+            "admin_code": COUNTY,
+            "code": "F0001",
+            "wkt": pt,
+        },
+    ]
+    fac = _write_csv(tmp_path / "facilities.csv", csv_header(FACILITIES), fac_rows)
     with pytest.raises(ImportFailed) as info:
         import_file(engine, fac)
     got = {(d["row"], d["field"]) for d in info.value.details}
@@ -133,15 +148,20 @@ def test_facility_and_demand_checks(engine: Engine, tmp_path: Path) -> None:
     report = import_file(engine, fac, skip_invalid=True)
     assert report.written == {"facilities": 1}
 
-    dem = _write_csv(
-        tmp_path / "demand_points.csv",
-        csv_header(DEMAND_POINTS),
-        [
-            {"code": "371002001003", "name": "张家村", "admin_code": TOWN, "population": "500", "elderly": "600", "dependents": "1", "wkt": "POINT (122.12 37.5)"},
-            {"code": "37100200", "name": "短码", "admin_code": TOWN, "population": "5", "elderly": "1", "dependents": "0", "wkt": "POINT (122.12 37.5)"},
-            {"code": "371002001004", "name": "无人口", "admin_code": TOWN, "population": "", "elderly": "1", "dependents": "0", "wkt": "POINT (122.12 37.5)"},
-        ],
-    )  # fmt: skip
+    def dem_row(code: str, population: str, elderly: str) -> dict[str, str]:
+        return {
+            "code": code,
+            "name": "张家村",
+            "admin_code": TOWN,
+            "population": population,
+            "elderly": elderly,
+            "dependents": "0",
+            "wkt": pt,
+        }
+
+    dem_rows = [dem_row("371002001003", "500", "600"), dem_row("37100200", "5", "1")]
+    dem_rows.append(dem_row("371002001004", "", "1"))
+    dem = _write_csv(tmp_path / "demand_points.csv", csv_header(DEMAND_POINTS), dem_rows)
     with pytest.raises(ImportFailed) as info:
         import_file(engine, dem)
     got = {(d["row"], d["field"]) for d in info.value.details}
@@ -159,7 +179,7 @@ def test_admin_hierarchy_checks(engine: Engine, tmp_path: Path) -> None:
         {"code": "371002001000", "name": "重复", "level": "4", "parent_code": "371002000000"},
         {"code": "3710020010", "name": "短", "level": "5", "parent_code": "371002001000"},
     ]
-    header = ["code", "name", "level", "kind", "parent_code", "ur_code", "centre_lon", "centre_lat", "wkt"]  # fmt: skip
+    header = ["code", "name", "level", "kind", "parent_code", "ur_code", "centre_lon", "wkt"]
     path = _write_csv(tmp_path / "admin_areas.csv", header, rows)
     with pytest.raises(ImportFailed) as info:
         import_file(engine, path)
