@@ -120,6 +120,14 @@ def match_mixed(units: tuple[str, ...], name: str, syllables: tuple[str, ...]) -
         # the last syllable typed partially
         return ui == len(units) - 1 and syl.startswith(rest)
 
+    first = units[0] if units else ""
+    if first and not first.isascii():  # starts only where the first character occurs
+        start = name.find(first)
+        while start >= 0:
+            if run_from(0, start):
+                return start
+            start = name.find(first, start + 1)
+        return -1
     for start in range(n):
         if run_from(0, start):
             return start

@@ -164,6 +164,13 @@ class MemoryIndex:
             if py:
                 by_py[py].append(i)
         self.by_name, self.by_char, self.by_py = dict(by_name), dict(by_char), dict(by_py)
+        # character + first letter of the next syllable (威h): candidates of mixed input
+        by_pair: dict[str, list[int]] = defaultdict(list)
+        for i, (name, syls) in enumerate(zip(self.entry_name, self.entry_syls, strict=True)):
+            if len(syls) == len(name):
+                for key in {name[j] + syls[j + 1][:1] for j in range(len(name) - 1)}:
+                    by_pair[key].append(i)
+        self.by_pair = dict(by_pair)
         # deletion indexes over *distinct* strings (many names repeat: 唐家疃 x3)
         self.del_name = _deletion_index(k for k in self.by_name if 2 <= len(k) <= 24)
         self.del_py = _deletion_index(k for k in self.by_py if 4 <= len(k) <= 60)
@@ -377,8 +384,13 @@ class MemoryIndex:
         if not all(lists):
             return
         rarest = min((x for x in lists if x is not None), key=len)
-        names, syls = self.entry_name, self.entry_syls
         units = a.units
+        for j in range(len(units) - 1):
+            if not units[j].isascii() and units[j + 1].isascii():
+                pair = self.by_pair.get(units[j] + units[j + 1][0], [])
+                if len(pair) < len(rarest):
+                    rarest = pair
+        names, syls = self.entry_name, self.entry_syls
         streams.append(
             (C_PINYIN, [i for i in rarest if match_mixed(units, names[i], syls[i]) >= 0])
         )
