@@ -47,7 +47,7 @@ class Timing:
 
     def pct(self, p: float) -> float:
         xs = sorted(self.ms)
-        return xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))]
+        return xs[min(len(xs) - 1, round(p / 100 * (len(xs) - 1)))]
 
 
 def _typo(rng: random.Random, s: str, alphabet: str) -> str:
@@ -82,7 +82,7 @@ def query_set(names: list[tuple[str, str]], seed: int = 20201231) -> list[Query]
         style = rng.choice(["compact", "spaced", "toned"])
         q = {"compact": pk.replace(" ", ""), "spaced": pk, "toned": romanize(n)}[style]
         out.append(("pinyin", q[:100]))
-    for n, pk in rng.sample(pool, 60):
+    for _n, pk in rng.sample(pool, 60):
         out.append(("initials", "".join(t[0] for t in pk.split())[:12]))
     for n, pk in rng.sample(pool, 20):
         out.append(("mixed", n[0] + "".join(t[0] for t in pk.split()[1:3])))
