@@ -381,6 +381,36 @@ def _no_facilities(types: Sequence[FacilityType]) -> InvalidInput:
     return InvalidInput(f"没有该类型的设施 (no facilities of the requested type): {names}")
 
 
+_near_cache: OrderedDict[tuple[object, ...], tuple[Snapped, NearestTimes]] = OrderedDict()
+
+
+def _baseline(
+    ctx: Context, facilities: FacilitySet, limit_s: float
+) -> tuple[Snapped, NearestTimes]:
+    """Snapped facilities and nearest times, memoised on the data they derive from (graph
+    and demand version via the context, facility ids and positions), so what-if questions
+    against the same baseline only pay for the changed sites."""
+    key = (
+        id(ctx.graph),
+        id(ctx.pg),
+        id(ctx.demand),
+        facilities.ids.tobytes(),
+        facilities.lonlat.tobytes(),
+        limit_s,
+    )
+    with _ctx_lock:
+        hit = _near_cache.get(key)
+    if hit is not None:
+        return hit
+    sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
+    near = nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=limit_s)
+    with _ctx_lock:
+        _near_cache[key] = (sites, near)
+        while len(_near_cache) > 32:
+            _near_cache.popitem(last=False)
+    return sites, near
+
+
 def coverage(engine: Engine, query: CoverageQuery, *, with_points: bool = True) -> CoverageResult:
     """Who reaches a facility of ``query.facility_types`` within ``query.minutes``."""
     with engine.connect() as conn:
@@ -389,8 +419,7 @@ def coverage(engine: Engine, query: CoverageQuery, *, with_points: bool = True) 
         if len(facilities) == 0:
             raise _no_facilities(query.facility_types)
         ctx = load_context(engine, conn, query.profile)
-        sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
-        near = nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=_search_limit_s(query))
+        _sites, near = _baseline(ctx, facilities, _search_limit_s(query))
         return _summarise(
             conn, ctx, query, near, facilities.ids, prefix, level, with_points=with_points
         )
@@ -416,10 +445,9 @@ def what_if(
         moved_ll = np.array([(m.lon, m.lat) for m in changes.move], dtype=float).reshape(-1, 2)
         added = pg.snap_lonlat(added_ll)  # raises for points outside the network
         moved = pg.snap_lonlat(moved_ll)
-        base_sites = pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
         if len(facilities) == 0 and not changes.add:
             raise _no_facilities(query.facility_types)
-        base = nearest_times(pg, base_sites, ctx.demand_sites, limit_s=limit_s)
+        base_sites, base = _baseline(ctx, facilities, limit_s)
         base_ids = facilities.ids
         gone = {int(x) for x in changes.remove} | {m.id for m in changes.move}
         new_ids = np.concatenate(
