@@ -219,16 +219,24 @@ class DbNameSource(_ScopeMixin):
         exclude_case_id: int | None,
     ) -> list[Candidate]:
         p = t.places
-        q = select(p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point).where(
-            p.c.status == "current",
-            p.c.category_code.in_(SCOPE_CATEGORIES[kind]),
-            or_(p.c.name.in_(list(names)), p.c.pinyin_key.in_(list(keys))),
-        )
+        cols = (
+            p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point, p.c.category_code,
+            p.c.status,
+        )  # fmt: skip
+        # One indexed lookup per key column. Status and category are filtered here: given
+        # them in SQL, SQLite's planner picks the (unselective) status index and scans.
+        rows = {
+            r.id: r
+            for cond in (p.c.name.in_(list(names)), p.c.pinyin_key.in_(list(keys)))
+            for r in self.conn.execute(select(*cols).where(cond))
+            if r.status == "current"
+        }
+        cats = set(SCOPE_CATEGORIES[kind])
         bua = self._bua(scope.built_up_area_id) if scope.built_up_area_id else None
         out: list[Candidate] = []
         seen_places: set[int] = set()
-        for r in self.conn.execute(q):
-            if r.id == exclude_place_id:
+        for r in sorted(rows.values(), key=lambda r: int(r.id)):
+            if r.id == exclude_place_id or r.category_code not in cats:
                 continue
             if not self._in_scope(scope, r.admin_code, from_db(r.point), bua):
                 continue
