@@ -231,12 +231,15 @@ def _content_hash(engine: Engine) -> str:
             t.compounds,
             t.facilities,
             t.demand_points,
+            t.network_nodes,
             t.network_edges,
         ):
             cols = [c for c in table.c if c.name not in ("id",)]
             order = list(table.primary_key.columns)
             for row in conn.execute(select(*cols).order_by(*order)):
-                digest.update(repr(tuple(row)).encode())
+                # geometries by their WKB hex (a WKBElement's repr holds its address)
+                values = tuple(getattr(v, "desc", v) for v in row)
+                digest.update(repr(values).encode())
     return digest.hexdigest()
 
 
