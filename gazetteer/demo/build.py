@@ -160,12 +160,12 @@ def write_demo(conn: Connection, data: DemoData, *, progress: bool = False) -> D
                 valid_from=h.valid_from,
                 valid_to=h.valid_to,
                 reason=h.reason,
-                romanized="",
+                romanized=rom,
                 geometry=h.geometry,
                 note=h.note,
                 version=1,
             )
-            for h in data.history
+            for h, rom in zip(data.history, data.history_romanized, strict=True)
         ],
         data.history_keys,
         recorded_at=RECORDED_AT,

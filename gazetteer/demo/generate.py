@@ -337,6 +337,7 @@ class DemoData:
     compounds: list[CompoundInfo] = field(default_factory=list)
     history: list[HistoryInfo] = field(default_factory=list)
     history_keys: list[str] = field(default_factory=list)
+    history_romanized: list[str] = field(default_factory=list)
     facilities: list[FacilityInfo] = field(default_factory=list)
     demand: list[DemandInfo] = field(default_factory=list)
     network: Network = field(default_factory=Network)
@@ -732,6 +733,7 @@ def compute_keys(data: DemoData) -> None:
         p.specific, p.generic, p.romanized, pk, ini = cache[key]
         data.keys.append((pk, ini))
     data.history_keys = [pinyin_key(h.name) for h in data.history]
+    data.history_romanized = [romanize(h.name) for h in data.history]
 
 
 __all__ = [

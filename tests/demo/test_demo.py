@@ -126,6 +126,10 @@ def test_history_and_naming_lists(demo_engine: Engine) -> None:
             select(p.c.name).where((p.c.romanized == "") | (p.c.pinyin_key == ""))
         ).all()
         assert blank == []
+        unkeyed = conn.execute(
+            select(h.c.name).where((h.c.romanized == "") | (h.c.pinyin_key == ""))
+        ).all()
+        assert unkeyed == []
 
 
 def test_codes_hierarchy_and_unique_names(demo_engine: Engine) -> None:
