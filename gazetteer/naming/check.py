@@ -223,12 +223,14 @@ class DbNameSource(_ScopeMixin):
             p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point, p.c.category_code,
             p.c.status,
         )  # fmt: skip
-        # One indexed lookup per key column. Status and category are filtered here: given
-        # them in SQL, SQLite's planner picks the (unselective) status index and scans.
+        # One lookup on the pinyin-key b-tree: an exact duplicate and the sibling names have
+        # their keys in ``keys`` too. Name, status and category are filtered here: given
+        # them in SQL, SQLite's planner picks the status index and PostgreSQL the name
+        # trigram index, both far slower.
+        all_keys = sorted({*keys, *(_keys(n)[0] for n in names)})
         rows = {
             r.id: r
-            for cond in (p.c.name.in_(list(names)), p.c.pinyin_key.in_(list(keys)))
-            for r in self.conn.execute(select(*cols).where(cond))
+            for r in self.conn.execute(select(*cols).where(p.c.pinyin_key.in_(all_keys)))
             if r.status == "current"
         }
         cats = set(SCOPE_CATEGORIES[kind])
