@@ -2,7 +2,8 @@
 collections). Field names follow the standard's JSON (``conformsTo``, ``itemType``).
 
 Feature collections themselves are streamed as GeoJSON text by the route (no model per
-feature, for speed); :data:`FEATURE_COLLECTION_SCHEMA` documents them in the OpenAPI file.
+feature, for speed); :data:`FEATURE_COLLECTION_SCHEMA` documents them in the OpenAPI file
+(FastAPI writes OpenAPI 3.1, hence ``"type": [..., "null"]`` for nullable members).
 """
 
 from __future__ import annotations
@@ -72,8 +73,8 @@ FEATURE_COLLECTION_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "type": {"type": "string", "enum": ["Feature"]},
                     "id": {"oneOf": [{"type": "integer"}, {"type": "string"}]},
-                    "geometry": {"type": "object", "nullable": True},
-                    "properties": {"type": "object", "nullable": True},
+                    "geometry": {"type": ["object", "null"]},
+                    "properties": {"type": ["object", "null"]},
                 },
             },
         },
