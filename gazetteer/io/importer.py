@@ -61,7 +61,7 @@ from gazetteer.storage.geometry import from_db, to_db
 from .layers import GeomKind, Kind, LayerSpec
 from .read import SourceRow, detect_format, read_rows, resolve_import_layers
 
-TOLERANCE_DEG = 0.002  # about 200 m: boundary data and survey points are not exact
+TOLERANCE_DEG = 0.005  # about 450–550 m: boundaries and survey points are approximate
 CITY_EXTENT = (121.0, 36.5, 123.0, 37.9)  # Weihai with its islands, lon/lat
 WRITE_BATCH = 1000
 
@@ -261,6 +261,7 @@ class Context:
         self.node_ids = _ids(conn, t.network_nodes.c.id)
         self.edge_ids = _ids(conn, t.network_edges.c.id)
         self._regions: dict[str, tuple[str, PreparedGeometry, BaseGeometry] | None] = {}
+        self._sibling_cache: dict[int, list[tuple[str, PreparedGeometry]]] = {}
 
     def region(self, code: str) -> tuple[str, PreparedGeometry, BaseGeometry] | None:
         """The nearest area at or above ``code`` that has a polygon (code, prepared, raw)."""
@@ -279,9 +280,57 @@ class Context:
         self._regions[code] = found
         return found
 
-    def check_inside(self, code: str, point: BaseGeometry) -> None:
-        reg = self.region(code)
-        if reg is None:
+    def add_area(self, code: str, area: _Area) -> None:
+        self.areas[code] = area
+        self._regions.clear()
+        self._sibling_cache.clear()
+
+    def remove_area(self, code: str) -> None:
+        del self.areas[code]
+        self._regions.clear()
+        self._sibling_cache.clear()
+
+    def _near(
+        self, geometry: BaseGeometry, prepared: PreparedGeometry, point: BaseGeometry
+    ) -> bool:
+        return bool(prepared.covers(point) or geometry.distance(point) <= TOLERANCE_DEG)
+
+    def _others(self, area_code: str) -> list[tuple[str, PreparedGeometry]]:
+        """Polygons of the other areas of the same level."""
+        level = self.areas[area_code].level
+        if level not in self._sibling_cache:
+            self._sibling_cache[level] = [
+                (c, prep(a.geometry))
+                for c, a in self.areas.items()
+                if a.level == level and a.geometry is not None
+            ]
+        return [(c, g) for c, g in self._sibling_cache[level] if c != area_code]
+
+    def _chain(self, code: str) -> list[tuple[str, BaseGeometry]]:
+        """``code`` and its ancestors that have a polygon, nearest first."""
+        out: list[tuple[str, BaseGeometry]] = []
+        cur: str | None = code
+        seen: set[str] = set()
+        while cur is not None and cur in self.areas and cur not in seen:
+            seen.add(cur)
+            area = self.areas[cur]
+            if area.geometry is not None and not area.geometry.is_empty:
+                out.append((cur, area.geometry))
+            cur = area.parent
+        return out
+
+    def check_inside(self, code: str, point: BaseGeometry, *, marine: bool = False) -> None:
+        """Raise unless ``point`` lies in the area ``code`` claims.
+
+        The nearest area at or above ``code`` with a polygon is used, with a tolerance of
+        ``TOLERANCE_DEG``. A point outside it is still accepted when an ancestor's polygon
+        holds it and no other area of the levels in between does (islands, coast and gaps
+        between approximate boundaries): it then belongs to nobody else. Marine features
+        (bays, islands, capes, reefs …), seats and areas without any polygon are checked
+        against ``CITY_EXTENT``: administrative polygons describe land.
+        """
+        chain = [] if marine else self._chain(code)
+        if not chain:
             x1, y1, x2, y2 = CITY_EXTENT
             if not (x1 <= point.x <= x2 and y1 <= point.y <= y2):
                 raise _RowInvalid(
@@ -290,9 +339,22 @@ class Context:
                     f"(outside the city extent {CITY_EXTENT})",
                 )
             return
-        area_code, prepared, raw = reg
-        if prepared.covers(point) or raw.distance(point) <= TOLERANCE_DEG:
-            return
+        area_code = chain[0][0]
+        for i, (ancestor, _) in enumerate(chain):
+            reg = self.region(ancestor)
+            assert reg is not None
+            if not self._near(reg[2], reg[1], point):
+                continue
+            owners = [
+                c for failed, _ in chain[:i] for c, g in self._others(failed) if g.covers(point)
+            ]
+            if not owners:
+                return
+            raise _RowInvalid(
+                "geometry",
+                f"位置 ({point.x:.5f}, {point.y:.5f}) 在 {owners[0]} 内，不在所属行政区 "
+                f"{area_code} 范围内 (inside {owners[0]}, not in the area {area_code} it claims)",
+            )
         raise _RowInvalid(
             "geometry",
             f"位置 ({point.x:.5f}, {point.y:.5f}) 不在所属行政区 {area_code} 范围内 "
@@ -447,11 +509,10 @@ def _v_admin(
     centre = None
     if v["centre_lon"] is not None and v["centre_lat"] is not None:
         centre = Point(v["centre_lon"], v["centre_lat"])
-        if parent is not None:
-            ctx.check_inside(parent, centre)
-        else:
-            _extent_check(centre)
-    ctx.areas[code] = _Area(level, parent, geometry)
+    if centre is not None:
+        # a seat (驻地) may lie outside its own territory (development zones): city extent only
+        ctx.check_inside(code, centre, marine=True)
+    ctx.add_area(code, _Area(level, parent, geometry))
     seen["admin"].add(code)
     out.items.append(
         AdminArea(
@@ -465,14 +526,6 @@ def _v_admin(
             ur_code=v["ur_code"],
         )
     )
-
-
-def _extent_check(point: BaseGeometry) -> None:
-    x1, y1, x2, y2 = CITY_EXTENT
-    if not (x1 <= point.x <= x2 and y1 <= point.y <= y2):
-        raise _RowInvalid(
-            "geometry", f"位置不在威海市范围内 (outside the city extent {CITY_EXTENT})"
-        )
 
 
 def _v_place(
@@ -500,7 +553,11 @@ def _v_place(
         point: BaseGeometry = Point(v["lon"], v["lat"])
     else:
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
-    ctx.check_inside(v["admin_code"], point)
+    # marine features lie off the land polygons; an administrative division's point is its
+    # seat (驻地), which may lie outside its own territory
+    major = classification().major_of(v["category_code"])
+    seat = major is not None and major.code == "21"
+    ctx.check_inside(v["admin_code"], point, marine=seat or v["category_code"].startswith("11"))
     try:
         keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
     except ValueError as exc:  # ReadingError

@@ -34,6 +34,7 @@ COUNTY = "371002000000"
 TOWN = "371002001000"
 VILLAGE = "371002001001"
 COUNTY_BOX = box(121.9, 37.3, 122.3, 37.6)
+WENDENG_BOX = box(121.6, 36.9, 121.9, 37.3)
 LONG_TEXT = "威海卫地处山东半岛东端，" * 20  # longer than one Shapefile text field
 
 
@@ -56,6 +57,14 @@ def admin_areas() -> list[AdminArea]:
             kind="区",
             geometry=MultiPolygon([COUNTY_BOX]),
             centre=Point(122.118384, 37.500958),
+        ),
+        AdminArea(
+            "371003000000",
+            "文登区",
+            AdminLevel.COUNTY,
+            CITY,
+            kind="区",
+            geometry=MultiPolygon([WENDENG_BOX]),
         ),
         AdminArea(TOWN, "环翠楼街道", AdminLevel.TOWN, COUNTY, kind="街道"),
         AdminArea(

@@ -124,7 +124,7 @@ def test_facility_and_demand_checks(engine: Engine, tmp_path: Path) -> None:
             "lat": "37.5",
         },
         {"name": "怪设施", "type": "spaceport", "admin_code": VILLAGE, "wkt": pt},
-        {"name": "远方", "type": "funeral_home", "admin_code": COUNTY, "wkt": "POINT (121.5 37.0)"},
+        {"name": "远方", "type": "funeral_home", "admin_code": COUNTY, "wkt": "POINT (121.8 37.1)"},
         {"name": "负床位", "type": "funeral_home", "admin_code": COUNTY, "beds": "-1", "wkt": pt},
         {
             "name": "线",
@@ -217,3 +217,23 @@ def test_bad_files_are_clear_errors(engine: Engine, tmp_path: Path) -> None:
     latin.write_bytes("name,category_code\n\xe9,1\n".encode("latin-1"))
     with pytest.raises(InvalidInput, match="UTF-8"):
         import_file(engine, latin)
+
+
+def test_area_check_allows_sea_features_and_gaps_but_not_other_areas(
+    engine: Engine, tmp_path: Path
+) -> None:
+    write_sample(engine)
+    sea = "POINT (122.9 37.7)"  # off the land polygons, inside the city's extent
+    gap = "POINT (122.5 37.45)"  # in the city polygon, in no county polygon
+    wendeng = "POINT (121.8 37.1)"  # inside the other county
+    rows = [
+        {**GOOD, "name": "某湾", "category_code": "11100", "wkt": sea},
+        {**GOOD, "name": "某村", "category_code": "22200", "wkt": sea},
+        {**GOOD, "name": "某岛村", "category_code": "22200", "wkt": gap},
+        {**GOOD, "name": "越界村", "category_code": "22200", "wkt": wendeng},
+        {**GOOD, "name": "环翠区", "category_code": "21400", "admin_code": COUNTY, "wkt": wendeng},
+    ]
+    report = import_file(engine, _places_csv(tmp_path, rows), skip_invalid=True)
+    assert [(e.row, e.field) for e in report.errors] == [(3, "geometry"), (5, "geometry")]
+    assert "371003000000" in report.errors[1].problem
+    assert report.written == {"places": 3}
