@@ -238,6 +238,7 @@ def offline_map(
         prefer_canvas=False,
         min_zoom=7,
         max_zoom=18,
+        zoom_snap=0.25,
     )
     js = [("leaflet", assets.LEAFLET_JS)]
     css = [("leaflet_css", assets.LEAFLET_CSS)]

@@ -76,7 +76,7 @@ def _bounds(conn: Connection) -> tuple[float, float, float, float] | None:
 def available_endpoints(request: Request, urls: DataUrls) -> frozenset[str]:
     """Which endpoints of other areas (search, coverage) this app serves, so that a page
     says "not available" instead of requesting a missing URL."""
-    paths = {getattr(r, "path", None) for r in request.app.routes}
+    paths = set(request.app.openapi().get("paths", {}))  # built once, then cached
     return frozenset(k for k in ENDPOINT_KEYS if getattr(urls, k) in paths)
 
 

@@ -113,6 +113,7 @@
   };
   GZ.baseLayers = function (map, urls, drawLand, st) {
     var layers = {};
+    if (!map.options.maxZoom) map.setMaxZoom(18);  // markercluster needs it; no tile layer sets it
     map.createPane("gzLand"); map.getPane("gzLand").style.zIndex = 250;
     map.createPane("gzRoads"); map.getPane("gzRoads").style.zIndex = 350;
     layers.admin = L.layerGroup().addTo(map);
@@ -428,20 +429,23 @@
           return { color: "#2171b5", weight: 1, fillColor: "#6baed6", fillOpacity: 0.25 };
         } }).addTo(layers.iso);
       }).catch(function (e) { note(unavailable("服务圈范围", e)); });
-      var cov = has.coverage ? getJSON(urls.coverage + "?" + params()) : missing();
+      var cov = has.coverage ? getJSON(urls.coverage + "?include_points=true&" + params()) : missing();
       Promise.all([cov, demand()]).then(function (res) {
         var c = res[0], fc = res[1], byId = {}, gapIds = {};
-        (c.points || c.demand || []).forEach(function (d) { byId[d.id] = d.minutes_to_nearest; });
+        (c.points || []).forEach(function (d) {
+          byId[d.id] = d.minutes_to_nearest;
+          if (d.covered === false) gapIds[d.id] = true;
+        });
         (c.gaps || []).forEach(function (g) { byId[g.id] = g.minutes_to_nearest; gapIds[g.id] = true; });
         fc.features.forEach(function (f) {
           var pr = f.properties, ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
           var m = pr.id in byId ? byId[pr.id] : null, gap = !!gapIds[pr.id];
-          var color = m != null ? minutesColor(m) : (gap ? "#d73027" : minutesColor(Math.min(mins, 5)));
+          var color = pr.id in byId ? minutesColor(m) : (gap ? "#d73027" : minutesColor(Math.min(mins, 5)));
           var mk = L.circleMarker(ll, {
             radius: gap ? 6 : 3.5, color: gap ? "#7f0000" : color, weight: gap ? 2 : 0.5,
             fillColor: color, fillOpacity: 0.9, className: gap ? "gz-gap" : "gz-demand"
           });
-          mk.bindTooltip(esc(pr.name) + (m != null ? "：" + Number(m).toFixed(1) + " 分钟" : "") + (gap ? "（缺口）" : ""));
+          mk.bindTooltip(esc(pr.name) + (m != null ? "：" + Number(m).toFixed(1) + " 分钟" : (pr.id in byId ? "：不可达" : "")) + (gap ? "（缺口）" : ""));
           mk.addTo(layers.demand);
         });
         var share = c.covered_share != null ? (100 * c.covered_share).toFixed(1) + "%" : "—";
@@ -450,7 +454,7 @@
             esc(a.covered) + "/" + esc(a.total) + "</td></tr>";
         }).join("");
         figs.innerHTML = "<div><b>覆盖率 " + share + "</b>（" + esc(c.covered) + " / " + esc(c.total) +
-          "）· 缺口 " + (c.gaps || []).length + " 处</div>" +
+          "）· 缺口 " + Object.keys(gapIds).length + " 处</div>" +
           "<table id=\"cov-table\"><tr><th>区市</th><th>覆盖率</th><th>覆盖/总数</th></tr>" + rows + "</table>";
         state.runs += 1;
         document.body.setAttribute("data-coverage", "ok");
@@ -470,10 +474,10 @@
       layers.rec.clearLayers();
       var k = p.querySelector("#cov-k").value;
       (has.recommend ? getJSON(urls.recommend + "?" + params() + "&k=" + encodeURIComponent(k)) : missing()).then(function (r) {
-        var sites = r.sites || r.results || r.recommendations || r.greedy || [];
-        if (sites.sites) sites = sites.sites;
+        var sites = r.exact || r.greedy || r.sites || r.results || [];
         sites.forEach(function (s, i) {
-          var lon = s.lon != null ? s.lon : (s.point || [])[0], lat = s.lat != null ? s.lat : (s.point || [])[1];
+          var c = s.candidate || s, lon = c.lon, lat = c.lat;
+          s = { name: c.name, gain: s.gain };
           if (lon == null || lat == null) return;
           L.marker([lat, lon], { icon: L.divIcon({ className: "gz-fac gz-rec",
             html: '<span style="display:block;border-radius:50%;background:#6a3d9a">' + (i + 1) + "</span>",
