@@ -194,8 +194,11 @@
     cfg.categories.forEach(function (c) {
       var color = c.color, code = c.key;
       var group = L.markerClusterGroup({
-        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 45,
+        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80,
         disableClusteringAtZoom: 17,
+        chunkProgress: function (done, total) {
+          if (done === total && group._gzDone) group._gzDone();
+        },
         iconCreateFunction: function (cl) {
           var n = cl.getChildCount(), size = n < 50 ? 30 : n < 500 ? 36 : 42;
           return L.divIcon({
@@ -221,15 +224,22 @@
           mk.placeId = p.id;
           return mk;
         });
-        group.addLayers(markers);
         state.namesLoaded += markers.length;
+        return new Promise(function (resolve) {
+          // resolved once markercluster has processed every chunk (then drawn on the map)
+          group._gzDone = function () { setTimeout(resolve, 0); };
+          if (!markers.length) resolve();
+          else group.addLayers(markers);
+        });
       }).catch(function (e) {
         st.show("地名图层加载失败 " + c.label + "：" + e.message, true);
       }).then(function () {
         pending -= 1;
         if (pending === 0) {
-          document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
-          if (window.performance && performance.mark) performance.mark("gz-names-loaded");
+          requestAnimationFrame(function () {
+            document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
+            if (window.performance && performance.mark) performance.mark("gz-names-loaded");
+          });
         }
       });
       group.on("click", function (ev) {
