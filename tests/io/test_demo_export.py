@@ -6,11 +6,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import pytest
 
-from gazetteer.io import export_layers
+from gazetteer.io import export_layers, import_file
 from gazetteer.settings import Settings
 from gazetteer.stats import dataset_stats
 from gazetteer.storage import create_engine_from_settings
+from tests.io.test_round_trip import fresh_engine
 
 
 def test_demo_geopackage_shows_the_figures(demo_settings: Settings, tmp_path: Path) -> None:
@@ -53,3 +55,27 @@ def test_demo_geopackage_shows_the_figures(demo_settings: Settings, tmp_path: Pa
     assert admin["level"].value_counts().to_dict() == {5: 2768, 4: 73, 3: 7, 2: 1}
     edges = pyogrio.read_info(gpkg, layer="network_edges")["features"]
     assert edges == stats["network_edges"] and 50_000 <= edges <= 200_000
+
+
+@pytest.mark.slow
+def test_demo_round_trips_through_geojson(
+    demo_settings: Settings, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    backend = "sqlite" if demo_settings.is_sqlite else "postgis"
+    engine = create_engine_from_settings(demo_settings)
+    try:
+        stats = dataset_stats(engine)
+        export_layers(engine, fmt="geojson", layers=["all"], out=tmp_path / "one")
+    finally:
+        engine.dispose()
+    with fresh_engine(backend, request, tmp_path / "db") as other:
+        report = import_file(other, tmp_path / "one")
+        assert not report.errors
+        assert report.written["places"] == stats["names"] + stats["historical_names"]
+        assert dataset_stats(other) == stats
+        export_layers(other, fmt="geojson", layers=["all"], out=tmp_path / "two")
+    one = sorted((tmp_path / "one").iterdir())
+    two = sorted((tmp_path / "two").iterdir())
+    assert [p.name for p in one] == [p.name for p in two]
+    for a, b in zip(one, two, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
