@@ -1,0 +1,67 @@
+"""Schemathesis against the whole app's ``/openapi.json`` on a real server: no 5xx.
+
+Every operation present in the app gets a bounded number of generated requests
+(``MAX_EXAMPLES``); the server runs on a private copy of the demo database (SQLite).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hsettings
+from schemathesis.checks import not_a_server_error
+
+from gazetteer.settings import Settings
+from gazetteer.storage import sqlite_path
+from tests.server import live_server
+
+MAX_EXAMPLES = 30
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def app_settings(demo_settings: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the SQLite demo (writes by generated requests stay here)."""
+    src = sqlite_path(demo_settings.database_url)
+    assert src is not None
+    dst = tmp_path / "demo-copy.sqlite"
+    shutil.copyfile(src, dst)
+    return demo_settings.model_copy(update={"database_url": f"sqlite:///{dst}"})
+
+
+@pytest.mark.parametrize("demo_settings", ["sqlite"], indirect=True)
+def test_no_server_errors(app_settings: Settings) -> None:
+    with live_server(app_settings, workers=1) as base:
+        schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
+        failures: list[str] = []
+        operations = 0
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            operations += 1
+
+            @hsettings(
+                max_examples=MAX_EXAMPLES,
+                deadline=None,
+                phases=[Phase.explicit, Phase.generate],
+                suppress_health_check=list(HealthCheck),
+                derandomize=True,
+                database=None,
+            )
+            @given(case=operation.as_strategy())
+            def check(case: schemathesis.Case) -> None:
+                response = case.call(base_url=base, timeout=60)
+                case.validate_response(response, checks=[not_a_server_error])
+
+            try:
+                check()
+            except BaseException as exc:  # schemathesis raises a FailureGroup; collect all
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                failures.append(f"{operation.label}: {str(exc)[:600]}")
+        assert operations >= 8, "the app's schema lists too few operations"
+        assert not failures, "\n\n".join(failures)
