@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from gazetteer.errors import NotFound
 from gazetteer.model import AdminLevel, RoadClass, classification
@@ -82,6 +83,32 @@ class PlaceSummary:
     status: str
     lon: float
     lat: float
+
+
+def layer_token(conn: Connection, layer: str) -> str:
+    """A cheap value that changes whenever the rows behind a map layer change
+    (row count, highest id and latest update where the table records one)."""
+    layers: dict[str, tuple[Table, list[Any]]] = {
+        "places": (t.places, [func.max(t.places.c.updated_at), func.max(t.places.c.id)]),
+        "facilities": (
+            t.facilities,
+            [func.max(t.facilities.c.updated_at), func.max(t.facilities.c.id)],
+        ),
+        "admin": (t.admin_areas, [func.max(t.admin_areas.c.code)]),
+        "roads": (t.network_edges, [func.max(t.network_edges.c.id)]),
+        "demand": (
+            t.demand_points,
+            [
+                func.max(t.demand_points.c.id),
+                func.sum(t.demand_points.c.population),
+                func.sum(t.demand_points.c.elderly),
+                func.sum(t.demand_points.c.dependents),
+            ],
+        ),
+    }
+    table, extra = layers[layer]
+    row = conn.execute(select(func.count(), *extra).select_from(table)).one()
+    return "|".join(str(v) for v in row)
 
 
 def place_points(
@@ -264,6 +291,7 @@ __all__ = [
     "admin_shapes",
     "facility_points",
     "facility_type_counts",
+    "layer_token",
     "major_category_counts",
     "place_points",
     "place_summary",

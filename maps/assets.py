@@ -27,9 +27,10 @@ REQUIRED_VENDOR_FILES = (
 # Everything under these folders may be served (leaflet.css refers to images/...).
 SERVABLE_SUFFIXES = (".js", ".css", ".png", ".svg", ".map")
 
-LEAFLET_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.js"
+# Minified builds where the package ships them; vendor_file falls back to the plain file.
+LEAFLET_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.min.js"
 LEAFLET_CSS = f"{VENDOR_PREFIX}/leaflet/leaflet.css"
-CLUSTER_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.markercluster.js"
+CLUSTER_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.markercluster.min.js"
 CLUSTER_CSS = f"{VENDOR_PREFIX}/leaflet/MarkerCluster.css"
 CLUSTER_DEFAULT_CSS = f"{VENDOR_PREFIX}/leaflet/MarkerCluster.Default.css"
 APP_JS = f"{APP_PREFIX}/gazetteer.js"
@@ -66,6 +67,8 @@ def vendor_file(assets_dir: Path, rel: str) -> Path:
     if not rel.startswith("leaflet/"):
         raise NotFound(f"静态文件不存在 (no such static file: {rel})")
     check_assets(assets_dir)
+    if rel.endswith(".min.js") and not (assets_dir / rel).is_file():
+        rel = rel[: -len(".min.js")] + ".js"
     return _safe_join(assets_dir, rel)
 
 

@@ -114,6 +114,7 @@
   GZ.baseLayers = function (map, urls, drawLand, st) {
     var layers = {};
     if (!map.options.maxZoom) map.setMaxZoom(18);  // markercluster needs it; no tile layer sets it
+    if (!map.options.minZoom) map.setMinZoom(7);  // a city map: fewer cluster levels to build
     map.createPane("gzLand"); map.getPane("gzLand").style.zIndex = 250;
     map.createPane("gzRoads"); map.getPane("gzRoads").style.zIndex = 350;
     layers.admin = L.layerGroup().addTo(map);
@@ -133,7 +134,7 @@
       }).catch(function () {});
     }).catch(function (e) { st && st.show("行政区边界加载失败：" + e.message, true); });
     getJSON(urls.roads).then(function (fc) {
-      L.geoJSON(fc, { pane: "gzRoads", interactive: false,
+      L.geoJSON(fc, { pane: "gzRoads", interactive: false, renderer: L.canvas({ pane: "gzRoads" }),
         style: function (f) {
           var s = ROAD_STYLE[f.properties.road_class] || ["#fff", 1];
           return { color: s[0], weight: s[1], opacity: 0.9 };
@@ -195,7 +196,7 @@
       var color = c.color, code = c.key;
       var group = L.markerClusterGroup({
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80,
-        disableClusteringAtZoom: 17,
+        disableClusteringAtZoom: 17, chunkInterval: 400, chunkDelay: 10,
         chunkProgress: function (done, total) {
           if (done === total && group._gzDone) group._gzDone();
         },

@@ -143,3 +143,12 @@ def test_static_files_cannot_escape_their_folder() -> None:
     with pytest.raises(NotFound):
         assets.app_file("../render.py")
     assert assets.app_file("gazetteer.js").is_file()
+
+
+def test_minified_vendor_files_fall_back_to_the_plain_build(tmp_path: Path) -> None:
+    (tmp_path / "leaflet").mkdir()
+    for rel in assets.REQUIRED_VENDOR_FILES:
+        (tmp_path / rel).write_text("/* */")
+    assert assets.vendor_file(tmp_path, "leaflet/leaflet.min.js").name == "leaflet.js"
+    (tmp_path / "leaflet" / "leaflet.min.js").write_text("/* min */")
+    assert assets.vendor_file(tmp_path, "leaflet/leaflet.min.js").name == "leaflet.min.js"

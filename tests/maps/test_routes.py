@@ -69,6 +69,37 @@ def test_layers(site: tuple[TestClient, dict[str, int]]) -> None:
     assert demand and {"population", "elderly", "dependents"} <= set(demand[0]["properties"])
 
 
+def test_layers_are_cached_until_the_data_change(
+    site: tuple[TestClient, dict[str, int]], engine: Engine
+) -> None:
+    from shapely.geometry import Point
+
+    from gazetteer.model import Place
+    from gazetteer.storage import repository as repo
+    from gazetteer.storage.dialect import write_transaction
+
+    client, _ids = site
+    url = "/api/v1/map/places.geojson?category=25"
+    first = client.get(url)
+    etag = first.headers["etag"]
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
+    before = len(first.json()["features"])
+    with write_transaction(engine) as conn:
+        repo.insert_place(
+            conn,
+            Place(
+                name="新建公园",
+                category_code="25200",
+                admin_code="371002000000",
+                geometry=Point(122.1, 37.5),
+            ),
+        )
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 200 and again.headers["etag"] != etag
+    names = [f["properties"]["name"] for f in again.json()["features"]]
+    assert len(names) == before + 1 and "新建公园" in names
+
+
 def test_pages(site: tuple[TestClient, dict[str, int]]) -> None:
     client, ids = site
     for path in ("/map", "/map/coverage"):
