@@ -395,9 +395,12 @@
       '<button id="cov-run" type="button">计算覆盖</button> ' +
       '<label>推荐新址数 <input id="cov-k" type="number" min="1" max="50" value="5" style="width:4em"> ' +
       '<button id="cov-recommend" type="button">推荐选址</button></label>' +
+      '<button id="cov-iso" type="button">刷新视野内服务圈</button>' +
+      '<div id="cov-iso-msg" class="gz-sub"></div>' +
       '<div class="gz-ramp">到最近设施的时间（分钟）：' + ramp + "</div>" +
       '<div id="cov-msg"></div><div id="cov-figures"></div>');
     var msg = p.querySelector("#cov-msg"), figs = p.querySelector("#cov-figures");
+    map.createPane("gzFac"); map.getPane("gzFac").style.zIndex = 450;
     var layers = {
       iso: L.layerGroup().addTo(map), demand: L.layerGroup().addTo(map),
       fac: L.layerGroup().addTo(map), rec: L.layerGroup().addTo(map)
@@ -430,16 +433,14 @@
       var type = p.querySelector("#cov-type").value;
       var mins = Number(p.querySelector("#cov-minutes").value);
       getJSON(urls.facilities + "?type=" + encodeURIComponent(type)).then(function (fc) {
+        facFc = fc;
         L.geoJSON(fc, { pointToLayer: function (f, ll) {
-          return L.circleMarker(ll, { radius: 6, color: "#000", weight: 1.5, fillColor: "#2171b5", fillOpacity: 1 })
+          return L.circleMarker(ll, { radius: 6, color: "#fff", weight: 2, fillColor: "#08306b", fillOpacity: 1,
+                                      pane: "gzFac" })
             .bindTooltip(esc(f.properties.name));
         } }).addTo(layers.fac);
-      }).catch(function () {});
-      (has.isochrones ? getJSON(urls.isochrones + "?" + params()) : missing()).then(function (fc) {
-        L.geoJSON(fc, { interactive: false, style: function () {
-          return { color: "#2171b5", weight: 1, fillColor: "#6baed6", fillOpacity: 0.25 };
-        } }).addTo(layers.iso);
-      }).catch(function (e) { note(unavailable("服务圈范围", e)); });
+        loadIsochrones();
+      }).catch(function (e) { note("设施加载失败：" + esc(e.message)); });
       var cov = has.coverage ? getJSON(urls.coverage + "?include_points=true&" + params()) : missing();
       Promise.all([cov, demand()]).then(function (res) {
         var c = res[0], fc = res[1], byId = {}, gapIds = {};
@@ -453,7 +454,7 @@
           var m = pr.id in byId ? byId[pr.id] : null, gap = !!gapIds[pr.id];
           var color = pr.id in byId ? minutesColor(m) : (gap ? "#d73027" : minutesColor(Math.min(mins, 5)));
           var mk = L.circleMarker(ll, {
-            radius: gap ? 6 : 3.5, color: gap ? "#7f0000" : color, weight: gap ? 2 : 0.5,
+            radius: gap ? 4.5 : 3.5, color: gap ? "#3b0000" : color, weight: gap ? 1.5 : 0.5,
             fillColor: color, fillOpacity: 0.9, className: gap ? "gz-gap" : "gz-demand"
           });
           mk.bindTooltip(esc(pr.name) + (m != null ? "：" + Number(m).toFixed(1) + " 分钟" : (pr.id in byId ? "：不可达" : "")) + (gap ? "（缺口）" : ""));
@@ -481,6 +482,39 @@
         document.body.setAttribute("data-coverage", "unavailable");
       });
     }
+    var facFc = null, isoSeq = 0, ISO_MAX = 100;
+    /* Service circles of the facilities in view (nearest the centre first, at most
+       ISO_MAX per request: they are shaped from the road network and cost time). */
+    function loadIsochrones() {
+      layers.iso.clearLayers();
+      var box = p.querySelector("#cov-iso-msg"), mine = ++isoSeq;
+      if (!has.isochrones) { box.textContent = unavailable("服务圈范围", { status: 404 }); return; }
+      if (!facFc) return;
+      var b = map.getBounds(), c = map.getCenter();
+      var inView = facFc.features.filter(function (f) {
+        var xy = f.geometry.coordinates;
+        return b.contains(L.latLng(xy[1], xy[0]));
+      }).sort(function (f, g) {
+        var a = f.geometry.coordinates, d = g.geometry.coordinates;
+        return c.distanceTo(L.latLng(a[1], a[0])) - c.distanceTo(L.latLng(d[1], d[0]));
+      });
+      var ids = inView.slice(0, ISO_MAX).map(function (f) { return f.properties.id; });
+      var mins = p.querySelector("#cov-minutes").value;
+      if (!ids.length) { box.textContent = "当前视野内没有该类设施。"; return; }
+      box.textContent = "正在计算 " + ids.length + " 个设施的服务圈…";
+      getJSON(urls.isochrones + "?minutes=" + encodeURIComponent(mins) + "&" +
+              ids.map(function (i) { return "facility_id=" + i; }).join("&")).then(function (fc) {
+        if (mine !== isoSeq) return;
+        L.geoJSON(fc, { interactive: false, style: function () {
+          return { color: "#2171b5", weight: 1, fillColor: "#6baed6", fillOpacity: 0.25 };
+        } }).addTo(layers.iso);
+        box.textContent = "服务圈：视野内 " + ids.length + " 个设施（共 " + facFc.features.length +
+          " 个）的 " + mins + " 分钟步行范围" + (inView.length > ids.length ? "，放大地图可看其余设施" : "") + "。";
+        document.body.setAttribute("data-isochrones", String(fc.features.length));
+      }).catch(function (e) {
+        if (mine === isoSeq) box.textContent = unavailable("服务圈范围", e);
+      });
+    }
     function recommend() {
       layers.rec.clearLayers();
       var k = p.querySelector("#cov-k").value;
@@ -506,6 +540,7 @@
     }
     p.querySelector("#cov-run").onclick = run;
     p.querySelector("#cov-recommend").onclick = recommend;
+    p.querySelector("#cov-iso").onclick = loadIsochrones;
     run();
     return state;
   };

@@ -159,6 +159,15 @@ def test_coverage_map(site: Site, watched: Watched) -> None:
         assert "尚未提供" in page.locator("#cov-msg").inner_text()
     page.click("#cov-recommend")
     page.wait_for_selector("body[data-recommend]", state="attached", timeout=LOAD_TIMEOUT_MS)
+    if state == "ok":  # service circles of the facilities in view (shaped from the roads)
+        page.wait_for_selector("body[data-isochrones]", state="attached", timeout=120_000)
+        assert page.locator(".leaflet-overlay-pane path").count() > 0
+        screenshot(page, "coverage-map-city")
+        # closer in, the refresh button recomputes the circles of the facilities in view
+        page.evaluate("document.body.removeAttribute('data-isochrones')")
+        page.evaluate("GZ.map.setView([37.49, 122.10], 12.5, {animate: false})")
+        page.click("#cov-iso")
+        page.wait_for_selector("body[data-isochrones]", state="attached", timeout=120_000)
     screenshot(page, "coverage-map", docs=True)
     watched.assert_clean()
 
