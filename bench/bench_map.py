@@ -8,7 +8,7 @@ Playwright. Measured in the same run, alternating, on the same database:
   layer and the clusters are drawn (``performance.mark('gz-names-loaded')``, set in the
   animation frame after markercluster has processed the last chunk).
 - baseline ``folium-embedded``: what folium does by default — the same names written into
-  the page as ``folium.Marker`` objects (with a popup each) in one ``MarkerCluster``; its
+  the page as ``folium.Marker`` objects (with a tooltip each) in one ``MarkerCluster``; its
   assets are also served locally so that only the data path differs. Paint = the animation
   frame after the ``load`` event (all inline scripts have run).
 
@@ -80,7 +80,8 @@ def build_baseline_html(settings: Settings) -> tuple[str, int]:
     ]
     cluster.add_to(m)
     for p in points:
-        folium.Marker([p.lat, p.lon], popup=p.name, tooltip=p.name).add_to(cluster)
+        # tooltips, not popups: folium's popups need jQuery, which the offline pages drop
+        folium.Marker([p.lat, p.lon], tooltip=p.name).add_to(cluster)
     html = page_html(m, title="baseline", body_class="gz-full")
     # the map must have maxZoom before the cluster group is added
     html = html.replace("crs: L.CRS.EPSG3857,", "crs: L.CRS.EPSG3857, maxZoom: 18,", 1)

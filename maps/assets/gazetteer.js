@@ -127,19 +127,23 @@
                    fillColor: "#f4f1e8", fillOpacity: drawLand ? 1 : 0 };
         }
       }).addTo(layers.admin);
-      return getJSON(urls.admin + "?level=4").then(function (towns) {
+    }).catch(function (e) { st && st.show("行政区边界加载失败：" + e.message, true); });
+    /* Towns and roads (13,000 road lines on the demo) are drawn after the caller's main
+       layer: call layers.loadDetail() when it is on screen. */
+    layers.loadDetail = function () {
+      getJSON(urls.admin + "?level=4").then(function (towns) {
         L.geoJSON(towns, { pane: "gzLand", interactive: false,
           style: function () { return { color: "#b9aec4", weight: 0.7, fill: false }; } }
         ).addTo(layers.admin);
       }).catch(function () {});
-    }).catch(function (e) { st && st.show("行政区边界加载失败：" + e.message, true); });
-    getJSON(urls.roads).then(function (fc) {
-      L.geoJSON(fc, { pane: "gzRoads", interactive: false, renderer: L.canvas({ pane: "gzRoads" }),
-        style: function (f) {
-          var s = ROAD_STYLE[f.properties.road_class] || ["#fff", 1];
-          return { color: s[0], weight: s[1], opacity: 0.9 };
-        } }).addTo(layers.roads);
-    }).catch(function (e) { st && st.show("道路加载失败：" + e.message, true); });
+      getJSON(urls.roads).then(function (fc) {
+        L.geoJSON(fc, { pane: "gzRoads", interactive: false, renderer: L.canvas({ pane: "gzRoads" }),
+          style: function (f) {
+            var s = ROAD_STYLE[f.properties.road_class] || ["#fff", 1];
+            return { color: s[0], weight: s[1], opacity: 0.9 };
+          } }).addTo(layers.roads);
+      }).catch(function (e) { st && st.show("道路加载失败：" + e.message, true); });
+    };
     layers.ready = done;
     return layers;
   };
@@ -240,6 +244,7 @@
           requestAnimationFrame(function () {
             document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
             if (window.performance && performance.mark) performance.mark("gz-names-loaded");
+            setTimeout(base.loadDetail, 0);
           });
         }
       });
@@ -374,7 +379,7 @@
   GZ.coverageMap = function (map, cfg) {
     var urls = cfg.urls, st = status(map);
     GZ.map = map;
-    GZ.baseLayers(map, urls, cfg.base, st);
+    GZ.baseLayers(map, urls, cfg.base, st).loadDetail();
     var state = (GZ.coverage = { runs: 0 });
     var opts = cfg.facilityTypes.map(function (t) {
       return '<option value="' + esc(t.key) + '"' + (t.key === cfg.defaultType ? " selected" : "") +
