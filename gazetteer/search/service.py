@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from gazetteer.errors import InvalidInput
 from gazetteer.search.memory import (
@@ -164,7 +164,9 @@ class _Cached:
     index: MemoryIndex | None = None
     token: tuple[Any, ...] | None = None
     checked_at: float = 0.0
+    checking: bool = False  # a freshness check is in flight (see SearchService.peek)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    flag_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class SearchService:
@@ -187,22 +189,48 @@ class SearchService:
         if c.checked_at and time.monotonic() - c.checked_at < self.check_interval_s:
             return c.index
         with c.lock:
-            if estimated_rows(conn, t.places) > self.memory_max_names:
-                c.index, c.token = None, None
-            else:
-                token = data_token(conn)
-                if c.index is None or token != c.token:
-                    c.index = load_index(conn)
-                    c.token = token
-            c.checked_at = time.monotonic()
+            try:
+                if estimated_rows(conn, t.places) > self.memory_max_names:
+                    c.index, c.token = None, None
+                else:
+                    token = data_token(conn)
+                    if c.index is None or token != c.token:
+                        c.index = load_index(conn)
+                        c.token = token
+                c.checked_at = time.monotonic()
+            finally:
+                c.checking = False
             return c.index
+
+    def peek(self) -> MemoryIndex | None:
+        """The in-memory index without touching the database (lets an async server answer
+        on its event loop), or None when the caller must call :meth:`index` instead.
+
+        Fresh (checked within ``check_interval_s``): the index. Check due: the first
+        caller gets None and does the check; callers meanwhile get the index as it was
+        (stale by at most the check's duration) instead of queueing behind it.
+        """
+        c = self._cache
+        if c.index is None:
+            return None
+        if time.monotonic() - c.checked_at < self.check_interval_s:
+            return c.index
+        with c.flag_lock:
+            if c.checking:
+                return c.index
+            c.checking = True
+        return None
+
+    @staticmethod
+    def search_index(index: MemoryIndex, query: SearchQuery) -> SearchPage:
+        if query.admin_code is not None and query.admin_code not in index.admins:
+            raise unknown_admin(query.admin_code)
+        return index.search(query)
 
     def search(self, conn: Connection, query: SearchQuery) -> SearchPage:
         index = self.index(conn)
         if index is not None:
-            if query.admin_code is not None and query.admin_code not in index.admins:
-                raise unknown_admin(query.admin_code)
-            return index.search(query)
+            return self.search_index(index, query)
         from gazetteer.search.sql import sql_search
 
         return sql_search(conn, query)
@@ -216,9 +244,10 @@ _SERVICES: dict[str, SearchService] = {}
 _SERVICES_LOCK = threading.Lock()
 
 
-def service_for(conn: Connection) -> SearchService:
+def service_for(conn: Connection | Engine) -> SearchService:
     """The process-wide service of the database behind ``conn`` (created on first use)."""
-    key = conn.engine.url.render_as_string(hide_password=True)
+    engine = conn.engine if isinstance(conn, Connection) else conn
+    key = engine.url.render_as_string(hide_password=True)
     svc = _SERVICES.get(key)
     if svc is None:
         with _SERVICES_LOCK:
