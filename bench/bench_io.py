@@ -24,6 +24,7 @@ import os
 import tempfile
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -91,6 +92,11 @@ def baseline_write(fmt: str, data: dict[str, Any], out: Path) -> float:
     out.mkdir(parents=True, exist_ok=True)
 
     def run() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL laundering long Shapefile field names
+            write()
+
+    def write() -> None:
         if fmt == "xlsx":
             with pd.ExcelWriter(out / "b.xlsx", engine="openpyxl") as xw:
                 for name, df in data.items():

@@ -248,6 +248,9 @@ class Context:
         for r in conn.execute(select(a.c.code, a.c.level, a.c.parent_code, a.c.geom)):
             self.areas[r.code] = _Area(int(r.level), r.parent_code, from_db(r.geom))
         self.db_admin_codes = set(self.areas)
+        # category code -> its major category code (the table's own lookups hash the
+        # whole table on every call: too slow per row)
+        self.majors = {c.code: c.major_code or c.code for c in classification().categories}
         self.place_ids = _ids(conn, t.places.c.id)
         self.place_codes = _ids(conn, t.places.c.code)
         self.road_ids = _ids(conn, t.roads.c.place_id)
@@ -534,7 +537,7 @@ def _v_place(
     from gazetteer.text import initials, pinyin_key
 
     _require(v, "name", "category_code", "admin_code")
-    if classification().get(v["category_code"]) is None:
+    if v["category_code"] not in ctx.majors:
         raise _RowInvalid(
             "category_code", f"未知类别代码 (unknown category code): {v['category_code']}"
         )
@@ -555,8 +558,7 @@ def _v_place(
         point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
     # marine features lie off the land polygons; an administrative division's point is its
     # seat (驻地), which may lie outside its own territory
-    major = classification().major_of(v["category_code"])
-    seat = major is not None and major.code == "21"
+    seat = ctx.majors[v["category_code"]] == "21"
     ctx.check_inside(v["admin_code"], point, marine=seat or v["category_code"].startswith("11"))
     try:
         keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
@@ -874,6 +876,13 @@ def _insert(
             reset_id_sequence(conn, table)
 
 
+def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
+    """EWKT for many geometries at once (full precision); the geometry columns accept it
+    on both backends and it skips the per-row WKB round trip of the column type."""
+    texts = shapely.to_wkt(list(geometries), rounding_precision=-1)
+    return [f"SRID={t.SRID};{text}" for text in texts]
+
+
 def _with_id(row: dict[str, Any], item_id: int | None) -> dict[str, Any]:
     row["id"] = item_id
     return row
@@ -921,18 +930,21 @@ def write_layer(conn: Connection, prepared: Prepared, progress: ProgressSink) ->
             conn, t.demand_points, [_with_id(repo.demand_row(d), d.id) for d in items], progress
         )
     elif name == "network_nodes":
+        texts = _ewkt([n.point for n in items])
         _insert(
             conn,
             t.network_nodes,
-            [{"id": n.id, "geom": to_db(n.point)} for n in items],
+            [{"id": n.id, "geom": g} for n, g in zip(items, texts, strict=True)],
             progress,
         )
     elif name == "network_edges":
         if prepared.extra:
+            texts = _ewkt([n.point for n in prepared.extra])
             conn.execute(
                 insert(t.network_nodes),
-                [{"id": n.id, "geom": to_db(n.point)} for n in prepared.extra],
+                [{"id": n.id, "geom": g} for n, g in zip(prepared.extra, texts, strict=True)],
             )
+        texts = _ewkt([e.geometry for e in items])
         rows = [
             {
                 "id": e.id,
@@ -943,9 +955,9 @@ def write_layer(conn: Connection, prepared: Prepared, progress: ProgressSink) ->
                 "speed_kmh": e.speed_kmh,
                 "oneway": e.oneway,
                 "name": e.name,
-                "geom": to_db(e.geometry),
+                "geom": g,
             }
-            for e in items
+            for e, g in zip(items, texts, strict=True)
         ]
         _insert(conn, t.network_edges, rows, progress)
     progress.done()

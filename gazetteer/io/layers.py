@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from functools import cache
 
 from gazetteer.model import FACILITY_TYPE_NAMES
 
@@ -311,12 +310,18 @@ def layer(name: str) -> LayerSpec:
     )
 
 
-@cache
+_FIELD_MAPS: dict[str, dict[str, str]] = {}
+
+
 def _field_map(spec: LayerSpec) -> dict[str, str]:
+    # keyed by name: hashing the frozen spec on every row is costly
+    if spec.name in _FIELD_MAPS:
+        return _FIELD_MAPS[spec.name]
     out: dict[str, str] = {}
     for f in spec.fields:
         for spelling in (f.name, f.zh, f.shp):
             out.setdefault(spelling.lower(), f.name)
+    _FIELD_MAPS[spec.name] = out
     return out
 
 

@@ -112,7 +112,7 @@ def _admin_areas(conn: Connection) -> list[Record]:
 
 def _places(conn: Connection) -> list[Record]:
     p = t.places
-    cls = classification()
+    cats = {c.code: c for c in classification().categories}
     paths = AdminPaths(conn)
     cols = [c for c in p.c if c.name not in ("pinyin_key", "initials", "created_at", "updated_at")]
     rows = conn.execute(select(*cols).order_by(p.c.id)).all()
@@ -120,8 +120,8 @@ def _places(conn: Connection) -> list[Record]:
     points = _geoms([r.point for r in rows])
     out = []
     for r, g, pt in zip(rows, geoms, points, strict=True):
-        cat = cls.get(r.category_code)
-        major = cls.major_of(r.category_code)
+        cat = cats.get(r.category_code)
+        major = cats.get(cat.major_code or cat.code) if cat else None
         out.append(
             Record(
                 {
