@@ -68,17 +68,23 @@ def _engine(settings: Settings) -> Any:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from gazetteer.io import export_layers  # imports pyogrio before any SpatiaLite load
+    from gazetteer.io.export import resolve_layers
 
     engine = _engine(settings)
+    layers = args.layer or ["all"]
+    steps = 2 * len(resolve_layers(layers))  # read and write each layer
+    with tqdm(total=steps, desc="导出 (export)", file=sys.stderr, disable=args.quiet) as bar:
 
-    def note(step: str) -> None:
-        if not args.quiet:
-            print(f"… {step}", file=sys.stderr, flush=True)
+        def note(step: str) -> None:
+            bar.set_postfix_str(step)
+            bar.update(1)
 
-    result = export_layers(
-        engine, fmt=args.format, layers=args.layer or ["all"], out=Path(args.out), progress=note
-    )
+        result = export_layers(
+            engine, fmt=args.format, layers=layers, out=Path(args.out), progress=note
+        )
     for name, n in result.counts.items():
         print(f"{name}: {n}")
     for path in result.files:

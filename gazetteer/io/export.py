@@ -199,7 +199,7 @@ def write_gpkg(datas: Sequence[LayerData], path: Path, progress: Progress | None
         path.unlink()
     for data in datas:
         if progress:
-            progress(data.spec.name)
+            progress(f"write {data.spec.name}")
         frame = _frame(data.spec, data.records)
         pyogrio.write_dataframe(
             frame,
@@ -306,7 +306,7 @@ def write_xlsx(datas: Sequence[LayerData], path: Path, progress: Progress | None
     bold = Font(bold=True)
     for data in datas:
         if progress:
-            progress(data.spec.name)
+            progress(f"write {data.spec.name}")
         spec = data.spec
         ws = wb.create_sheet(spec.zh)
         header = xlsx_header(spec)
