@@ -237,3 +237,36 @@ def test_area_check_allows_sea_features_and_gaps_but_not_other_areas(
     assert [(e.row, e.field) for e in report.errors] == [(3, "geometry"), (5, "geometry")]
     assert "371003000000" in report.errors[1].problem
     assert report.written == {"places": 3}
+
+
+def test_staff_census_workbook_imports(engine: Engine, tmp_path: Path) -> None:
+    """A 地名成果表 typed by staff: Chinese headers only, lon/lat instead of WKT."""
+    from openpyxl import Workbook
+
+    write_sample(engine)
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = "Sheet1"
+    ws.append(
+        ["标准名称", "类别代码", "行政区划代码", "经度", "纬度", "普查状态", "曾用名及别名", "含义"]
+    )
+    ws.append(["孙家疃", "22200", TOWN, 122.14, 37.52, "新增", "孙家、孙疃", "孙姓聚居"])
+    ws.append(["无类别", None, TOWN, 122.14, 37.52, "未变", None, None])
+    ws.append([None, None, None, None, None, None, None, None])  # blank rows are ignored
+    ws.append(["海上村", "22200", TOWN, 125.0, 37.52, "未变", None, None])
+    path = tmp_path / "普查成果.xlsx"
+    wb.save(path)
+    with pytest.raises(ImportFailed) as info:
+        import_file(engine, path, layers=["places"])
+    got = {(d["row"], d["field"]) for d in info.value.details}
+    assert got == {(3, "category_code"), (5, "geometry")}
+    report = import_file(engine, path, layers=["places"], skip_invalid=True)
+    assert report.written == {"places": 1}
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(t.places.c.census_status, t.places.c.other_names, t.places.c.meaning).where(
+                t.places.c.name == "孙家疃"
+            )
+        ).one()
+    assert tuple(row) == ("added", '["孙家", "孙疃"]', "孙姓聚居")
