@@ -203,6 +203,20 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
         with engine.begin() as conn:
             from gazetteer.storage import repository as repo
 
+            # bulk load without secondary indexes, then build them once (as a real import
+            # of a province would); their definitions come from the migrations
+            index_defs = [
+                (r[0], r[1])
+                for r in conn.execute(
+                    text(
+                        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'places' "
+                        "AND indexname NOT LIKE 'pk_%' AND indexdef NOT LIKE '%UNIQUE%'"
+                    )
+                )
+            ]
+            for iname, _ in index_defs:
+                conn.execute(text(f'DROP INDEX "{iname}"'))
+
             repo.ensure_categories(conn)
             conn.execute(
                 text(
@@ -226,9 +240,9 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
                        pt, pt, '', '', '', '', '[]', 'current', 'unchanged', 'synthetic',
                        now(), now(), 1
                 FROM (
-                  SELECT s, (:chars)[i1] AS c1, (:chars)[i2] AS c2, (:chars)[i3] AS c3,
-                         (:cpy)[i1] AS p1, (:cpy)[i2] AS p2, (:cpy)[i3] AS p3,
-                         (:gens)[ig] AS g, (:gpy)[ig] AS gp, (:gin)[ig] AS gi,
+                  SELECT s, a.chars[i1] AS c1, a.chars[i2] AS c2, a.chars[i3] AS c3,
+                         a.cpy[i1] AS p1, a.cpy[i2] AS p2, a.cpy[i3] AS p3,
+                         a.gens[ig] AS g, a.gpy[ig] AS gp, a.gin[ig] AS gi,
                          ST_SetSRID(ST_MakePoint(121.3 + random() * 1.4,
                                                  36.8 + random() * 0.7), 4490) AS pt
                   FROM (
@@ -237,7 +251,10 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
                               1 + floor(random() * :nc)::int AS i3,
                               1 + floor(random() * :ng)::int AS ig
                     FROM generate_series(1, :n) AS s
-                  ) r
+                  ) r,
+                  (SELECT CAST(:chars AS text[]) AS chars, CAST(:cpy AS text[]) AS cpy,
+                          CAST(:gens AS text[]) AS gens, CAST(:gpy AS text[]) AS gpy,
+                          CAST(:gin AS text[]) AS gin) a
                 ) x
                 """
                 ),
@@ -252,8 +269,12 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
                     "n": n,
                 },
             )
-        with engine.connect() as conn:
-            conn.execute(text("COMMIT"))
+        print(f"inserted {n} rows in {time.perf_counter() - t0:.1f} s; building indexes")
+        with engine.begin() as conn:
+            conn.execute(text("SET maintenance_work_mem = '256MB'"))
+            for _, idef in index_defs:
+                conn.execute(text(idef))
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE places"))
         print(f"generated {n} names in {time.perf_counter() - t0:.1f} s (incl. indexes)")
         with engine.connect() as conn:

@@ -376,7 +376,29 @@ class MemoryIndex:
             initials = self._expand(_range_keys(self.sorted_ini, key), self.by_ini)
             streams.append((C_INITIALS, initials))
         if len(key) >= 5 or (len(key) >= 3 and not pinyin and not initials):
-            streams.append((C_FUZZY, self._fuzzy(key, self.del_py, self.by_py)))
+            fuzzy = self._fuzzy(key, self.del_py, self.by_py)
+            if not fuzzy and not pinyin and not initials and len(key) >= 4:
+                fuzzy = self._fuzzy_prefix(key)
+            streams.append((C_FUZZY, fuzzy))
+
+    def _fuzzy_prefix(self, key: str) -> list[int]:
+        """Names whose compact pinyin *starts* with a one-edit variant of ``key`` (a typo
+        while typing: ``wiehai`` -> weihaishi). Only tried when nothing else matched: it
+        looks up every variant (about 55 per letter) by bisection."""
+        letters = "abcdefghijklmnopqrstuvwxyz"
+        variants = {key[:i] + key[i + 1 :] for i in range(len(key))}
+        variants |= {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1)}
+        for i in range(len(key) + 1):
+            for c in letters:
+                variants.add(key[:i] + c + key[i:])
+                if i < len(key):
+                    variants.add(key[:i] + c + key[i + 1 :])
+        variants.discard(key)
+        keys: set[str] = set()
+        for v in variants:
+            if len(v) >= 3:
+                keys.update(_range_keys(self.sorted_py, v)[:200])
+        return self._expand(keys, self.by_py)
 
     def _mixed(self, a: Analyzed, streams: list[tuple[int, Sequence[int]]]) -> None:
         hans = [u for u in a.units if not u.isascii()]

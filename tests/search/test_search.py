@@ -18,6 +18,7 @@ from gazetteer.search import (
     make_query,
 )
 from gazetteer.search.analyze import match_mixed
+from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import write_transaction
 from gazetteer.text import initials, pinyin_key
@@ -299,3 +300,28 @@ def test_match_mixed() -> None:
     assert match_mixed(("威", "haishi"), "威海市", syl) == 0
     assert match_mixed(("海", "s"), "威海市", syl) == 1
     assert match_mixed(("威", "x"), "威海市", syl) == -1
+
+
+def test_pinyin_typo_while_typing(engine: Engine, ids: dict[str, int]) -> None:
+    """A typo in an unfinished pinyin query still finds the name (memory strategy)."""
+    svc = SearchService(check_interval_s=0)
+    with engine.connect() as c:
+        page = run(svc, c, "wiehai")  # weihai(shi) with two letters swapped
+        assert page.results[0].name == "威海市"
+        assert page.results[0].match is MatchKind.FUZZY
+        assert run(svc, c, "liugomg").results[0].name == "刘公岛"
+
+
+def test_cli_search_and_place(
+    settings: Settings, ids: dict[str, int], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gazetteer.cli import main
+
+    assert main(["--database-url", settings.database_url, "search", "whs", "--limit", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "威海市" in out and "[initials]" in out
+    assert main(["--database-url", settings.database_url, "search", "--bbox", "1,2"]) == 1
+    assert "bbox" in capsys.readouterr().err
+    assert main(["--database-url", settings.database_url, "place", str(ids["刘公岛"])]) == 0
+    out = capsys.readouterr().out
+    assert "标准名称: 刘公岛" in out and "别名、简称: 刘岛" in out
