@@ -182,15 +182,24 @@ def render_sheet(data: SheetData) -> Figure:
             xs, ys = line.xy
             ax.plot(xs, ys, color=color, lw=lw, zorder=2, solid_capstyle="round")
 
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect)
+    ax.apply_aspect()  # the drawn box, for label sizes
+    box_pos = ax.get_position()
+    fig_w_in, fig_h_in = fig.get_size_inches()
+    deg_per_pt = (
+        (east - west) / (box_pos.width * fig_w_in * 72),
+        (north - south) / (box_pos.height * fig_h_in * 72),
+    )
     label_font = _font(6.5)
     admin_font = _font(8.5, "bold")
-    shown = sorted(
-        (lb for lb in data.labels if west <= lb.lon <= east and south <= lb.lat <= north),
-        key=lambda lb: (lb.priority, lb.name),
-    )[:MAX_LABELS]
-    for lb in shown:
-        color = CATEGORY_COLORS.get(lb.major_code, "#555")
-        ax.plot(lb.lon, lb.lat, "o", ms=2.2, color=color, zorder=4)
+    inside = [lb for lb in data.labels if west <= lb.lon <= east and south <= lb.lat <= north]
+    for lb in inside:  # every name keeps its point symbol
+        ax.plot(
+            lb.lon, lb.lat, "o", ms=2.0, color=CATEGORY_COLORS.get(lb.major_code, "#555"), zorder=4
+        )
+    for lb in declutter(inside, deg_per_pt, max_labels=MAX_LABELS):
         ax.annotate(
             lb.name,
             (lb.lon, lb.lat),
@@ -201,9 +210,6 @@ def render_sheet(data: SheetData) -> Figure:
             zorder=5,
         )
 
-    ax.set_xlim(west, east)
-    ax.set_ylim(south, north)
-    ax.set_aspect(aspect)
     # graticule every 2.5′ on grid sheets, every 5′/10′ on county sheets
     span = max(east - west, north - south)
     step = 2.5 / 60 if span <= 0.3 else (5 / 60 if span <= 0.8 else 10 / 60)
@@ -236,6 +242,48 @@ def render_sheet(data: SheetData) -> Figure:
         color="#444",
     )
     return fig
+
+
+def declutter(
+    labels: Sequence[SheetLabel],
+    deg_per_pt: tuple[float, float],
+    *,
+    max_labels: int = MAX_LABELS,
+) -> list[SheetLabel]:
+    """The labels to print, most important first, none overlapping another.
+
+    Each label's box (text to the upper right of its point, sized from the font size in
+    points and the map's degrees per point) is kept only if it meets no box already kept;
+    a grid of cells one line high makes the test cheap.
+    """
+    dx, dy = deg_per_pt
+    cell_w, cell_h = 10 * dx, 10 * dy
+    taken: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
+    out: list[SheetLabel] = []
+    for lb in sorted(labels, key=lambda x: (x.priority, x.name)):
+        size = 8.5 if lb.priority == 0 else 6.5
+        x0 = lb.lon + 1.5 * dx
+        y0 = lb.lat
+        x1 = x0 + (len(lb.name) * size + 2) * dx
+        y1 = y0 + (size + 2) * dy
+        cells = [
+            (i, j)
+            for i in range(math.floor(x0 / cell_w), math.floor(x1 / cell_w) + 1)
+            for j in range(math.floor(y0 / cell_h), math.floor(y1 / cell_h) + 1)
+        ]
+        clash = any(
+            not (x1 < a0 or a1 < x0 or y1 < b0 or b1 < y0)
+            for c in cells
+            for (a0, b0, a1, b1) in taken.get(c, ())
+        )
+        if clash:
+            continue
+        for c in cells:
+            taken.setdefault(c, []).append((x0, y0, x1, y1))
+        out.append(lb)
+        if len(out) >= max_labels:
+            break
+    return out
 
 
 def _north_arrow(fig: Figure) -> None:
@@ -485,6 +533,7 @@ __all__ = [
     "SheetLabel",
     "SheetRef",
     "cjk_font_path",
+    "declutter",
     "figure_bytes",
     "find_ref",
     "load_sheet_data",

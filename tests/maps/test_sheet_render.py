@@ -112,3 +112,18 @@ def test_cli_writes_sheets(
         "county-371083.png",
     ]
     assert (out / "county-371083.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_declutter_keeps_important_names_and_drops_overlaps() -> None:
+    from gazetteer.sheet_render import declutter
+
+    d = (1e-4, 1e-4)  # degrees per point
+    labels = [
+        SheetLabel("村甲", 122.0, 37.0, "22", 2),
+        SheetLabel("威海市", 122.0001, 37.0001, "21", 0),  # same spot, more important
+        SheetLabel("远处村", 122.1, 37.1, "22", 2),
+        SheetLabel("近邻村", 122.0002, 37.0, "22", 2),
+    ]
+    kept = [lb.name for lb in declutter(labels, d)]
+    assert kept == ["威海市", "远处村"]
+    assert [lb.name for lb in declutter(labels, d, max_labels=1)] == ["威海市"]
