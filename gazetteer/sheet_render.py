@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
@@ -176,11 +177,16 @@ def render_sheet(data: SheetData) -> Figure:
                 ls={2: "-", 3: (0, (6, 2)), 4: (0, (2, 2))}.get(a.level, "-"),
                 zorder=3,
             )
+    # one LineCollection per road class: thousands of edges draw in one call
+    by_class: dict[str, list[list[tuple[float, float]]]] = {}
     for r in data.roads:
-        color, lw = ROAD_STYLE.get(r.road_class, ("#bbbbbb", 0.5))
         for line in _lines(r.geometry):
-            xs, ys = line.xy
-            ax.plot(xs, ys, color=color, lw=lw, zorder=2, solid_capstyle="round")
+            by_class.setdefault(r.road_class, []).append(list(line.coords))
+    for cls_name, segments in by_class.items():
+        color, lw = ROAD_STYLE.get(cls_name, ("#bbbbbb", 0.5))
+        ax.add_collection(
+            LineCollection(segments, colors=color, linewidths=lw, zorder=2, capstyle="round")
+        )
 
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
@@ -195,9 +201,14 @@ def render_sheet(data: SheetData) -> Figure:
     label_font = _font(6.5)
     admin_font = _font(8.5, "bold")
     inside = [lb for lb in data.labels if west <= lb.lon <= east and south <= lb.lat <= north]
-    for lb in inside:  # every name keeps its point symbol
-        ax.plot(
-            lb.lon, lb.lat, "o", ms=2.0, color=CATEGORY_COLORS.get(lb.major_code, "#555"), zorder=4
+    if inside:  # every name keeps its point symbol (one scatter call)
+        ax.scatter(
+            [lb.lon for lb in inside],
+            [lb.lat for lb in inside],
+            s=4,
+            c=[CATEGORY_COLORS.get(lb.major_code, "#555") for lb in inside],
+            linewidths=0,
+            zorder=4,
         )
     for lb in declutter(inside, deg_per_pt, max_labels=MAX_LABELS):
         ax.annotate(
