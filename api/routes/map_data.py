@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel
 from shapely.geometry import mapping
 from sqlalchemy import Connection
@@ -25,6 +25,9 @@ from api.deps import ConnectionDep
 from gazetteer import mapdata
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, FacilityType, classification
+
+# ids beyond 32 bits cannot exist; refusing them keeps SQLite from overflowing (a 500)
+PlaceId = Annotated[int, Path(ge=1, le=2_147_483_647, description="place id")]
 
 router = APIRouter(prefix="/api/v1/map", tags=["maps"])
 
@@ -162,7 +165,7 @@ def places_geojson(
     response_model=PlaceSummaryPublic,
     summary="地名弹窗信息 What a map popup shows about a name",
 )
-def place_summary(place_id: int, conn: ConnectionDep) -> PlaceSummaryPublic:
+def place_summary(place_id: PlaceId, conn: ConnectionDep) -> PlaceSummaryPublic:
     s = mapdata.place_summary(conn, place_id)
     return PlaceSummaryPublic(
         id=s.id,

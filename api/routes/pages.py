@@ -10,8 +10,9 @@ network.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, select
@@ -40,6 +41,9 @@ from maps.render import (
     render_place_map,
     render_public_map,
 )
+
+# ids beyond 32 bits cannot exist; refusing them keeps SQLite from overflowing (a 500)
+PlaceId = Annotated[int, Path(ge=1, le=2_147_483_647, description="place id")]
 
 router = APIRouter(tags=["maps"])
 
@@ -142,7 +146,7 @@ def _context_geometry(conn: Connection, admin_code: str) -> BaseGeometry | None:
 
 
 @router.get("/places/{place_id}", response_class=HTMLResponse, summary="地名详情页 Place page")
-def place_page(place_id: int, conn: ConnectionDep, settings: SettingsDep) -> HTMLResponse:
+def place_page(place_id: PlaceId, conn: ConnectionDep, settings: SettingsDep) -> HTMLResponse:
     assets.check_assets(settings.assets_dir)
     place = repo.get_place(conn, place_id)
     history = repo.place_history(conn, place_id)

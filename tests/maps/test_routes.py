@@ -113,6 +113,8 @@ def test_pages(site: tuple[TestClient, dict[str, int]]) -> None:
     assert "环翠区" in page  # administrative path
     missing = client.get("/places/99999999")
     assert missing.status_code == 404 and missing.json()["error"] == "not_found"
+    for path in ("/places/99999999999999999999", "/api/v1/map/places/-1/summary"):
+        assert client.get(path).status_code == 422  # refused before the database
 
     js = client.get("/static/vendor/leaflet/leaflet.js")
     assert js.status_code == 200 and "javascript" in js.headers["content-type"]
@@ -128,6 +130,15 @@ def test_missing_assets_give_a_clear_503(settings: Settings) -> None:
         r = client.get("/map")
     assert r.status_code == 503
     assert "libjs-leaflet" in r.json()["message"]
+
+
+def test_an_empty_database_still_gets_pages(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/map").status_code == 200
+        assert client.get("/map/coverage").status_code == 200
+        assert client.get("/api/v1/map/places.geojson").json()["features"] == []
+        r = client.get("/api/v1/map/sheets")
+        assert r.status_code == 404 and "boundary" in r.json()["message"]
 
 
 def test_sheet_list_and_download(site: tuple[TestClient, dict[str, int]]) -> None:
