@@ -216,6 +216,10 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
             ]
             for iname, _ in index_defs:
                 conn.execute(text(f'DROP INDEX "{iname}"'))
+            # the n-gram table is filled in one statement after the load, not per row
+            conn.execute(text("ALTER TABLE places DISABLE TRIGGER trg_places_search_grams"))
+            conn.execute(text("ALTER TABLE search_grams DROP CONSTRAINT pk_search_grams"))
+            conn.execute(text("DROP INDEX ix_search_grams_place"))
 
             repo.ensure_categories(conn)
             conn.execute(
@@ -274,11 +278,26 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
             conn.execute(text("SET maintenance_work_mem = '256MB'"))
             for _, idef in index_defs:
                 conn.execute(text(idef))
+            conn.execute(
+                text(
+                    "INSERT INTO search_grams (gram, rank, place_id) "
+                    "SELECT g, search_rank(p.status, p.category_code, p.name), p.id "
+                    "FROM places p, search_grams_of(p.name, p.pinyin_key, p.initials) g"
+                )
+            )
+            conn.execute(
+                text(
+                    "ALTER TABLE search_grams ADD CONSTRAINT pk_search_grams "
+                    "PRIMARY KEY (gram, rank, place_id)"
+                )
+            )
+            conn.execute(text("CREATE INDEX ix_search_grams_place ON search_grams (place_id)"))
+            conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_search_grams"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE places"))
+            conn.execute(text("VACUUM ANALYZE search_grams"))
         print(f"generated {n} names in {time.perf_counter() - t0:.1f} s (incl. indexes)")
         with engine.connect() as conn:
-            conn.execute(text("SET pg_trgm.similarity_threshold = 0.4"))
             rows = conn.execute(
                 text("SELECT name, pinyin_key FROM places TABLESAMPLE SYSTEM (1) LIMIT 3000")
             ).all()

@@ -29,10 +29,12 @@ from sqlalchemy import (
     Connection,
     Select,
     case,
+    column,
     func,
     literal,
     or_,
     select,
+    table,
     union,
 )
 
@@ -62,7 +64,11 @@ from gazetteer.search.query import (
 )
 from gazetteer.storage import bbox_match
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import trigram_match
+from gazetteer.storage.dialect import (
+    gram_search_available,
+    set_trigram_threshold,
+    trigram_match,
+)
 
 COUNT_CAP = 10_000
 FUZZY_CANDIDATES = 200
@@ -71,6 +77,11 @@ MIXED_CANDIDATES = 2_000
 p = t.places
 h = t.place_history
 COMPACT = func.replace(p.c.pinyin_key, " ", "")
+# the n-gram table of migration 0004 (PostgreSQL only, kept by a trigger)
+G = table("search_grams", column("gram"), column("rank"), column("place_id"))
+GRAM_PINYIN_LETTERS = 5  # 'p:' grams hold compact-pinyin prefixes up to this length
+GRAM_INITIALS = 3  # 'i:' grams hold initials prefixes up to this length
+FUZZY_PINYIN_SIMILARITY = 0.4
 
 
 def _like_escape(s: str) -> str:
@@ -154,18 +165,21 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
             if old is None or key[:2] < old[:2]:
                 best[int(pid)] = key
 
-    count_conds: list[ColumnElement[bool]] = []
-    count_former: list[ColumnElement[bool]] = []
+    counts: list[Select[Any]] = []  # id selects whose union is the total
+    grams = gram_search_available(conn)
     text = q.text
     if not text:
         run(_ranked(literal(True) == literal(True), False, k, filters), C_EXACT)
-        count_conds.append(literal(True) == literal(True))
+        counts.append(_ids(literal(True) == literal(True), filters))
     else:
         a = analyze(text)
         if a.is_mixed:
             hans = "".join(u for u in a.units if not u.isascii())
-            cond = p.c.name.like(f"%{_like_escape(hans[:1])}%", escape="\\")
-            stmt = _ranked(cond, False, MIXED_CANDIDATES, filters)
+            if grams:
+                stmt = _gram_ranked(hans[:1], MIXED_CANDIDATES, filters)
+            else:
+                cond = p.c.name.like(f"%{_like_escape(hans[:1])}%", escape="\\")
+                stmt = _ranked(cond, False, MIXED_CANDIDATES, filters)
             units = a.units
             mixed_ok: dict[str, bool] = {}
 
@@ -178,46 +192,59 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                 return mixed_ok[name]
 
             run(stmt, C_PINYIN, check_mixed)
-            count_conds.append(cond)
         elif a.latin and not a.has_han:
             key = a.latin
-            py_prefix = COMPACT.like(_like_escape(key) + "%", escape="\\")
-            run(_ranked(py_prefix, False, k, filters), C_PINYIN)
-            count_conds.append(py_prefix)
+            if grams and len(key) <= GRAM_PINYIN_LETTERS:
+                run(_gram_ranked("p:" + key, k, filters), C_PINYIN)
+                counts.append(_gram_ids("p:" + key, filters))
+            else:
+                py_prefix = COMPACT.like(_like_escape(key) + "%", escape="\\")
+                run(_ranked(py_prefix, False, k, filters), C_PINYIN)
+                counts.append(_ids(py_prefix, filters))
             if not a.spaced and len(key) <= 12:
-                ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
-                run(_ranked(ini, False, k, filters), C_INITIALS)
-                count_conds.append(ini)
+                if grams and len(key) <= GRAM_INITIALS:
+                    run(_gram_ranked("i:" + key, k, filters), C_INITIALS)
+                    counts.append(_gram_ids("i:" + key, filters))
+                else:
+                    ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
+                    run(_ranked(ini, False, k, filters), C_INITIALS)
+                    counts.append(_ids(ini, filters))
             if len(key) >= 5 or (len(key) >= 3 and not best):
+                set_trigram_threshold(conn, FUZZY_PINYIN_SIMILARITY)
                 fz = trigram_match(COMPACT, literal(key))
-                run(
-                    _ranked(fz, False, FUZZY_CANDIDATES, filters),
-                    C_FUZZY,
-                    lambda n: True,
-                )
+                run(_ranked(fz, False, FUZZY_CANDIDATES, filters), C_FUZZY)
                 # confirm: compact pinyin within one edit
                 _confirm_fuzzy_pinyin(conn, best, key)
         else:
             chars = a.chars
             esc = _like_escape(chars)
             run(_ranked(p.c.name == chars, False, k, filters), C_EXACT)
-            run(_ranked(p.c.name.like(esc + "%", escape="\\"), False, k, filters), C_PREFIX)
-            sub = p.c.name.like(f"%{esc}%", escape="\\")
-            run(_ranked(sub, False, k, filters), C_SUBSTRING)
-            count_conds.append(sub)
+            if grams and 1 <= len(chars) <= 2:
+                # 1-2 characters match tens of thousands of names in a big database: the
+                # n-gram table hands out the best k in rank order and counts cheaply
+                run(_gram_ranked("^" + chars, k, filters), C_PREFIX)
+                run(_gram_ranked(chars, k, filters), C_SUBSTRING)
+                counts.append(_gram_ids(chars, filters))
+            else:
+                run(_ranked(p.c.name.like(esc + "%", escape="\\"), False, k, filters), C_PREFIX)
+                sub = p.c.name.like(f"%{esc}%", escape="\\")
+                run(_ranked(sub, False, k, filters), C_SUBSTRING)
+                counts.append(_ids(sub, filters))
             # former names (place_history)
             run(_ranked(h.c.name == chars, True, k, filters), C_EXACT)
             run(_ranked(h.c.name.like(esc + "%", escape="\\"), True, k, filters), C_PREFIX)
             hsub = h.c.name.like(f"%{esc}%", escape="\\")
             run(_ranked(hsub, True, k, filters), C_SUBSTRING)
-            count_former.append(hsub)
+            counts.append(
+                select(p.c.id).select_from(h.join(p, p.c.id == h.c.place_id)).where(hsub, *filters)
+            )
             if len(chars) >= 3 or not best:
                 run(
                     _ranked(_one_edit(chars), False, FUZZY_CANDIDATES, filters),
                     C_FUZZY,
                     lambda n: OSA.distance(chars, n, score_cutoff=1) <= 1,
                 )
-    total, exact = _count(conn, count_conds, count_former, filters, len(best))
+    total, exact = _count(conn, counts, len(best))
     ordered = sorted(best.items(), key=lambda kv: kv[1][:3])
     page_ids = ordered[q.offset : q.offset + q.limit]
     return SearchPage(
@@ -261,29 +288,40 @@ def _confirm_fuzzy_pinyin(
             del best[int(pid)]
 
 
-def _count(
-    conn: Connection,
-    conds: list[ColumnElement[bool]],
-    former: list[ColumnElement[bool]],
-    filters: Sequence[Any],
-    found: int,
-) -> tuple[int, bool]:
-    if not conds:
+def _count(conn: Connection, selects: list[Select[Any]], found: int) -> tuple[int, bool]:
+    if not selects:
         return found, True
-    selects = [select(p.c.id).where(c, *filters).limit(COUNT_CAP + 1) for c in conds]
-    selects += [
-        select(p.c.id)
-        .select_from(h.join(p, p.c.id == h.c.place_id))
-        .where(c, *filters)
-        .limit(COUNT_CAP + 1)
-        for c in former
-    ]
     # each part limited in a subquery of its own (SQLite cannot LIMIT inside a UNION)
-    parts = [s.subquery() for s in selects]
-    inner = union(*[select(sq.c.id) for sq in parts]).subquery()
+    parts = [sel.limit(COUNT_CAP + 1).subquery() for sel in selects]
+    inner = union(*[select(sq.c[0]) for sq in parts]).subquery()
     n = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
     exact = n <= COUNT_CAP
     return max(min(n, COUNT_CAP), found), exact
+
+
+def _ids(where: ColumnElement[bool], filters: Sequence[Any]) -> Select[Any]:
+    return select(p.c.id).where(where, *filters)
+
+
+def _gram_ranked(gram: str, k: int, filters: Sequence[Any]) -> Select[Any]:
+    """Places holding ``gram``, best static rank first (an index range scan)."""
+    return (
+        select(p.c.id, p.c.name, literal(0))
+        .select_from(G.join(p, p.c.id == G.c.place_id))
+        .where(G.c.gram == gram, *filters)
+        .order_by(G.c.rank, G.c.place_id)
+        .limit(k)
+    )
+
+
+def _gram_ids(gram: str, filters: Sequence[Any]) -> Select[Any]:
+    if not filters:
+        return select(G.c.place_id).where(G.c.gram == gram)
+    return (
+        select(G.c.place_id)
+        .select_from(G.join(p, p.c.id == G.c.place_id))
+        .where(G.c.gram == gram, *filters)
+    )
 
 
 def _hits(

@@ -199,6 +199,21 @@ def trigram_match(left: ColumnElement[Any], right: ColumnElement[Any]) -> Trigra
     return TrigramMatch(left, right)
 
 
+def gram_search_available(conn: Connection) -> bool:
+    """True where migration 0004 keeps the ``search_grams`` n-gram table (PostgreSQL: a
+    trigger maintains it; SQLite has no set-returning functions for such a trigger)."""
+    return not is_sqlite(conn)
+
+
+def set_trigram_threshold(conn: Connection, similarity: float) -> None:
+    """pg_trgm's ``%`` threshold for the current transaction (no-op on SQLite)."""
+    if not is_sqlite(conn):
+        conn.execute(
+            text("SELECT set_config('pg_trgm.similarity_threshold', :v, true)"),
+            {"v": str(float(similarity))},
+        )
+
+
 def estimated_rows(conn: Connection, table: Table) -> int:
     """Rows of ``table``: exact on SQLite, the planner's estimate on PostgreSQL (cheap on
     millions of rows; exact ``count(*)`` when the table was never analysed)."""
@@ -235,8 +250,10 @@ __all__ = [
     "bbox_match",
     "estimated_rows",
     "geom_bound",
+    "gram_search_available",
     "is_sqlite",
     "reset_id_sequence",
+    "set_trigram_threshold",
     "trigram_match",
     "trigram_similarity",
     "write_lock",
