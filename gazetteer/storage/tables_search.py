@@ -7,6 +7,14 @@
   (``replace(pinyin_key, ' ', '')``) and ``initials``, and pg_trgm GIN indexes for
   substrings and typo candidates on ``name`` and compact pinyin. SQLite answers from the
   in-memory index (see :mod:`gazetteer.search.service`) and needs none of them.
+* PostgreSQL only: the ``search_grams(gram, rank, place_id)`` n-gram table (unigrams and
+  bigrams of names, ``^``-prefixed first 1-2 characters, ``p:`` compact-pinyin prefixes up
+  to 5 letters, ``i:`` initials prefixes up to 3), kept in step with ``places`` by the
+  trigger ``trg_places_search_grams``; each row carries the place's static rank
+  (``search_rank(status, category_code, name)``) so that the best 20 of 30,000 matches of
+  a one-character query are an index range scan. It is written in SQL in the migration
+  (functions, trigger) and read through a lightweight ``table()`` in
+  ``gazetteer.search.sql``, so it is not part of ``metadata``.
 """
 
 from __future__ import annotations
