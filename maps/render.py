@@ -109,6 +109,7 @@ class PublicMapData:
     tile: TileSource | None = None
     urls: DataUrls = field(default_factory=DataUrls)
     available: frozenset[str] = frozenset(ENDPOINT_KEYS)  # endpoints of other areas served
+    major_of: tuple[tuple[str, str], ...] = ()  # subcategory code -> major code
 
 
 @dataclass(frozen=True, slots=True)
@@ -275,6 +276,7 @@ def render_public_map(data: PublicMapData) -> folium.Map:
     m = offline_map(bounds=data.bounds, tile=data.tile, clusters=True)
     config = {
         "categories": [asdict(c) for c in data.categories],
+        "majorOf": dict(data.major_of),
         "facilityTypes": [asdict(f) for f in data.facility_types],
         "urls": asdict(data.urls),
         "available": sorted(data.available),

@@ -97,7 +97,9 @@ def public_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -> 
         facility_types=_facility_items(conn),
         tile=tile_source(settings),
     )
-    data = replace(data, available=available_endpoints(request, data.urls))
+    cls = classification()
+    major_of = tuple((c.code, c.major_code) for c in cls.subcategories if c.major_code)
+    data = replace(data, available=available_endpoints(request, data.urls), major_of=major_of)
     if (b := _bounds(conn)) is not None:
         data = replace(data, bounds=b)
     m = render_public_map(data)

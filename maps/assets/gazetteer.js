@@ -196,61 +196,75 @@
     }
     body.appendChild(el("h2", "", "地名（按大类）"));
     var pending = cfg.categories.length;
+    function oneDone() {
+      pending -= 1;
+      if (pending === 0) {
+        requestAnimationFrame(function () {
+          document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
+          if (window.performance && performance.mark) performance.mark("gz-names-loaded");
+          setTimeout(base.loadDetail, 0);
+        });
+      }
+    }
+    var groups = {};
     cfg.categories.forEach(function (c) {
       var color = c.color, code = c.key;
       var group = L.markerClusterGroup({
         chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80,
         disableClusteringAtZoom: 17, chunkInterval: 400, chunkDelay: 10,
         chunkProgress: function (done, total) {
-          if (done === total && group._gzDone) group._gzDone();
+          // also called when the empty group is added to the map: count only our batch
+          if (done === total && group.gzWaiting) {
+            group.gzWaiting = false;
+            setTimeout(oneDone, 0);
+          }
         },
         iconCreateFunction: function (cl) {
           var n = cl.getChildCount(), size = n < 50 ? 30 : n < 500 ? 36 : 42;
           return L.divIcon({
             html: "<div>" + n + "</div>", iconSize: [size, size],
-            className: "gz-cluster gz-cat-" + code,
-            // inline style keeps per-category colours without a style sheet per code
+            className: "gz-cluster gz-cat-" + code
           });
         }
       });
-      group.on("animationend spiderfied", function () {});
+      group.gzIcon = L.divIcon({ className: "gz-dot gz-cat-" + code, iconSize: [12, 12], html: "" });
+      groups[code] = group;
       state.categories[code] = group;
       var countTxt = c.count == null ? "" : ' <span class="gz-count">' + c.count + "</span>";
       toggle("toggle-cat-" + code,
         '<span class="gz-swatch" style="background:' + color + '"></span>' + esc(c.label) + countTxt,
         group, true);
       map.addLayer(group);
-      getJSON(urls.places + "?category=" + encodeURIComponent(code)).then(function (fc) {
-        var icon = L.divIcon({ className: "gz-dot gz-cat-" + code, iconSize: [12, 12],
-          html: "" });
-        var markers = fc.features.map(function (f) {
-          var p = f.properties, xy = f.geometry.coordinates;
-          var mk = L.marker([xy[1], xy[0]], { icon: icon, title: p.name, keyboard: false });
-          mk.placeId = p.id;
-          return mk;
-        });
-        state.namesLoaded += markers.length;
-        return new Promise(function (resolve) {
-          // resolved once markercluster has processed every chunk (then drawn on the map)
-          group._gzDone = function () { setTimeout(resolve, 0); };
-          if (!markers.length) resolve();
-          else group.addLayers(markers);
-        });
-      }).catch(function (e) {
-        st.show("地名图层加载失败 " + c.label + "：" + e.message, true);
-      }).then(function () {
-        pending -= 1;
-        if (pending === 0) {
-          requestAnimationFrame(function () {
-            document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
-            if (window.performance && performance.mark) performance.mark("gz-names-loaded");
-            setTimeout(base.loadDetail, 0);
-          });
-        }
-      });
       group.on("click", function (ev) {
         GZ.openPlacePopup(map, urls, ev.layer.placeId, ev.layer.getLatLng());
       });
+    });
+    /* One request for every name (one connection, one parse); markers are split into the
+       category layers by the subcategory -> major table of the config. */
+    getJSON(urls.places).then(function (fc) {
+      var byCat = {};
+      fc.features.forEach(function (f) {
+        var p = f.properties, major = cfg.majorOf[p.category_code] || p.category_code;
+        var group = groups[major];
+        if (!group) return;
+        var xy = f.geometry.coordinates;
+        var mk = L.marker([xy[1], xy[0]], { icon: group.gzIcon, title: p.name, keyboard: false });
+        mk.placeId = p.id;
+        (byCat[major] = byCat[major] || []).push(mk);
+      });
+      cfg.categories.forEach(function (c) {
+        var markers = byCat[c.key] || [];
+        state.namesLoaded += markers.length;
+        if (markers.length) {
+          groups[c.key].gzWaiting = true;
+          groups[c.key].addLayers(markers);
+        } else {
+          oneDone();
+        }
+      });
+    }).catch(function (e) {
+      st.show("地名图层加载失败：" + e.message, true);
+      document.body.setAttribute("data-names-loaded", "0");
     });
     // colour the category dots and clusters
     var css = cfg.categories.map(function (c) {
