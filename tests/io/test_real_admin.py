@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pyogrio  # noqa: F401  (before any SpatiaLite connection)
@@ -11,6 +14,7 @@ from sqlalchemy import Engine, func, select
 from gazetteer.errors import ImportFailed
 from gazetteer.io import import_admin
 from gazetteer.model import AdminLevel
+from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 
@@ -72,3 +76,22 @@ def test_real_admin_data_imports_with_a_consistent_hierarchy(
     assert len(info.value.details) == 2849
     with engine.connect() as conn:
         assert repo.count(conn, t.admin_areas) == 2849
+
+
+def test_cli_imports_the_real_admin_data(settings: Settings, weihai_data: Path) -> None:
+    env = dict(os.environ, GAZETTEER_DATABASE_URL=settings.database_url)
+    args = [sys.executable, "-m", "gazetteer.cli", "import", "admin"]
+    csv_path = str(weihai_data / "weihai_admin_2023.csv")
+    boundaries = str(weihai_data / "weihai_boundaries_wgs84.geojson")
+    r = subprocess.run(
+        [*args, csv_path, "--boundaries", boundaries, "--dry-run"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "admin_areas 2849" in r.stdout and "dry run" in r.stdout
+    r = subprocess.run(
+        [*args, csv_path, "--boundaries", boundaries, "--quiet"],
+        capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "已写入 (written): admin_areas 2849" in r.stdout
