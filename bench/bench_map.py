@@ -3,8 +3,8 @@
 The server runs in its own process (``tests/server.py``); Debian's Chromium is driven by
 Playwright. Measured in the same run, alternating, on the same database:
 
-- ``/map`` (this project): a small HTML page; the names (16,744 in the demo) are fetched
-  as GeoJSON per category and clustered. "Meaningful paint" = every name is in its cluster
+- ``/map`` (this project): a small HTML page; the names (16,845 in the demo) are fetched
+  as one GeoJSON layer and clustered per category. "Meaningful paint" = every name is in its cluster
   layer and the clusters are drawn (``performance.mark('gz-names-loaded')``, set in the
   animation frame after markercluster has processed the last chunk).
 - baseline ``folium-embedded``: what folium does by default — the same names written into
