@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 
 from gazetteer.settings import Settings
@@ -30,3 +30,8 @@ def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[C
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+
+
+# Path ids of stored records: integers the databases can hold (a larger or negative id is a
+# 422 with a clear message, not an overflow inside the driver).
+RecordId = Annotated[int, Path(ge=1, le=2_147_483_647, description="record id")]

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from shapely.geometry import mapping
 
 from api.auth import User, require_role
-from api.deps import EngineDep
+from api.deps import EngineDep, RecordId
 from api.schemas_coverage import (
     CoveragePublic,
     RecommendationPublic,
@@ -166,7 +166,7 @@ def compare(
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic)
-def get_scenario(scenario_id: int, engine: EngineDep) -> ScenarioPublic:
+def get_scenario(scenario_id: RecordId, engine: EngineDep) -> ScenarioPublic:
     return ScenarioPublic.of(svc.get_scenario(engine, scenario_id))
 
 

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import User, require_role
-from api.deps import ConnectionDep, EngineDep
+from api.deps import ConnectionDep, EngineDep, RecordId
 from api.schemas_coverage import (
     FacilityCreate,
     FacilityHistoryPublic,
@@ -67,12 +67,12 @@ def subsidies(
 
 
 @router.get("/{facility_id}", response_model=FacilityPublic)
-def get_facility(facility_id: int, conn: ConnectionDep) -> FacilityPublic:
+def get_facility(facility_id: RecordId, conn: ConnectionDep) -> FacilityPublic:
     return FacilityPublic.of(uc.get_facility(conn, facility_id))
 
 
 @router.get("/{facility_id}/history", response_model=list[FacilityHistoryPublic])
-def facility_history(facility_id: int, conn: ConnectionDep) -> list[FacilityHistoryPublic]:
+def facility_history(facility_id: RecordId, conn: ConnectionDep) -> list[FacilityHistoryPublic]:
     """Every former state of the facility (also after deletion)."""
     entries = uc.facility_history_entries(conn, facility_id)
     if not entries:
@@ -87,7 +87,7 @@ def create_facility(body: FacilityCreate, engine: EngineDep, user: Staff) -> Fac
 
 @router.patch("/{facility_id}", response_model=FacilityPublic)
 def update_facility(
-    facility_id: int, body: FacilityUpdate, engine: EngineDep, user: Staff
+    facility_id: RecordId, body: FacilityUpdate, engine: EngineDep, user: Staff
 ) -> FacilityPublic:
     changes = body.model_dump(exclude_unset=True, exclude={"version", "note"})
     f = uc.update_facility(
@@ -103,7 +103,7 @@ def update_facility(
 
 @router.delete("/{facility_id}", status_code=204)
 def delete_facility(
-    facility_id: int,
+    facility_id: RecordId,
     engine: EngineDep,
     user: Staff,
     version: Annotated[int | None, Query()] = None,

@@ -16,18 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel
 from shapely.geometry import mapping
 from sqlalchemy import Connection
 
-from api.deps import ConnectionDep
+from api.deps import ConnectionDep, RecordId
 from gazetteer import mapdata
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, FacilityType, classification
 
-# ids beyond 32 bits cannot exist; refusing them keeps SQLite from overflowing (a 500)
-PlaceId = Annotated[int, Path(ge=1, le=2_147_483_647, description="place id")]
+PlaceId = RecordId
 
 router = APIRouter(prefix="/api/v1/map", tags=["maps"])
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.auth import require_role
-from api.deps import ConnectionDep, EngineDep, SettingsDep
+from api.deps import ConnectionDep, EngineDep, RecordId, SettingsDep
 from api.schemas_naming import (
     ApprovalRequest,
     AuditEntryPublic,
@@ -128,34 +128,28 @@ def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePubli
     return [OverduePublic.from_domain(o) for o in items]
 
 
-def _case_id(case_id: int) -> int:
-    if not 1 <= case_id <= 2**31 - 1:
-        raise InvalidInput("案件编号超出范围 (case id out of range)")
-    return case_id
-
-
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def get_case(case_id: int, conn: ConnectionDep) -> CasePublic:
-    return CasePublic.from_domain(wf.get_case(conn, _case_id(case_id)))
+def get_case(case_id: RecordId, conn: ConnectionDep) -> CasePublic:
+    return CasePublic.from_domain(wf.get_case(conn, case_id))
 
 
 @router.get("/cases/{case_id}/notice", response_class=PlainTextResponse)
-def case_notice(case_id: int, conn: ConnectionDep) -> str:
+def case_notice(case_id: RecordId, conn: ConnectionDep) -> str:
     """The generated public notice (公告) of an approved case, as plain text."""
-    case = wf.get_case(conn, _case_id(case_id))
+    case = wf.get_case(conn, case_id)
     if not case.notice_text:
         raise InvalidInput("案件尚未批准，没有公告 (the case has no notice before approval)")
     return case.notice_text
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEntryPublic])
-def case_audit(case_id: int, conn: ConnectionDep) -> list[AuditEntryPublic]:
-    wf.get_case(conn, _case_id(case_id))
+def case_audit(case_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
+    wf.get_case(conn, case_id)
     return [AuditEntryPublic.from_domain(e) for e in audit.case_trail(conn, case_id)]
 
 
 @router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
-def place_audit(place_id: int, conn: ConnectionDep) -> list[AuditEntryPublic]:
+def place_audit(place_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
     """Every audited change of a place (approvals that created, renamed or adjusted it)."""
     if not 1 <= place_id <= 2**31 - 1:
         raise InvalidInput("地名编号超出范围 (place id out of range)")
@@ -189,7 +183,9 @@ def create_case(body: CaseCreate, engine: EngineDep, user: Reviewer) -> CasePubl
 
 
 @router.patch("/cases/{case_id}", response_model=CasePublic)
-def update_case(case_id: int, body: CaseUpdate, engine: EngineDep, user: Reviewer) -> CasePublic:
+def update_case(
+    case_id: RecordId, body: CaseUpdate, engine: EngineDep, user: Reviewer
+) -> CasePublic:
     """Edit a draft (reviewer)."""
     names = {f.name for f in fields(CaseProposal)}
     changes: dict[str, Any] = {
@@ -199,24 +195,24 @@ def update_case(case_id: int, body: CaseUpdate, engine: EngineDep, user: Reviewe
         changes["geometry"] = to_shape(changes["geometry"])
     if changes.get("admin_code"):
         changes["admin_code"] = str(changes["admin_code"]).ljust(12, "0")
-    return CasePublic.from_domain(wf.update_case(engine, _case_id(case_id), changes, user))
+    return CasePublic.from_domain(wf.update_case(engine, case_id, changes, user))
 
 
 @router.post("/cases/{case_id}/submit", response_model=CasePublic)
-def submit(case_id: int, engine: EngineDep, user: Reviewer) -> CasePublic:
+def submit(case_id: RecordId, engine: EngineDep, user: Reviewer) -> CasePublic:
     """draft → submitted; the checks run and are stored with the case (reviewer)."""
-    return CasePublic.from_domain(wf.submit(engine, _case_id(case_id), user))
+    return CasePublic.from_domain(wf.submit(engine, case_id, user))
 
 
 @router.post("/cases/{case_id}/review", response_model=CasePublic)
-def review(case_id: int, engine: EngineDep, user: Reviewer) -> CasePublic:
+def review(case_id: RecordId, engine: EngineDep, user: Reviewer) -> CasePublic:
     """submitted → under_review (reviewer)."""
-    return CasePublic.from_domain(wf.start_review(engine, _case_id(case_id), user))
+    return CasePublic.from_domain(wf.start_review(engine, case_id, user))
 
 
 @router.post("/cases/{case_id}/consultation", response_model=CasePublic)
 def consultation(
-    case_id: int,
+    case_id: RecordId,
     engine: EngineDep,
     settings: SettingsDep,
     user: Reviewer,
@@ -225,13 +221,17 @@ def consultation(
     """under_review → public_consultation for ``consultation_days`` days (reviewer)."""
     start = body.start_date if body else None
     return CasePublic.from_domain(
-        wf.start_consultation(engine, _case_id(case_id), user, settings, start=start)
+        wf.start_consultation(engine, case_id, user, settings, start=start)
     )
 
 
 @router.post("/cases/{case_id}/approve", response_model=CasePublic)
 def approve(
-    case_id: int, body: ApprovalRequest, engine: EngineDep, settings: SettingsDep, user: Approver
+    case_id: RecordId,
+    body: ApprovalRequest,
+    engine: EngineDep,
+    settings: SettingsDep,
+    user: Approver,
 ) -> CasePublic:
     """public_consultation → approved; writes the gazetteer (approver, not the submitter).
 
@@ -240,7 +240,7 @@ def approve(
     """
     case = wf.approve(
         engine,
-        _case_id(case_id),
+        case_id,
         user,
         settings,
         approval_no=body.approval_no,
@@ -251,36 +251,36 @@ def approve(
 
 
 @router.post("/cases/{case_id}/reject", response_model=CasePublic)
-def reject(case_id: int, body: ReasonRequest, engine: EngineDep, user: Approver) -> CasePublic:
+def reject(case_id: RecordId, body: ReasonRequest, engine: EngineDep, user: Approver) -> CasePublic:
     """Reject with a reason (approver)."""
-    return CasePublic.from_domain(wf.reject(engine, _case_id(case_id), user, reason=body.reason))
+    return CasePublic.from_domain(wf.reject(engine, case_id, user, reason=body.reason))
 
 
 @router.post("/cases/{case_id}/withdraw", response_model=CasePublic)
 def withdraw(
-    case_id: int, engine: EngineDep, user: Reviewer, body: ReasonRequest | None = None
+    case_id: RecordId, engine: EngineDep, user: Reviewer, body: ReasonRequest | None = None
 ) -> CasePublic:
     """Withdraw a case that is not yet approved (reviewer)."""
     reason = body.reason if body else ""
-    return CasePublic.from_domain(wf.withdraw(engine, _case_id(case_id), user, reason=reason))
+    return CasePublic.from_domain(wf.withdraw(engine, case_id, user, reason=reason))
 
 
 @router.post("/cases/{case_id}/announce", response_model=CasePublic)
 def announce(
-    case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
+    case_id: RecordId, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
     """approved → announced: the public notice was published (reviewer)."""
     on = body.on if body else None
-    return CasePublic.from_domain(wf.announce(engine, _case_id(case_id), user, on=on))
+    return CasePublic.from_domain(wf.announce(engine, case_id, user, on=on))
 
 
 @router.post("/cases/{case_id}/file", response_model=CasePublic)
 def file_case(
-    case_id: int, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
+    case_id: RecordId, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
     """announced → filed: filed with the higher authority (reviewer)."""
     on = body.on if body else None
-    return CasePublic.from_domain(wf.file_case(engine, _case_id(case_id), user, on=on))
+    return CasePublic.from_domain(wf.file_case(engine, case_id, user, on=on))
 
 
 @router.get("/words", response_model=list[WordListPublic])

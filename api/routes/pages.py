@@ -10,14 +10,13 @@ network.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, select
 
-from api.deps import ConnectionDep, SettingsDep
+from api.deps import ConnectionDep, RecordId, SettingsDep
 from gazetteer import mapdata
 from gazetteer.errors import NotFound
 from gazetteer.model import FACILITY_TYPE_NAMES, AdminLevel, classification
@@ -42,8 +41,7 @@ from maps.render import (
     render_public_map,
 )
 
-# ids beyond 32 bits cannot exist; refusing them keeps SQLite from overflowing (a 500)
-PlaceId = Annotated[int, Path(ge=1, le=2_147_483_647, description="place id")]
+PlaceId = RecordId
 
 router = APIRouter(tags=["maps"])
 

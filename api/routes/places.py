@@ -10,7 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import ConnectionDep
+from api.deps import ConnectionDep, RecordId
 from api.schemas_places import (
     AdminNodePublic,
     CategoryNodePublic,
@@ -35,7 +35,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/places/{place_id}", response_model=PlacePublic)
-def get_place(place_id: int, conn: ConnectionDep) -> PlacePublic:
+def get_place(place_id: RecordId, conn: ConnectionDep) -> PlacePublic:
     """The full record: every former name and geometry with dates and reasons, category
     path, administrative path and the nearest names."""
     return PlacePublic.from_domain(place_details(conn, place_id))
@@ -47,7 +47,7 @@ def get_place(place_id: int, conn: ConnectionDep) -> PlacePublic:
     responses={200: {"content": {"text/html": {}, XLSX: {}}}},
 )
 def get_card(
-    place_id: int,
+    place_id: RecordId,
     conn: ConnectionDep,
     format: Annotated[
         Literal["html", "xlsx"], Query(description="html (default) or xlsx")
