@@ -247,12 +247,12 @@ def _content_hash(engine: Engine) -> str:
     return digest.hexdigest()
 
 
+# Two SpatiaLite builds are compared; PostGIS builds are covered by the figure tests.
+@pytest.mark.parametrize("demo_settings", ["sqlite"], indirect=True)
 def test_cli_builds_the_same_data_from_the_same_seed(
     demo_settings: Settings, tmp_path: Path
 ) -> None:
     """`gazetteer demo` in a subprocess builds a second database: identical content."""
-    if not demo_settings.is_sqlite:
-        pytest.skip("compares two SpatiaLite builds")
     url = f"sqlite:///{tmp_path / 'cli.sqlite'}"
     env = {"GAZETTEER_DATABASE_URL": url, "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-m", "gazetteer.cli"]
@@ -282,9 +282,10 @@ def test_a_different_seed_gives_different_data() -> None:
     assert sum(1 for p in two.places if p.status == "current") == 16_744
 
 
+# One backend is enough for the rollback path (the PostGIS rollback of a whole use case
+# is exercised by the import tests).
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_failed_build_leaves_nothing(engine: Engine, backend: str) -> None:
-    if backend != "sqlite":
-        pytest.skip("one backend is enough for the rollback path")
 
     def boom(_conn: object, _ctx: DemoContext) -> None:
         raise GazetteerError("interrupted")
