@@ -10,7 +10,8 @@ administrative level, name length, name). Classes:
 * substring ``name LIKE '%q%'`` (pg_trgm GIN for 3+ characters);
 * pinyin: compact pinyin ``replace(pinyin_key, ' ', '') LIKE 'key%'`` (expression
   btree), initials ``initials LIKE 'key%'``;
-* fuzzy: trigram candidates (``%`` operator, GIN) confirmed by OSA distance <= 1;
+* fuzzy: trigram candidates (``%`` operator, GIN) confirmed by OSA distance <= 1, run
+  only when the better classes did not fill the page (fuzzy hits rank last anyway);
 * former names: the same on ``place_history.name``.
 
 ``total`` is counted up to ``COUNT_CAP`` (then ``total_is_exact`` is False), so a
@@ -32,6 +33,7 @@ from sqlalchemy import (
     column,
     func,
     literal,
+    literal_column,
     or_,
     select,
     table,
@@ -76,7 +78,9 @@ MIXED_CANDIDATES = 2_000
 
 p = t.places
 h = t.place_history
-COMPACT = func.replace(p.c.pinyin_key, " ", "")
+# literal arguments (not bind parameters) so that the expression matches the expression
+# indexes of migration 0004 and the planner uses them
+COMPACT = func.replace(p.c.pinyin_key, literal_column("' '"), literal_column("''"))
 # the n-gram table of migration 0004 (PostgreSQL only, kept by a trigger)
 G = table("search_grams", column("gram"), column("rank"), column("place_id"))
 GRAM_PINYIN_LETTERS = 5  # 'p:' grams hold compact-pinyin prefixes up to this length
@@ -209,7 +213,9 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                     ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
                     run(_ranked(ini, False, k, filters), C_INITIALS)
                     counts.append(_ids(ini, filters))
-            if len(key) >= 5 or (len(key) >= 3 and not best):
+            # typo candidates only when the page is not already full of better matches:
+            # trigram scans over low-entropy pinyin are the most expensive query here
+            if len(best) < k and (len(key) >= 5 or (len(key) >= 3 and not best)):
                 set_trigram_threshold(conn, FUZZY_PINYIN_SIMILARITY)
                 fz = trigram_match(COMPACT, literal(key))
                 run(_ranked(fz, False, FUZZY_CANDIDATES, filters), C_FUZZY)
@@ -238,7 +244,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
             counts.append(
                 select(p.c.id).select_from(h.join(p, p.c.id == h.c.place_id)).where(hsub, *filters)
             )
-            if len(chars) >= 3 or not best:
+            if len(best) < k and (len(chars) >= 3 or not best):
                 run(
                     _ranked(_one_edit(chars), False, FUZZY_CANDIDATES, filters),
                     C_FUZZY,
