@@ -10,7 +10,7 @@ Weihai grouping into 10 major categories / 65 subcategories follows the source r
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
@@ -34,6 +34,11 @@ class Classification:
     """The whole code table with lookups."""
 
     categories: tuple[Category, ...]
+    _by_code: dict[str, Category] = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Built once: lookups run per row in imports and per result in search.
+        object.__setattr__(self, "_by_code", {c.code: c for c in self.categories})
 
     @property
     def majors(self) -> list[Category]:
@@ -44,7 +49,7 @@ class Classification:
         return [c for c in self.categories if not c.is_major]
 
     def get(self, code: str) -> Category | None:
-        return _index(self).get(code)
+        return self._by_code.get(code)
 
     def major_of(self, code: str) -> Category | None:
         """The major category of a code (itself when it is a major code)."""
@@ -61,11 +66,6 @@ class Classification:
         if not cat.is_major:
             return [cat.code]
         return [c.code for c in self.subcategories if c.major_code == cat.code]
-
-
-@cache
-def _index(classification: Classification) -> dict[str, Category]:
-    return {c.code: c for c in classification.categories}
 
 
 @cache

@@ -54,6 +54,12 @@ def _spatialite_candidates(explicit: str | None) -> list[str]:
 
 
 def _load_spatialite(dbapi_conn: Any, explicit: str | None) -> None:
+    # mod_spatialite brings the system GEOS/PROJ/SQLite libraries into the process; if the
+    # GDAL/GEOS copies inside the pyogrio and shapely wheels are loaded after them, their
+    # symbols clash (segfaults writing GeoPackage). Loading the wheels first avoids it.
+    import pyogrio  # noqa: F401
+    import shapely  # noqa: F401
+
     dbapi_conn.enable_load_extension(True)
     errors = []
     for candidate in _spatialite_candidates(explicit):
