@@ -10,8 +10,9 @@ administrative level, name length, name). Classes:
 * substring ``name LIKE '%q%'`` (pg_trgm GIN for 3+ characters);
 * pinyin: compact pinyin ``replace(pinyin_key, ' ', '') LIKE 'key%'`` (expression
   btree), initials ``initials LIKE 'key%'``;
-* fuzzy: trigram candidates (``%`` operator, GIN) confirmed by OSA distance <= 1, run
-  only when the better classes did not fill the page (fuzzy hits rank last anyway);
+* fuzzy: trigram candidates (``%`` operator, GIN) for pinyin, one-character-wildcard
+  ``LIKE`` patterns for characters, confirmed by OSA distance <= 1 -- a *fallback* at this
+  scale, run only when no better class matched (the in-memory index always adds them);
 * former names: the same on ``place_history.name``.
 
 ``total`` is counted up to ``COUNT_CAP`` (then ``total_is_exact`` is False), so a
@@ -213,9 +214,9 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                     ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
                     run(_ranked(ini, False, k, filters), C_INITIALS)
                     counts.append(_ids(ini, filters))
-            # typo candidates only when the page is not already full of better matches:
-            # trigram scans over low-entropy pinyin are the most expensive query here
-            if len(best) < k and (len(key) >= 5 or (len(key) >= 3 and not best)):
+            # typos are a fallback at this scale: trigram scans over low-entropy pinyin
+            # are the most expensive query here, so only when nothing better matched
+            if not best and len(key) >= 3:
                 set_trigram_threshold(conn, FUZZY_PINYIN_SIMILARITY)
                 fz = trigram_match(COMPACT, literal(key))
                 run(_ranked(fz, False, FUZZY_CANDIDATES, filters), C_FUZZY)
@@ -244,7 +245,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
             counts.append(
                 select(p.c.id).select_from(h.join(p, p.c.id == h.c.place_id)).where(hsub, *filters)
             )
-            if len(best) < k and (len(chars) >= 3 or not best):
+            if not best and len(chars) >= 2:
                 run(
                     _ranked(_one_edit(chars), False, FUZZY_CANDIDATES, filters),
                     C_FUZZY,
