@@ -50,10 +50,13 @@ def test_place_details_with_history(client: TestClient, ids: dict[str, int]) -> 
 
 
 def test_unknown_place_is_404(client: TestClient) -> None:
-    for pid in (999999, 0, -1, 2**40):
+    r = client.get("/api/v1/places/999999")
+    assert r.status_code == 404
+    assert r.json()["error"] == "not_found"
+    for pid in (0, -1, 2**40):  # outside the id range: a validation error, never a 500
         r = client.get(f"/api/v1/places/{pid}")
-        assert r.status_code == 404, pid
-        assert r.json()["error"] == "not_found"
+        assert r.status_code == 422, pid
+        assert r.json()["error"] == "invalid_input"
     assert client.get("/api/v1/places/abc").status_code == 422
 
 
