@@ -187,9 +187,9 @@ def test_former_name_finds_current_place(service: SearchService, conn: Connectio
     assert page.results[0].match is MatchKind.FORMER_NAME
 
 
+# Aliases (other_names JSON) are searched by the in-memory index only (docs/search.md).
+@pytest.mark.parametrize("strategy", ["memory"], indirect=True)
 def test_alias_from_other_names(service: SearchService, conn: Connection, strategy: str) -> None:
-    if strategy == "sql":
-        pytest.skip("aliases (other_names JSON) are searched by the in-memory index only")
     page = run(service, conn, "刘岛")
     assert page.results[0].name == "刘公岛"
     assert page.results[0].match is MatchKind.FORMER_NAME
