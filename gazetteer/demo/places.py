@@ -814,6 +814,17 @@ def _facilities(g: _Gen) -> None:
         assert counters.get(ft, 0) == n, (ft, counters.get(ft))
 
 
+# Historical names whose unit lives on under a new name (renamed, not abolished).
+HISTORICAL_SUCCESSORS: dict[str, str] = {
+    "威海卫": "威海市",
+    "文登县": "文登区",
+    "文登市": "文登区",
+    "荣成县": "荣成市",
+    "乳山县": "乳山市",
+    "崖头镇": "崖头街道",
+}
+
+
 def _history(g: _Gen) -> None:
     rng = g.rng
     land = g.land.land
@@ -839,6 +850,25 @@ def _history(g: _Gen) -> None:
             status=PlaceStatus.HISTORICAL,
             abolished=abol,
         )
+        successor = HISTORICAL_SUCCESSORS.get(name)
+        if successor is not None:
+            # The renamed unit keeps the old name in its history, so a search for the old
+            # name reaches the current place as a former name (not only the record).
+            target = next(
+                i
+                for i, p in enumerate(g.data.places)
+                if p.name == successor and p.status is PlaceStatus.CURRENT
+            )
+            g.data.history.append(
+                HistoryInfo(
+                    place=target,
+                    name=name,
+                    valid_from=date(est, 1, 1),
+                    valid_to=date(abol, 1, 1),
+                    reason=ChangeReason.RENAMING,
+                    note=note,
+                )
+            )
     n = HISTORICAL_NAMES - len(HISTORICAL_REAL)
     rural = [v for v in g.villages if not v[4]]
     for _ in range(n):

@@ -299,3 +299,17 @@ def test_a_failed_build_leaves_nothing(engine: Engine, backend: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(select(t.places.c.id).limit(1)).first() is None
         assert conn.execute(select(t.network_edges.c.id).limit(1)).first() is None
+
+
+def test_renamed_units_keep_their_former_names(demo_engine: Engine) -> None:
+    """Historical names of renamed units are also former names of their successors."""
+    p, h = t.places, t.place_history
+    with demo_engine.connect() as conn:
+        rows = conn.execute(
+            select(h.c.name, p.c.name, h.c.pinyin_key)
+            .join(p, p.c.id == h.c.place_id)
+            .where(h.c.reason == "renaming")
+        ).all()
+    pairs = {(old, new) for old, new, _key in rows}
+    assert ("威海卫", "威海市") in pairs and ("文登县", "文登区") in pairs
+    assert all(key for _old, _new, key in rows)
