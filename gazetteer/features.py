@@ -23,7 +23,6 @@ Design notes:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -45,6 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.geo import parse_bbox
 from gazetteer.model import FACILITY_TYPE_NAMES
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBox, as_geojson, bbox_match, geom_bound
@@ -304,33 +304,6 @@ def _parse_int(name: str, raw: str, *, lo: int, hi: int) -> int:
             f"参数 {name} 超出范围 (parameter {name} out of range): {value}; allowed {lo}..{hi}"
         )
     return value
-
-
-def parse_bbox(raw: str) -> BBox:
-    """``minlon,minlat,maxlon,maxlat`` in CRS84 (longitude first)."""
-    parts = [x.strip() for x in raw.split(",")]
-    bad = InvalidInput(
-        "bbox 格式错误 (malformed bbox): expected 4 numbers minlon,minlat,maxlon,maxlat "
-        f"in CRS84, got {raw[:80]!r}"
-    )
-    if len(parts) != 4:
-        raise bad
-    try:
-        x1, y1, x2, y2 = (float(v) for v in parts)
-    except ValueError:
-        raise bad from None
-    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
-        raise bad
-    if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
-        raise InvalidInput(
-            f"bbox 超出经纬度范围 (bbox outside longitude/latitude range): {raw[:80]!r}"
-        )
-    if x1 > x2 or y1 > y2:
-        raise InvalidInput(
-            f"bbox 最小值大于最大值 (bbox minimum greater than maximum): {raw[:80]!r}; "
-            "bounding boxes crossing the antimeridian are not supported"
-        )
-    return (x1, y1, x2, y2)
 
 
 def _parse_key(c: CollectionDef, raw: str) -> KeyValue:

@@ -11,6 +11,7 @@ import enum
 import math
 from dataclasses import dataclass, field
 
+from gazetteer import geo
 from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
 
@@ -21,7 +22,7 @@ MAX_OFFSET = 10_000
 MAX_RADIUS_M = 200_000.0
 DEFAULT_RADIUS_M = 1_000.0
 
-BBox = tuple[float, float, float, float]
+BBox = geo.BBox
 
 
 class MatchKind(enum.StrEnum):
@@ -84,27 +85,10 @@ class SearchPage:
 
 
 def parse_bbox(raw: str | None) -> BBox | None:
-    """``"minlon,minlat,maxlon,maxlat"`` -> a checked tuple (None stays None)."""
+    """``"minlon,minlat,maxlon,maxlat"`` -> a checked tuple (None or empty stays None)."""
     if raw is None or raw.strip() == "":
         return None
-    parts = raw.split(",")
-    msg = (
-        "bbox 格式应为 minlon,minlat,maxlon,maxlat 的四个数 "
-        f"(bbox must be four numbers minlon,minlat,maxlon,maxlat): {raw[:80]!r}"
-    )
-    if len(parts) != 4:
-        raise InvalidInput(msg)
-    try:
-        x1, y1, x2, y2 = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput(msg) from None
-    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)):
-        raise InvalidInput(msg)
-    if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
-        raise InvalidInput(f"bbox 超出经纬度范围 (bbox outside lon/lat range): {raw[:80]!r}")
-    if x1 > x2 or y1 > y2:
-        raise InvalidInput(f"bbox 的最小值大于最大值 (bbox min greater than max): {raw[:80]!r}")
-    return (x1, y1, x2, y2)
+    return geo.parse_bbox(raw)
 
 
 def parse_point(raw: str | None, *, what: str = "near") -> tuple[float, float] | None:
