@@ -84,10 +84,19 @@ def _direct_pairs(
 ) -> tuple[IntArray, IntArray, FloatArray]:
     if len(sites) == 0 or len(demand) == 0 or max_m <= 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    tree = cKDTree(sites.xy)
-    hits = tree.query_ball_point(demand.xy, r=max_m)
-    di = np.repeat(np.arange(len(demand)), [len(h) for h in hits]).astype(np.int64)
-    sj = np.fromiter((j for h in hits for j in h), dtype=np.int64, count=len(di))
+    if len(sites) < len(demand):
+        # few sites (a what-if): query from the sites, then order the pairs as below
+        tree = cKDTree(demand.xy)
+        hits = tree.query_ball_point(sites.xy, r=max_m)
+        sj = np.repeat(np.arange(len(sites)), [len(h) for h in hits]).astype(np.int64)
+        di = np.fromiter((i for h in hits for i in h), dtype=np.int64, count=len(sj))
+        order = np.lexsort((sj, di))
+        di, sj = di[order], sj[order]
+    else:
+        tree = cKDTree(sites.xy)
+        hits = tree.query_ball_point(demand.xy, r=max_m)  # each hit list sorted
+        di = np.repeat(np.arange(len(demand)), [len(h) for h in hits]).astype(np.int64)
+        sj = np.fromiter((j for h in hits for j in h), dtype=np.int64, count=len(di))
     d = np.hypot(*(demand.xy[di] - sites.xy[sj]).T) if len(di) else np.zeros(0)
     return di, sj, d
 

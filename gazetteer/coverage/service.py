@@ -11,13 +11,14 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, Select, Subquery, func, insert, select, true
 
 from gazetteer.coverage.analysis import (
     NearestTimes,
@@ -44,7 +45,11 @@ from gazetteer.coverage.model import (
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType
 from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped, lonlat_to_metric
-from gazetteer.network.load import cached_graph
+from gazetteer.network.load import (
+    cached_graph,
+    format_network_version,
+    network_version_from,
+)
 from gazetteer.network.profiles import get_profile
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import write_transaction
@@ -128,6 +133,14 @@ def _admin_prefix(conn: Connection, code: str) -> tuple[str, int]:
 
 
 @dataclass(frozen=True, eq=False)
+class _AreaIndex:
+    idx: IntArray  # demand points inside the requested area
+    codes: NDArray[np.str_]  # their admin codes
+    groups: NDArray[np.str_]  # child areas (sorted, unique)
+    inv: IntArray  # each point's child area, index into ``groups``
+
+
+@dataclass(frozen=True, eq=False)
 class DemandSet:
     ids: IntArray
     codes: list[str]
@@ -137,6 +150,11 @@ class DemandSet:
     population: FloatArray
     elderly: FloatArray
     dependents: FloatArray
+    # per (admin prefix, level): the demand points in the area and their grouping by the
+    # child area, derived once per demand version (see :func:`_area_index`)
+    _areas: dict[tuple[str, int], _AreaIndex] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def weights(self, weight: Weight) -> FloatArray:
         return {
@@ -157,19 +175,36 @@ class FacilitySet:
         return len(self.ids)
 
 
-def demand_version(conn: Connection) -> str:
+def _demand_version_subquery() -> Subquery:
     d = t.demand_points
-    row = conn.execute(
-        select(
-            func.count(),
-            func.max(d.c.id),
-            func.sum(d.c.population),
-            func.sum(d.c.elderly),
-            func.sum(d.c.dependents),
-            func.sum(func.ST_X(d.c.geom) + func.ST_Y(d.c.geom)),
-        )
-    ).one()
+    return select(
+        func.count().label("dc"),
+        func.max(d.c.id).label("dmax"),
+        func.sum(d.c.population).label("dpop"),
+        func.sum(d.c.elderly).label("deld"),
+        func.sum(d.c.dependents).label("ddep"),
+        func.sum(func.ST_X(d.c.geom) + func.ST_Y(d.c.geom)).label("dxy"),
+    ).subquery("dv")
+
+
+def _format_demand_version(row: Sequence[Any]) -> str:
     return ":".join(str(round(float(x), 6)) if x is not None else "-" for x in row)
+
+
+def demand_version(conn: Connection) -> str:
+    return _format_demand_version(conn.execute(select(_demand_version_subquery())).one())
+
+
+@cache
+def _data_versions_stmt() -> Select[Any]:
+    return select(network_version_from().join(_demand_version_subquery(), true()))
+
+
+def data_versions(conn: Connection) -> tuple[str, str]:
+    """Network and demand fingerprints in one statement (one round trip per call; the
+    statement is built once)."""
+    row = conn.execute(_data_versions_stmt()).one()
+    return format_network_version(*row[:5]), _format_demand_version(row[5:])
 
 
 def load_demand(conn: Connection) -> DemandSet:
@@ -234,9 +269,9 @@ _ctx_lock = threading.Lock()
 def load_context(engine: Engine, conn: Connection, profile: str) -> Context:
     """Graph (cached per network version) and snapped demand (cached per demand version)."""
     prof = get_profile(profile)
-    graph = cached_graph(engine, conn)
+    nv, dv = data_versions(conn)
+    graph = cached_graph(engine, conn, version=nv)
     pg = graph.for_profile(prof)
-    dv = demand_version(conn)
     key = (id(graph), prof.name, dv)
     with _ctx_lock:
         hit = _ctx_cache.get(key)
@@ -281,34 +316,48 @@ def _validate(conn: Connection, query: CoverageQuery) -> tuple[str, int]:
     return "", 2
 
 
+def _area_index(demand: DemandSet, prefix: str, level: int) -> _AreaIndex:
+    """The demand points of an area grouped one level below it (counties for the whole
+    city), memoised on the demand set (string work is the costly part of a summary)."""
+    key = (prefix, level)
+    hit = demand._areas.get(key)
+    if hit is not None:
+        return hit
+    n = len(demand.ids)
+    mask = np.char.startswith(demand.admin_codes, prefix) if prefix else np.ones(n, bool)
+    idx = np.flatnonzero(mask)
+    child_len = _PREFIX.get(min(level + 1, 4), 6)
+    codes = demand.admin_codes[idx]
+    groups = np.char.ljust(codes.astype(f"U{child_len}"), 12, "0")
+    uniq, inv = np.unique(groups, return_inverse=True)
+    out = _AreaIndex(idx, codes, uniq, np.asarray(inv, np.int64).reshape(-1))
+    with _ctx_lock:
+        demand._areas[key] = out
+    return out
+
+
 def _summarise(
-    conn: Connection,
+    names: dict[str, str],
     ctx: Context,
     query: CoverageQuery,
     near: NearestTimes,
     facility_ids: IntArray,
-    prefix: str,
-    level: int,
+    areas: _AreaIndex,
     *,
     with_points: bool = True,
 ) -> CoverageResult:
+    """``names``: the child areas' names (:func:`_area_names` of ``areas.groups``)."""
     demand = ctx.demand
     w_all = demand.weights(query.weight)
-    mask = np.char.startswith(demand.admin_codes, prefix) if prefix else np.ones(len(w_all), bool)
-    idx = np.flatnonzero(mask)
+    idx = areas.idx
     w = w_all[idx]
     times = near.time_s[idx]
     covered_mask = times <= query.minutes * 60.0 + 1e-9
     total = float(w.sum())
     covered = float(w[covered_mask].sum())
-    # by area: one level below the requested area (counties for the whole city)
-    child_len = _PREFIX.get(min(level + 1, 4), 6)
-    codes = demand.admin_codes[idx]
-    groups = np.char.ljust(codes.astype(f"U{child_len}"), 12, "0")
-    uniq, inv = np.unique(groups, return_inverse=True)
+    uniq, inv, codes = areas.groups, areas.inv, areas.codes
     tot_g = np.bincount(inv, weights=w, minlength=len(uniq))
     cov_g = np.bincount(inv, weights=np.where(covered_mask, w, 0.0), minlength=len(uniq))
-    names = _area_names(conn, [str(c) for c in uniq])
     by_area = [
         AreaCoverage(
             str(code),
@@ -381,12 +430,22 @@ def _no_facilities(types: Sequence[FacilityType]) -> InvalidInput:
     return InvalidInput(f"没有该类型的设施 (no facilities of the requested type): {names}")
 
 
-_near_cache: OrderedDict[tuple[object, ...], tuple[Snapped, NearestTimes]] = OrderedDict()
+@dataclass(frozen=True, eq=False)
+class _Baseline:
+    """Snapped facilities and nearest times of the stored facilities, and the summaries
+    already made of them (per query, area and area names)."""
+
+    sites: Snapped
+    near: NearestTimes
+    summaries: OrderedDict[tuple[object, ...], CoverageResult] = field(
+        default_factory=OrderedDict, repr=False
+    )
 
 
-def _baseline(
-    ctx: Context, facilities: FacilitySet, limit_s: float
-) -> tuple[Snapped, NearestTimes]:
+_near_cache: OrderedDict[tuple[object, ...], _Baseline] = OrderedDict()
+
+
+def _baseline(ctx: Context, facilities: FacilitySet, limit_s: float) -> _Baseline:
     """Snapped facilities and nearest times, memoised on the data they derive from (graph
     and demand version via the context, facility ids and positions), so what-if questions
     against the same baseline only pay for the changed sites."""
@@ -404,11 +463,38 @@ def _baseline(
         return hit
     sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
     near = nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=limit_s)
+    out = _Baseline(sites, near)
     with _ctx_lock:
-        _near_cache[key] = (sites, near)
+        _near_cache[key] = out
         while len(_near_cache) > 32:
             _near_cache.popitem(last=False)
-    return sites, near
+    return out
+
+
+def _baseline_summary(
+    base: _Baseline,
+    names: dict[str, str],
+    ctx: Context,
+    query: CoverageQuery,
+    facility_ids: IntArray,
+    areas: _AreaIndex,
+    *,
+    with_points: bool,
+) -> CoverageResult:
+    """:func:`_summarise` of the baseline, memoised with it: a what-if against the same
+    baseline and question only summarises its scenario. The result is shared between
+    calls (treat it as read-only)."""
+    key = (query, areas.idx.tobytes(), tuple(sorted(names.items())), with_points)
+    with _ctx_lock:
+        hit = base.summaries.get(key)
+    if hit is not None:
+        return hit
+    out = _summarise(names, ctx, query, base.near, facility_ids, areas, with_points=with_points)
+    with _ctx_lock:
+        base.summaries[key] = out
+        while len(base.summaries) > 16:
+            base.summaries.popitem(last=False)
+    return out
 
 
 def coverage(engine: Engine, query: CoverageQuery, *, with_points: bool = True) -> CoverageResult:
@@ -419,10 +505,10 @@ def coverage(engine: Engine, query: CoverageQuery, *, with_points: bool = True) 
         if len(facilities) == 0:
             raise _no_facilities(query.facility_types)
         ctx = load_context(engine, conn, query.profile)
-        _sites, near = _baseline(ctx, facilities, _search_limit_s(query))
-        return _summarise(
-            conn, ctx, query, near, facilities.ids, prefix, level, with_points=with_points
-        )
+        base = _baseline(ctx, facilities, _search_limit_s(query))
+        areas = _area_index(ctx.demand, prefix, level)
+        names = _area_names(conn, [str(c) for c in areas.groups])
+    return _summarise(names, ctx, query, base.near, facilities.ids, areas, with_points=with_points)
 
 
 def what_if(
@@ -447,34 +533,36 @@ def what_if(
         moved = pg.snap_lonlat(moved_ll)
         if len(facilities) == 0 and not changes.add:
             raise _no_facilities(query.facility_types)
-        base_sites, base = _baseline(ctx, facilities, limit_s)
-        base_ids = facilities.ids
-        gone = {int(x) for x in changes.remove} | {m.id for m in changes.move}
-        new_ids = np.concatenate(
-            [
-                np.full(len(changes.add), -1, np.int64),
-                np.array([m.id for m in changes.move], np.int64),
-            ]
-        )
-        extra = Snapped.concat([added, moved])
-        if not gone:
-            # additions only: the new nearest time is the better of the old and the added
-            add_near = nearest_times(pg, extra, ctx.demand_sites, limit_s=limit_s)
-            scen = merge_nearest(base, add_near, len(base_ids))
-            scen_ids = np.concatenate([base_ids, new_ids])
-        else:
-            keep = np.array([int(x) not in gone for x in base_ids], dtype=bool)
-            kept = base_sites.take(np.flatnonzero(keep))
-            sites = Snapped.concat([kept, extra])
-            scen_ids = np.concatenate([base_ids[keep], new_ids])
-            scen = nearest_times(pg, sites, ctx.demand_sites, limit_s=limit_s)
-        before = _summarise(
-            conn, ctx, query, base, base_ids, prefix, level, with_points=with_points
-        )
-        after = _summarise(conn, ctx, query, scen, scen_ids, prefix, level, with_points=with_points)
+        areas = _area_index(ctx.demand, prefix, level)
+        names = _area_names(conn, [str(c) for c in areas.groups])
+    b = _baseline(ctx, facilities, limit_s)
+    base_sites, base = b.sites, b.near
+    base_ids = facilities.ids
+    gone = {int(x) for x in changes.remove} | {m.id for m in changes.move}
+    new_ids = np.concatenate(
+        [
+            np.full(len(changes.add), -1, np.int64),
+            np.array([m.id for m in changes.move], np.int64),
+        ]
+    )
+    extra = Snapped.concat([added, moved])
+    if not gone:
+        # additions only: the new nearest time is the better of the old and the added
+        add_near = nearest_times(pg, extra, ctx.demand_sites, limit_s=limit_s)
+        scen = merge_nearest(base, add_near, len(base_ids))
+        scen_ids = np.concatenate([base_ids, new_ids])
+    else:
+        keep = np.array([int(x) not in gone for x in base_ids], dtype=bool)
+        kept = base_sites.take(np.flatnonzero(keep))
+        sites = Snapped.concat([kept, extra])
+        scen_ids = np.concatenate([base_ids[keep], new_ids])
+        scen = nearest_times(pg, sites, ctx.demand_sites, limit_s=limit_s)
+    before = _baseline_summary(b, names, ctx, query, base_ids, areas, with_points=with_points)
+    after = _summarise(names, ctx, query, scen, scen_ids, areas, with_points=with_points)
     after = _new_sites_unnamed(after)
     limit = query.minutes * 60.0 + 1e-9
-    in_area = np.char.startswith(ctx.demand.admin_codes, prefix) if prefix else True
+    in_area = np.zeros(len(ctx.demand.ids), dtype=bool)
+    in_area[areas.idx] = True
     was = (base.time_s <= limit) & in_area
     now = (scen.time_s <= limit) & in_area
     ids = ctx.demand.ids

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, Join, func, select, true
 
 from gazetteer.errors import InvalidInput
 from gazetteer.network.graph import RoadGraph, graph_from_arrays
@@ -25,15 +25,28 @@ _cache: OrderedDict[tuple[str, str], RoadGraph] = OrderedDict()
 _cache_lock = threading.Lock()
 
 
-def network_version(conn: Connection) -> str:
-    """A cheap fingerprint of the stored network."""
+def network_version_from() -> Join:
+    """The fingerprint's aggregates as a join of one-row derived tables (five columns), so
+    callers can read it in the same statement as other fingerprints (format the row with
+    :func:`format_network_version`)."""
     e = t.network_edges
     n = t.network_nodes
-    ec, emax, elen = conn.execute(
-        select(func.count(), func.max(e.c.id), func.sum(e.c.length_m))
-    ).one()
-    nc, nmax = conn.execute(select(func.count(), func.max(n.c.id))).one()
+    edges = select(
+        func.count().label("ec"),
+        func.max(e.c.id).label("emax"),
+        func.sum(e.c.length_m).label("elen"),
+    ).subquery("nv_e")
+    nodes = select(func.count().label("nc"), func.max(n.c.id).label("nmax")).subquery("nv_n")
+    return edges.join(nodes, true())
+
+
+def format_network_version(ec: Any, emax: Any, elen: Any, nc: Any, nmax: Any) -> str:
     return f"e{ec}:{emax}:{round(float(elen or 0), 1)}/n{nc}:{nmax}"
+
+
+def network_version(conn: Connection) -> str:
+    """A cheap fingerprint of the stored network (one statement)."""
+    return format_network_version(*conn.execute(select(network_version_from())).one())
 
 
 def load_graph(conn: Connection, *, version: str | None = None) -> RoadGraph:
@@ -83,12 +96,16 @@ def _engine_key(engine: Engine) -> str:
     return engine.url.render_as_string(hide_password=True)
 
 
-def cached_graph(engine: Engine, conn: Connection | None = None) -> RoadGraph:
-    """The graph of ``engine``'s database, loaded once per network version."""
+def cached_graph(
+    engine: Engine, conn: Connection | None = None, *, version: str | None = None
+) -> RoadGraph:
+    """The graph of ``engine``'s database, loaded once per network version (``version``:
+    the :func:`network_version` the caller has just read, to save the query)."""
     if conn is None:
         with engine.connect() as c:
-            return cached_graph(engine, c)
-    version = network_version(conn)
+            return cached_graph(engine, c, version=version)
+    if version is None:
+        version = network_version(conn)
     key = (_engine_key(engine), version)
     with _cache_lock:
         graph = _cache.get(key)
@@ -108,4 +125,11 @@ def clear_cache() -> None:
         _cache.clear()
 
 
-__all__ = ["cached_graph", "clear_cache", "load_graph", "network_version"]
+__all__ = [
+    "cached_graph",
+    "clear_cache",
+    "format_network_version",
+    "load_graph",
+    "network_version",
+    "network_version_from",
+]
