@@ -123,6 +123,9 @@ def weihai_data() -> Path:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI, a skipped PostGIS test is a failure: PostGIS must really be exercised."""
+    from tests.demo_db import drop_postgis_demo_templates
+
+    drop_postgis_demo_templates()
     if os.environ.get("CI", "").lower() not in ("1", "true", "yes"):
         return
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
@@ -138,6 +141,58 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
             f"CI: {len(skipped)} PostGIS test(s) skipped; PostGIS must run in CI", red=True
         )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+# The slowest tests first (nodeid prefixes, in this order): with pytest-xdist the workers
+# then finish together instead of one running a minute-long test alone at the end.
+RUN_FIRST = (
+    "tests/io/test_demo_export.py::test_demo_round_trips_through_geojson[postgis]",
+    "tests/api/test_schemathesis.py",
+    "tests/demo/test_demo.py::test_cli_builds_the_same_data_from_the_same_seed",
+    "tests/io/test_demo_export.py",
+    "tests/browser/",
+    "tests/demo/test_demo.py",
+    "tests/ogc/test_ogc_demo.py",
+    "tests/api/test_naming_api.py",
+    "tests/io/test_cli_io.py",
+)
+# Modules whose module- or session-scoped fixtures start a server or load a dataset: their
+# tests stay together on one xdist worker (per backend) so those fixtures are set up once.
+GROUPED = (
+    "tests/browser/",
+    "tests/ogc/test_ogc_api.py",
+    "tests/api/test_search_api.py",
+)
+BACKEND_FIXTURES = ("backend", "demo_settings", "ogc_site", "base_url")
+
+
+def _rank(item: pytest.Item) -> int:
+    for i, prefix in enumerate(RUN_FIRST):
+        if item.nodeid.startswith(prefix):
+            return i
+    return len(RUN_FIRST)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    # before the other hooks: xdist reads the xdist_group marks in its own
+    for item in items:
+        group = next((g for g in GROUPED if item.nodeid.startswith(g)), None)
+        if group is None:
+            continue
+        params = getattr(item, "callspec", None)
+        backend = next(
+            (
+                str(params.params[f])
+                for f in BACKEND_FIXTURES
+                if params is not None and f in params.params
+            ),
+            "",
+        )
+        item.add_marker(pytest.mark.xdist_group(f"{group}{backend}"))
+    yield
+    # after the others: pytest's grouping by parametrised fixtures is kept within a rank
+    items.sort(key=_rank)
 
 
 @pytest.fixture(
