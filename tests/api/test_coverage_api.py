@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
 from gazetteer import auth
-from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
+from tests.conftest import new_database_settings
 from tests.coverage.seed import seed
 from tests.network.helpers import lonlat
 from tests.server import live_server
@@ -18,13 +18,27 @@ from tests.server import live_server
 MEAL = "elderly_meal_point"
 
 
-@pytest.fixture
-def api(settings: Settings, engine: Engine) -> Iterator[tuple[str, str]]:
-    seed(engine)
-    with write_transaction(engine) as conn:
-        token = auth.add_user(conn, "planner", ["reviewer"]).token
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def api(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """One seeded database and server per backend for the module (a server start costs
+    seconds). The tests only read, except the saved scenarios of the what-if test, which
+    no other test looks at."""
+    gen = new_database_settings(str(request.param), request, tmp_path_factory.mktemp("cov"))
+    settings = next(gen)
+    engine = create_engine_from_settings(settings)
+    try:
+        seed(engine)
+        with write_transaction(engine) as conn:
+            token = auth.add_user(conn, "planner", ["reviewer"]).token
+    finally:
+        engine.dispose()
     with live_server(settings) as base:
         yield base, token
+    next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def test_coverage_and_gaps(api: tuple[str, str]) -> None:
