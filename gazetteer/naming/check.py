@@ -20,12 +20,22 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
-from shapely.prepared import PreparedGeometry, prep
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import (
+    Connection,
+    Integer,
+    Row,
+    String,
+    literal,
+    null,
+    or_,
+    select,
+    type_coerce,
+    union_all,
+)
 
 from gazetteer.errors import InvalidInput
 from gazetteer.naming.model import (
@@ -36,6 +46,7 @@ from gazetteer.naming.model import (
     PlaceKind,
     Scope,
 )
+from gazetteer.naming.reference import Bua, Reference, reference
 from gazetteer.naming.rules import (
     Candidate,
     NameFacts,
@@ -44,9 +55,8 @@ from gazetteer.naming.rules import (
     near_keys,
     structure_findings,
 )
-from gazetteer.naming.words import WordLists, load_word_lists
+from gazetteer.naming.words import WordLists
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import bbox_match
 from gazetteer.storage.geometry import from_db
 from gazetteer.storage.tables_naming import naming_cases
 from gazetteer.text import normalize, parse_name, pinyin_key, romanize, toned_key
@@ -85,13 +95,7 @@ def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
     return geometry.representative_point()
 
 
-@dataclass(frozen=True, slots=True)
-class _Bua:
-    id: int
-    name: str
-    county_code: str
-    geometry: BaseGeometry
-    prepared: PreparedGeometry
+_Bua = Bua  # the name the sources used before the reference cache existed
 
 
 class NameSource(Protocol):
@@ -165,48 +169,28 @@ class _ScopeMixin:
 
 
 class DbNameSource(_ScopeMixin):
-    """Candidates straight from the database, through the indexes (single checks)."""
+    """Candidates straight from the database, through the indexes (single checks).
 
-    def __init__(self, conn: Connection, *, include_pending: bool = True) -> None:
+    The rarely changing reference data (built-up areas, administrative areas) comes from
+    the per-process cache of :mod:`gazetteer.naming.reference`, validated by one token
+    query; the names and pending cases that can conflict come from one further query.
+    """
+
+    def __init__(
+        self, conn: Connection, *, include_pending: bool = True, ref: Reference | None = None
+    ) -> None:
         self.conn = conn
         self.include_pending = include_pending
-        self._bua_cache: dict[int, _Bua] = {}
+        self.ref = ref if ref is not None else reference(conn)
 
     def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
-        x, y = point.x, point.y
-        q = select(
-            t.built_up_areas.c.id,
-            t.built_up_areas.c.name,
-            t.built_up_areas.c.county_code,
-            t.built_up_areas.c.geom,
-        ).where(bbox_match(t.built_up_areas, (x, y, x, y)))
-        out = []
-        for r in self.conn.execute(q):
-            g = from_db(r.geom)
-            if g is not None:
-                bua = _Bua(r.id, r.name, r.county_code, g, prep(g))
-                self._bua_cache[r.id] = bua
-                out.append(bua)
-        return out
+        return self.ref.buas.near(point)
 
     def _bua(self, bua_id: int) -> _Bua | None:
-        if bua_id not in self._bua_cache:
-            r = self.conn.execute(
-                select(t.built_up_areas).where(t.built_up_areas.c.id == bua_id)
-            ).first()
-            g = from_db(r.geom) if r is not None else None
-            if r is None or g is None:
-                return None
-            self._bua_cache[bua_id] = _Bua(r.id, r.name, r.county_code, g, prep(g))
-        return self._bua_cache[bua_id]
+        return self.ref.buas.by_id.get(bua_id)
 
     def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
-        r = self.conn.execute(
-            select(t.admin_areas.c.name, t.admin_areas.c.centre).where(t.admin_areas.c.code == code)
-        ).first()
-        if r is None:
-            return "", None
-        return str(r.name), from_db(r.centre)
+        return self.ref.admin.get(code, ("", None))
 
     def candidates(
         self,
@@ -218,58 +202,73 @@ class DbNameSource(_ScopeMixin):
         exclude_place_id: int | None,
         exclude_case_id: int | None,
     ) -> list[Candidate]:
-        p = t.places
-        cols = (
-            p.c.id, p.c.name, p.c.pinyin_key, p.c.admin_code, p.c.point, p.c.category_code,
-            p.c.status,
-        )  # fmt: skip
-        # One lookup on the pinyin-key b-tree: an exact duplicate and the sibling names have
-        # their keys in ``keys`` too. Name, status and category are filtered here: given
-        # them in SQL, SQLite's planner picks the status index and PostgreSQL the name
-        # trigram index, both far slower.
+        p, c = t.places, naming_cases
+        # One round trip: the places on the pinyin-key b-tree (an exact duplicate and the
+        # sibling names have their keys in ``keys`` too) UNION ALL the cases by name or
+        # key. Name, status and category of places are filtered here: given them in SQL,
+        # SQLite's planner picks the status index and PostgreSQL the name trigram index,
+        # both far slower.
         all_keys = sorted({*keys, *(_keys(n)[0] for n in names)})
-        rows = {
-            r.id: r
-            for r in self.conn.execute(select(*cols).where(p.c.pinyin_key.in_(all_keys)))
-            if r.status == "current"
-        }
+        wanted = (PENDING_STATES | GRANTED_STATES) if self.include_pending else GRANTED_STATES
+        states = sorted(str(s) for s in wanted)
+        no_text = type_coerce(null(), String())
+        places_q = select(
+            literal("p", String()).label("src"),
+            p.c.id,
+            p.c.name,
+            p.c.pinyin_key,
+            p.c.admin_code,
+            p.c.point,
+            p.c.category_code.label("category_or_scope"),
+            p.c.status.label("status_or_state"),
+            no_text.label("number"),
+            type_coerce(null(), Integer()).label("place_id"),
+        ).where(p.c.pinyin_key.in_(all_keys))
+        cases_q = select(
+            literal("c", String()).label("src"),
+            c.c.id,
+            c.c.name,
+            c.c.pinyin_key,
+            c.c.admin_code,
+            type_coerce(null(), p.c.point.type).label("point"),
+            c.c.scope_key,
+            c.c.state,
+            c.c.number,
+            c.c.place_id,
+        ).where(
+            c.c.state.in_(states),
+            or_(c.c.name.in_(list(names)), c.c.pinyin_key.in_(list(keys))),
+        )
+        place_rows: dict[int, Row[Any]] = {}
+        case_rows: list[Row[Any]] = []
+        for r in self.conn.execute(union_all(places_q, cases_q)):
+            if r.src == "c":
+                case_rows.append(r)
+            elif r.status_or_state == "current":
+                place_rows[int(r.id)] = r
         cats = set(SCOPE_CATEGORIES[kind])
         bua = self._bua(scope.built_up_area_id) if scope.built_up_area_id else None
         out: list[Candidate] = []
         seen_places: set[int] = set()
-        for r in sorted(rows.values(), key=lambda r: int(r.id)):
-            if r.id == exclude_place_id or r.category_code not in cats:
+        for r in sorted(place_rows.values(), key=lambda r: int(r.id)):
+            if r.id == exclude_place_id or r.category_or_scope not in cats:
                 continue
             if not self._in_scope(scope, r.admin_code, from_db(r.point), bua):
                 continue
             seen_places.add(int(r.id))
             out.append(_candidate(f"place:{r.id}", r.name, "", "已有地名"))
-        c = naming_cases
-        wanted = (PENDING_STATES | GRANTED_STATES) if self.include_pending else GRANTED_STATES
-        states = [str(s) for s in wanted]
-        cq = select(
-            c.c.id,
-            c.c.number,
-            c.c.name,
-            c.c.pinyin_key,
-            c.c.scope_key,
-            c.c.admin_code,
-            c.c.place_id,
-            c.c.state,
-        ).where(
-            c.c.state.in_(states),
-            or_(c.c.name.in_(list(names)), c.c.pinyin_key.in_(list(keys))),
-        )
-        for r in self.conn.execute(cq):
+        pending = {str(s) for s in PENDING_STATES}
+        granted = {str(s) for s in GRANTED_STATES}
+        for r in sorted(case_rows, key=lambda r: int(r.id)):
             if r.id == exclude_case_id or (r.place_id is not None and r.place_id in seen_places):
                 continue
             if r.place_id is not None and r.place_id == exclude_place_id:
                 continue
-            if r.state in {str(s) for s in GRANTED_STATES} and r.place_id is not None:
+            if r.status_or_state in granted and r.place_id is not None:
                 continue  # the granted name already lives in ``places`` (compared above)
-            if not _case_in_scope(scope, r.scope_key, r.admin_code):
+            if not _case_in_scope(scope, r.category_or_scope, r.admin_code):
                 continue
-            what = "在审案件" if r.state in {str(s) for s in PENDING_STATES} else "已批准案件"
+            what = "在审案件" if r.status_or_state in pending else "已批准案件"
             out.append(_candidate(f"case:{r.number}", r.name, r.pinyin_key, what))
         return out
 
@@ -309,19 +308,11 @@ class MemoryNameSource(_ScopeMixin):
             )
             self.by_name[mp.name].append(mp)
             self.by_key[mp.key].append(mp)
-        self.buas: list[_Bua] = []
-        for r in conn.execute(select(t.built_up_areas)):
-            g = from_db(r.geom)
-            if g is not None:
-                self.buas.append(_Bua(r.id, r.name, r.county_code, g, prep(g)))
-        self.admin: dict[str, tuple[str, BaseGeometry | None]] = {
-            r.code: (r.name, from_db(r.centre))
-            for r in conn.execute(
-                select(t.admin_areas.c.code, t.admin_areas.c.name, t.admin_areas.c.centre).where(
-                    t.admin_areas.c.level <= 4
-                )
-            )
-        }
+        # Built-up areas and admin areas from the per-process cache (same as single
+        # checks, so a batch and a single check of one name resolve the same scope).
+        ref = reference(conn)
+        self.buas: list[_Bua] = list(ref.buas.areas)
+        self.admin: dict[str, tuple[str, BaseGeometry | None]] = ref.admin
         c = naming_cases
         self.cases = [
             r
@@ -461,8 +452,9 @@ def check_name(
     ``include_pending=False`` compares only with granted names (used at approval time, so
     that of two competing pending cases the first approved wins).
     """
-    source = DbNameSource(conn, include_pending=include_pending)
-    return check_with_source(source, request, words or load_word_lists(conn))
+    ref = reference(conn)
+    source = DbNameSource(conn, include_pending=include_pending, ref=ref)
+    return check_with_source(source, request, words or ref.words)
 
 
 def check_names(
@@ -470,7 +462,7 @@ def check_names(
 ) -> list[CheckResult]:
     """Check many names with one load of the existing names (batch check)."""
     source = MemoryNameSource(conn)
-    wl = words or load_word_lists(conn)
+    wl = words or reference(conn).words
     return [check_with_source(source, r, wl) for r in requests]
 
 
