@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy import Engine, create_engine, text
 
 from gazetteer.coverage import CoverageQuery, NewSite, WhatIfChanges, coverage, recommend, what_if
-from gazetteer.coverage.service import load_context, load_facilities
+from gazetteer.coverage.service import data_versions, load_context, load_facilities
 from gazetteer.model import FacilityType
 from gazetteer.network import clear_cache, load_graph
 from gazetteer.settings import Settings
@@ -143,8 +143,11 @@ def bench_backend(backend: str, engine: Engine) -> None:
     )
     gap = res.gaps[0]
     add = WhatIfChanges(add=(NewSite(gap.lon, gap.lat),))
-    ms_wi, wi = timed(lambda: what_if(engine, Q, add, with_points=False))
+    ms_wi, wi = timed(lambda: what_if(engine, Q, add, with_points=False), repeat=11)
     print(f"what-if +1 facility: {ms_wi:8.1f} ms  (gain {wi.covered_change:.0f}; target < 50)")
+    with engine.connect() as conn:
+        ms_fp, _ = timed(lambda: data_versions(conn), repeat=11)
+    print(f"  of which the network + demand fingerprint statement: {ms_fp:8.1f} ms")
     ms_rec, rec = timed(lambda: recommend(engine, Q, 10, time_limit_s=30), repeat=1)
     print(
         f"recommend k=10 (greedy+exact): {ms_rec:8.1f} ms  (greedy {rec.greedy_gain:.0f}, "
