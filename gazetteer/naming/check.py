@@ -3,8 +3,11 @@
 Two sources of existing names implement :class:`NameSource`:
 
 * :class:`DbNameSource` asks the database for the few rows that can conflict (by name,
-  pinyin key and near-homophone keys, all indexed), then keeps those inside the scope;
-  this is what a single check uses (``POST /api/v1/naming/check``).
+  pinyin key and near-homophone keys, all indexed; places and cases in one query), then
+  keeps those inside the scope; this is what a single check uses
+  (``POST /api/v1/naming/check``). Word lists, built-up areas and admin areas come from
+  the per-process cache of :mod:`gazetteer.naming.reference` (one token query per
+  check), so a check costs two round trips.
 * :class:`MemoryNameSource` loads the names of the relevant categories once and answers
   from dictionaries; the batch check uses it (one load, then microseconds per name).
 
