@@ -96,6 +96,13 @@ def clone_postgis_demo(request: pytest.FixtureRequest, name: str) -> None:
         with admin.connect() as conn:
             conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _LOCK_KEY})
             try:
+                # a builder holds the lock for its whole build: any work database seen
+                # while we hold it was left by a run that was killed mid-build
+                stale = conn.execute(
+                    text("SELECT datname FROM pg_database WHERE datname LIKE 'gz_demo_build_%'")
+                ).scalars()
+                for old in list(stale):
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{old}" WITH (FORCE)'))
                 if not _exists(conn, tmpl):
                     migrated: str = request.getfixturevalue("postgis_template")
                     work = f"gz_demo_build_{uuid.uuid4().hex[:10]}"
