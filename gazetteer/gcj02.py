@@ -19,8 +19,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import transform
 
 _A = 6378245.0  # Krasovsky 1940 semi-major axis, metres
 _EE = 0.00669342162296594323  # eccentricity squared
@@ -80,29 +82,29 @@ def gcj02_to_wgs84(lon: float, lat: float, *, tolerance_deg: float = 1e-9) -> tu
     return w_lon, w_lat
 
 
-def _geometry_op(fn: Callable[[float, float], tuple[float, float]]) -> Callable[..., object]:
-    def op(x: object, y: object, z: object = None) -> object:
-        if isinstance(x, float):  # pragma: no cover - shapely passes sequences
-            return fn(x, float(y))  # type: ignore[arg-type]
-        xs, ys = [], []
-        for a, b in zip(x, y, strict=True):  # type: ignore[call-overload]
-            u, v = fn(float(a), float(b))
-            xs.append(u)
-            ys.append(v)
-        return (xs, ys)
+def _coords_op(
+    fn: Callable[[float, float], tuple[float, float]],
+) -> Callable[[NDArray[np.float64]], NDArray[np.float64]]:
+    """Apply a point conversion to an (N, 2) coordinate array (for ``shapely.transform``)."""
+
+    def op(coords: NDArray[np.float64]) -> NDArray[np.float64]:
+        out = np.empty_like(coords)
+        for i, (x, y) in enumerate(coords):
+            out[i] = fn(float(x), float(y))
+        return out
 
     return op
 
 
 def geometry_to_gcj02(geometry: BaseGeometry) -> BaseGeometry:
     """A copy of a lon/lat geometry with every vertex shifted to GCJ-02."""
-    result: BaseGeometry = transform(_geometry_op(wgs84_to_gcj02), geometry)
+    result: BaseGeometry = shapely.transform(geometry, _coords_op(wgs84_to_gcj02))
     return result
 
 
 def geometry_from_gcj02(geometry: BaseGeometry) -> BaseGeometry:
     """A copy of a GCJ-02 geometry with every vertex shifted back to WGS84/CGCS2000."""
-    result: BaseGeometry = transform(_geometry_op(gcj02_to_wgs84), geometry)
+    result: BaseGeometry = shapely.transform(geometry, _coords_op(gcj02_to_wgs84))
     return result
 
 
