@@ -218,6 +218,7 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
                 conn.execute(text(f'DROP INDEX "{iname}"'))
             # the n-gram table is filled in one statement after the load, not per row
             conn.execute(text("ALTER TABLE places DISABLE TRIGGER trg_places_search_grams"))
+            conn.execute(text("ALTER TABLE places DISABLE TRIGGER trg_places_aliases"))  # none
             conn.execute(text("ALTER TABLE search_grams DROP CONSTRAINT pk_search_grams"))
             conn.execute(text("DROP INDEX ix_search_grams_place"))
 
@@ -293,6 +294,7 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
             )
             conn.execute(text("CREATE INDEX ix_search_grams_place ON search_grams (place_id)"))
             conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_search_grams"))
+            conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_aliases"))
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE places"))
             conn.execute(text("VACUUM ANALYZE search_grams"))
@@ -318,10 +320,13 @@ def pg_queries(engine: Engine, n: int) -> None:
             svc.search(conn, make_query(q))
         print(f"load average: {os.getloadavg()}")
         ours = time_queries(lambda q: svc.search(conn, make_query(q)), queries)
+    # the baseline on a connection of its own: the search transaction disables parallel
+    # plans (dialect.serial_plans), a plain scan keeps PostgreSQL's parallel workers
+    with engine.connect() as conn:
         like = time_queries(like_baseline(conn), queries[::10])  # a scan is slow: 1 in 10
-        report(f"PostGIS SQL strategy, {n} synthetic names", ours, {"SQL LIKE": like})
-        p95 = ours["ALL"].pct(95)
-        print(f"\ntarget p95 < 50 ms overall: {'MET' if p95 < 50 else 'NOT MET'} ({p95:.1f})")
+    report(f"PostGIS SQL strategy, {n} synthetic names", ours, {"SQL LIKE": like})
+    p95 = ours["ALL"].pct(95)
+    print(f"\ntarget p95 < 50 ms overall: {'MET' if p95 < 50 else 'NOT MET'} ({p95:.1f})")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -10,10 +10,17 @@ administrative level, name length, name). Classes:
 * substring ``name LIKE '%q%'`` (pg_trgm GIN for 3+ characters);
 * pinyin: compact pinyin ``replace(pinyin_key, ' ', '') LIKE 'key%'`` (expression
   btree), initials ``initials LIKE 'key%'``;
-* fuzzy: trigram candidates (``%`` operator, GIN) for pinyin, one-character-wildcard
-  ``LIKE`` patterns for characters, confirmed by OSA distance <= 1 -- a *fallback* at this
-  scale, run only when no better class matched (the in-memory index always adds them);
-* former names: the same on ``place_history.name``.
+* mixed input (``威h``): the ``m:`` gram of a character and the next initial (or a
+  character bigram) gives candidates in rank order, confirmed against the stored
+  ``pinyin_key``;
+* fuzzy: for pinyin, names of n-1..n+1 letters sharing the query's first half or its
+  second half (one typo leaves one of them intact; btree range scans over (length,
+  compact pinyin) and (length, reversed compact pinyin)); for characters,
+  one-character-wildcard ``LIKE`` patterns; both confirmed by OSA distance <= 1 -- a
+  *fallback* at this scale, run only when no better class matched (the in-memory index
+  always adds them);
+* former names and aliases: the same on ``place_history.name`` and
+  ``place_aliases.name`` (reported as former-name matches, as the in-memory index does).
 
 ``total`` is counted up to ``COUNT_CAP`` (then ``total_is_exact`` is False), so a
 one-character query over a million names does not count every row.
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import pairwise
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -30,6 +38,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    and_,
     case,
     column,
     func,
@@ -39,6 +48,7 @@ from sqlalchemy import (
     select,
     table,
     union,
+    union_all,
 )
 
 from gazetteer.search.analyze import analyze, match_mixed
@@ -69,16 +79,24 @@ from gazetteer.storage import bbox_match
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import (
     gram_search_available,
-    set_trigram_threshold,
-    trigram_match,
+    like_escape,
+    serial_plans,
+    suffix_match,
 )
+from gazetteer.storage.tables_search import place_aliases
 
 COUNT_CAP = 10_000
 FUZZY_CANDIDATES = 200
+PINYIN_TYPO_CANDIDATES = 5_000
 MIXED_CANDIDATES = 2_000
 
 p = t.places
-h = t.place_history
+# former names and aliases: one relation (PostgreSQL and SQLite push the conditions
+# down into both branches, so each uses its own name index)
+h = union_all(
+    select(t.place_history.c.place_id, t.place_history.c.name),
+    select(place_aliases.c.place_id, place_aliases.c.name),
+).subquery("former_names")
 # literal arguments (not bind parameters) so that the expression matches the expression
 # indexes of migration 0004 and the planner uses them
 COMPACT = func.replace(p.c.pinyin_key, literal_column("' '"), literal_column("''"))
@@ -86,11 +104,6 @@ COMPACT = func.replace(p.c.pinyin_key, literal_column("' '"), literal_column("''
 G = table("search_grams", column("gram"), column("rank"), column("place_id"))
 GRAM_PINYIN_LETTERS = 5  # 'p:' grams hold compact-pinyin prefixes up to this length
 GRAM_INITIALS = 3  # 'i:' grams hold initials prefixes up to this length
-FUZZY_PINYIN_SIMILARITY = 0.4
-
-
-def _like_escape(s: str) -> str:
-    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def _prominence() -> ColumnElement[Any]:
@@ -130,12 +143,17 @@ def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
 
 
 def _ranked(
-    where: ColumnElement[bool], former: bool, k: int, filters: Sequence[Any]
+    where: ColumnElement[bool],
+    former: bool,
+    k: int,
+    filters: Sequence[Any],
+    extra: Sequence[ColumnElement[Any]] = (),
 ) -> Select[Any]:
     cols = (
         p.c.id,
         h.c.name if former else p.c.name,
         literal(1 if former else 0),
+        *extra,
     )
     stmt = select(*cols)
     if former:
@@ -154,15 +172,18 @@ def _ranked(
 
 
 def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
+    serial_plans(conn)
     filters = _filters(conn, q)
     k = q.offset + q.limit
     best: dict[int, tuple[int, int, int, str]] = {}  # id -> (class, former, order, name)
     counter = 0
 
     def run(stmt: Select[Any], cls: int, check: Any = None) -> None:
+        """Rows (id, name, former, *extra) in rank order; ``check(row)`` confirms each."""
         nonlocal counter
-        for pid, name, former in conn.execute(stmt):
-            if check is not None and not check(name):
+        for row in conn.execute(stmt):
+            pid, name, former = row[0], row[1], row[2]
+            if check is not None and not check(row):
                 continue
             counter += 1
             key = (cls, int(former), counter, name)
@@ -179,31 +200,26 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
     else:
         a = analyze(text)
         if a.is_mixed:
-            hans = "".join(u for u in a.units if not u.isascii())
-            if grams:
-                stmt = _gram_ranked(hans[:1], MIXED_CANDIDATES, filters)
-            else:
-                cond = p.c.name.like(f"%{_like_escape(hans[:1])}%", escape="\\")
-                stmt = _ranked(cond, False, MIXED_CANDIDATES, filters)
             units = a.units
-            mixed_ok: dict[str, bool] = {}
-
-            def check_mixed(name: str) -> bool:
-                if name not in mixed_ok:
-                    from gazetteer.text import pinyin_key
-
-                    syl = tuple(pinyin_key(name).split())
-                    mixed_ok[name] = match_mixed(units, name, syl) >= 0
-                return mixed_ok[name]
-
-            run(stmt, C_PINYIN, check_mixed)
+            pk_col = p.c.pinyin_key
+            if grams:
+                stmt = _gram_ranked(_mixed_gram(units), MIXED_CANDIDATES, filters, (pk_col,))
+            else:
+                hans = "".join(u for u in units if not u.isascii())
+                cond = p.c.name.like(f"%{like_escape(hans[:1])}%", escape="\\")
+                stmt = _ranked(cond, False, MIXED_CANDIDATES, filters, (pk_col,))
+            run(
+                stmt,
+                C_PINYIN,
+                lambda row: match_mixed(units, row[1], tuple((row[3] or "").split())) >= 0,
+            )
         elif a.latin and not a.has_han:
             key = a.latin
             if grams and len(key) <= GRAM_PINYIN_LETTERS:
                 run(_gram_ranked("p:" + key, k, filters), C_PINYIN)
                 counts.append(_gram_ids("p:" + key, filters))
             else:
-                py_prefix = COMPACT.like(_like_escape(key) + "%", escape="\\")
+                py_prefix = COMPACT.like(like_escape(key) + "%", escape="\\")
                 run(_ranked(py_prefix, False, k, filters), C_PINYIN)
                 counts.append(_ids(py_prefix, filters))
             if not a.spaced and len(key) <= 12:
@@ -211,20 +227,21 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                     run(_gram_ranked("i:" + key, k, filters), C_INITIALS)
                     counts.append(_gram_ids("i:" + key, filters))
                 else:
-                    ini = p.c.initials.like(_like_escape(key) + "%", escape="\\")
+                    ini = p.c.initials.like(like_escape(key) + "%", escape="\\")
                     run(_ranked(ini, False, k, filters), C_INITIALS)
                     counts.append(_ids(ini, filters))
             # typos are a fallback at this scale: trigram scans over low-entropy pinyin
             # are the most expensive query here, so only when nothing better matched
             if not best and len(key) >= 3:
-                set_trigram_threshold(conn, FUZZY_PINYIN_SIMILARITY)
-                fz = trigram_match(COMPACT, literal(key))
-                run(_ranked(fz, False, FUZZY_CANDIDATES, filters), C_FUZZY)
-                # confirm: compact pinyin within one edit
-                _confirm_fuzzy_pinyin(conn, best, key)
+                typo = _pinyin_one_edit(key)
+                run(
+                    _ranked(typo, False, PINYIN_TYPO_CANDIDATES, filters, (COMPACT,)),
+                    C_FUZZY,
+                    lambda row: OSA.distance(key, row[3] or "", score_cutoff=1) <= 1,
+                )
         else:
             chars = a.chars
-            esc = _like_escape(chars)
+            esc = like_escape(chars)
             run(_ranked(p.c.name == chars, False, k, filters), C_EXACT)
             if grams and 1 <= len(chars) <= 2:
                 # 1-2 characters match tens of thousands of names in a big database: the
@@ -237,7 +254,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                 sub = p.c.name.like(f"%{esc}%", escape="\\")
                 run(_ranked(sub, False, k, filters), C_SUBSTRING)
                 counts.append(_ids(sub, filters))
-            # former names (place_history)
+            # former names (place_history) and aliases (place_aliases)
             run(_ranked(h.c.name == chars, True, k, filters), C_EXACT)
             run(_ranked(h.c.name.like(esc + "%", escape="\\"), True, k, filters), C_PREFIX)
             hsub = h.c.name.like(f"%{esc}%", escape="\\")
@@ -249,7 +266,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                 run(
                     _ranked(_one_edit(chars), False, FUZZY_CANDIDATES, filters),
                     C_FUZZY,
-                    lambda n: OSA.distance(chars, n, score_cutoff=1) <= 1,
+                    lambda row: OSA.distance(chars, row[1], score_cutoff=1) <= 1,
                 )
     total, exact = _count(conn, counts, len(best))
     ordered = sorted(best.items(), key=lambda kv: kv[1][:3])
@@ -264,35 +281,72 @@ def _one_edit(text: str) -> ColumnElement[bool]:
 
     Trigrams barely overlap between short Chinese names after one typo (刘工岛 / 刘公岛
     share one of seven), so the variants are spelled out instead: ``LIKE`` patterns with a
-    one-character wildcard ``_`` at each position (a wrong or a missing character; btree
-    prefix or trigram indexes) and an ``IN`` list of deletions and adjacent swaps (an
-    extra character, a swap).
+    one-character wildcard ``_`` at each position (a wrong or a missing character) and an
+    ``IN`` list of deletions and adjacent swaps (an extra character, a swap). A pattern
+    whose wildcard comes early is looked up by the text after it (a suffix: btree over
+    ``reverse(name)``, migration 0005): a one-character prefix such as ``戴_方社区`` would
+    make PostgreSQL read every name starting with 戴 (7,600 of a million), and the
+    planner misjudges such ranges as tiny, so that pattern is checked on ``name || ''``,
+    which no index matches.
     """
-    esc = [_like_escape(c) for c in text]
-    patterns = set()
+    esc = [like_escape(c) for c in text]
+    variants: set[tuple[int, int]] = set()  # (characters before, index after) the wildcard
     for i in range(len(text) + 1):
-        patterns.add("".join(esc[:i]) + "_" + "".join(esc[i:]))  # missing character
+        variants.add((i, i))  # missing character
     for i in range(len(text)):
-        patterns.add("".join(esc[:i]) + "_" + "".join(esc[i + 1 :]))  # wrong character
+        variants.add((i, i + 1))  # wrong character
+    conds: list[ColumnElement[bool]] = []
+    for before, after in sorted(variants):
+        pattern = "".join(esc[:before]) + "_" + "".join(esc[after:])
+        if before >= len(text) - after or not text[after:]:
+            conds.append(p.c.name.like(pattern, escape="\\"))
+        else:
+            unindexed = p.c.name.concat("").like(pattern, escape="\\")
+            conds.append(and_(suffix_match(p.c.name, text[after:]), unindexed))
     exact = {text[:i] + text[i + 1 :] for i in range(len(text))}  # extra character
     exact |= {
         text[:i] + text[i + 1] + text[i] + text[i + 2 :] for i in range(len(text) - 1)
     }  # swapped neighbours
-    conds = [p.c.name.like(pat, escape="\\") for pat in sorted(patterns)]
     conds.append(p.c.name.in_(sorted(x for x in exact if x)))
     return or_(*conds)
 
 
-def _confirm_fuzzy_pinyin(
-    conn: Connection, best: dict[int, tuple[int, int, int, str]], key: str
-) -> None:
-    ids = [pid for pid, v in best.items() if v[0] == C_FUZZY]
-    if not ids:
-        return
-    rows = conn.execute(select(p.c.id, p.c.pinyin_key).where(p.c.id.in_(ids))).all()
-    for pid, pk in rows:
-        if OSA.distance(key, (pk or "").replace(" ", ""), score_cutoff=1) > 1:
-            del best[int(pid)]
+def _pinyin_one_edit(key: str) -> ColumnElement[bool]:
+    """Candidates for compact pinyin within one edit of ``key`` (n letters).
+
+    Such a name has n-1..n+1 letters, and one edit (a wrong, missing or extra letter, or
+    two swapped neighbours) touches query positions i..i+1 at most. With t = n // 3 it
+    leaves intact the long prefix ``key[:n-t-1]`` (edit at i >= n-t-1), or the long suffix
+    ``key[t+1:]`` (edit within the first t+1 letters), or else both the short prefix
+    ``key[:t]`` and the short suffix ``key[n-t:]``. Halves would not do: name suffixes
+    are mostly generics (``xiaoqu``, ``gongyuan``), so a half-length suffix matches
+    thousands of names in a big database. Prefixes and suffixes are btree range scans
+    on PostgreSQL (migration 0005); the caller confirms the distance.
+    """
+    n = len(key)
+    t = n // 3
+    lengths = func.length(COMPACT).in_([n - 1, n, n + 1])
+
+    def prefix(s: str) -> ColumnElement[bool]:
+        return COMPACT.like(like_escape(s) + "%", escape="\\")
+
+    return or_(
+        and_(lengths, prefix(key[: n - t - 1])),
+        and_(lengths, suffix_match(COMPACT, key[t + 1 :])),
+        and_(lengths, prefix(key[:t]), suffix_match(COMPACT, key[n - t :])),
+    )
+
+
+def _mixed_gram(units: Sequence[str]) -> str:
+    """The most selective ``search_grams`` key for mixed input: a character followed by
+    a Latin run (``m:`` + character + initial), else two characters, else a character."""
+    for u, v in pairwise(units):
+        if not u.isascii() and v.isascii():
+            return "m:" + u + v[0]
+    for u, v in pairwise(units):
+        if not u.isascii() and not v.isascii():
+            return u + v
+    return next(u for u in units if not u.isascii())
 
 
 def _count(conn: Connection, selects: list[Select[Any]], found: int) -> tuple[int, bool]:
@@ -310,10 +364,12 @@ def _ids(where: ColumnElement[bool], filters: Sequence[Any]) -> Select[Any]:
     return select(p.c.id).where(where, *filters)
 
 
-def _gram_ranked(gram: str, k: int, filters: Sequence[Any]) -> Select[Any]:
+def _gram_ranked(
+    gram: str, k: int, filters: Sequence[Any], extra: Sequence[ColumnElement[Any]] = ()
+) -> Select[Any]:
     """Places holding ``gram``, best static rank first (an index range scan)."""
     return (
-        select(p.c.id, p.c.name, literal(0))
+        select(p.c.id, p.c.name, literal(0), *extra)
         .select_from(G.join(p, p.c.id == G.c.place_id))
         .where(G.c.gram == gram, *filters)
         .order_by(G.c.rank, G.c.place_id)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, text
+from sqlalchemy import Connection, Engine, Table, func, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean, Float, String
@@ -144,58 +144,39 @@ def write_lock(conn: Connection, key: int) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
 
 
-class TrigramSimilarity(ColumnElement[float]):
-    """pg_trgm ``similarity(a, b)`` on PostgreSQL; SQLite has no trigram matching and
-    answers 0 (the search uses its in-memory index there, see ``gazetteer.search``)."""
-
-    type = Float()
-    inherit_cache = False
-
-    def __init__(self, left: ColumnElement[Any], right: ColumnElement[Any]) -> None:
-        self.left = left
-        self.right = right
+def like_escape(s: str) -> str:
+    """``s`` as a literal inside a ``LIKE`` pattern with ``ESCAPE '\\'``."""
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-@compiles(TrigramSimilarity, "postgresql")
-def _trgm_sim_pg(element: TrigramSimilarity, compiler: Any, **kw: Any) -> str:
-    left = compiler.process(element.left, **kw)
-    return f"similarity({left}, {compiler.process(element.right, **kw)})"
-
-
-@compiles(TrigramSimilarity, "sqlite")
-def _trgm_sim_sqlite(element: TrigramSimilarity, compiler: Any, **kw: Any) -> str:
-    return "0.0"
-
-
-class TrigramMatch(ColumnElement[bool]):
-    """``a % b`` (pg_trgm similarity above ``pg_trgm.similarity_threshold``, GIN-indexed)
-    on PostgreSQL; always false on SQLite."""
+class SuffixMatch(ColumnElement[bool]):
+    """``expr`` ends with ``suffix``: ``reverse(expr) LIKE 'xiffus%'`` on PostgreSQL, so
+    that a btree over ``reverse(expr)`` (``text_pattern_ops``) answers it with a range
+    scan; ``expr LIKE '%suffix'`` on SQLite (a scan; SQLite has no ``reverse``)."""
 
     type = Boolean()
     inherit_cache = False
 
-    def __init__(self, left: ColumnElement[Any], right: ColumnElement[Any]) -> None:
-        self.left = left
-        self.right = right
+    def __init__(self, expr: ColumnElement[Any], suffix: str) -> None:
+        self.expr = expr
+        self.suffix = suffix
 
 
-@compiles(TrigramMatch, "postgresql")
-def _trgm_match_pg(element: TrigramMatch, compiler: Any, **kw: Any) -> str:
-    # ``op`` lets the compiler escape the percent sign for the driver's paramstyle
-    return f"({compiler.process(element.left.op('%')(element.right), **kw)})"
+@compiles(SuffixMatch, "postgresql")
+def _suffix_pg(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
+    pattern = like_escape(element.suffix[::-1]) + "%"
+    cond = func.reverse(element.expr).like(pattern, escape="\\")
+    return f"({compiler.process(cond, **kw)})"
 
 
-@compiles(TrigramMatch, "sqlite")
-def _trgm_match_sqlite(element: TrigramMatch, compiler: Any, **kw: Any) -> str:
-    return "(1 = 0)"
+@compiles(SuffixMatch, "sqlite")
+def _suffix_sqlite(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
+    cond = element.expr.like("%" + like_escape(element.suffix), escape="\\")
+    return f"({compiler.process(cond, **kw)})"
 
 
-def trigram_similarity(left: ColumnElement[Any], right: ColumnElement[Any]) -> TrigramSimilarity:
-    return TrigramSimilarity(left, right)
-
-
-def trigram_match(left: ColumnElement[Any], right: ColumnElement[Any]) -> TrigramMatch:
-    return TrigramMatch(left, right)
+def suffix_match(expr: ColumnElement[Any], suffix: str) -> SuffixMatch:
+    return SuffixMatch(expr, suffix)
 
 
 def gram_search_available(conn: Connection) -> bool:
@@ -204,13 +185,16 @@ def gram_search_available(conn: Connection) -> bool:
     return not is_sqlite(conn)
 
 
-def set_trigram_threshold(conn: Connection, similarity: float) -> None:
-    """pg_trgm's ``%`` threshold for the current transaction (no-op on SQLite)."""
+def serial_plans(conn: Connection) -> None:
+    """No parallel query for the rest of the transaction (no-op on SQLite).
+
+    Interactive look-ups that read a few hundred rows over several index scans make
+    PostgreSQL's planner overestimate them into parallel plans; starting the workers
+    costs more than the scan (a typo look-up over a million names: 9 ms with workers,
+    0.7 ms without).
+    """
     if not is_sqlite(conn):
-        conn.execute(
-            text("SELECT set_config('pg_trgm.similarity_threshold', :v, true)"),
-            {"v": str(float(similarity))},
-        )
+        conn.execute(text("SELECT set_config('max_parallel_workers_per_gather', '0', true)"))
 
 
 def estimated_rows(conn: Connection, table: Table) -> int:
@@ -251,10 +235,10 @@ __all__ = [
     "geom_bound",
     "gram_search_available",
     "is_sqlite",
+    "like_escape",
     "reset_id_sequence",
-    "set_trigram_threshold",
-    "trigram_match",
-    "trigram_similarity",
+    "serial_plans",
+    "suffix_match",
     "write_lock",
     "write_transaction",
 ]

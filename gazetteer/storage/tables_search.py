@@ -1,15 +1,18 @@
-"""Indexes of the search area, on the shared metadata (created by migration 0004).
+"""Tables and indexes of the search area, on the shared metadata (migrations 0004, 0005).
 
+* ``place_aliases(place_id, name)``: the aliases of ``places.other_names`` (a JSON list)
+  as rows, kept by triggers on both backends (migration 0005), searched like former names.
 * ``ix_places_updated_at``: keeps the search index's freshness token (``max(updated_at)``)
   an index lookup on both backends.
 * PostgreSQL only (``ddl_if``): the SQL search strategy for very large databases uses
   btree ``text_pattern_ops`` indexes for exact/prefix matching on ``name``, compact pinyin
-  (``replace(pinyin_key, ' ', '')``) and ``initials``, and pg_trgm GIN indexes for
-  substrings and typo candidates on ``name`` and compact pinyin. SQLite answers from the
-  in-memory index (see :mod:`gazetteer.search.service`) and needs none of them.
+  (``replace(pinyin_key, ' ', '')``), reversed compact pinyin (suffixes, for one-typo
+  look-ups) and ``initials``, and pg_trgm GIN indexes for substrings of ``name``.
+  SQLite answers from the in-memory index (see :mod:`gazetteer.search.service`).
 * PostgreSQL only: the ``search_grams(gram, rank, place_id)`` n-gram table (unigrams and
   bigrams of names, ``^``-prefixed first 1-2 characters, ``p:`` compact-pinyin prefixes up
-  to 5 letters, ``i:`` initials prefixes up to 3), kept in step with ``places`` by the
+  to 5 letters, ``i:`` initials prefixes up to 3, ``m:`` a character and the next
+  character's initial for mixed input), kept in step with ``places`` by the
   trigger ``trg_places_search_grams``; each row carries the place's static rank
   (``search_rank(status, category_code, name)``) so that the best 20 of 30,000 matches of
   a one-character query are an index range scan. It is written in SQL in the migration
@@ -19,7 +22,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Index, func
+from sqlalchemy import Column, ForeignKey, Index, Integer, Table, Text, func
 
 from gazetteer.storage.tables import metadata, places
 
@@ -35,6 +38,20 @@ ix_places_initials_pattern = Index(
     places.c.initials,
     postgresql_ops={"initials": "text_pattern_ops"},
 ).ddl_if(dialect="postgresql")
+# one row per alias in places.other_names, kept by triggers (migration 0005)
+place_aliases = Table(
+    "place_aliases",
+    metadata,
+    Column(
+        "place_id",
+        Integer,
+        ForeignKey("places.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("name", Text, primary_key=True),
+    Index("ix_place_aliases_name", "name"),
+)
+
 ix_places_name_trgm = Index(
     "ix_places_name_trgm",
     places.c.name,
@@ -49,4 +66,5 @@ __all__ = [
     "ix_places_name_trgm",
     "ix_places_updated_at",
     "metadata",
+    "place_aliases",
 ]

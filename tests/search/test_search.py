@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, select
 
 from gazetteer.errors import InvalidInput
 from gazetteer.model import ChangeReason
@@ -21,6 +21,7 @@ from gazetteer.search.analyze import match_mixed
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import write_transaction
+from gazetteer.storage.tables_search import place_aliases
 from gazetteer.text import initials, pinyin_key
 from tests.search import weihai_fixture as wf
 
@@ -53,12 +54,6 @@ def run(service: SearchService, conn: Connection, text: str, **kw: object) -> Se
 
 def names(page: SearchPage) -> list[str]:
     return [h.name for h in page.results]
-
-
-def fuzzy_supported(engine: Engine, strategy: str, text: str) -> bool:
-    """Typo matching: always in memory and for characters; pinyin typos in SQL need
-    pg_trgm (PostgreSQL)."""
-    return strategy == "memory" or engine.dialect.name == "postgresql" or not text.isascii()
 
 
 # --- characters ----------------------------------------------------------------------
@@ -151,10 +146,9 @@ def test_one_typo_still_finds_the_name(
     expected: str,
 ) -> None:
     page = run(service, conn, text)
-    if not fuzzy_supported(engine, strategy, text):
-        assert expected not in names(page)  # SQLite's SQL path has no trigram matching
-        return
     assert expected in names(page)[:3], names(page)
+    if not expected.startswith(text):
+        assert page.results[names(page).index(expected)].match is MatchKind.FUZZY
 
 
 def test_typo_ranks_after_real_matches(
@@ -187,12 +181,58 @@ def test_former_name_finds_current_place(service: SearchService, conn: Connectio
     assert page.results[0].match is MatchKind.FORMER_NAME
 
 
-# Aliases (other_names JSON) are searched by the in-memory index only (docs/search.md).
-@pytest.mark.parametrize("strategy", ["memory"], indirect=True)
-def test_alias_from_other_names(service: SearchService, conn: Connection, strategy: str) -> None:
+def test_alias_from_other_names(service: SearchService, conn: Connection) -> None:
+    """Aliases (other_names) are found as former names: by the in-memory index from the
+    JSON, by the SQL strategy from place_aliases (kept by triggers)."""
     page = run(service, conn, "刘岛")
     assert page.results[0].name == "刘公岛"
     assert page.results[0].match is MatchKind.FORMER_NAME
+    assert page.results[0].matched_name == "刘岛"
+
+
+def test_alias_change_reaches_both_strategies(engine: Engine, ids: dict[str, int]) -> None:
+    """place_aliases follows places.other_names (triggers): a new alias is found at once,
+    the dropped one no longer matches as a name."""
+    pid = ids["刘公岛"]
+    with write_transaction(engine) as c:
+        repo.update_place(
+            c, pid, {"other_names": ["甲午岛", "甲午岛", " "]}, reason=ChangeReason.CORRECTION
+        )
+    with engine.connect() as c:
+        rows = c.execute(select(place_aliases.c.name).where(place_aliases.c.place_id == pid)).all()
+        assert [r[0] for r in rows] == ["甲午岛"]  # de-duplicated, blanks dropped
+        for memory_max in (10**9, -1):
+            svc = SearchService(check_interval_s=0, memory_max_names=memory_max)
+            page = run(svc, c, "甲午岛")
+            assert page.results[0].id == pid
+            assert page.results[0].match is MatchKind.FORMER_NAME
+            # 刘岛 is still one character from 刘公岛, but no longer one of its names
+            old = [h for h in run(svc, c, "刘岛").results if h.id == pid]
+            assert [h.match for h in old] == [MatchKind.FUZZY]
+
+
+def _one_edit_variants(s: str) -> set[str]:
+    out: set[str] = set()
+    for i in range(len(s)):
+        out.add(s[:i] + s[i + 1 :])  # missing letter
+        out.add(s[:i] + ("x" if s[i] != "x" else "q") + s[i + 1 :])  # wrong letter
+    for i in range(len(s) + 1):
+        out.add(s[:i] + "x" + s[i:])  # extra letter
+    for i in range(len(s) - 1):
+        out.add(s[:i] + s[i + 1] + s[i] + s[i + 2 :])  # swapped neighbours
+    out.discard(s)
+    return out
+
+
+def test_every_one_letter_pinyin_typo_finds_the_name(
+    service: SearchService, conn: Connection
+) -> None:
+    """A typo at any position: the SQL strategy looks up by the first or the second half
+    of the query (one of them survives one edit), the in-memory index by deletions."""
+    variants = sorted(_one_edit_variants("liugongdao"))
+    assert len(variants) > 30
+    for text in variants:
+        assert "刘公岛" in names(run(service, conn, text, limit=50)), text
 
 
 def test_rename_is_seen_at_once(engine: Engine, ids: dict[str, int]) -> None:

@@ -142,3 +142,54 @@ def test_missing_spatialite_says_what_to_install(tmp_path: Path) -> None:
     text = str(info.value)
     assert isinstance(info.value, StorageUnavailable) or "libsqlite3-mod-spatialite" in text
     assert "libsqlite3-mod-spatialite" in text
+
+
+def test_migration_0005_backfills_aliases_and_grams_and_reverts(engine: Engine) -> None:
+    """0005 on a database that already holds names: aliases (and on PostgreSQL the
+    mixed-input grams) are filled from existing rows; down to 0004 and up again works."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from gazetteer.search import MatchKind, SearchService, make_query
+    from gazetteer.storage.migrate import alembic_config, current_revision
+    from gazetteer.text import initials, pinyin_key
+
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+    assert current_revision(engine) == "0004"
+    _frame(engine)
+    place = Place(
+        name="刘公岛",
+        specific="刘公",
+        generic="岛",
+        romanized="Liúgōng Dǎo",
+        category_code="11500",
+        admin_code="371002000000",
+        geometry=Point(122.183, 37.501),
+        other_names=["刘岛", "刘岛", "刘公"],
+    )
+    with engine.begin() as conn:
+        pid = repo.insert_place(
+            conn, place, pinyin_key=pinyin_key("刘公岛"), initials=initials("刘公岛")
+        )
+    upgrade(engine)
+    assert is_current(engine)
+    with engine.connect() as conn:
+        aliases = conn.execute(
+            text("SELECT name FROM place_aliases WHERE place_id = :p ORDER BY name"), {"p": pid}
+        ).all()
+        assert [a[0] for a in aliases] == ["刘公", "刘岛"]
+        if engine.dialect.name == "postgresql":
+            grams = conn.execute(
+                text("SELECT gram FROM search_grams WHERE place_id = :p AND gram LIKE 'm:%'"),
+                {"p": pid},
+            ).all()
+            assert sorted(g[0] for g in grams) == ["m:公d", "m:刘g"]
+        sql = SearchService(check_interval_s=0, memory_max_names=-1)
+        hit = sql.search(conn, make_query("刘岛")).results[0]
+        assert (hit.id, hit.match) == (pid, MatchKind.FORMER_NAME)
+        assert sql.search(conn, make_query("刘g")).results[0].id == pid
+    with engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+    upgrade(engine)
+    assert is_current(engine)
