@@ -2,12 +2,14 @@
 
 Every page is opened with all requests routed through a handler that lets only
 127.0.0.1 through and records anything else; a test fails on any outside request and on
-any console error. Screenshots go to ``test-artifacts/`` (and, for the README, the public
-and coverage maps to ``docs/img/``).
+any console error. Screenshots go to ``test-artifacts/``; with
+``GAZETTEER_UPDATE_SCREENSHOTS=1`` the public and coverage maps are also copied to
+``docs/img/`` for the README (never by default: a test run must not change the checkout).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -139,7 +141,7 @@ def screenshot(page: Any, name: str, *, docs: bool = False) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
-    if docs:
+    if docs and os.environ.get("GAZETTEER_UPDATE_SCREENSHOTS") == "1":
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMG / f"{name}.png")
     return path
