@@ -8,15 +8,26 @@ conformance class): ``app.openapi()`` converts FastAPI's 3.1 document with
 :func:`api.openapi30.to_openapi30`, and the app serves it, with the Swagger UI at ``/docs``
 and ReDoc at ``/redoc``, from its own routes so that the response carries the OpenAPI media
 type that the OGC landing page's ``service-desc`` link announces.
+
+The two documentation pages work on a closed network: their scripts, style sheet and icon
+are the files that the ``fastapi-offline`` package (a PyPI dependency) ships, served by the
+app under ``/static/docs/`` instead of FastAPI's CDN defaults. Two more things would still
+reach the internet and are turned off: Google Fonts on FastAPI's ReDoc page, and the
+Redocly logo that ReDoc's script loads from its CDN (the script is served with that one
+URL replaced by a blank image). The Swagger UI's online validator badge (an image from
+swagger.io) is off too, although FastAPI's ``BaseLayout`` does not show it today.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
+import fastapi_offline
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import (
     get_redoc_html,
@@ -24,6 +35,7 @@ from fastapi.openapi.docs import (
     get_swagger_ui_oauth2_redirect_html,
 )
 from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
 
 from api import errors
 from api.openapi30 import to_openapi30
@@ -36,6 +48,27 @@ OPENAPI_URL = "/openapi.json"
 DOCS_URL = "/docs"
 OAUTH2_REDIRECT_URL = "/docs/oauth2-redirect"
 REDOC_URL = "/redoc"
+# The documentation pages' own assets (Swagger UI 5, ReDoc 2), from the fastapi-offline wheel.
+DOCS_ASSETS_DIR = Path(fastapi_offline.__file__).resolve().parent / "static"
+DOCS_STATIC_URL = "/static/docs"
+SWAGGER_JS = "swagger-ui-bundle.js"
+SWAGGER_CSS = "swagger-ui.css"
+REDOC_JS = "redoc.standalone.js"
+FAVICON = "favicon.png"
+# No online validator badge (an image from validator.swagger.io, shown by the Swagger UI's
+# StandaloneLayout on any host but localhost), whatever layout FastAPI picks.
+SWAGGER_UI_PARAMETERS: dict[str, Any] = {"validatorUrl": None}
+# ReDoc's side menu always shows this image (no option turns it off).
+REDOCLY_LOGO_URL = b"https://cdn.redoc.ly/redoc/logo-mini.svg"
+BLANK_IMAGE_URL = (
+    b"data:image/svg+xml,%3Csvg xmlns='http://www.w3.org/2000/svg' width='1' height='1'/%3E"
+)
+
+
+@functools.cache
+def redoc_js() -> bytes:
+    """ReDoc's standalone script with its one outside image replaced (read once)."""
+    return (DOCS_ASSETS_DIR / REDOC_JS).read_bytes().replace(REDOCLY_LOGO_URL, BLANK_IMAGE_URL)
 
 
 class GazetteerAPI(FastAPI):
@@ -58,7 +91,8 @@ class GazetteerAPI(FastAPI):
 
 def _add_openapi_routes(app: FastAPI) -> None:
     """``/openapi.json`` (3.0, OpenAPI media type), ``/docs`` and ``/redoc``: FastAPI's own
-    routes for these (turned off in :func:`create_app`) answer ``application/json``."""
+    routes for these (turned off in :func:`create_app`) answer ``application/json`` and
+    load the pages' scripts from a CDN; these load them from ``DOCS_STATIC_URL``."""
 
     async def openapi_json(request: Request) -> Response:
         schema = app.openapi()
@@ -70,10 +104,15 @@ def _add_openapi_routes(app: FastAPI) -> None:
 
     async def swagger_ui(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
+        static = root_path + DOCS_STATIC_URL
         return get_swagger_ui_html(
             openapi_url=root_path + OPENAPI_URL,
             title=f"{app.title} - Swagger UI",
             oauth2_redirect_url=root_path + OAUTH2_REDIRECT_URL,
+            swagger_js_url=f"{static}/{SWAGGER_JS}",
+            swagger_css_url=f"{static}/{SWAGGER_CSS}",
+            swagger_favicon_url=f"{static}/{FAVICON}",
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         )
 
     async def swagger_ui_redirect(request: Request) -> HTMLResponse:
@@ -81,12 +120,30 @@ def _add_openapi_routes(app: FastAPI) -> None:
 
     async def redoc(request: Request) -> HTMLResponse:
         root_path = request.scope.get("root_path", "").rstrip("/")
-        return get_redoc_html(openapi_url=root_path + OPENAPI_URL, title=f"{app.title} - ReDoc")
+        static = root_path + DOCS_STATIC_URL
+        return get_redoc_html(
+            openapi_url=root_path + OPENAPI_URL,
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{static}/{REDOC_JS}",
+            redoc_favicon_url=f"{static}/{FAVICON}",
+            with_google_fonts=False,
+        )
 
     app.add_route(OPENAPI_URL, openapi_json, include_in_schema=False)
     app.add_route(DOCS_URL, swagger_ui, include_in_schema=False)
     app.add_route(OAUTH2_REDIRECT_URL, swagger_ui_redirect, include_in_schema=False)
+
+    async def redoc_script(request: Request) -> Response:
+        return Response(
+            redoc_js(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
     app.add_route(REDOC_URL, redoc, include_in_schema=False)
+    # before the mount, which would serve the file as shipped
+    app.add_route(f"{DOCS_STATIC_URL}/{REDOC_JS}", redoc_script, include_in_schema=False)
+    app.mount(DOCS_STATIC_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="docs-static")
 
 
 def create_app(settings: Settings) -> FastAPI:
