@@ -14,10 +14,18 @@ Playwright. Measured in the same run, alternating, on the same database:
 
 Targets (issue 6): paint under 2 s and HTML under 1 MB on the demo.
 
+Then the result map sheets (``/api/v1/map/sheets/{number}.{fmt}``) through the sheet cache:
+a server with an empty cache directory answers a set of sheets cold (each rendered,
+``X-Cache: miss``), then the same requests warm (read from the cache, ``hit``) and as
+revalidations (``If-None-Match`` -> 304); medians and the cold/warm ratio are printed.
+The server renders one other sheet first, so the cold figures do not include loading
+matplotlib and its fonts.
+
 Usage::
 
     python bench/bench_map.py                                     # builds the demo (SpatiaLite)
     python bench/bench_map.py --database-url sqlite:///var/weihai.sqlite   # an existing demo
+    python bench/bench_map.py --database-url ... --sheets-only    # only the sheet cache
 """
 
 from __future__ import annotations
@@ -124,10 +132,77 @@ def measure(browser: Any, base: str, url_path: str, baseline_html: str | None) -
     return {"paint_ms": float(paint), "fcp_ms": float(fcp), "wall_ms": wall, "clusters": clusters}
 
 
+def measure_sheets(settings: Settings, count: int, runs: int) -> None:
+    """Cold (rendered) vs warm (cached) sheet requests against a fresh cache directory."""
+    with tempfile.TemporaryDirectory(prefix="bench-sheet-cache-") as cache_dir:
+        fresh = settings.model_copy(update={"cache_dir": Path(cache_dir)})
+        with live_server(fresh) as base, httpx.Client(base_url=base, timeout=600) as client:
+            listed = client.get("/api/v1/map/sheets").json()["sheets"]
+            grid = [s for s in listed if s["kind"] == "grid"]
+            county = [s for s in listed if s["kind"] == "county"]
+            warmup = grid.pop()  # matplotlib and fonts loaded outside the measurement
+            client.get(warmup["png"]).raise_for_status()
+            picks = _spread(grid, count - count // 2) + _spread(county, count // 2)
+            urls = [s[fmt] for s in picks for fmt in ("png", "pdf")]
+
+            def timed(url: str, headers: dict[str, str] | None = None) -> tuple[float, Any]:
+                t0 = time.perf_counter()
+                r = client.get(url, headers=headers)
+                return (time.perf_counter() - t0) * 1000, r
+
+            cold: list[float] = []
+            etags: dict[str, str] = {}
+            for url in urls:
+                ms, r = timed(url)
+                if r.status_code != 200 or r.headers.get("x-cache") != "miss":
+                    raise SystemExit(f"cold request not rendered: {url} {r.status_code}")
+                cold.append(ms)
+                etags[url] = r.headers["etag"]
+            warm: list[float] = []
+            not_modified: list[float] = []
+            for _ in range(runs):
+                for url in urls:
+                    ms, r = timed(url)
+                    if r.headers.get("x-cache") != "hit":
+                        raise SystemExit(f"warm request not served from the cache: {url}")
+                    warm.append(ms)
+                    ms, r = timed(url, {"If-None-Match": etags[url]})
+                    if r.status_code != 304:
+                        raise SystemExit(f"revalidation did not give 304: {url}")
+                    not_modified.append(ms)
+            size = sum(p.stat().st_size for p in Path(cache_dir, "sheets").iterdir())
+    cold_ms, warm_ms, nm_ms = (statistics.median(x) for x in (cold, warm, not_modified))
+    print()
+    print(
+        f"sheets: {len(picks)} ({', '.join(s['number'] for s in picks)}), PNG + PDF each; "
+        f"cold once, warm and 304 x{runs} (median)"
+    )
+    print(f"{'request':<34}{'median ms':>12}{'max ms':>10}")
+    print(f"{'cold (rendered, X-Cache: miss)':<34}{cold_ms:>12.0f}{max(cold):>10.0f}")
+    print(f"{'warm (from the cache, hit)':<34}{warm_ms:>12.1f}{max(warm):>10.1f}")
+    print(f"{'If-None-Match -> 304':<34}{nm_ms:>12.1f}{max(not_modified):>10.1f}")
+    print(
+        f"ratio cold/warm: x{cold_ms / warm_ms:.0f}, cold/304: x{cold_ms / nm_ms:.0f}; "
+        f"cache {size / 1e6:.1f} MB for {len(urls) + 1} files"
+    )
+
+
+def _spread(items: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
+    """``n`` items spread evenly over the list (first and last included)."""
+    if n <= 0 or not items:
+        return []
+    if n >= len(items):
+        return list(items)
+    step = (len(items) - 1) / max(n - 1, 1)
+    return [items[round(i * step)] for i in range(n)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--database-url", help="an existing demo database (default: build one)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--sheets", type=int, default=6, help="sheets in the cache measurement")
+    ap.add_argument("--sheets-only", action="store_true", help="skip the browser measurement")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -141,6 +216,11 @@ def main() -> int:
         engine = create_engine_from_settings(settings)
         build_demo(engine, seed=settings.demo_seed)
         engine.dispose()
+
+    if args.sheets_only:
+        measure_sheets(settings, args.sheets, args.runs)
+        tmp.cleanup()
+        return 0
 
     print("rendering the folium-embedded baseline ...", flush=True)
     t0 = time.perf_counter()
@@ -188,6 +268,7 @@ def main() -> int:
     )
     ok = med(ours, "paint_ms") < 2000 and page_bytes < 1_000_000
     print("targets (paint < 2000 ms, HTML < 1 MB):", "met" if ok else "NOT met")
+    measure_sheets(settings, args.sheets, args.runs)
     tmp.cleanup()
     return 0
 

@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var/weihai.sqlite")
+DEFAULT_CACHE_DIR = Path("var/cache")
 
 
 class Settings(BaseSettings):
@@ -41,6 +42,13 @@ class Settings(BaseSettings):
     assets_dir: Path = Field(
         default=Path("/usr/share/javascript"),
         description="folder holding leaflet/ (Debian libjs-leaflet, libjs-leaflet.markercluster)",
+    )
+    cache_dir: Path = Field(
+        default=DEFAULT_CACHE_DIR,
+        description="folder for derived files (rendered map sheets in sheets/); safe to delete",
+    )
+    cache_max_mb: int = Field(
+        default=512, ge=1, description="size bound of the sheet cache; least recently used go first"
     )
     consultation_days: int = Field(default=10, ge=0, le=90)
     filing_due_days: int = 15

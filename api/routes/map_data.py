@@ -21,10 +21,19 @@ from pydantic import BaseModel
 from shapely.geometry import mapping
 from sqlalchemy import Connection
 
-from api.deps import ConnectionDep, RecordId
+from api.deps import ConnectionDep, EngineDep, RecordId, SettingsDep
 from gazetteer import mapdata
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, FacilityType, classification
+from gazetteer.settings import Settings
+from gazetteer.sheet_cache import (
+    SheetCache,
+    SheetKey,
+    database_id,
+    renderer_version,
+    sheet_cache_for,
+    sheet_data_version,
+)
 
 PlaceId = RecordId
 
@@ -330,23 +339,83 @@ def list_sheets(conn: ConnectionDep) -> SheetListPublic:
     )
 
 
+SHEET_DPI = 110  # PNG resolution (A3 at 110 dpi: 1,819 × 1,286 px); part of the cache key
+SHEET_MEDIA = {"png": "image/png", "pdf": "application/pdf"}
+_SHEET_CACHE_LOCK = threading.Lock()
+
+
+def _sheet_cache(request: Request, settings: Settings) -> SheetCache:
+    state = request.app.state
+    cache: SheetCache | None = getattr(state, "sheet_cache", None)
+    if cache is None:
+        with _SHEET_CACHE_LOCK:
+            cache = getattr(state, "sheet_cache", None)
+            if cache is None:
+                cache = sheet_cache_for(settings.cache_dir, max_mb=settings.cache_max_mb)
+                state.sheet_cache = cache
+    return cache
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison of an ``If-None-Match`` list (or ``*``) with ``etag``."""
+    if not if_none_match:
+        return False
+    wanted = etag.removeprefix("W/")
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag == "*" or tag.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
 @router.get(
     "/sheets/{number}.{fmt}",
     summary="下载成果图 One result map sheet as PNG or PDF",
+    description=(
+        "Rendered once per data version and kept in the sheet cache (`GAZETTEER_CACHE_DIR`); "
+        "the `ETag` changes when anything drawn on the sheet changes, and `If-None-Match` "
+        "with the current one answers 304. `X-Cache: hit|miss` tells whether this request "
+        "rendered the sheet."
+    ),
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "application/pdf": {}}}},
+    responses={
+        200: {"content": {"image/png": {}, "application/pdf": {}}},
+        304: {"description": "Not modified (the `If-None-Match` ETag is current)"},
+    },
 )
-def download_sheet(number: str, fmt: str, conn: ConnectionDep) -> Response:
+def download_sheet(
+    number: str, fmt: str, request: Request, engine: EngineDep, settings: SettingsDep
+) -> Response:
+    # A plain ``def``: FastAPI runs it in its thread pool, so the render never blocks the
+    # event loop. A connection is held only while reading, not while rendering or while
+    # waiting for another request's render of the same sheet.
     from gazetteer.sheet_render import figure_bytes, find_ref, load_sheet_data, render_sheet
 
-    if fmt not in ("png", "pdf"):
+    if fmt not in SHEET_MEDIA:
         raise InvalidInput(f"不支持的格式 (unsupported sheet format: {fmt}; use png or pdf)")
-    ref = find_ref(conn, number)
-    data = figure_bytes(render_sheet(load_sheet_data(conn, ref)), fmt)
-    media = "image/png" if fmt == "png" else "application/pdf"
-    filename = f"{ref.number}.{fmt}"
-    return Response(
-        content=data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    with engine.connect() as conn:
+        version = sheet_data_version(conn)
+        ref = find_ref(conn, number)
+    key = SheetKey(
+        database=database_id(engine),
+        kind=ref.kind,
+        number=ref.number,
+        fmt=fmt,
+        dpi=SHEET_DPI,
+        data_version=version,
+        renderer=renderer_version(),
     )
+    etag = f'"{key.digest}"'
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag_matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+
+    def render() -> bytes:
+        with engine.connect() as conn:
+            data = load_sheet_data(conn, ref)
+        return figure_bytes(render_sheet(data), fmt, dpi=SHEET_DPI)
+
+    body, hit = _sheet_cache(request, settings).get(key, render)
+    headers["Content-Disposition"] = f'attachment; filename="{ref.number}.{fmt}"'
+    headers["X-Cache"] = "hit" if hit else "miss"
+    return Response(content=body, media_type=SHEET_MEDIA[fmt], headers=headers)

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, ScalarSelect, func, select
 
 from gazetteer.errors import InvalidInput
 from gazetteer.search.memory import (
@@ -49,19 +49,23 @@ MEMORY_MAX_NAMES = 300_000
 DEFAULT_CHECK_INTERVAL_S = 1.0
 
 
+def data_token_columns() -> list[ScalarSelect[Any]]:
+    """The token's aggregates as scalar subqueries, so other caches (the map sheets) can
+    read them in the same statement as their own fingerprints."""
+    p, h, a = t.places, t.place_history, t.admin_areas
+    return [
+        select(func.count()).select_from(p).scalar_subquery(),
+        select(func.max(p.c.updated_at)).scalar_subquery(),
+        select(func.max(p.c.id)).scalar_subquery(),
+        select(func.count()).select_from(h).scalar_subquery(),
+        select(func.max(h.c.id)).scalar_subquery(),
+        select(func.count()).select_from(a).scalar_subquery(),
+    ]
+
+
 def data_token(conn: Connection) -> tuple[Any, ...]:
     """A value that changes whenever names, their history or the admin areas change."""
-    p, h, a = t.places, t.place_history, t.admin_areas
-    row = conn.execute(
-        select(
-            select(func.count()).select_from(p).scalar_subquery(),
-            select(func.max(p.c.updated_at)).scalar_subquery(),
-            select(func.max(p.c.id)).scalar_subquery(),
-            select(func.count()).select_from(h).scalar_subquery(),
-            select(func.max(h.c.id)).scalar_subquery(),
-            select(func.count()).select_from(a).scalar_subquery(),
-        )
-    ).one()
+    row = conn.execute(select(*data_token_columns())).one()
     return tuple(str(v) for v in row)
 
 

@@ -18,10 +18,11 @@ from tests.maps.small_db import build_small_map_db
 
 @pytest.fixture
 def site(
-    settings: Settings, engine: Engine, weihai_data: Path
+    settings: Settings, engine: Engine, weihai_data: Path, tmp_path: Path
 ) -> Iterator[tuple[TestClient, dict[str, int]]]:
     ids = build_small_map_db(engine, weihai_data, per_category=20)
-    with TestClient(create_app(settings)) as client:
+    cached = settings.model_copy(update={"cache_dir": tmp_path / "cache"})  # not var/cache
+    with TestClient(create_app(cached)) as client:
         yield client, ids
 
 
