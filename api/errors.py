@@ -24,6 +24,7 @@ STATUS: dict[type[e.GazetteerError], int] = {
     e.InvalidInput: 400,
     e.ImportFailed: 400,
     e.Conflict: 409,
+    e.AppendOnlyViolation: 409,
     e.NotAuthenticated: 401,
     e.PermissionDenied: 403,
     e.StorageUnavailable: 503,

@@ -46,6 +46,15 @@ class Conflict(GazetteerError):
         self.conflicts = list(conflicts)
 
 
+class AppendOnlyViolation(Conflict):
+    """A change to a record the database keeps append-only (the naming audit log).
+
+    Normal operation never raises it: only a bug or foreign SQL tries to change the log.
+    """
+
+    code = "append_only"
+
+
 class NotAuthenticated(GazetteerError):
     """No valid credentials were given."""
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Connection, Engine, delete, func, select
+from sqlalchemy import Connection, Engine, func, select
 from tqdm import tqdm
 
 from gazetteer.demo.generate import (
@@ -29,7 +29,7 @@ from gazetteer.model import (
     Road,
 )
 from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings, upgrade, write_transaction
+from gazetteer.storage import append_only, create_engine_from_settings, upgrade, write_transaction
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 
@@ -282,12 +282,17 @@ def build_demo(
 
 
 def clear_content(conn: Connection) -> None:
-    """Delete every row of every table except the classification (for ``--force``)."""
+    """Delete every row of every table except the classification (for ``--force``).
+
+    Append-only tables (the naming audit log) are emptied through
+    :func:`~gazetteer.storage.append_only.empty_table`, the one path that may: replacing
+    the whole content is the only legitimate removal of audit entries.
+    """
     from gazetteer.storage.schema import metadata
 
     for table in reversed(metadata.sorted_tables):
         if table.name != "categories":
-            conn.execute(delete(table))
+            append_only.empty_table(conn, table)
 
 
 def ensure_demo(

@@ -1,7 +1,10 @@
 """The append-only audit trail: who did what, when, with the state before and after.
 
-Rows are only ever inserted (nothing in the code updates or deletes ``audit_log``; the
-migration adds no update path). Entries are readable per case and per place.
+Rows are only ever inserted, and the database enforces it: since migration 0006 triggers
+reject any UPDATE or DELETE of ``audit_log`` rows on both backends (the application sees
+:class:`~gazetteer.errors.AppendOnlyViolation`); only replacing the whole database
+content (``gazetteer demo --force``) empties the log. Entries are readable per case and
+per place.
 """
 
 from __future__ import annotations

@@ -10,17 +10,22 @@ works, :class:`~gazetteer.errors.StorageUnavailable` says what to install.
 from __future__ import annotations
 
 import importlib
+import logging
 import sqlite3
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 
 from gazetteer.errors import StorageUnavailable
 from gazetteer.settings import Settings
+from gazetteer.storage import append_only
+
+log = logging.getLogger(__name__)
 
 INSTALL_HINT = (
     "无法加载 SpatiaLite 扩展 mod_spatialite (cannot load mod_spatialite). "
@@ -91,6 +96,25 @@ def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
     cur.close()
 
 
+def _translate_errors(engine: Engine) -> Engine:
+    """Database errors with a domain meaning become domain errors (API status, CLI message).
+
+    Only the append-only guard of migration 0006 so far: a change to an audit-log row
+    is a bug or foreign SQL, so the statement is logged as an error too.
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _on_error(ctx: ExceptionContext) -> None:
+        if not isinstance(ctx.sqlalchemy_exception, IntegrityError):
+            return
+        domain = append_only.violation(ctx.original_exception)
+        if domain is not None:
+            log.error("rejected by the append-only guard: %s", ctx.statement)
+            raise domain from ctx.sqlalchemy_exception
+
+    return engine
+
+
 def create_sqlite_engine(
     url: str, *, spatialite_module: str | None = None, echo: bool = False
 ) -> Engine:
@@ -118,11 +142,12 @@ def create_sqlite_engine(
         # which serialises concurrent writers (see dialect.write_lock).
         conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
 
-    return engine
+    return _translate_errors(engine)
 
 
 def create_postgis_engine(url: str, *, echo: bool = False) -> Engine:
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return _translate_errors(engine)
 
 
 def create_engine_from_settings(settings: Settings) -> Engine:

@@ -5,7 +5,7 @@
 * ``naming_cases``: one naming/renaming/adjustment case with its proposal, state, stored
   check findings, approval document and due dates.
 * ``audit_log``: the append-only audit trail (who, when, what, before/after), per case and
-  per place. Nothing in the code updates or deletes its rows.
+  per place. Triggers (migration 0006) reject UPDATE and DELETE of its rows.
 * ``naming_words``: staff-maintained additions to the forbidden-word lists (the shipped
   lists are data files under ``gazetteer/naming/data``).
 """
