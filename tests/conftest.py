@@ -152,6 +152,7 @@ RUN_FIRST = (
     "tests/io/test_demo_export.py",
     "tests/browser/",
     "tests/demo/test_demo.py",
+    "tests/naming/test_audit_log.py::test_demo_force_replaces_a_database_whose_log_has_entries",
     "tests/ogc/test_ogc_demo.py",
     "tests/api/test_naming_api.py",
     "tests/io/test_cli_io.py",
