@@ -13,12 +13,13 @@ administrative level, name length, name). Classes:
 * mixed input (``威h``): the ``m:`` gram of a character and the next initial (or a
   character bigram) gives candidates in rank order, confirmed against the stored
   ``pinyin_key``;
-* fuzzy: for pinyin, names of n-1..n+1 letters sharing the query's first half or its
-  second half (one typo leaves one of them intact; btree range scans over (length,
-  compact pinyin) and (length, reversed compact pinyin)); for characters,
-  one-character-wildcard ``LIKE`` patterns; both confirmed by OSA distance <= 1 -- a
-  *fallback* at this scale, run only when no better class matched (the in-memory index
-  always adds them);
+* fuzzy: for pinyin, names of n-1..n+1 letters sharing a long prefix, a long suffix,
+  or a short prefix and a short suffix with the query (one typo leaves one of these
+  intact; btree range scans over (length, compact pinyin) and (length, reversed compact
+  pinyin)); for characters, one-character-wildcard ``LIKE`` patterns, looked up by the
+  longer side of the wildcard; both confirmed by OSA distance <= 1 -- a *fallback* at
+  this scale, run only when no better class matched (the in-memory index always adds
+  them);
 * former names and aliases: the same on ``place_history.name`` and
   ``place_aliases.name`` (reported as former-name matches, as the in-memory index does).
 
@@ -230,8 +231,8 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                     ini = p.c.initials.like(like_escape(key) + "%", escape="\\")
                     run(_ranked(ini, False, k, filters), C_INITIALS)
                     counts.append(_ids(ini, filters))
-            # typos are a fallback at this scale: trigram scans over low-entropy pinyin
-            # are the most expensive query here, so only when nothing better matched
+            # typos are a fallback at this scale (the in-memory index always adds them):
+            # looked for only when nothing better matched
             if not best and len(key) >= 3:
                 typo = _pinyin_one_edit(key)
                 run(
