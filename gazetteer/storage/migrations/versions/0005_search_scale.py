@@ -10,10 +10,11 @@ Revises: 0004
 
   - ``ix_places_pinyin_compact_length`` and ``ix_places_pinyin_compact_reverse``: btrees
     over (length, compact pinyin) and (length, *reversed* compact pinyin). A pinyin query
-    of n letters with one typo matches names of n-1..n+1 letters and keeps either its
-    first half or its second half intact (pigeonhole), so its candidates are six tight
-    btree range scans -- ``length IN (..) AND compact LIKE 'first%'`` and ``length IN
-    (..) AND reverse(compact) LIKE 'tsal%'`` -- instead of a pg_trgm scan, which has poor
+    of n letters with one typo matches names of n-1..n+1 letters and keeps intact a long
+    prefix, a long suffix, or a short prefix and a short suffix (pigeonhole), so its
+    candidates are tight btree range scans -- ``length IN (..) AND compact LIKE
+    'first%'`` and ``length IN (..) AND reverse(compact) LIKE 'tsal%'`` -- instead of a
+    pg_trgm scan, which has poor
     selectivity over pinyin (few distinct syllables: most names share trigrams; p95
     323 ms on a million names). The unused trigram index on compact pinyin is dropped.
   - ``ix_places_name_reverse``: btree over ``reverse(name)``, for character typos early
