@@ -284,9 +284,10 @@ def build_demo(
 def clear_content(conn: Connection) -> None:
     """Delete every row of every table except the classification (for ``--force``).
 
-    Append-only tables (the naming audit log) are emptied through
-    :func:`~gazetteer.storage.append_only.empty_table`, the one path that may: replacing
-    the whole content is the only legitimate removal of audit entries.
+    Append-only tables (the naming audit log, the facility history and the place-name
+    history) are emptied through :func:`~gazetteer.storage.append_only.empty_table`, the
+    one path that may: replacing the whole content is the only legitimate removal of
+    their entries.
     """
     from gazetteer.storage.schema import metadata
 
