@@ -47,9 +47,10 @@ class Conflict(GazetteerError):
 
 
 class AppendOnlyViolation(Conflict):
-    """A change to a record the database keeps append-only (the naming audit log).
+    """A change to a record the database keeps append-only (the naming audit log, the
+    place-name history, the facility history).
 
-    Normal operation never raises it: only a bug or foreign SQL tries to change the log.
+    Normal operation never raises it: only a bug or foreign SQL tries to change them.
     """
 
     code = "append_only"

@@ -34,7 +34,7 @@ from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model import Facility, FacilityType
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.dialect import never_used_id, write_transaction
 from gazetteer.storage.geometry import to_db
 from gazetteer.storage.tables_coverage import facility_history
 
@@ -339,9 +339,12 @@ def create_facility(engine: Engine, values: Mapping[str, Any], *, user: str = ""
             opened_year=values.get("opened_year"),
             level=values.get("level") or "",
         )
-        fid = conn.execute(
-            insert(t.facilities).returning(t.facilities.c.id), [repo.facility_row(f)]
-        ).scalar_one()
+        row = repo.facility_row(f)
+        # never an id a deleted facility had: its history must not become the new one's
+        new_id = never_used_id(conn, t.facilities, facility_history.c.facility_id)
+        if new_id is not None:
+            row["id"] = new_id
+        fid = conn.execute(insert(t.facilities).returning(t.facilities.c.id), [row]).scalar_one()
         created = get_facility(conn, int(fid))
         _record(conn, created, "create", user, "")
         return created

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, text
+from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean, Float, String
@@ -210,6 +210,24 @@ def estimated_rows(conn: Connection, table: Table) -> int:
     return int(conn.execute(text(f"SELECT count(*) FROM {table.name}")).scalar_one())
 
 
+def never_used_id(conn: Connection, table: Table, *referrers: Any) -> int | None:
+    """An id for a new row of ``table`` that no row, deleted or not, has had, where the
+    database itself does not guarantee it; None means "let the database choose".
+
+    A PostgreSQL sequence never hands out an id twice. SQLite gives a new row
+    ``max(rowid) + 1``, so after deleting the row with the largest id that id comes back
+    -- and records that still refer to the deleted row (``referrers``: columns such as a
+    history's ``facility_id``) would seem to belong to the new one. Call inside the
+    write transaction (SQLite serialises writers, so the answer stays valid).
+    """
+    if not is_sqlite(conn):
+        return None
+    parts = [select(func.max(table.c.id)).scalar_subquery()]
+    parts += [select(func.max(col)).scalar_subquery() for col in referrers]
+    row = conn.execute(select(*parts)).one()
+    return max(int(x or 0) for x in row) + 1
+
+
 def reset_id_sequence(conn: Connection, table: Table, column: str = "id") -> None:
     """After inserting rows with explicit ids, make the next generated id follow the
     largest one (a PostgreSQL sequence does not notice explicit ids; SQLite's rowid
@@ -236,6 +254,7 @@ __all__ = [
     "gram_search_available",
     "is_sqlite",
     "like_escape",
+    "never_used_id",
     "reset_id_sequence",
     "serial_plans",
     "suffix_match",

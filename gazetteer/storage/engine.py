@@ -99,8 +99,9 @@ def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
 def _translate_errors(engine: Engine) -> Engine:
     """Database errors with a domain meaning become domain errors (API status, CLI message).
 
-    Only the append-only guard of migration 0006 so far: a change to an audit-log row
-    is a bug or foreign SQL, so the statement is logged as an error too.
+    Only the append-only guards of migrations 0006 and 0007 so far: a change to a row of
+    the naming audit log, the place-name history or the facility history is a bug or
+    foreign SQL, so the statement is logged as an error too.
     """
 
     @event.listens_for(engine, "handle_error")

@@ -87,7 +87,7 @@ def _write_history(engine: Engine) -> History:
     assert gone.id is not None and kept.id is not None
     fac.update_facility(engine, gone.id, {"capacity": 80}, user="rev", note="扩建")
     fac.update_facility(engine, kept.id, {"name": "长者助餐点"}, user="rev", expected_version=1)
-    # deleted last: SQLite hands the highest id of a deleted row to the next new row
+    # deleted last, so the history of a facility deleted after its last change is checked
     fac.delete_facility(engine, gone.id, user="boss", expected_version=2, note="撤并")
     return History(pid, gone.id, kept.id)
 
