@@ -163,6 +163,9 @@ GROUPED = (
     "tests/browser/",
     "tests/ogc/test_ogc_api.py",
     "tests/api/test_search_api.py",
+    "tests/api/test_coverage_api.py",
+    "tests/api/test_facilities_api.py",
+    "tests/api/test_naming_api.py",
 )
 BACKEND_FIXTURES = ("backend", "demo_settings", "ogc_site", "base_url")
 

@@ -21,24 +21,32 @@ MEAL = "elderly_meal_point"
 @pytest.fixture(
     scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
 )
+def backend(request: pytest.FixtureRequest) -> str:
+    """Module-scoped here (conftest's is per test): the server below starts once per
+    backend, and the ``backend`` parameter puts each backend's tests in one xdist group
+    (``GROUPED`` in tests/conftest.py)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
 def api(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """One seeded database and server per backend for the module (a server start costs
     seconds). The tests only read, except the saved scenarios of the what-if test, which
     no other test looks at."""
-    gen = new_database_settings(str(request.param), request, tmp_path_factory.mktemp("cov"))
+    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("cov"))
     settings = next(gen)
     engine = create_engine_from_settings(settings)
     try:
         seed(engine)
         with write_transaction(engine) as conn:
             token = auth.add_user(conn, "planner", ["reviewer"]).token
+        with live_server(settings) as base:
+            yield base, token
     finally:
         engine.dispose()
-    with live_server(settings) as base:
-        yield base, token
-    next(gen, None)  # runs the cleanup (drops the PostGIS database)
+        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def test_coverage_and_gaps(api: tuple[str, str]) -> None:

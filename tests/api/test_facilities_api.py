@@ -1,4 +1,11 @@
-"""Facilities over real HTTP on both backends: public reads, staff writes, history, subsidies."""
+"""Facilities over real HTTP on both backends: public reads, staff writes, history, subsidies.
+
+One seeded database and server per backend for the module (a server start costs seconds).
+The tests keep out of each other's way: the CRUD test deletes the one facility it creates
+and reads only that facility's history, every write of the bad-input test is rejected, so
+the list and subsidy totals of ``test_list_and_subsidies`` see only its own facilities (and
+the seeded meal points, which are neither canteens nor rural tables) in any order.
+"""
 
 from __future__ import annotations
 
@@ -6,26 +13,43 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from sqlalchemy import Engine
 
 from gazetteer import auth
-from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
+from tests.conftest import new_database_settings
 from tests.coverage.seed import TOWN_A1, seed
 from tests.server import live_server
 
 
-@pytest.fixture
-def api(settings: Settings, engine: Engine) -> Iterator[tuple[str, dict[str, str]]]:
-    seed(engine)
-    with write_transaction(engine) as conn:
-        tokens = {
-            "reviewer": auth.add_user(conn, "rev", ["reviewer"]).token,
-            "approver": auth.add_user(conn, "app", ["approver"]).token,
-            "admin": auth.add_user(conn, "boss", ["admin"]).token,
-        }
-    with live_server(settings) as base:
-        yield base, tokens
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Module-scoped here (conftest's is per test): the server below starts once per backend."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def api(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
+    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("facilities"))
+    settings = next(gen)
+    engine = create_engine_from_settings(settings)
+    try:
+        seed(engine)
+        with write_transaction(engine) as conn:
+            tokens = {
+                "reviewer": auth.add_user(conn, "rev", ["reviewer"]).token,
+                "approver": auth.add_user(conn, "app", ["approver"]).token,
+                "admin": auth.add_user(conn, "boss", ["admin"]).token,
+            }
+        with live_server(settings) as base:
+            yield base, tokens
+    finally:
+        engine.dispose()
+        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def bearer(token: str) -> dict[str, str]:

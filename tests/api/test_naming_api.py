@@ -1,5 +1,13 @@
 """Naming API over real HTTP on both backends: check, roles on every write endpoint, the
-full case cycle, batch reports and concurrent approvals (exactly one wins)."""
+full case cycle, batch reports and concurrent approvals (exactly one wins).
+
+One database and one two-worker server per backend for the module (a server start costs
+seconds). The tests keep apart by name: each test that writes proposes names of its own,
+with a pinyin key no other test uses (梧桐, 松涛, 海棠, 桂香/桂湘), so none of them is a
+duplicate or homophone of another test's case or place; the reading tests (check, batch)
+use 杏林/杏琳, which no test writes. Only the full case cycle files a case, and approvals
+fall due weeks ahead, so its "one filed case, nothing overdue" holds in any order.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +15,7 @@ import io
 import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
@@ -18,6 +26,8 @@ from sqlalchemy import Engine
 from gazetteer import auth
 from gazetteer.cli import main as cli_main
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
+from tests.conftest import new_database_settings
 from tests.naming.frame import HUANCUILOU, build_frame
 from tests.server import live_server
 
@@ -25,21 +35,44 @@ LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
 START = (date.today() - timedelta(days=40)).isoformat()
 
 
-@pytest.fixture
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Module-scoped here (conftest's is per test), so the server below starts once per
+    backend; ``settings``/``engine`` still give the CLI test a fresh database."""
+    return str(request.param)
+
+
+class Site(NamedTuple):
+    base: str
+    tokens: dict[str, str]
+    ids: dict[str, int]
+    engine: Engine  # on the server's database
+
+
+@pytest.fixture(scope="module")
 def server(
-    settings: Settings, engine: Engine
-) -> Iterator[tuple[str, dict[str, str], dict[str, int]]]:
-    ids = build_frame(engine)
-    with engine.begin() as conn:
-        tokens = {
-            "rev": auth.add_user(conn, "zhang", ["reviewer"]).token,
-            "rev2": auth.add_user(conn, "li", ["reviewer"]).token,
-            "app": auth.add_user(conn, "wang", ["approver"]).token,
-            "app2": auth.add_user(conn, "zhao", ["approver"]).token,
-            "admin": auth.add_user(conn, "root", ["admin"]).token,
-        }
-    with live_server(settings, workers=2) as base:
-        yield base, tokens, ids
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("naming"))
+    settings = next(gen)
+    engine = create_engine_from_settings(settings)
+    try:
+        ids = build_frame(engine)
+        with engine.begin() as conn:
+            tokens = {
+                "rev": auth.add_user(conn, "zhang", ["reviewer"]).token,
+                "rev2": auth.add_user(conn, "li", ["reviewer"]).token,
+                "app": auth.add_user(conn, "wang", ["approver"]).token,
+                "app2": auth.add_user(conn, "zhao", ["approver"]).token,
+                "admin": auth.add_user(conn, "root", ["admin"]).token,
+            }
+        with live_server(settings, workers=2) as base:
+            yield Site(base, tokens, ids, engine)
+    finally:
+        engine.dispose()
+        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def h(token: str) -> dict[str, str]:
@@ -71,8 +104,8 @@ def _to_consultation(c: httpx.Client, token: str, case_id: int) -> None:
         assert r.status_code == 200, r.text
 
 
-def test_check_endpoint_with_real_and_bad_names(server: Any) -> None:
-    base, _, ids = server
+def test_check_endpoint_with_real_and_bad_names(server: Site) -> None:
+    base, ids = server.base, server.ids
     with httpx.Client(base_url=base, timeout=30) as c:
 
         def check(name: str, kind: str = "road", **extra: Any) -> dict[str, Any]:
@@ -136,7 +169,7 @@ WRITE_ENDPOINTS = [
         "post",
         "/api/v1/naming/cases",
         "reviewer",
-        {"kind": "new_road", "name": "杏林路", "admin_code": HUANCUILOU},
+        {"kind": "new_road", "name": "梧桐路", "admin_code": HUANCUILOU},
     ),
     ("patch", "/api/v1/naming/cases/{id}", "reviewer", {"reason": "x"}),
     ("post", "/api/v1/naming/cases/{id}/submit", "reviewer", None),
@@ -151,11 +184,11 @@ WRITE_ENDPOINTS = [
 ]
 
 
-def test_every_write_endpoint_needs_a_token_and_the_right_role(server: Any) -> None:
-    base, tokens, _ = server
+def test_every_write_endpoint_needs_a_token_and_the_right_role(server: Site) -> None:
+    base, tokens = server.base, server.tokens
     wrong = {"reviewer": "app", "approver": "rev", "admin": "rev"}
     with httpx.Client(base_url=base, timeout=30) as c:
-        case_id = _new_case(c, tokens["rev"], "杏林路")
+        case_id = _new_case(c, tokens["rev"], "梧桐路")
         for method, path, role, body in WRITE_ENDPOINTS:
             url = path.format(id=case_id)
             r = c.request(method, url, json=body)
@@ -183,10 +216,10 @@ def test_every_write_endpoint_needs_a_token_and_the_right_role(server: Any) -> N
         assert "content.enterprise" in {f["rule"] for f in chk.json()["findings"]}
 
 
-def test_full_case_cycle_over_http(server: Any) -> None:
-    base, tokens, _ = server
+def test_full_case_cycle_over_http(server: Site) -> None:
+    base, tokens = server.base, server.tokens
     with httpx.Client(base_url=base, timeout=30) as c:
-        cid = _new_case(c, tokens["rev"], "杏林路")
+        cid = _new_case(c, tokens["rev"], "松涛路")
         r = c.patch(
             f"/api/v1/naming/cases/{cid}",
             json={"reason": "以杏树成林寓意"},
@@ -207,7 +240,7 @@ def test_full_case_cycle_over_http(server: Any) -> None:
         assert body["state"] == "approved" and body["place_id"]
         assert body["notice_due"] == (date.today() + timedelta(days=15)).isoformat()
         notice = c.get(f"/api/v1/naming/cases/{cid}/notice")
-        assert notice.status_code == 200 and "杏林路" in notice.text and "Xìnglín Lù" in notice.text
+        assert notice.status_code == 200 and "松涛路" in notice.text and "Sōngtāo Lù" in notice.text
         assert (
             c.post(
                 f"/api/v1/naming/cases/{cid}/approve",
@@ -238,14 +271,14 @@ def test_full_case_cycle_over_http(server: Any) -> None:
         ]
         assert trail[6]["user"] == "wang" and trail[6]["before"]["state"] == "public_consultation"
         ptrail = c.get(f"/api/v1/naming/places/{body['place_id']}/audit").json()
-        assert ptrail[0]["action"] == "place.new_road" and ptrail[0]["after"]["name"] == "杏林路"
+        assert ptrail[0]["action"] == "place.new_road" and ptrail[0]["after"]["name"] == "松涛路"
         listed = c.get("/api/v1/naming/cases", params={"state": "filed"}).json()
         assert listed["total"] == 1 and listed["items"][0]["id"] == cid
         assert c.get("/api/v1/naming/cases/overdue").json() == []
         assert c.get("/api/v1/naming/cases/999999").status_code == 404
         # a second application for the granted name is now a duplicate at once
         other = _new_case(
-            c, tokens["rev2"], "杏林路", LineString([(122.15, 37.52), (122.16, 37.52)])
+            c, tokens["rev2"], "松涛路", LineString([(122.15, 37.52), (122.16, 37.52)])
         )
         sub = c.post(f"/api/v1/naming/cases/{other}/submit", headers=h(tokens["rev2"])).json()
         assert sub["findings"][0]["rule"] == "conflict.duplicate"
@@ -257,12 +290,12 @@ def test_full_case_cycle_over_http(server: Any) -> None:
         assert r.json()["state"] == "withdrawn"
 
 
-def test_submitter_cannot_approve_own_case(server: Any, engine: Engine) -> None:
-    base, _, _ = server
-    with engine.begin() as conn:
+def test_submitter_cannot_approve_own_case(server: Site) -> None:
+    base = server.base
+    with server.engine.begin() as conn:
         both = auth.add_user(conn, "chen", ["reviewer", "approver"]).token
     with httpx.Client(base_url=base, timeout=30) as c:
-        cid = _new_case(c, both, "杏林路")
+        cid = _new_case(c, both, "海棠路")
         _to_consultation(c, both, cid)
         r = c.post(
             f"/api/v1/naming/cases/{cid}/approve", json={"approval_no": "X"}, headers=h(both)
@@ -270,12 +303,12 @@ def test_submitter_cannot_approve_own_case(server: Any, engine: Engine) -> None:
         assert r.status_code == 403 and "submitter" in r.json()["message"]
 
 
-def test_concurrent_approvals_exactly_one_wins(server: Any) -> None:
-    base, tokens, _ = server
+def test_concurrent_approvals_exactly_one_wins(server: Site) -> None:
+    base, tokens = server.base, server.tokens
     with httpx.Client(base_url=base, timeout=60) as c:
-        first = _new_case(c, tokens["rev"], "杏林路")
+        first = _new_case(c, tokens["rev"], "桂香路")
         second = _new_case(
-            c, tokens["rev2"], "杏琳路", LineString([(122.15, 37.52), (122.16, 37.52)])
+            c, tokens["rev2"], "桂湘路", LineString([(122.15, 37.52), (122.16, 37.52)])
         )
         for cid in (first, second):
             _to_consultation(c, tokens["rev"] if cid == first else tokens["rev2"], cid)
@@ -316,8 +349,8 @@ def test_concurrent_approvals_exactly_one_wins(server: Any) -> None:
         assert c.get(f"/api/v1/naming/cases/{loser_id}").json()["state"] == "public_consultation"
 
 
-def test_batch_check_csv_and_xlsx(server: Any) -> None:
-    base, _, _ = server
+def test_batch_check_csv_and_xlsx(server: Site) -> None:
+    base = server.base
     csv_text = "name,kind,admin_code,lon,lat\n" + "".join(
         f"{n},{k},371002001000,122.1,37.53\n"
         for n, k in [
