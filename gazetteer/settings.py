@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     cache_max_mb: int = Field(
         default=512, ge=1, description="size bound of the sheet cache; least recently used go first"
     )
+    sheet_render_limit: int = Field(
+        default=2, ge=1, description="map sheets rendered at once per API process; others queue"
+    )
     consultation_days: int = Field(default=10, ge=0, le=90)
     filing_due_days: int = 15
     notice_due_days: int = 15

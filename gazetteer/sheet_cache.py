@@ -18,16 +18,29 @@ ONE statement (:func:`sheet_data_version`), a few milliseconds, so a request for
 unchanged sheet never renders, and a changed name gives a new key on the next request on
 any instance (old files are left to the size bound).
 
+Forming a key needs the sheet's kind and canonical number, i.e. the sheet set (the GB/T
+13989 grid over the city boundary, 4-7 ms). :func:`sheet_index` remembers it per
+(database, data version) in a small in-process memo, so a request for a cached sheet costs
+the data-version statement and a file read.
+
 Files are written to a temporary name and moved into place with ``os.replace``, so a
 reader (this process or another) sees either no file or the whole file. Each file starts
 with a checksum of its payload; a file that fails it (cut short by a crash, a full disk,
-edited by hand) is deleted and the sheet rendered again. Within a process, requests for
-the same missing sheet wait on a per-key lock and render once; across processes a
-duplicate render is harmless (the last ``os.replace`` wins with identical content). The
-directory is kept under ``max_bytes`` by deleting the least recently used files (a hit
-refreshes the file's mtime).
+edited by hand) is deleted and the sheet rendered again. The directory is kept under
+``max_bytes`` by deleting the least recently used files (a hit refreshes the file's mtime).
 
-No HTTP here: the API turns the key's digest into an ``ETag``.
+Renders run in the cache's own pool of ``max_renders`` threads (one cache per API
+process), so a burst of requests for missing sheets renders at most that many at a time
+(matplotlib needs 100-200 MB and a core each) and the rest queue without holding a thread:
+an async caller awaits the render's future (:meth:`SheetCache.submit`), so the web
+server's thread pool stays free for everything else, and a cached sheet is read without
+waiting for any render. Requests for the same missing sheet share one render; across
+processes a duplicate render is harmless (the last ``os.replace`` wins with identical
+content).
+
+No HTTP here: the API turns the key's digest into an ``ETag``. ``gazetteer sheets`` writes
+through the same cache (:class:`CachedSheets`), so the command and the API reuse each
+other's files.
 """
 
 from __future__ import annotations
@@ -40,21 +53,31 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import astuple, dataclass
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import astuple, dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, TextClause, func, select, text
 
+from gazetteer.errors import NotFound
 from gazetteer.network.load import format_network_version, network_version_from
 from gazetteer.search.service import data_token_columns
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import geom_bound
 
+if TYPE_CHECKING:
+    from gazetteer.sheet_render import SheetRef
+
 log = logging.getLogger(__name__)
 
 SUBDIR = "sheets"
+SHEET_DPI = 110  # PNG resolution (A3 at 110 dpi: 1,819 × 1,286 px); part of the key
+DEFAULT_MAX_RENDERS = 2
+INDEX_MEMO_SIZE = 8  # sheet indexes kept per process: (database, data version) pairs
 MAGIC = b"GZSHEET1\n"  # then the payload's sha256 in hex, a newline, the payload
 _HEADER_LEN = len(MAGIC) + 64 + 1
 STALE_TEMP_S = 3600.0  # temporary files older than this are left over from a crash
@@ -134,10 +157,85 @@ class SheetKey:
         return f"{self.digest}.{self.fmt}"
 
 
-@dataclass(slots=True)
-class _KeyLock:
-    lock: threading.Lock
-    users: int = 0
+def sheet_key(database: str, ref: SheetRef, fmt: str, data_version: str) -> SheetKey:
+    """The key of one sheet file as the API and ``gazetteer sheets`` both form it."""
+    return SheetKey(
+        database=database,
+        kind=ref.kind,
+        number=ref.number,
+        fmt=fmt,
+        dpi=SHEET_DPI,
+        data_version=data_version,
+        renderer=renderer_version(),
+    )
+
+
+# --- the sheet index -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SheetIndex:
+    """The sheet set of one data version, with the sheets by canonical number."""
+
+    refs: tuple[SheetRef, ...]
+    by_number: dict[str, SheetRef] = field(compare=False, hash=False)
+
+    @classmethod
+    def of(cls, refs: Sequence[SheetRef]) -> SheetIndex:
+        by_number: dict[str, SheetRef] = {}
+        for ref in refs:
+            by_number.setdefault(ref.number.upper(), ref)
+        return cls(tuple(refs), by_number)
+
+    def find(self, number: str) -> SheetRef:
+        """A sheet by grid number or county code (any case); NotFound if not in the set."""
+        ref = self.by_number.get(number.strip().upper())
+        if ref is None:
+            raise NotFound(f"图幅不在成果图范围内 (no such result map sheet: {number})")
+        return ref
+
+
+class SheetIndexMemo:
+    """Sheet indexes by (database, data version), the most recent ``size`` kept.
+
+    The data version covers the admin areas (count and bounding boxes), so a changed city
+    or county boundary gives a new entry; an entry read while the data changed under it
+    is only ever looked up by requests that read the older version."""
+
+    def __init__(self, size: int = INDEX_MEMO_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], SheetIndex] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection, data_version: str) -> SheetIndex:
+        key = (database_id(conn.engine), data_version)
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+                return found
+        from gazetteer import sheet_render  # matplotlib: only when a sheet set is computed
+
+        # two requests missing together both compute it (a few ms); either result is right
+        index = SheetIndex.of(sheet_render.sheet_set(conn))
+        with self._lock:
+            self._items[key] = index
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return index
+
+
+_INDEXES = SheetIndexMemo()
+
+
+def sheet_index(conn: Connection, data_version: str) -> SheetIndex:
+    """The sheet set for ``data_version`` (read by the caller from ``conn``), computed once
+    per database and data version in this process (:class:`SheetIndexMemo`)."""
+    return _INDEXES.get(conn, data_version)
+
+
+# --- the file store and the render pool ------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,15 +245,56 @@ class CacheStats:
     evicted: int
 
 
-class SheetCache:
-    """Sheet files in one directory, bounded in size; safe to share between threads and
-    between processes (see the module docstring)."""
+@dataclass(slots=True)
+class _Render:
+    future: Future[tuple[bytes, bool]]  # the bytes and whether this job rendered them
+    users: int = 0
 
-    def __init__(self, directory: Path, *, max_bytes: int) -> None:
+
+class RenderTicket:
+    """One caller's share of a render job (:meth:`SheetCache.submit`). Wait for
+    ``future`` however suits the caller (blocking, or from asyncio without a thread), pass
+    its result to :meth:`outcome`, and :meth:`release` the ticket when done waiting."""
+
+    __slots__ = ("_cache", "_entry", "_released", "future", "owner")
+
+    def __init__(self, cache: SheetCache, entry: _Render, *, owner: bool) -> None:
+        self._cache = cache
+        self._entry = entry
+        self._released = False
+        self.future = entry.future
+        self.owner = owner  # this caller queued the job (the others joined it)
+
+    def outcome(self, result: tuple[bytes, bool]) -> tuple[bytes, bool]:
+        """The bytes and whether they count as a cache hit for this caller: a miss only
+        for the caller that queued the job when the job really rendered."""
+        data, rendered = result
+        hit = not (self.owner and rendered)
+        if hit:
+            self._cache._count(hit=True)
+        return data, hit
+
+    def release(self) -> None:
+        if not self._released:
+            self._released = True
+            self._cache._leave(self._entry)
+
+
+class SheetCache:
+    """Sheet files in one directory, bounded in size, and the pool that renders missing
+    ones; safe to share between threads and between processes (see the module docstring)."""
+
+    def __init__(
+        self, directory: Path, *, max_bytes: int, max_renders: int = DEFAULT_MAX_RENDERS
+    ) -> None:
+        if max_renders < 1:
+            raise ValueError(f"max_renders must be at least 1, not {max_renders}")
         self.directory = directory
         self.max_bytes = max_bytes
+        self.max_renders = max_renders
         self._guard = threading.Lock()
-        self._locks: dict[str, _KeyLock] = {}
+        self._pending: dict[str, _Render] = {}
+        self._pool: ThreadPoolExecutor | None = None
         self._hits = 0
         self._renders = 0
         self._evicted = 0
@@ -168,11 +307,16 @@ class SheetCache:
             return CacheStats(self._hits, self._renders, self._evicted)
 
     def in_flight(self, key: SheetKey) -> int:
-        """Requests inside :meth:`get` for ``key`` that did not find its file (the one
-        rendering plus those waiting for it)."""
+        """Callers waiting for the render of ``key`` (the one that queued it plus those
+        that joined it)."""
         with self._guard:
-            entry = self._locks.get(key.digest)
+            entry = self._pending.get(key.digest)
             return entry.users if entry is not None else 0
+
+    def pending_renders(self) -> int:
+        """Render jobs queued or running (one per missing key, however many wait for it)."""
+        with self._guard:
+            return len(self._pending)
 
     def read(self, key: SheetKey) -> bytes | None:
         """The cached bytes, or None when missing or failing the checksum (then deleted)."""
@@ -198,31 +342,72 @@ class SheetCache:
             os.utime(path)
         return payload
 
-    def get(self, key: SheetKey, render: Callable[[], bytes]) -> tuple[bytes, bool]:
-        """The sheet's bytes and whether they came from the cache (else ``render()`` ran,
-        once per key in this process however many callers ask at the same time)."""
+    def cached(self, key: SheetKey) -> bytes | None:
+        """:meth:`read`, counting a hit. Never waits for a render."""
         data = self.read(key)
         if data is not None:
             self._count(hit=True)
-            return data, True
+        return data
+
+    def submit(self, key: SheetKey, render: Callable[[], bytes]) -> RenderTicket:
+        """Join the render of ``key`` already queued or running in this process, or queue
+        one in the render pool (at most ``max_renders`` run at a time, the rest wait in
+        order). Never blocks. The job looks for the file again first (written meanwhile by
+        a render that just finished, or by another process), else runs ``render()`` and
+        stores the bytes."""
         with self._guard:
-            entry = self._locks.setdefault(key.digest, _KeyLock(threading.Lock()))
+            entry = self._pending.get(key.digest)
+            owner = entry is None
+            if entry is None:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(
+                        self.max_renders, thread_name_prefix="sheet-render"
+                    )
+                entry = _Render(self._pool.submit(self._render_job, key, render))
+                self._pending[key.digest] = entry
             entry.users += 1
+        if owner:  # outside the guard: a finished job runs the callback right here
+            entry.future.add_done_callback(lambda _: self._finished(key.digest, entry))
+        return RenderTicket(self, entry, owner=owner)
+
+    def get(self, key: SheetKey, render: Callable[[], bytes]) -> tuple[bytes, bool]:
+        """The sheet's bytes and whether they came from the cache (else ``render()`` ran in
+        the render pool, once per key in this process however many callers ask at the same
+        time). Blocks the calling thread while waiting; async callers use :meth:`cached`
+        and :meth:`submit`."""
+        data = self.cached(key)
+        if data is not None:
+            return data, True
+        ticket = self.submit(key, render)
         try:
-            with entry.lock:
-                data = self.read(key)  # rendered by the caller we waited for
-                if data is not None:
-                    self._count(hit=True)
-                    return data, True
-                data = render()
-                self._count(hit=False)
-                self._store(key, data)
-                return data, False
+            return ticket.outcome(ticket.future.result())
         finally:
-            with self._guard:
-                entry.users -= 1
-                if entry.users == 0:
-                    del self._locks[key.digest]
+            ticket.release()
+
+    def close(self) -> None:
+        """Stop the render pool's threads once the queued renders are done (no wait)."""
+        with self._guard:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=False)
+
+    def _render_job(self, key: SheetKey, render: Callable[[], bytes]) -> tuple[bytes, bool]:
+        data = self.read(key)
+        if data is not None:
+            return data, False
+        data = render()
+        self._count(hit=False)
+        self.store(key, data)
+        return data, True
+
+    def _finished(self, digest: str, entry: _Render) -> None:
+        with self._guard:
+            if self._pending.get(digest) is entry:
+                del self._pending[digest]
+
+    def _leave(self, entry: _Render) -> None:
+        with self._guard:
+            entry.users -= 1
 
     def _count(self, *, hit: bool) -> None:
         with self._guard:
@@ -231,7 +416,7 @@ class SheetCache:
             else:
                 self._renders += 1
 
-    def _store(self, key: SheetKey, data: bytes) -> None:
+    def store(self, key: SheetKey, data: bytes) -> None:
         """Write atomically; a cache that cannot be written only costs the next render."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -299,17 +484,70 @@ def _unlink(path: Path) -> bool:
         return False
 
 
-def sheet_cache_for(cache_dir: Path, *, max_mb: int) -> SheetCache:
-    """A cache in ``<cache_dir>/sheets`` bounded to ``max_mb`` megabytes."""
-    return SheetCache(cache_dir / SUBDIR, max_bytes=max_mb * 1024 * 1024)
+def sheet_cache_for(
+    cache_dir: Path, *, max_mb: int, max_renders: int = DEFAULT_MAX_RENDERS
+) -> SheetCache:
+    """A cache in ``<cache_dir>/sheets`` bounded to ``max_mb`` megabytes, rendering at
+    most ``max_renders`` sheets at a time."""
+    return SheetCache(cache_dir / SUBDIR, max_bytes=max_mb * 1024 * 1024, max_renders=max_renders)
+
+
+# --- gazetteer sheets ----------------------------------------------------------------------
+
+
+class CachedSheets:
+    """The bytes of each sheet for ``gazetteer sheets`` (the ``sheet_bytes`` argument of
+    :func:`gazetteer.sheet_render.write_sheets`): read from the cache under the same keys
+    as the API, else drawn once for every format still missing and written through.
+    ``reuse=False`` (``--no-cache``) draws every sheet and refreshes the cache.
+
+    The data version is read once, when the object is made: files of a run are keyed by
+    the data the run started from."""
+
+    def __init__(self, cache: SheetCache, conn: Connection, *, reuse: bool = True) -> None:
+        self.cache = cache
+        self.conn = conn
+        self.reuse = reuse
+        self.database = database_id(conn.engine)
+        self.data_version = sheet_data_version(conn)
+        self.from_cache = 0  # sheets whose every format was read from the cache
+        self.rendered = 0  # sheets drawn by this run
+
+    def __call__(self, ref: SheetRef, formats: Sequence[str]) -> dict[str, bytes]:
+        from gazetteer import sheet_render
+
+        keys = {fmt: sheet_key(self.database, ref, fmt, self.data_version) for fmt in formats}
+        out: dict[str, bytes] = {}
+        if self.reuse:
+            for fmt, key in keys.items():
+                data = self.cache.read(key)
+                if data is not None:
+                    out[fmt] = data
+        missing = [fmt for fmt in formats if fmt not in out]
+        if not missing:
+            self.from_cache += 1
+            return out
+        fig = sheet_render.render_sheet(sheet_render.load_sheet_data(self.conn, ref))
+        for fmt in missing:
+            out[fmt] = sheet_render.figure_bytes(fig, fmt, dpi=SHEET_DPI)
+            self.cache.store(keys[fmt], out[fmt])
+        self.rendered += 1
+        return out
 
 
 __all__ = [
+    "SHEET_DPI",
     "CacheStats",
+    "CachedSheets",
+    "RenderTicket",
     "SheetCache",
+    "SheetIndex",
+    "SheetIndexMemo",
     "SheetKey",
     "database_id",
     "renderer_version",
     "sheet_cache_for",
     "sheet_data_version",
+    "sheet_index",
+    "sheet_key",
 ]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -512,6 +512,9 @@ def find_ref(conn: Connection, number: str) -> SheetRef:
     raise NotFound(f"图幅不在成果图范围内 (no such result map sheet: {number})")
 
 
+SheetBytes = Callable[[SheetRef, Sequence[str]], Mapping[str, bytes]]
+
+
 def write_sheets(
     conn: Connection,
     out_dir: Path,
@@ -519,8 +522,13 @@ def write_sheets(
     formats: Sequence[str] = ("png", "pdf"),
     only: Sequence[str] = (),
     progress: Callable[[SheetRef], None] | None = None,
+    sheet_bytes: SheetBytes | None = None,
 ) -> list[Path]:
-    """Render every sheet of the set (or ``only`` these numbers) into ``out_dir``."""
+    """Render every sheet of the set (or ``only`` these numbers) into ``out_dir``.
+
+    ``sheet_bytes(ref, formats)`` gives each sheet's file contents by format; by default
+    the sheet is drawn once and saved in every format (``gazetteer sheets`` passes
+    :class:`gazetteer.sheet_cache.CachedSheets` to reuse the sheet cache)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     refs = sheet_set(conn)
     if only:
@@ -528,11 +536,15 @@ def write_sheets(
         refs = [r for r in refs if r.number.upper() in wanted]
     written: list[Path] = []
     for ref in refs:
-        fig = render_sheet(load_sheet_data(conn, ref))
+        if sheet_bytes is not None:
+            files = sheet_bytes(ref, formats)
+        else:
+            fig = render_sheet(load_sheet_data(conn, ref))
+            files = {fmt: figure_bytes(fig, fmt) for fmt in formats}
         stem = ref.number if ref.kind == "grid" else f"county-{ref.number[:6]}"
         for fmt in formats:
             path = out_dir / f"{stem}.{fmt}"
-            path.write_bytes(figure_bytes(fig, fmt))
+            path.write_bytes(files[fmt])
             written.append(path)
         if progress is not None:
             progress(ref)
@@ -540,6 +552,7 @@ def write_sheets(
 
 
 __all__ = [
+    "SheetBytes",
     "SheetData",
     "SheetLabel",
     "SheetRef",

@@ -8,36 +8,54 @@ writing them into the page.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import hashlib
 import json
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 from shapely.geometry import mapping
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
-from api.deps import ConnectionDep, EngineDep, RecordId, SettingsDep
+from api.deps import ConnectionDep, RecordId
 from gazetteer import mapdata
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, FacilityType, classification
 from gazetteer.settings import Settings
 from gazetteer.sheet_cache import (
+    SHEET_DPI,
     SheetCache,
     SheetKey,
     database_id,
-    renderer_version,
     sheet_cache_for,
     sheet_data_version,
+    sheet_index,
+    sheet_key,
 )
+
+if TYPE_CHECKING:
+    from gazetteer.sheet_render import SheetRef
 
 PlaceId = RecordId
 
-router = APIRouter(prefix="/api/v1/map", tags=["maps"])
+
+@asynccontextmanager
+async def _close_sheet_cache(app: FastAPI) -> AsyncIterator[None]:
+    """Stop the sheet render pool's threads with the app."""
+    yield
+    cache: SheetCache | None = getattr(app.state, "sheet_cache", None)
+    if cache is not None:
+        cache.close()
+
+
+router = APIRouter(prefix="/api/v1/map", tags=["maps"], lifespan=_close_sheet_cache)
 
 GEOJSON = "application/geo+json"
 
@@ -339,19 +357,22 @@ def list_sheets(conn: ConnectionDep) -> SheetListPublic:
     )
 
 
-SHEET_DPI = 110  # PNG resolution (A3 at 110 dpi: 1,819 × 1,286 px); part of the cache key
 SHEET_MEDIA = {"png": "image/png", "pdf": "application/pdf"}
 _SHEET_CACHE_LOCK = threading.Lock()
 
 
-def _sheet_cache(request: Request, settings: Settings) -> SheetCache:
-    state = request.app.state
+def _sheet_cache(app: FastAPI, settings: Settings) -> SheetCache:
+    state = app.state
     cache: SheetCache | None = getattr(state, "sheet_cache", None)
     if cache is None:
         with _SHEET_CACHE_LOCK:
             cache = getattr(state, "sheet_cache", None)
             if cache is None:
-                cache = sheet_cache_for(settings.cache_dir, max_mb=settings.cache_max_mb)
+                cache = sheet_cache_for(
+                    settings.cache_dir,
+                    max_mb=settings.cache_max_mb,
+                    max_renders=settings.sheet_render_limit,
+                )
                 state.sheet_cache = cache
     return cache
 
@@ -368,6 +389,52 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class _Located:
+    ref: SheetRef
+    key: SheetKey
+    etag: str
+    not_modified: bool
+    body: bytes | None  # the cached file, when there is one
+
+
+def _locate(
+    engine: Engine, cache: SheetCache, number: str, fmt: str, if_none_match: str | None
+) -> _Located:
+    """The sheet's key (data version + the remembered sheet index: one statement) and,
+    unless the client's ETag is current, the cached file. Runs in the thread pool."""
+    with engine.connect() as conn:
+        version = sheet_data_version(conn)
+        ref = sheet_index(conn, version).find(number)
+    key = sheet_key(database_id(engine), ref, fmt, version)
+    etag = f'"{key.digest}"'
+    if etag_matches(if_none_match, etag):
+        return _Located(ref, key, etag, True, None)
+    return _Located(ref, key, etag, False, cache.cached(key))
+
+
+async def _rendered(
+    cache: SheetCache, key: SheetKey, render: Callable[[], bytes]
+) -> tuple[bytes, bool]:
+    """Wait for the sheet's render in the cache's render pool without holding a thread."""
+    ticket = cache.submit(key, render)
+    waiter = asyncio.wrap_future(ticket.future)
+    try:
+        # shield: a client that goes away must not cancel a render others wait for
+        result = await asyncio.shield(waiter)
+    except asyncio.CancelledError:
+        waiter.add_done_callback(_consume)  # the render's outcome is then nobody's
+        raise
+    finally:
+        ticket.release()
+    return ticket.outcome(result)
+
+
+def _consume(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
+
+
 @router.get(
     "/sheets/{number}.{fmt}",
     summary="下载成果图 One result map sheet as PNG or PDF",
@@ -375,7 +442,8 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         "Rendered once per data version and kept in the sheet cache (`GAZETTEER_CACHE_DIR`); "
         "the `ETag` changes when anything drawn on the sheet changes, and `If-None-Match` "
         "with the current one answers 304. `X-Cache: hit|miss` tells whether this request "
-        "rendered the sheet."
+        "rendered the sheet. At most `GAZETTEER_SHEET_RENDER_LIMIT` sheets render at once "
+        "per process; further requests for missing sheets wait their turn."
     ),
     response_class=Response,
     responses={
@@ -383,39 +451,35 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
         304: {"description": "Not modified (the `If-None-Match` ETag is current)"},
     },
 )
-def download_sheet(
-    number: str, fmt: str, request: Request, engine: EngineDep, settings: SettingsDep
-) -> Response:
-    # A plain ``def``: FastAPI runs it in its thread pool, so the render never blocks the
-    # event loop. A connection is held only while reading, not while rendering or while
-    # waiting for another request's render of the same sheet.
-    from gazetteer.sheet_render import figure_bytes, find_ref, load_sheet_data, render_sheet
-
+async def download_sheet(number: str, fmt: str, request: Request) -> Response:
+    # Async, so that waiting for a render holds no thread: the data version, the look-up
+    # and the file read run in the thread pool (short); renders run in the sheet cache's
+    # own pool of GAZETTEER_SHEET_RENDER_LIMIT threads. A cached sheet never waits for a
+    # render, and a burst of missing sheets cannot take the thread pool from other routes.
+    # A connection is held only while reading, not while rendering or waiting.
     if fmt not in SHEET_MEDIA:
         raise InvalidInput(f"不支持的格式 (unsupported sheet format: {fmt}; use png or pdf)")
-    with engine.connect() as conn:
-        version = sheet_data_version(conn)
-        ref = find_ref(conn, number)
-    key = SheetKey(
-        database=database_id(engine),
-        kind=ref.kind,
-        number=ref.number,
-        fmt=fmt,
-        dpi=SHEET_DPI,
-        data_version=version,
-        renderer=renderer_version(),
+    engine: Engine = request.app.state.engine
+    cache = _sheet_cache(request.app, request.app.state.settings)
+    found = await run_in_threadpool(
+        _locate, engine, cache, number, fmt, request.headers.get("if-none-match")
     )
-    etag = f'"{key.digest}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
-    if etag_matches(request.headers.get("if-none-match"), etag):
+    headers = {"ETag": found.etag, "Cache-Control": "no-cache"}
+    if found.not_modified:
         return Response(status_code=304, headers=headers)
+    ref = found.ref
 
-    def render() -> bytes:
+    def render() -> bytes:  # in the render pool; imports matplotlib off the event loop
+        from gazetteer.sheet_render import figure_bytes, load_sheet_data, render_sheet
+
         with engine.connect() as conn:
             data = load_sheet_data(conn, ref)
         return figure_bytes(render_sheet(data), fmt, dpi=SHEET_DPI)
 
-    body, hit = _sheet_cache(request, settings).get(key, render)
+    if found.body is not None:
+        body, hit = found.body, True
+    else:
+        body, hit = await _rendered(cache, found.key, render)
     headers["Content-Disposition"] = f'attachment; filename="{ref.number}.{fmt}"'
     headers["X-Cache"] = "hit" if hit else "miss"
     return Response(content=body, media_type=SHEET_MEDIA[fmt], headers=headers)

@@ -13,6 +13,7 @@ from gazetteer.settings import Settings
 def _sheets(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from gazetteer.sheet_cache import CachedSheets, sheet_cache_for
     from gazetteer.sheet_render import SheetRef, sheet_set, write_sheets
     from gazetteer.storage import create_engine_from_settings
 
@@ -35,10 +36,24 @@ def _sheets(settings: Settings, args: argparse.Namespace) -> int:
             bar.set_postfix_str(ref.number)
             bar.update(1)
 
+        # the API's sheet cache (same keys): unchanged sheets are copied, not drawn again
+        cache = sheet_cache_for(settings.cache_dir, max_mb=settings.cache_max_mb)
+        sheets = CachedSheets(cache, conn, reuse=not args.no_cache)
         written = write_sheets(
-            conn, Path(args.out), formats=formats, only=args.only or (), progress=step
+            conn,
+            Path(args.out),
+            formats=formats,
+            only=args.only or (),
+            progress=step,
+            sheet_bytes=sheets,
         )
         bar.close()
+    done = sheets.from_cache + sheets.rendered
+    print(
+        f"{done} 幅 (sheets): {sheets.from_cache} 幅取自缓存 (from cache), "
+        f"{sheets.rendered} 幅重新绘制 (rendered)"
+        + ("，未用缓存 (--no-cache)" if args.no_cache else "")
+    )
     print(f"已生成 {len(written)} 个文件 (files written) -> {args.out}")
     return 0
 
@@ -55,4 +70,10 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     p.add_argument("--list", action="store_true", help="list the sheet set and exit")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="draw every sheet again instead of copying unchanged ones from the sheet cache "
+        "(GAZETTEER_CACHE_DIR); the cache is refreshed with the new files",
+    )
     p.set_defaults(func=_sheets)

@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,24 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from shapely.geometry import Point
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event, make_url
 
 from api.main import create_app
 from api.routes.map_data import etag_matches
 from gazetteer import sheet_render
+from gazetteer.cli import main
+from gazetteer.errors import NotFound
 from gazetteer.model import ChangeReason, Facility, FacilityType
 from gazetteer.settings import Settings
-from gazetteer.sheet_cache import MAGIC, SheetCache, SheetKey, sheet_data_version
+from gazetteer.sheet_cache import (
+    MAGIC,
+    SheetCache,
+    SheetIndexMemo,
+    SheetKey,
+    sheet_data_version,
+)
+from gazetteer.sheets import sheets_touching
+from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
 from tests.maps.small_db import build_small_map_db
@@ -340,3 +351,167 @@ def test_if_none_match_parsing() -> None:
     assert etag_matches('"b", "a"', '"a"') and etag_matches("*", '"a"')
     assert not etag_matches(None, '"a"') and not etag_matches('"ab"', '"a"')
     assert not etag_matches("", '"a"')
+
+
+# --- the remembered sheet index -------------------------------------------------------------
+
+
+@pytest.fixture
+def grid_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Counts the sheet-set computations (``sheet_set``) and the GB/T 13989 grid laid over
+    a boundary (``sheets_touching``, also used by a county sheet's own index)."""
+    calls = {"sheet_set": 0, "sheets_touching": 0}
+    real_set, real_touching = sheet_render.sheet_set, sheets_touching  # sheet_render's own
+
+    def counting_set(conn: Any) -> Any:
+        calls["sheet_set"] += 1
+        return real_set(conn)
+
+    def counting_touching(geometry: Any) -> Any:
+        calls["sheets_touching"] += 1
+        return real_touching(geometry)
+
+    monkeypatch.setattr(sheet_render, "sheet_set", counting_set)
+    monkeypatch.setattr(sheet_render, "sheets_touching", counting_touching)
+    return calls
+
+
+@contextmanager
+def _statements(database_url: str) -> Iterator[list[str]]:
+    """SQL statements sent to ``database_url`` by any engine in this process (the app's
+    own included), without SQLite's ``BEGIN``."""
+    seen: list[str] = []
+
+    database = make_url(database_url).database
+
+    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if conn.engine.url.database == database and statement.strip().upper() != "BEGIN":
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_warm_requests_read_only_the_data_version(
+    client: TestClient,
+    small_db: Settings,
+    engine: Engine,
+    render_calls: list[str],
+    grid_calls: dict[str, int],
+) -> None:
+    png, pdf = (f"/api/v1/map/sheets/{SHEET}.{fmt}" for fmt in ("png", "pdf"))
+    first = client.get(png)
+    assert first.headers["x-cache"] == "miss" and grid_calls["sheet_set"] == 1
+    assert client.get(pdf).headers["x-cache"] == "miss"
+    assert grid_calls["sheet_set"] == 1  # the second sheet found in the remembered index
+    for key in grid_calls:
+        grid_calls[key] = 0
+
+    with _statements(small_db.database_url) as statements:
+        for url in (png, pdf, png.lower()):
+            r = client.get(url)
+            assert r.status_code == 200 and r.headers["x-cache"] == "hit"
+        nm = client.get(png, headers={"If-None-Match": first.headers["etag"]})
+        assert nm.status_code == 304
+        assert client.get("/api/v1/map/sheets/J51E001001.png").status_code == 404
+    assert grid_calls == {"sheet_set": 0, "sheets_touching": 0}  # no grid recomputed
+    # one statement per request, the data version's
+    with _statements(small_db.database_url) as direct, engine.connect() as conn:
+        sheet_data_version(conn)
+    assert len(direct) == 1 and statements == direct * 5
+
+    # a data change is a new data version: the index is computed again, once
+    with write_transaction(engine) as conn:
+        place = next(p for p in repo.iter_places(conn) if p.admin_code.startswith("371083"))
+        assert place.id is not None
+        repo.update_place(conn, place.id, {"name": "索引测试"}, reason=ChangeReason.RENAMING)
+    changed = client.get(png)
+    assert changed.headers["x-cache"] == "miss" and grid_calls["sheet_set"] == 1
+    assert client.get(png).headers["x-cache"] == "hit" and grid_calls["sheet_set"] == 1
+    assert render_calls == [SHEET, SHEET, SHEET]
+
+
+def test_index_memo_is_bounded_and_keyed_by_database_and_version(
+    small_db: Settings, engine: Engine, grid_calls: dict[str, int]
+) -> None:
+    memo = SheetIndexMemo(size=2)
+    with engine.connect() as conn:
+        v1 = memo.get(conn, "v1")
+        assert memo.get(conn, "v1") is v1 and grid_calls["sheet_set"] == 1
+        assert v1.find(SHEET.lower()).kind == "county"
+        assert v1.find(" j51e015009 ").number == "J51E015009"
+        with pytest.raises(NotFound):
+            v1.find("J51E001001")
+        assert [r.number for r in v1.refs] == [r.number for r in sheet_render.sheet_set(conn)]
+        grid_calls["sheet_set"] = 0
+
+        memo.get(conn, "v2")
+        memo.get(conn, "v1")  # v1 used last: v2 is the oldest now
+        memo.get(conn, "v3")  # over the bound of 2: v2 goes
+        assert grid_calls["sheet_set"] == 2
+        memo.get(conn, "v1")
+        memo.get(conn, "v3")
+        assert grid_calls["sheet_set"] == 2
+        memo.get(conn, "v2")
+        assert grid_calls["sheet_set"] == 3
+
+    # the same data version string on another database is another entry
+    option = "?timeout=20" if small_db.is_sqlite else "?connect_timeout=20"
+    other = small_db.model_copy(update={"database_url": small_db.database_url + option})
+    other_engine = create_engine_from_settings(other)
+    try:
+        with other_engine.connect() as conn:
+            memo.get(conn, "v1")
+    finally:
+        other_engine.dispose()
+    assert grid_calls["sheet_set"] == 4
+
+
+# --- gazetteer sheets through the cache ------------------------------------------------------
+
+
+def test_cli_reuses_the_cache_and_no_cache_renders_again(
+    small_db: Settings,
+    render_calls: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GAZETTEER_CACHE_DIR", str(small_db.cache_dir))
+    grid = "J51E015009"
+    files = ["J51E015009.pdf", "J51E015009.png", "county-371083.pdf", "county-371083.png"]
+
+    def run(out: Path, *extra: str) -> tuple[str, dict[str, bytes]]:
+        args = ["--database-url", small_db.database_url, "sheets", "--out", str(out)]
+        assert main([*args, "--quiet", "--only", grid, SHEET, *extra]) == 0
+        written = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        assert list(written) == files
+        return capsys.readouterr().out, written
+
+    said, first = run(tmp_path / "run1")
+    assert "2 幅 (sheets): 0 幅取自缓存 (from cache), 2 幅重新绘制 (rendered)" in said
+    assert "已生成 4 个文件 (files written)" in said
+    assert sorted(render_calls) == sorted([grid, SHEET])
+    assert first["county-371083.png"][:8] == PNG and first["J51E015009.pdf"][:5] == b"%PDF-"
+    cached = sorted(p.name for p in (small_db.cache_dir / "sheets").iterdir())
+    assert len(cached) == 4 and all(name.endswith((".png", ".pdf")) for name in cached)
+
+    said, second = run(tmp_path / "run2")
+    assert "2 幅 (sheets): 2 幅取自缓存 (from cache), 0 幅重新绘制 (rendered)" in said
+    assert second == first  # byte for byte, PDFs (with their creation date) included
+    assert len(render_calls) == 2
+
+    # the API keys sheets the same way: it serves the file the command wrote
+    with TestClient(create_app(small_db)) as client:
+        r = client.get(f"/api/v1/map/sheets/{SHEET}.png")
+        assert r.headers["x-cache"] == "hit" and r.content == first["county-371083.png"]
+    assert len(render_calls) == 2
+
+    said, third = run(tmp_path / "run3", "--no-cache")
+    assert "0 幅取自缓存 (from cache), 2 幅重新绘制 (rendered)" in said and "--no-cache" in said
+    assert sorted(render_calls) == sorted([grid, SHEET] * 2)
+    assert third["county-371083.png"] == first["county-371083.png"]  # PNG is deterministic
+    assert third["J51E015009.pdf"][:5] == b"%PDF-"

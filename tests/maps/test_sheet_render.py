@@ -95,8 +95,10 @@ def test_cli_writes_sheets(
     weihai_data: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     build_small_map_db(engine, weihai_data, per_category=10)
+    monkeypatch.setenv("GAZETTEER_CACHE_DIR", str(tmp_path / "cache"))  # not var/cache
     db = ["--database-url", settings.database_url]
     assert main([*db, "sheets", "--out", str(tmp_path), "--list"]) == 0
     listed = capsys.readouterr().out
