@@ -19,7 +19,10 @@ a server with an empty cache directory answers a set of sheets cold (each render
 ``X-Cache: miss``), then the same requests warm (read from the cache, ``hit``) and as
 revalidations (``If-None-Match`` -> 304); medians and the cold/warm ratio are printed.
 The server renders one other sheet first, so the cold figures do not include loading
-matplotlib and its fonts.
+matplotlib and its fonts. Last, a burst: ``--burst`` missing grid sheets requested at once
+(more than the server's ``GAZETTEER_SHEET_RENDER_LIMIT``, 2 by default), and while they
+render and queue, the cached sheets are asked for again in a loop; their median shows
+whether a hit waits behind renders.
 
 Usage::
 
@@ -35,6 +38,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -132,8 +137,9 @@ def measure(browser: Any, base: str, url_path: str, baseline_html: str | None) -
     return {"paint_ms": float(paint), "fcp_ms": float(fcp), "wall_ms": wall, "clusters": clusters}
 
 
-def measure_sheets(settings: Settings, count: int, runs: int) -> None:
-    """Cold (rendered) vs warm (cached) sheet requests against a fresh cache directory."""
+def measure_sheets(settings: Settings, count: int, runs: int, burst: int = 4) -> None:
+    """Cold (rendered) vs warm (cached) sheet requests against a fresh cache directory,
+    then warm requests during a burst of ``burst`` renders."""
     with tempfile.TemporaryDirectory(prefix="bench-sheet-cache-") as cache_dir:
         fresh = settings.model_copy(update={"cache_dir": Path(cache_dir)})
         with live_server(fresh) as base, httpx.Client(base_url=base, timeout=600) as client:
@@ -170,6 +176,7 @@ def measure_sheets(settings: Settings, count: int, runs: int) -> None:
                     if r.status_code != 304:
                         raise SystemExit(f"revalidation did not give 304: {url}")
                     not_modified.append(ms)
+            during, burst_s, burst_n = _warm_during_burst(base, grid, picks, burst, timed, urls)
             size = sum(p.stat().st_size for p in Path(cache_dir, "sheets").iterdir())
     cold_ms, warm_ms, nm_ms = (statistics.median(x) for x in (cold, warm, not_modified))
     print()
@@ -183,8 +190,49 @@ def measure_sheets(settings: Settings, count: int, runs: int) -> None:
     print(f"{'If-None-Match -> 304':<34}{nm_ms:>12.1f}{max(not_modified):>10.1f}")
     print(
         f"ratio cold/warm: x{cold_ms / warm_ms:.0f}, cold/304: x{cold_ms / nm_ms:.0f}; "
-        f"cache {size / 1e6:.1f} MB for {len(urls) + 1} files"
+        f"cache {size / 1e6:.1f} MB for {len(urls) + 1 + burst_n} files"
     )
+    if during:
+        print(
+            f"{'warm during the burst':<34}{statistics.median(during):>12.1f}{max(during):>10.1f}"
+            f"   ({len(during)} hits while {burst_n} missing sheets rendered in {burst_s:.1f} s, "
+            f"render limit {settings.sheet_render_limit})"
+        )
+
+
+def _warm_during_burst(
+    base: str,
+    grid: list[dict[str, Any]],
+    picks: list[dict[str, Any]],
+    burst: int,
+    timed: Callable[[str], tuple[float, Any]],
+    cached_urls: list[str],
+) -> tuple[list[float], float, int]:
+    """Request ``burst`` uncached grid sheets at once; until all are served, time hits on
+    ``cached_urls`` one after another. Returns the hit times, the burst's wall time and
+    its size."""
+    taken = {s["number"] for s in picks}
+    others = [s["png"] for s in grid if s["number"] not in taken][:burst]
+    if not others:
+        return [], 0.0, 0
+    during: list[float] = []
+    with ThreadPoolExecutor(len(others)) as pool:
+        t0 = time.perf_counter()
+        futures = [pool.submit(httpx.get, base + url, timeout=600) for url in others]
+        while not all(f.done() for f in futures):
+            for url in cached_urls:
+                ms, r = timed(url)
+                if r.headers.get("x-cache") != "hit":
+                    raise SystemExit(f"request during the burst not from the cache: {url}")
+                during.append(ms)
+                if all(f.done() for f in futures):
+                    break
+        wall = time.perf_counter() - t0
+        for f in futures:
+            r = f.result()
+            if r.status_code != 200 or r.headers.get("x-cache") != "miss":
+                raise SystemExit(f"burst request failed: {r.status_code}")
+    return during, wall, len(others)
 
 
 def _spread(items: list[dict[str, Any]], n: int) -> list[dict[str, Any]]:
@@ -203,6 +251,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--sheets", type=int, default=6, help="sheets in the cache measurement")
     ap.add_argument("--sheets-only", action="store_true", help="skip the browser measurement")
+    ap.add_argument("--burst", type=int, default=4, help="missing sheets requested at once")
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
@@ -218,7 +267,7 @@ def main() -> int:
         engine.dispose()
 
     if args.sheets_only:
-        measure_sheets(settings, args.sheets, args.runs)
+        measure_sheets(settings, args.sheets, args.runs, args.burst)
         tmp.cleanup()
         return 0
 
@@ -268,7 +317,7 @@ def main() -> int:
     )
     ok = med(ours, "paint_ms") < 2000 and page_bytes < 1_000_000
     print("targets (paint < 2000 ms, HTML < 1 MB):", "met" if ok else "NOT met")
-    measure_sheets(settings, args.sheets, args.runs)
+    measure_sheets(settings, args.sheets, args.runs, args.burst)
     tmp.cleanup()
     return 0
 
