@@ -121,6 +121,21 @@ def weihai_data() -> Path:
     return WEIHAI_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cache_dir_outside_the_checkout(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Derived files (rendered sheets) of every app, server and CLI the tests start go to a
+    temporary folder, not the checkout's ``var/cache`` (the default); a test that needs a
+    cache of its own still passes ``cache_dir``."""
+    if "GAZETTEER_CACHE_DIR" in os.environ:
+        yield
+        return
+    os.environ["GAZETTEER_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+    try:
+        yield
+    finally:
+        os.environ.pop("GAZETTEER_CACHE_DIR", None)
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Under CI, a skipped PostGIS test is a failure: PostGIS must really be exercised."""
     from tests.demo_db import drop_postgis_demo_templates
