@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
-import psycopg
 import pytest
 import uvicorn
 from fastapi import Request
@@ -33,15 +32,15 @@ from gazetteer.errors import AppendOnlyViolation, GazetteerError
 from gazetteer.naming import workflow as wf
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState
 from gazetteer.settings import Settings
-from gazetteer.storage import sqlite_path, upgrade, write_transaction
-from gazetteer.storage.engine import sqlite_module
+from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current
 from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_naming import audit_log, naming_cases
+from tests.guarded_sql import assert_rejected, raw_sql
 from tests.naming.frame import HUANCUILOU, build_frame
 
 MARKER = "audit log is append-only"
-GUARD_MESSAGE = ((MARKER, "审核记录只能追加"),)
+AUDIT_GUARD = (MARKER, "审核记录只能追加")
 FILED_TRAIL = [
     *("create", "submit", "review", "consult"),
     *("place.new_road", "approve", "announce", "file"),
@@ -87,46 +86,6 @@ def _trail(engine: Engine, case_id: int | None = None) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(q)]
 
 
-def _raw_sql(settings: Settings, sql: str) -> Exception | None:
-    """Run ``sql`` on a plain driver connection (no application code); the error, if any."""
-    path = sqlite_path(settings.database_url)
-    if path is not None:
-        # the application's SQLite library (two copies in one process would break each
-        # other's file locks), without SpatiaLite or any other application setup
-        driver = sqlite_module()
-        lite = driver.connect(path)
-        try:
-            lite.execute(sql)
-            lite.commit()
-        except driver.DatabaseError as exc:
-            error: Exception = exc
-            return error
-        finally:
-            lite.close()
-        return None
-    dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn) as pg:
-        try:
-            pg.execute(sql)
-            pg.commit()
-        except psycopg.Error as exc:
-            pg.rollback()
-            return exc
-    return None
-
-
-def _assert_rejected(
-    settings: Settings, sql: str, guards: tuple[tuple[str, str], ...] = GUARD_MESSAGE
-) -> None:
-    err = _raw_sql(settings, sql)
-    assert err is not None, f"not rejected: {sql}"
-    # the same driver class as a constraint violation, with the guard's message
-    assert isinstance(err, sqlite_module().IntegrityError | psycopg.errors.IntegrityError), repr(
-        err
-    )
-    assert any(m in str(err) and zh in str(err) for m, zh in guards), str(err)
-
-
 def test_sql_cannot_update_or_delete_a_filed_cases_trail(
     engine: Engine, settings: Settings
 ) -> None:
@@ -140,19 +99,20 @@ def test_sql_cannot_update_or_delete_a_filed_cases_trail(
         f"DELETE FROM audit_log WHERE id = {first}",
         "DELETE FROM audit_log",
     ):
-        _assert_rejected(settings, sql)
+        assert_rejected(settings, sql, AUDIT_GUARD)
     if engine.dialect.name == "postgresql":
-        _assert_rejected(settings, "TRUNCATE audit_log")
+        assert_rejected(settings, "TRUNCATE audit_log", AUDIT_GUARD)
         # cascading from the tables the log refers to does not get round it either (the
         # cascade also reaches place_history, whose guard (0007) may answer first)
-        _assert_rejected(
+        assert_rejected(
             settings,
             "TRUNCATE places, naming_cases, users CASCADE",
-            (*GUARD_MESSAGE, ("place name history is append-only", "地名历史记录只能追加")),
+            AUDIT_GUARD,
+            ("place name history is append-only", "地名历史记录只能追加"),
         )
     assert _trail(engine) == before
     # appending stays possible
-    assert _raw_sql(
+    assert raw_sql(
         settings,
         "INSERT INTO audit_log (at, user_name, action, note) "
         "VALUES ('2024-04-01 00:00:00+00', 'system', 'note', 'appended')",
@@ -299,7 +259,7 @@ def test_clear_content_empties_the_log_and_keeps_the_guard(
         assert conn.execute(select(func.count()).select_from(audit_log)).scalar_one() == 0
         raise GazetteerError("interrupted")
     assert _trail(engine) == before and _guard_triggers(engine) == guards
-    _assert_rejected(settings, "DELETE FROM audit_log")
+    assert_rejected(settings, "DELETE FROM audit_log", AUDIT_GUARD)
 
     with write_transaction(engine) as conn:
         clear_content(conn)
@@ -314,10 +274,10 @@ def test_clear_content_empties_the_log_and_keeps_the_guard(
     # new entries are appended and protected as before
     with engine.begin() as conn:
         conn.execute(insert(audit_log), [{"at": datetime.now(UTC), "action": "note", "note": ""}])
-    _assert_rejected(settings, "UPDATE audit_log SET note = 'forged'")
-    _assert_rejected(settings, "DELETE FROM audit_log")
+    assert_rejected(settings, "UPDATE audit_log SET note = 'forged'", AUDIT_GUARD)
+    assert_rejected(settings, "DELETE FROM audit_log", AUDIT_GUARD)
     if engine.dialect.name == "postgresql":
-        _assert_rejected(settings, "TRUNCATE audit_log")
+        assert_rejected(settings, "TRUNCATE audit_log", AUDIT_GUARD)
 
 
 def test_demo_force_replaces_a_database_whose_log_has_entries(
@@ -334,8 +294,8 @@ def test_demo_force_replaces_a_database_whose_log_has_entries(
     assert "Traceback" not in built.stderr
     trail = _trail(engine)
     assert len(trail) == 203 and {r[4] for r in trail} == {"historic_import"}
-    _assert_rejected(settings, "DELETE FROM audit_log")
-    _assert_rejected(settings, "UPDATE audit_log SET note = 'forged'")
+    assert_rejected(settings, "DELETE FROM audit_log", AUDIT_GUARD)
+    assert_rejected(settings, "UPDATE audit_log SET note = 'forged'", AUDIT_GUARD)
 
 
 def test_migration_0006_goes_down_to_0005_and_up_again(engine: Engine, settings: Settings) -> None:
@@ -348,10 +308,10 @@ def test_migration_0006_goes_down_to_0005_and_up_again(engine: Engine, settings:
     assert current_revision(engine) == "0005"
     assert _guard_triggers(engine) == set()
     # without the guard the database takes an update (what 0006 exists to prevent)
-    assert _raw_sql(settings, "UPDATE audit_log SET note = 'unguarded'") is None
+    assert raw_sql(settings, "UPDATE audit_log SET note = 'unguarded'") is None
     assert {r[-1] for r in _trail(engine, case_id)} == {"unguarded"}
     upgrade(engine)
     assert is_current(engine)
-    _assert_rejected(settings, "UPDATE audit_log SET note = ''")
-    _assert_rejected(settings, "DELETE FROM audit_log")
+    assert_rejected(settings, "UPDATE audit_log SET note = ''", AUDIT_GUARD)
+    assert_rejected(settings, "DELETE FROM audit_log", AUDIT_GUARD)
     assert [r[:-1] for r in _trail(engine, case_id)] == [r[:-1] for r in before]

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-import psycopg
 import pytest
 from shapely.geometry import Point
 from sqlalchemy import Engine, Table, func, insert, select, text, update
@@ -26,12 +25,12 @@ from gazetteer.errors import AppendOnlyViolation, GazetteerError, NotFound
 from gazetteer.model import AdminArea, AdminLevel, ChangeReason, Place
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
-from gazetteer.storage import sqlite_path, upgrade, write_transaction
 from gazetteer.storage import tables as t
-from gazetteer.storage.engine import sqlite_module
+from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current
 from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_coverage import facility_history
+from tests.guarded_sql import assert_rejected, raw_sql
 
 CITY, COUNTY, TOWN = "371000000000", "371002000000", "371002001000"
 
@@ -101,44 +100,6 @@ def _rows(engine: Engine, table: Table) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in conn.execute(select(*cols).order_by(table.c.id))]
 
 
-def _raw_sql(settings: Settings, sql: str) -> Exception | None:
-    """Run ``sql`` on a plain driver connection (no application code); the error, if any."""
-    path = sqlite_path(settings.database_url)
-    if path is not None:
-        # the application's SQLite library, without SpatiaLite or any application setup
-        driver = sqlite_module()
-        lite = driver.connect(path)
-        try:
-            lite.execute(sql)
-            lite.commit()
-        except driver.DatabaseError as exc:
-            error: Exception = exc
-            return error
-        finally:
-            lite.close()
-        return None
-    dsn = settings.database_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn) as pg:
-        try:
-            pg.execute(sql)
-            pg.commit()
-        except psycopg.Error as exc:
-            pg.rollback()
-            return exc
-    return None
-
-
-def _assert_rejected(settings: Settings, sql: str, *guards: tuple[str, str]) -> None:
-    """``sql`` fails as a constraint violation with the message of one of ``guards``."""
-    err = _raw_sql(settings, sql)
-    assert err is not None, f"not rejected: {sql}"
-    assert isinstance(err, sqlite_module().IntegrityError | psycopg.errors.IntegrityError), repr(
-        err
-    )
-    said = str(err)
-    assert any(marker in said and zh in said for marker, zh in guards), said
-
-
 def _attacks(name: str, first: int) -> list[str]:
     if name == "facility_history":
         return [
@@ -166,13 +127,13 @@ def test_sql_cannot_update_or_delete_history_rows(
     before = _rows(engine, table)
     assert len(before) == (5 if name == "facility_history" else 2)
     for sql in _attacks(name, before[0][0]):
-        _assert_rejected(settings, sql, GUARDED[name])
+        assert_rejected(settings, sql, GUARDED[name])
     if engine.dialect.name == "postgresql":
-        _assert_rejected(settings, f"TRUNCATE {name}", GUARDED[name])
+        assert_rejected(settings, f"TRUNCATE {name}", GUARDED[name])
         if name == "place_history":
             # cascading from the places does not get round it (audit_log, also reached by
             # the cascade, may answer first)
-            _assert_rejected(settings, "TRUNCATE places CASCADE", GUARDED[name], AUDIT_LOG)
+            assert_rejected(settings, "TRUNCATE places CASCADE", GUARDED[name], AUDIT_LOG)
     assert _rows(engine, table) == before
     # appending stays possible (the application's engine: SpatiaLite's index triggers)
     appended = {
@@ -299,7 +260,7 @@ def test_clear_content_empties_history_and_keeps_the_guards(
     assert {name: _rows(engine, table) for name, table in TABLES.items()} == before
     assert _guard_triggers(engine) == guards
     for name in GUARDED:
-        _assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
+        assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
 
     with write_transaction(engine) as conn:
         clear_content(conn)
@@ -327,10 +288,10 @@ def test_clear_content_empties_history_and_keeps_the_guards(
         )
     assert len(_rows(engine, facility_history)) == 6 and len(_rows(engine, t.place_history)) == 2
     for name in GUARDED:
-        _assert_rejected(settings, f"UPDATE {name} SET note = 'forged'", GUARDED[name])
-        _assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
+        assert_rejected(settings, f"UPDATE {name} SET note = 'forged'", GUARDED[name])
+        assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
         if engine.dialect.name == "postgresql":
-            _assert_rejected(settings, f"TRUNCATE {name}", GUARDED[name])
+            assert_rejected(settings, f"TRUNCATE {name}", GUARDED[name])
 
 
 def test_migration_0007_goes_down_to_0006_and_up_again(engine: Engine, settings: Settings) -> None:
@@ -352,7 +313,7 @@ def test_migration_0007_goes_down_to_0006_and_up_again(engine: Engine, settings:
             assert conn.execute(function).scalar_one() == 0
     # without the guards the database takes an update (what 0007 exists to prevent)
     for name, table in TABLES.items():
-        assert _raw_sql(settings, f"UPDATE {name} SET note = 'unguarded'") is None
+        assert raw_sql(settings, f"UPDATE {name} SET note = 'unguarded'") is None
         assert {r[_note(table)] for r in _rows(engine, table)} == {"unguarded"}
     upgrade(engine)
     assert is_current(engine)
@@ -361,8 +322,8 @@ def test_migration_0007_goes_down_to_0006_and_up_again(engine: Engine, settings:
         with engine.connect() as conn:
             assert conn.execute(function).scalar_one() == 1
     for name in GUARDED:
-        _assert_rejected(settings, f"UPDATE {name} SET note = ''", GUARDED[name])
-        _assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
+        assert_rejected(settings, f"UPDATE {name} SET note = ''", GUARDED[name])
+        assert_rejected(settings, f"DELETE FROM {name}", GUARDED[name])
     for name, table in TABLES.items():
         i = _note(table)
         assert [r[:i] + r[i + 1 :] for r in _rows(engine, table)] == [
