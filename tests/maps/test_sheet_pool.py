@@ -9,19 +9,16 @@ cache's own counts.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
 
@@ -30,6 +27,7 @@ from gazetteer import sheet_render
 from gazetteer.settings import Settings
 from gazetteer.sheet_cache import SheetCache, SheetKey
 from tests.maps.small_db import build_small_map_db
+from tests.server import serve_in_thread
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CACHED = "371083000000"  # the cheapest county sheet of the small database
@@ -76,12 +74,6 @@ def small_db(settings: Settings, engine: Engine, weihai_data: Path, tmp_path: Pa
     return settings.model_copy(update={"cache_dir": tmp_path / "cache"})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _thread_tokens(app: FastAPI, tokens: int) -> Any:
     """``app`` with AnyIO's thread pool (where sync routes, dependencies and
     ``run_in_threadpool`` run) limited to ``tokens`` threads."""
@@ -91,24 +83,6 @@ def _thread_tokens(app: FastAPI, tokens: int) -> Any:
         await app(scope, receive, send)
 
     return asgi
-
-
-@contextmanager
-def _serve(asgi: Any) -> Iterator[str]:
-    """Serve an ASGI app over HTTP by uvicorn in a thread of this process."""
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(asgi, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def _wait_until(cond: Callable[[], bool], what: str) -> None:
@@ -137,7 +111,7 @@ def test_renders_at_once_stay_within_the_limit(
     three at once (so it would see a broken bound of 1)."""
     app = create_app(small_db.model_copy(update={"sheet_render_limit": limit}))
     probe.gate.clear()  # hold every render until all three requests are queued
-    with _serve(app) as base, ThreadPoolExecutor(len(OTHERS)) as pool:
+    with serve_in_thread(app) as base, ThreadPoolExecutor(len(OTHERS)) as pool:
         urls = [f"{base}/api/v1/map/sheets/{code}.png" for code in OTHERS]
         futures = [pool.submit(httpx.get, url, timeout=300) for url in urls]
         _wait_until(
@@ -161,7 +135,7 @@ def test_cached_sheets_and_other_routes_never_wait_for_renders(
     pool cut to ONE thread: a cached sheet, a revalidation and a sync route are still
     answered at once, because waiting for a render holds no thread."""
     app = create_app(small_db.model_copy(update={"sheet_render_limit": 1}))
-    with _serve(_thread_tokens(app, 1)) as base, ThreadPoolExecutor(2) as pool:
+    with serve_in_thread(_thread_tokens(app, 1)) as base, ThreadPoolExecutor(2) as pool:
         cached_url = f"{base}/api/v1/map/sheets/{CACHED}.png"
         first = httpx.get(cached_url, timeout=300)
         assert first.status_code == 200 and first.headers["x-cache"] == "miss"

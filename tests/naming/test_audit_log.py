@@ -9,11 +9,8 @@ guard in place; migration 0006 goes down to 0005 and up again.
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -21,7 +18,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Request
 from shapely.geometry import LineString
 from sqlalchemy import Engine, func, insert, select, text, update
@@ -38,6 +34,7 @@ from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_naming import audit_log, naming_cases
 from tests.guarded_sql import assert_rejected, raw_sql
 from tests.naming.frame import HUANCUILOU, build_frame
+from tests.server import serve_in_thread
 
 MARKER = "audit log is append-only"
 AUDIT_GUARD = (MARKER, "审核记录只能追加")
@@ -142,12 +139,6 @@ def test_application_code_gets_a_domain_error_and_nothing_changes(
         assert conn.execute(select(naming_cases.c.reason)).scalar_one() == "以杏林命名"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _serve_with_tamper_route(settings: Settings) -> Iterator[str]:
     """The real API app plus one route that tries to change the log (a simulated bug),
@@ -163,19 +154,8 @@ def _serve_with_tamper_route(settings: Settings) -> Iterator[str]:
 
     app.add_api_route("/tamper-audit", tamper, methods=["POST"])
     app.router.routes.insert(0, app.router.routes.pop())  # before any catch-all mount
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(app) as base:
+        yield base
 
 
 def test_api_answers_409_with_a_json_body(engine: Engine, settings: Settings) -> None:
