@@ -331,6 +331,29 @@ def test_migration_0007_goes_down_to_0006_and_up_again(engine: Engine, settings:
         ]
 
 
+def test_new_facility_never_takes_a_deleted_ones_id_or_history(engine: Engine) -> None:
+    """SQLite hands out ``max(rowid) + 1``: deleting the facility with the largest id and
+    creating another gave the new one the old id, and ``/facilities/{id}/history`` showed
+    the deleted facility's entries as the new one's. PostgreSQL never reuses ids."""
+    _frame(engine)
+    values = {"type": "community_canteen", "admin_code": TOWN, "lon": 122.1, "lat": 37.5}
+    first = fac.create_facility(engine, {**values, "name": "甲食堂"}, user="rev")
+    gone = fac.create_facility(engine, {**values, "name": "乙食堂"}, user="rev")
+    assert first.id is not None and gone.id is not None
+    fac.delete_facility(engine, gone.id, user="rev")  # the largest id goes
+    new = fac.create_facility(engine, {**values, "name": "丙食堂"}, user="rev")
+    assert new.id is not None
+    assert new.id not in (first.id, gone.id)
+    with engine.connect() as conn:
+        own = fac.facility_history_entries(conn, new.id)
+        assert [(e.action, e.snapshot["name"]) for e in own] == [("create", "丙食堂")]
+        old = fac.facility_history_entries(conn, gone.id)
+        assert [e.action for e in old] == ["create", "delete"]
+    # ids keep growing after that too
+    again = fac.create_facility(engine, {**values, "name": "丁食堂"}, user="rev")
+    assert again.id is not None and again.id > new.id
+
+
 def _note(table: Table) -> int:
     """The position of ``note`` in the rows of :func:`_rows`."""
     return [c.name for c in table.c if c.name != "geom"].index("note")
