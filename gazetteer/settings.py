@@ -13,6 +13,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var/weihai.sqlite")
 DEFAULT_CACHE_DIR = Path("var/cache")
+# The checkout's node_modules (package.json at the project root; ./dev setup runs npm ci).
+DEFAULT_ASSETS_DIR = Path(__file__).resolve().parents[1] / "node_modules"
 
 
 class Settings(BaseSettings):
@@ -40,8 +42,8 @@ class Settings(BaseSettings):
         default=False, description="true when the tile provider uses the GCJ-02 offset"
     )
     assets_dir: Path = Field(
-        default=Path("/usr/share/javascript"),
-        description="folder holding leaflet/ (Debian libjs-leaflet, libjs-leaflet.markercluster)",
+        default=DEFAULT_ASSETS_DIR,
+        description="node_modules folder with the pages' browser packages (npm ci, ./dev setup)",
     )
     cache_dir: Path = Field(
         default=DEFAULT_CACHE_DIR,

@@ -1,8 +1,9 @@
 """Offline web assets: Leaflet and its plugins are served by the app, never from a CDN.
 
-Vendor files come from a package registry at set-up (Debian ``libjs-leaflet`` and
-``libjs-leaflet.markercluster`` put them under ``/usr/share/javascript/leaflet``); the
-folder is ``Settings.assets_dir``. The app's own script and style sheet ship inside this
+Vendor files come from the npm registry at set-up: ``package.json`` at the project root
+pins them and ``./dev setup`` runs ``npm ci``, which puts them under ``node_modules/``
+(``Settings.assets_dir``). Only the folders listed in :data:`VENDOR_PACKAGES` are served,
+under ``/static/vendor/<package>/``. The app's own script and style sheet ship inside this
 package (``maps/assets``). Pages reference both through the URL prefixes below only.
 """
 
@@ -16,35 +17,52 @@ VENDOR_PREFIX = "/static/vendor"
 APP_PREFIX = "/static/app"
 APP_ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 
-# Files the pages need, relative to ``assets_dir`` (served under VENDOR_PREFIX).
+# URL folder under VENDOR_PREFIX -> folder under ``assets_dir`` (node_modules) that it serves.
+VENDOR_PACKAGES = {
+    "leaflet": "leaflet/dist",
+    "leaflet.markercluster": "leaflet.markercluster/dist",
+}
+# Files the pages need, as URL paths under VENDOR_PREFIX.
 REQUIRED_VENDOR_FILES = (
     "leaflet/leaflet.js",
     "leaflet/leaflet.css",
-    "leaflet/leaflet.markercluster.js",
-    "leaflet/MarkerCluster.css",
-    "leaflet/MarkerCluster.Default.css",
+    "leaflet.markercluster/leaflet.markercluster.js",
+    "leaflet.markercluster/MarkerCluster.css",
+    "leaflet.markercluster/MarkerCluster.Default.css",
 )
-# Everything under these folders may be served (leaflet.css refers to images/...).
+# Only these kinds of file are served (leaflet.css refers to images/...).
 SERVABLE_SUFFIXES = (".js", ".css", ".png", ".svg", ".map")
 
-# Minified builds where the package ships them; vendor_file falls back to the plain file.
-LEAFLET_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.min.js"
+LEAFLET_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.js"
 LEAFLET_CSS = f"{VENDOR_PREFIX}/leaflet/leaflet.css"
-CLUSTER_JS = f"{VENDOR_PREFIX}/leaflet/leaflet.markercluster.min.js"
-CLUSTER_CSS = f"{VENDOR_PREFIX}/leaflet/MarkerCluster.css"
-CLUSTER_DEFAULT_CSS = f"{VENDOR_PREFIX}/leaflet/MarkerCluster.Default.css"
+CLUSTER_JS = f"{VENDOR_PREFIX}/leaflet.markercluster/leaflet.markercluster.js"
+CLUSTER_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.css"
+CLUSTER_DEFAULT_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.Default.css"
 APP_JS = f"{APP_PREFIX}/gazetteer.js"
 APP_CSS = f"{APP_PREFIX}/gazetteer.css"
 
 INSTALL_HINT = (
-    "apt-get install libjs-leaflet libjs-leaflet.markercluster, "
-    "or set GAZETTEER_ASSETS_DIR to a folder holding leaflet/"
+    "run ./dev setup (npm ci installs package.json's packages into node_modules/), "
+    "or set GAZETTEER_ASSETS_DIR to a node_modules folder holding them"
 )
+
+
+def _vendor_path(assets_dir: Path, rel: str) -> Path | None:
+    """Where ``/static/vendor/<rel>`` lives on disk, or None outside the served packages."""
+    package, _, rest = rel.partition("/")
+    folder = VENDOR_PACKAGES.get(package)
+    if folder is None or not rest:
+        return None
+    return assets_dir / folder / rest
 
 
 def check_assets(assets_dir: Path) -> None:
     """Raise StorageUnavailable naming what is missing and how to install it."""
-    missing = [f for f in REQUIRED_VENDOR_FILES if not (assets_dir / f).is_file()]
+    missing = [
+        f
+        for f in REQUIRED_VENDOR_FILES
+        if not (p := _vendor_path(assets_dir, f)) or not p.is_file()
+    ]
     if missing:
         raise StorageUnavailable(
             f"地图资源文件缺失 (map assets missing in {assets_dir}: {', '.join(missing)}); "
@@ -63,13 +81,12 @@ def _safe_join(root: Path, rel: str) -> Path:
 
 
 def vendor_file(assets_dir: Path, rel: str) -> Path:
-    """The file behind ``/static/vendor/<rel>`` (only under leaflet/, no traversal)."""
-    if not rel.startswith("leaflet/"):
+    """The file behind ``/static/vendor/<rel>`` (only inside VENDOR_PACKAGES, no traversal)."""
+    package, _, rest = rel.partition("/")
+    folder = VENDOR_PACKAGES.get(package)
+    if folder is None or not rest:
         raise NotFound(f"静态文件不存在 (no such static file: {rel})")
-    check_assets(assets_dir)
-    if rel.endswith(".min.js") and not (assets_dir / rel).is_file():
-        rel = rel[: -len(".min.js")] + ".js"
-    return _safe_join(assets_dir, rel)
+    return _safe_join(assets_dir / folder, rest)
 
 
 def app_file(rel: str) -> Path:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -355,11 +356,17 @@ def render_place_map(
     return m
 
 
+_FOLIUM_VIEWPORT = re.compile(r'<meta name="viewport"[^>]*>')
+_VIEWPORT = '<meta name="viewport" content="width=device-width, initial-scale=1.0" />'
+
+
 def page_html(m: folium.Map, *, title: str, body_class: str = "", before_map: str = "") -> str:
     """The full HTML page of a map (``before_map`` is trusted, already-escaped HTML)."""
     page = _page(m, title, body_class, before_map)
     out: str = page.render()
-    return out
+    # folium's viewport forbids zooming (maximum-scale=1, user-scalable=no); WCAG 1.4.4
+    # asks that people can zoom the page, so the page keeps only the width and scale.
+    return _FOLIUM_VIEWPORT.sub(_VIEWPORT, out)
 
 
 def esc(value: object) -> str:

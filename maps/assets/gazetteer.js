@@ -316,7 +316,7 @@
     var box = panel(map, "gz-search",
       '<h1>威海市地名地图</h1><input id="gz-search" type="search" autocomplete="off" ' +
       'placeholder="搜索地名：汉字、拼音或首字母 (如 whs)" aria-label="搜索地名" />' +
-      '<ul class="gz-suggest" id="gz-suggest" role="listbox"></ul>');
+      '<ul class="gz-suggest" id="gz-suggest" role="listbox" aria-label="搜索建议"></ul>');
     var input = box.querySelector("input"), list = box.querySelector("ul");
     var timer = null, seq = 0, items = [], active = -1;
     function clear() { list.innerHTML = ""; items = []; active = -1; }
@@ -341,7 +341,9 @@
           esc((r.admin_path || []).join ? (r.admin_path || []).join(" ") : r.admin_path) +
           (r.match === "former-name" ? " · 曾用名" : "") + "</div>");
         li.setAttribute("role", "option");
-        li.onclick = function () { choose(r); };
+        // The list is emptied by choose(), so Leaflet (1.9) can no longer see that the click
+        // came from inside a panel and would take it for a map click closing the popup.
+        li.onclick = function (ev) { L.DomEvent.stopPropagation(ev); choose(r); };
         list.appendChild(li);
       });
     }
@@ -390,6 +392,15 @@
     return "#7f0000";
   }
   GZ.minutesColor = minutesColor;
+  /* Black or white text, whichever has the higher WCAG contrast on the background. */
+  function textOn(hex) {
+    var lum = [1, 3, 5].map(function (i) {
+      var c = parseInt(hex.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var l = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return (l + 0.05) / 0.05 >= 1.05 / (l + 0.05) ? "#000" : "#fff";
+  }
   GZ.coverageMap = function (map, cfg) {
     var urls = cfg.urls, st = status(map);
     GZ.map = map;
@@ -403,7 +414,8 @@
       return '<option value="' + m + '"' + (m === cfg.minutes ? " selected" : "") + ">" + m + " 分钟</option>";
     }).join("");
     var ramp = RAMP.map(function (r) {
-      return '<span style="background:' + r[1] + '">' + (isFinite(r[0]) ? "≤" + r[0] : ">30") + "</span>";
+      return '<span style="background:' + r[1] + ";color:" + textOn(r[1]) + '">' +
+        (isFinite(r[0]) ? "≤" + r[0] : ">30") + "</span>";
     }).join("");
     var p = panel(map, "gz-cov",
       "<h1>15分钟服务圈覆盖分析</h1>" +

@@ -145,3 +145,33 @@ def screenshot(page: Any, name: str, *, docs: bool = False) -> Path:
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMG / f"{name}.png")
     return path
+
+
+AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.1 level A and AA, the level GB/T 37668 holds public-service sites to.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Any) -> list[str]:
+    """Run axe-core (from the npm registry, node_modules/) on the page as it stands now.
+
+    Returns one line per violation with the rule, its impact and the first offending
+    elements, so a failing assertion says what to fix.
+    """
+    if not AXE_JS.is_file():
+        pytest.fail(f"axe-core missing at {AXE_JS}: run ./dev setup (npm ci)")
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
+    )
+    lines = []
+    for v in result["violations"]:
+        targets = [" ".join(map(str, n["target"])) for n in v["nodes"][:3]]
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {targets}")
+    return lines
+
+
+def assert_accessible(page: Any) -> None:
+    """No axe-core WCAG 2.1 A/AA violation on the page."""
+    violations = axe_violations(page)
+    assert violations == [], "accessibility violations:\n" + "\n".join(violations)

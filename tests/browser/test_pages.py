@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from gazetteer.gcj02 import wgs84_to_gcj02
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import tables as t
-from tests.browser.conftest import Site, Watched, open_page, screenshot
+from tests.browser.conftest import Site, Watched, assert_accessible, open_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -210,3 +210,20 @@ def test_gcj02_in_the_browser_matches_python(site: Site, watched: Watched) -> No
         )
         assert same == pytest.approx([0, 0, 0, 0], abs=1e-6)
     watched.assert_clean()
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("path", ["/map", "/map/coverage", "/places/1"])
+def test_pages_pass_the_accessibility_audit(
+    site: Site, browser: Any, path: str, size: tuple[int, int]
+) -> None:
+    """axe-core finds no WCAG 2.1 A/AA violation once the page has drawn its panels."""
+    w = open_page(browser, width=size[0], height=size[1])
+    try:
+        w.page.goto(f"{site.base}{path}")
+        w.page.wait_for_selector(".leaflet-control", state="attached", timeout=LOAD_TIMEOUT_MS)
+        w.page.wait_for_load_state("networkidle")
+        assert_accessible(w.page)
+        w.assert_clean()
+    finally:
+        w.page.context.close()

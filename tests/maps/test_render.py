@@ -131,24 +131,30 @@ def test_place_map_draws_geometry_history_and_context() -> None:
 
 
 def test_missing_assets_are_reported_with_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(StorageUnavailable, match="libjs-leaflet"):
+    with pytest.raises(StorageUnavailable, match="npm ci"):
         assets.check_assets(tmp_path)
 
 
-def test_static_files_cannot_escape_their_folder() -> None:
-    root = Path("/usr/share/javascript")
-    for bad in ("leaflet/../../../etc/passwd", "../etc/passwd", "leaflet/.hidden.js", "x.js"):
+def test_static_files_cannot_escape_their_folder(tmp_path: Path) -> None:
+    for rel in assets.REQUIRED_VENDOR_FILES:
+        package, _, rest = rel.partition("/")
+        path = tmp_path / assets.VENDOR_PACKAGES[package] / rest
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("/* */")
+    (tmp_path / "secret.js").write_text("/* outside the served folders */")
+    assets.check_assets(tmp_path)
+    assert assets.vendor_file(tmp_path, "leaflet/leaflet.js").is_file()
+    for bad in (
+        "leaflet/../../../etc/passwd",
+        "../etc/passwd",
+        "leaflet/.hidden.js",
+        "x.js",
+        "leaflet/../../secret.js",
+        "axe-core/axe.min.js",
+        "leaflet/",
+    ):
         with pytest.raises(NotFound):
-            assets.vendor_file(root, bad)
+            assets.vendor_file(tmp_path, bad)
     with pytest.raises(NotFound):
         assets.app_file("../render.py")
     assert assets.app_file("gazetteer.js").is_file()
-
-
-def test_minified_vendor_files_fall_back_to_the_plain_build(tmp_path: Path) -> None:
-    (tmp_path / "leaflet").mkdir()
-    for rel in assets.REQUIRED_VENDOR_FILES:
-        (tmp_path / rel).write_text("/* */")
-    assert assets.vendor_file(tmp_path, "leaflet/leaflet.min.js").name == "leaflet.js"
-    (tmp_path / "leaflet" / "leaflet.min.js").write_text("/* min */")
-    assert assets.vendor_file(tmp_path, "leaflet/leaflet.min.js").name == "leaflet.min.js"

@@ -130,7 +130,7 @@ def test_missing_assets_give_a_clear_503(settings: Settings) -> None:
     with TestClient(create_app(broken)) as client:
         r = client.get("/map")
     assert r.status_code == 503
-    assert "libjs-leaflet" in r.json()["message"]
+    assert "npm ci" in r.json()["message"]
 
 
 def test_an_empty_database_still_gets_pages(settings: Settings) -> None:
