@@ -48,7 +48,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gazetteer import mapdata  # noqa: E402
+from gazetteer.cartography import layers  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
 from tests.server import live_server  # noqa: E402
@@ -81,8 +81,8 @@ def build_baseline_html(settings: Settings) -> tuple[str, int]:
 
     engine = create_engine_from_settings(settings)
     with engine.connect() as conn:
-        points = mapdata.place_points(conn)
-        bounds = mapdata.admin_boundary(conn).geometry.bounds
+        points = layers.place_points(conn)
+        bounds = layers.admin_boundary(conn).geometry.bounds
     engine.dispose()
     m = offline_map(bounds=tuple(bounds), clusters=True)  # type: ignore[arg-type]
     cluster = MarkerCluster(name="地名")

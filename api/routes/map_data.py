@@ -25,11 +25,8 @@ from shapely.geometry import mapping
 from sqlalchemy import Connection, Engine
 
 from api.deps import ConnectionDep, RecordId
-from gazetteer import mapdata
-from gazetteer.errors import InvalidInput
-from gazetteer.model import AdminLevel, FacilityType, classification
-from gazetteer.settings import Settings
-from gazetteer.sheet_cache import (
+from gazetteer.cartography import layers
+from gazetteer.cartography.sheet_cache import (
     SHEET_DPI,
     SheetCache,
     SheetKey,
@@ -39,9 +36,12 @@ from gazetteer.sheet_cache import (
     sheet_index,
     sheet_key,
 )
+from gazetteer.errors import InvalidInput
+from gazetteer.model import AdminLevel, FacilityType, classification
+from gazetteer.settings import Settings
 
 if TYPE_CHECKING:
-    from gazetteer.sheet_render import SheetRef
+    from gazetteer.cartography.sheet_render import SheetRef
 
 PlaceId = RecordId
 
@@ -88,7 +88,7 @@ class LayerCache:
 
     The layers behind the public map (16,845 names, 54,000 road edges on the demo) cost
     up to a second to read and encode; they change rarely, and a cheap token query
-    (:func:`gazetteer.mapdata.layer_token`) tells when. Per process, so several API
+    (:func:`gazetteer.cartography.layers.layer_token`) tells when. Per process, so several API
     instances stay independent (each builds its own copy once).
     """
 
@@ -132,7 +132,7 @@ def cached_layer(
 ) -> Response:
     """A GeoJSON response from the app's layer cache (gzip when accepted, 304 on a
     matching ``If-None-Match``)."""
-    encoded = _cache(request).get((layer, *params), mapdata.layer_token(conn, layer), build)
+    encoded = _cache(request).get((layer, *params), layers.layer_token(conn, layer), build)
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding", "ETag": encoded.etag}
     if request.headers.get("if-none-match") == encoded.etag:
         return Response(status_code=304, headers=headers)
@@ -179,7 +179,7 @@ def places_geojson(
                     "geometry": _point(p.lon, p.lat),
                     "properties": {"id": p.id, "name": p.name, "category_code": p.category_code},
                 }
-                for p in mapdata.place_points(conn, major_code=category)
+                for p in layers.place_points(conn, major_code=category)
             ]
         )
 
@@ -192,7 +192,7 @@ def places_geojson(
     summary="地名弹窗信息 What a map popup shows about a name",
 )
 def place_summary(place_id: PlaceId, conn: ConnectionDep) -> PlaceSummaryPublic:
-    s = mapdata.place_summary(conn, place_id)
+    s = layers.place_summary(conn, place_id)
     return PlaceSummaryPublic(
         id=s.id,
         name=s.name,
@@ -237,7 +237,7 @@ def facilities_geojson(
                         "capacity": f.capacity,
                     },
                 }
-                for f in mapdata.facility_points(conn, types=type)
+                for f in layers.facility_points(conn, types=type)
             ]
         )
 
@@ -253,7 +253,7 @@ def admin_geojson(
     tolerance = {2: 0.001, 3: 0.0007, 4: 0.0005}[level]
 
     def build() -> dict[str, Any]:
-        shapes = mapdata.admin_shapes(conn, levels=[AdminLevel(level)], tolerance_deg=tolerance)
+        shapes = layers.admin_shapes(conn, levels=[AdminLevel(level)], tolerance_deg=tolerance)
         return _fc(
             [
                 {
@@ -280,7 +280,7 @@ def roads_geojson(request: Request, conn: ConnectionDep) -> Response:
                     "geometry": _round_coords(mapping(r.geometry)),
                     "properties": {"road_class": r.road_class, "name": r.name},
                 }
-                for r in mapdata.road_lines(conn, tolerance_deg=0.0001)
+                for r in layers.road_lines(conn, tolerance_deg=0.0001)
             ]
         )
 
@@ -338,7 +338,7 @@ class SheetListPublic(BaseModel):
     summary="成果图图幅列表 The result map sheets (computed from the city boundary)",
 )
 def list_sheets(conn: ConnectionDep) -> SheetListPublic:
-    from gazetteer.sheet_render import sheet_set
+    from gazetteer.cartography.sheet_render import sheet_set
 
     refs = sheet_set(conn)
     return SheetListPublic(
@@ -470,7 +470,7 @@ async def download_sheet(number: str, fmt: str, request: Request) -> Response:
     ref = found.ref
 
     def render() -> bytes:  # in the render pool; imports matplotlib off the event loop
-        from gazetteer.sheet_render import figure_bytes, load_sheet_data, render_sheet
+        from gazetteer.cartography.sheet_render import figure_bytes, load_sheet_data, render_sheet
 
         with engine.connect() as conn:
             data = load_sheet_data(conn, ref)

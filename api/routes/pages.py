@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, select
 
 from api.deps import ConnectionDep, RecordId, SettingsDep
-from gazetteer import mapdata
+from gazetteer.cartography import layers
 from gazetteer.errors import NotFound
 from gazetteer.model import FACILITY_TYPE_NAMES, AdminLevel, classification
 from gazetteer.settings import Settings
@@ -63,13 +63,13 @@ def tile_source(settings: Settings) -> TileSource | None:
 
 
 def _facility_items(conn: Connection) -> list[LegendItem]:
-    counts = mapdata.facility_type_counts(conn)
+    counts = layers.facility_type_counts(conn)
     return facility_legend([(str(k), v) for k, v in FACILITY_TYPE_NAMES.items()], counts)
 
 
 def _bounds(conn: Connection) -> tuple[float, float, float, float] | None:
     try:
-        b = mapdata.admin_boundary(conn).geometry.bounds
+        b = layers.admin_boundary(conn).geometry.bounds
     except NotFound:  # an empty database still gets a page
         return None
     return (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
@@ -91,7 +91,7 @@ def public_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -> 
     assets.check_assets(settings.assets_dir)
     majors = [(c.code, c.name) for c in classification().majors]
     data = PublicMapData(
-        categories=category_legend(majors, mapdata.major_category_counts(conn)),
+        categories=category_legend(majors, layers.major_category_counts(conn)),
         facility_types=_facility_items(conn),
         tile=tile_source(settings),
     )
@@ -137,7 +137,7 @@ def _context_geometry(conn: Connection, admin_code: str) -> BaseGeometry | None:
     """The smallest area with a polygon around a place (county at most), simplified."""
     for code, _name in reversed(_admin_path(conn, admin_code)):
         try:
-            shape = mapdata.admin_boundary(conn, code)
+            shape = layers.admin_boundary(conn, code)
         except NotFound:
             continue
         if shape.level >= int(AdminLevel.COUNTY) or code == admin_code:

@@ -13,8 +13,8 @@ from gazetteer.settings import Settings
 def _sheets(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from gazetteer.sheet_cache import CachedSheets, sheet_cache_for
-    from gazetteer.sheet_render import SheetRef, sheet_set, write_sheets
+    from gazetteer.cartography.sheet_cache import CachedSheets, sheet_cache_for
+    from gazetteer.cartography.sheet_render import SheetRef, sheet_set, write_sheets
     from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)

@@ -7,7 +7,7 @@
   "use strict";
   var GZ = (window.GZ = window.GZ || {});
 
-  /* ---- GCJ-02 (port of gazetteer/gcj02.py; a browser test compares the two) ---- */
+  /* ---- GCJ-02 (port of gazetteer/cartography/gcj02.py; a browser test compares the two) ---- */
   var A = 6378245.0, EE = 0.00669342162296594323, PI = Math.PI;
   function outOfChina(lon, lat) {
     return !(lon >= 72.004 && lon <= 137.8347 && lat >= 0.8293 && lat <= 55.8271);

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from gazetteer.gcj02 import wgs84_to_gcj02
+from gazetteer.cartography.gcj02 import wgs84_to_gcj02
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import tables as t
 from tests.browser.conftest import Site, Watched, assert_accessible, open_page, screenshot

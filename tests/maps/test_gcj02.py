@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from shapely.geometry import LineString, Polygon
 
-from gazetteer.gcj02 import (
+from gazetteer.cartography.gcj02 import (
     gcj02_to_wgs84,
     geometry_from_gcj02,
     geometry_to_gcj02,

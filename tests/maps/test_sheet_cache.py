@@ -25,19 +25,19 @@ from sqlalchemy import Engine, event, make_url
 
 from api.main import create_app
 from api.routes.map_data import etag_matches
-from gazetteer import sheet_render
-from gazetteer.cli import main
-from gazetteer.errors import NotFound
-from gazetteer.model import ChangeReason, Facility, FacilityType
-from gazetteer.settings import Settings
-from gazetteer.sheet_cache import (
+from gazetteer.cartography import sheet_render
+from gazetteer.cartography.sheet_cache import (
     MAGIC,
     SheetCache,
     SheetIndexMemo,
     SheetKey,
     sheet_data_version,
 )
-from gazetteer.sheets import sheets_touching
+from gazetteer.cartography.sheet_grid import sheets_touching
+from gazetteer.cli import main
+from gazetteer.errors import NotFound
+from gazetteer.model import ChangeReason, Facility, FacilityType
+from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction

@@ -23,9 +23,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.main import create_app
-from gazetteer import sheet_render
+from gazetteer.cartography import sheet_render
+from gazetteer.cartography.sheet_cache import SheetCache, SheetKey
 from gazetteer.settings import Settings
-from gazetteer.sheet_cache import SheetCache, SheetKey
 from tests.maps.small_db import build_small_map_db
 from tests.server import serve_in_thread
 

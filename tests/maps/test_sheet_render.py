@@ -9,18 +9,18 @@ from matplotlib.figure import Figure
 from shapely.geometry import LineString, box
 from sqlalchemy import Engine
 
-from gazetteer.cli import main
-from gazetteer.errors import InvalidInput
-from gazetteer.mapdata import AdminShape, RoadLine
-from gazetteer.settings import Settings
-from gazetteer.sheet_render import (
+from gazetteer.cartography.layers import AdminShape, RoadLine
+from gazetteer.cartography.sheet_grid import sheet_from_code
+from gazetteer.cartography.sheet_render import (
     SheetData,
     SheetLabel,
     cjk_font_path,
     figure_bytes,
     render_sheet,
 )
-from gazetteer.sheets import sheet_from_code
+from gazetteer.cli import main
+from gazetteer.errors import InvalidInput
+from gazetteer.settings import Settings
 from tests.maps.small_db import build_small_map_db
 
 
@@ -117,7 +117,7 @@ def test_cli_writes_sheets(
 
 
 def test_declutter_keeps_important_names_and_drops_overlaps() -> None:
-    from gazetteer.sheet_render import declutter
+    from gazetteer.cartography.sheet_render import declutter
 
     d = (1e-4, 1e-4)  # degrees per point
     labels = [

@@ -9,8 +9,8 @@ import pytest
 from shapely.geometry import box, shape
 from shapely.geometry.base import BaseGeometry
 
+from gazetteer.cartography.sheet_grid import MapSheet, sheet_at, sheet_from_code, sheets_touching
 from gazetteer.errors import InvalidInput
-from gazetteer.sheets import MapSheet, sheet_at, sheet_from_code, sheets_touching
 
 
 def _city(weihai_data: Path) -> BaseGeometry:

@@ -1,9 +1,9 @@
 """Printable result map sheets (成果图) drawn with matplotlib, as PNG and PDF.
 
-Two kinds of sheet: one per 1:50,000 grid sheet (GB/T 13989, see :mod:`gazetteer.sheets`)
-that touches the city's land, and one per county-level area. Each carries the title, the
-sheet number, place names, a legend, a scale bar, a north arrow, a graticule and an index
-of the neighbouring sheets.
+Two kinds of sheet: one per 1:50,000 grid sheet (GB/T 13989, see
+:mod:`gazetteer.cartography.sheet_grid`) that touches the city's land, and one per
+county-level area. Each carries the title, the sheet number, place names, a legend, a
+scale bar, a north arrow, a graticule and an index of the neighbouring sheets.
 
 Why here and not in ``maps/``: the ``gazetteer sheets`` command must render sheets, and the
 library never imports ``maps`` (imports point api -> maps -> gazetteer). This module uses
@@ -32,10 +32,10 @@ from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon,
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
-from gazetteer import mapdata
+from gazetteer.cartography import layers
+from gazetteer.cartography.sheet_grid import MapSheet, sheet_from_code, sheets_touching
 from gazetteer.errors import InvalidInput, NotFound, StorageUnavailable
 from gazetteer.model import AdminLevel, RoadClass, classification
-from gazetteer.sheets import MapSheet, sheet_from_code, sheets_touching
 
 Bounds = tuple[float, float, float, float]
 KM_PER_DEG_LAT = 111.32
@@ -68,7 +68,7 @@ ROAD_STYLE = {
     "tertiary": ("#999999", 0.8),
     "residential": ("#bbbbbb", 0.5),
 }
-SHEET_ROAD_CLASSES = (*mapdata.MAJOR_ROAD_CLASSES, RoadClass.RESIDENTIAL)
+SHEET_ROAD_CLASSES = (*layers.MAJOR_ROAD_CLASSES, RoadClass.RESIDENTIAL)
 MAX_LABELS = 350
 FOOTER = (
     "坐标系：2000国家大地坐标系 (CGCS2000)　图幅编号：GB/T 13989-2012　"
@@ -94,8 +94,8 @@ class SheetData:
     title: str
     bounds: Bounds  # west, south, east, north of the map frame
     code: str = ""  # grid sheet number or county code
-    areas: Sequence[mapdata.AdminShape] = ()
-    roads: Sequence[mapdata.RoadLine] = ()
+    areas: Sequence[layers.AdminShape] = ()
+    roads: Sequence[layers.RoadLine] = ()
     labels: Sequence[SheetLabel] = ()
     neighbours: dict[str, str] = field(default_factory=dict)  # direction -> sheet number
     index_sheets: Sequence[str] = ()  # for county sheets: the grid sheets it spans
@@ -440,9 +440,9 @@ class SheetRef:
 def sheet_set(conn: Connection) -> list[SheetRef]:
     """Every sheet to print: the grid sheets touching the city's land (computed from the
     boundary in the database), then one per county-level area with a polygon."""
-    city = mapdata.admin_boundary(conn)
+    city = layers.admin_boundary(conn)
     refs = [SheetRef("grid", s.code) for s in sheets_touching(city.geometry)]
-    for a in mapdata.admin_shapes(conn, levels=[AdminLevel.COUNTY]):
+    for a in layers.admin_shapes(conn, levels=[AdminLevel.COUNTY]):
         refs.append(SheetRef("county", a.code, a.name))
     return refs
 
@@ -450,7 +450,7 @@ def sheet_set(conn: Connection) -> list[SheetRef]:
 def _labels(conn: Connection, bounds: Bounds) -> list[SheetLabel]:
     cls = classification()
     out = []
-    for p in mapdata.place_points(conn, bbox=bounds):
+    for p in layers.place_points(conn, bbox=bounds):
         major = cls.major_of(p.category_code)
         code = major.code if major else p.category_code
         priority = 0 if code == "21" else (1 if code in ("216", "22", "1") else 2)
@@ -460,7 +460,7 @@ def _labels(conn: Connection, bounds: Bounds) -> list[SheetLabel]:
 
 def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
     """What one sheet shows, read from the database."""
-    city = mapdata.admin_boundary(conn)
+    city = layers.admin_boundary(conn)
     if ref.kind == "grid":
         sheet: MapSheet = sheet_from_code(ref.number)
         bounds = sheet.bounds
@@ -470,7 +470,7 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
         index: list[str] = []
         levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
     elif ref.kind == "county":
-        area = mapdata.admin_boundary(conn, ref.number)
+        area = layers.admin_boundary(conn, ref.number)
         w, s, e, n = area.geometry.bounds
         pad = max(e - w, n - s) * 0.04
         bounds = (w - pad, s - pad, e + pad, n + pad)
@@ -481,10 +481,10 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
         levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
     else:
         raise InvalidInput(f"未知的图幅类型 (unknown sheet kind: {ref.kind})")
-    areas = mapdata.admin_shapes(conn, levels=levels, tolerance_deg=0.0002)
-    roads = mapdata.road_lines(
+    areas = layers.admin_shapes(conn, levels=levels, tolerance_deg=0.0002)
+    roads = layers.road_lines(
         conn,
-        classes=SHEET_ROAD_CLASSES if ref.kind == "grid" else mapdata.MAJOR_ROAD_CLASSES,
+        classes=SHEET_ROAD_CLASSES if ref.kind == "grid" else layers.MAJOR_ROAD_CLASSES,
         bbox=bounds,
     )
     labels = _labels(conn, bounds)
@@ -528,7 +528,7 @@ def write_sheets(
 
     ``sheet_bytes(ref, formats)`` gives each sheet's file contents by format; by default
     the sheet is drawn once and saved in every format (``gazetteer sheets`` passes
-    :class:`gazetteer.sheet_cache.CachedSheets` to reuse the sheet cache)."""
+    :class:`gazetteer.cartography.sheet_cache.CachedSheets` to reuse the sheet cache)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     refs = sheet_set(conn)
     if only:

@@ -4,7 +4,7 @@ A sheet costs 1-7 s of matplotlib per request (more under load) and changes only
 the data drawn on it change. :class:`SheetCache` keeps the PNG/PDF bytes in
 ``<cache_dir>/sheets/`` under the hash of a :class:`SheetKey`: the sheet (kind and
 number), the format and resolution, the renderer's own version, the database and a
-*data version* of everything :mod:`gazetteer.sheet_render` reads:
+*data version* of everything :mod:`gazetteer.cartography.sheet_render` reads:
 
 * names (``places``: name, category, point) and the administrative areas (boundaries, the
   title's city/county name, the sheet set itself): the search index's data token
@@ -70,7 +70,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import geom_bound
 
 if TYPE_CHECKING:
-    from gazetteer.sheet_render import SheetRef
+    from gazetteer.cartography.sheet_render import SheetRef
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,10 @@ def renderer_version() -> str:
     never serves sheets drawn by the previous code from a persistent cache directory."""
     import matplotlib
 
-    from gazetteer import mapdata, sheet_render, sheets
+    from gazetteer.cartography import layers, sheet_grid, sheet_render
 
     h = hashlib.sha256(matplotlib.__version__.encode())
-    for module in (sheet_render, sheets, mapdata):
+    for module in (sheet_render, sheet_grid, layers):
         source = module.__file__
         h.update(Path(source).read_bytes() if source else module.__name__.encode())
     h.update(sheet_render.cjk_font_path().encode())
@@ -214,7 +214,9 @@ class SheetIndexMemo:
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        from gazetteer import sheet_render  # matplotlib: only when a sheet set is computed
+        from gazetteer.cartography import (
+            sheet_render,  # matplotlib: only when a sheet set is computed
+        )
 
         # two requests missing together both compute it (a few ms); either result is right
         index = SheetIndex.of(sheet_render.sheet_set(conn))
@@ -497,8 +499,9 @@ def sheet_cache_for(
 
 class CachedSheets:
     """The bytes of each sheet for ``gazetteer sheets`` (the ``sheet_bytes`` argument of
-    :func:`gazetteer.sheet_render.write_sheets`): read from the cache under the same keys
-    as the API, else drawn once for every format still missing and written through.
+    :func:`gazetteer.cartography.sheet_render.write_sheets`): read from the cache under the
+    same keys as the API, else drawn once for every format still missing and written
+    through.
     ``reuse=False`` (``--no-cache``) draws every sheet and refreshes the cache.
 
     The data version is read once, when the object is made: files of a run are keyed by
@@ -514,7 +517,7 @@ class CachedSheets:
         self.rendered = 0  # sheets drawn by this run
 
     def __call__(self, ref: SheetRef, formats: Sequence[str]) -> dict[str, bytes]:
-        from gazetteer import sheet_render
+        from gazetteer.cartography import sheet_render
 
         keys = {fmt: sheet_key(self.database, ref, fmt, self.data_version) for fmt in formats}
         out: dict[str, bytes] = {}
