@@ -20,7 +20,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.deps import EngineDep
-from gazetteer.auth import User, authenticate, check_role
+from gazetteer.services.accounts import User, authenticate, check_role
 
 
 def bearer_token(request: Request) -> str | None:

@@ -20,8 +20,8 @@ from gazetteer.coverage.model import (
     WhatIfResult,
 )
 from gazetteer.coverage.service import parse_facility_types, parse_weight
-from gazetteer.facilities import HistoryEntry, SubsidyReport
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
+from gazetteer.services.facilities import HistoryEntry, SubsidyReport
 
 # --- facilities --------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from gazetteer.model import Category, NameHistoryEntry
-from gazetteer.places import (
+from gazetteer.search import SearchHit, SearchPage
+from gazetteer.services.places import (
     AdminNode,
     AdminRef,
     CategoryNode,
@@ -22,7 +23,6 @@ from gazetteer.places import (
     PlaceDetails,
     ReverseResult,
 )
-from gazetteer.search import SearchHit, SearchPage
 
 
 def geojson(geometry: BaseGeometry | None) -> dict[str, Any] | None:

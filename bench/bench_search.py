@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, Engine, create_engine, text
 
-from gazetteer.search import SearchService, make_query
+from gazetteer.search import make_query
+from gazetteer.services.search import SearchService
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings, upgrade
 from gazetteer.text import initials, pinyin_key, romanize

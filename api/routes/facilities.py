@@ -19,8 +19,8 @@ from api.schemas_coverage import (
     FacilityUpdate,
     SubsidyReportPublic,
 )
-from gazetteer import facilities as uc
 from gazetteer.coverage.service import parse_facility_types
+from gazetteer.services import facilities as uc
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]

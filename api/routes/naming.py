@@ -32,12 +32,12 @@ from api.schemas_naming import (
     WordListPublic,
     to_shape,
 )
-from gazetteer.auth import User
 from gazetteer.errors import InvalidInput
 from gazetteer.naming import audit, batch, words
 from gazetteer.naming import workflow as wf
 from gazetteer.naming.check import check_name
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
+from gazetteer.services.accounts import User
 from gazetteer.storage.dialect import write_transaction
 
 router = APIRouter(prefix="/api/v1/naming", tags=["naming"])

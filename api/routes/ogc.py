@@ -1,6 +1,6 @@
 """OGC API – Features Part 1 Core (GeoJSON, OpenAPI 3.0) under ``/ogc``.
 
-Collections: places, roads, facilities, admin-areas, demand-points (``gazetteer.features``).
+Collections: places, roads, facilities, admin-areas, demand-points (``gazetteer.ogc.features``).
 Each collection gets its own ``/ogc/collections/<id>/items`` path in the OpenAPI document so
 that its property filters are described; query parameters are validated by the library
 (unknown or malformed → 400 JSON, unknown collection or feature → 404 JSON). Feature
@@ -31,8 +31,8 @@ from api.schemas_ogc import (
     SpatialExtentPublic,
     TemporalExtentPublic,
 )
-from gazetteer import features as ft
 from gazetteer.errors import InvalidInput
+from gazetteer.ogc import features as ft
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 

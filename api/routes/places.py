@@ -18,7 +18,7 @@ from api.schemas_places import (
     PlacePublic,
     ReversePublic,
 )
-from gazetteer.places import (
+from gazetteer.services.places import (
     CARD_TITLE,
     PlaceDetails,
     admin_node,

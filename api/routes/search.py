@@ -30,8 +30,8 @@ from gazetteer.search import (
     SearchPage,
     SearchQuery,
     make_query,
-    service_for,
 )
+from gazetteer.services.search import service_for
 
 log = logging.getLogger("api.search")
 

@@ -8,7 +8,7 @@ number), the format and resolution, the renderer's own version, the database and
 
 * names (``places``: name, category, point) and the administrative areas (boundaries, the
   title's city/county name, the sheet set itself): the search index's data token
-  (:func:`gazetteer.search.service.data_token_columns`: counts and maxima of
+  (:func:`gazetteer.services.search.data_token_columns`: counts and maxima of
   ``places.updated_at``/``id``, ``place_history``, ``admin_areas``), plus the sums of the
   areas' bounding boxes so that boundaries re-imported under the same codes still count;
 * roads (``network_edges``): the road graph's :func:`~gazetteer.network.load.network_version`.
@@ -65,7 +65,7 @@ from sqlalchemy import Connection, Engine, TextClause, func, select, text
 
 from gazetteer.errors import NotFound
 from gazetteer.network.load import format_network_version, network_version_from
-from gazetteer.search.service import data_token_columns
+from gazetteer.services.search import data_token_columns
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import geom_bound
 

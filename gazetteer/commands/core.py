@@ -45,7 +45,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.stats import dataset_stats
+    from gazetteer.services.stats import dataset_stats
     from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)

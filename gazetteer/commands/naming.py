@@ -78,7 +78,7 @@ def _check_names(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer import auth
+    from gazetteer.services import accounts as auth
     from gazetteer.storage.dialect import write_transaction
 
     with write_transaction(_engine(settings)) as conn:
@@ -93,7 +93,7 @@ def _users_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_token(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer import auth
+    from gazetteer.services import accounts as auth
     from gazetteer.storage.dialect import write_transaction
 
     with write_transaction(_engine(settings)) as conn:
@@ -106,7 +106,7 @@ def _users_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_list(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer import auth
+    from gazetteer.services import accounts as auth
 
     with _engine(settings).connect() as conn:
         for u in auth.list_users(conn):

@@ -12,7 +12,8 @@ from gazetteer.settings import Settings
 
 
 def _search(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.search import make_query, search
+    from gazetteer.search import make_query
+    from gazetteer.services.search import search
     from gazetteer.storage import create_engine_from_settings
 
     query = make_query(
@@ -49,7 +50,7 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _place(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.places import card_rows, place_details
+    from gazetteer.services.places import card_rows, place_details
     from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)

@@ -30,7 +30,6 @@ from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
-from gazetteer.auth import Role, User, check_role
 from gazetteer.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gazetteer.model import CensusStatus, ChangeReason, Compound, Place, Road
 from gazetteer.naming import audit
@@ -51,6 +50,7 @@ from gazetteer.naming.model import (
     Severity,
 )
 from gazetteer.naming.notice import DEFAULT_AUTHORITY, notice_text
+from gazetteer.services.accounts import Role, User, check_role
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t

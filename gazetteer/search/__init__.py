@@ -5,9 +5,9 @@ Public API:
 
 * ``make_query(...)`` -> :class:`SearchQuery` (validates raw parameters, raises
   :class:`~gazetteer.errors.InvalidInput`), ``parse_bbox``, ``parse_point``;
-* ``search(conn, query)`` -> :class:`SearchPage` of :class:`SearchHit`;
-* :class:`SearchService` (strategy and per-process index cache), :class:`MemoryIndex`,
-  ``load_index(conn)``;
+* :class:`MemoryIndex` (the in-memory strategy) and ``sql.sql_search`` (the SQL one); the
+  search use case that picks between them and keeps the index is
+  :class:`gazetteer.services.search.SearchService`;
 * :class:`MatchKind` -- exact > prefix > substring > pinyin > initials > fuzzy, and
   ``former-name`` for hits through a former name or alias.
 """
@@ -28,7 +28,6 @@ from gazetteer.search.query import (
     parse_bbox,
     parse_point,
 )
-from gazetteer.search.service import SearchService, data_token, load_index, search, service_for
 
 __all__ = [
     "MAX_LIMIT",
@@ -38,17 +37,12 @@ __all__ = [
     "SearchHit",
     "SearchPage",
     "SearchQuery",
-    "SearchService",
     "StatusFilter",
     "admin_prefix",
     "analyze",
-    "data_token",
     "distance_m",
     "fold_latin",
-    "load_index",
     "make_query",
     "parse_bbox",
     "parse_point",
-    "search",
-    "service_for",
 ]

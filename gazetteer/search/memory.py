@@ -3,7 +3,7 @@
 Why in memory: a city holds ~17,000 names (~20,000 with former names and aliases); the
 whole index costs a few tens of megabytes and answers character, pinyin, initials and
 one-typo queries in well under a millisecond, where even an indexed SQL round trip costs
-more. The index is *derived* from the database (see :mod:`gazetteer.search.service` for
+more. The index is *derived* from the database (see :mod:`gazetteer.services.search` for
 how it is rebuilt when the data change), so API instances stay stateless.
 
 Layout. Every name (current name, former name from ``place_history``, alias from

@@ -11,7 +11,7 @@ import enum
 import math
 from dataclasses import dataclass, field
 
-from gazetteer import geo
+from gazetteer import types as geo
 from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
 

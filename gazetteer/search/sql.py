@@ -124,7 +124,7 @@ def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
         a = t.admin_areas
         level = conn.execute(select(a.c.level).where(a.c.code == q.admin_code)).scalar()
         if level is None:
-            from gazetteer.search.service import unknown_admin
+            from gazetteer.services.search import unknown_admin
 
             raise unknown_admin(q.admin_code)
         out.append(p.c.admin_code.like(admin_prefix(q.admin_code, int(level)) + "%"))

@@ -16,8 +16,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean, Float, String
 
-from gazetteer.geo import BBox
 from gazetteer.storage.tables import SRID
+from gazetteer.types import BBox
 
 
 class BBoxMatch(ColumnElement[bool]):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from gazetteer import auth
+from gazetteer.services import accounts as auth
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
 from tests.conftest import new_database_settings

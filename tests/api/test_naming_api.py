@@ -23,8 +23,8 @@ from openpyxl import load_workbook
 from shapely.geometry import LineString, mapping
 from sqlalchemy import Engine
 
-from gazetteer import auth
 from gazetteer.cli import main as cli_main
+from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from tests.conftest import new_database_settings

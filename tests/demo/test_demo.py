@@ -19,8 +19,8 @@ from sqlalchemy import Engine, select
 
 from gazetteer.demo import NAMING_HOOKS, DemoContext, build_demo
 from gazetteer.errors import Conflict, GazetteerError
+from gazetteer.services.stats import dataset_stats
 from gazetteer.settings import Settings
-from gazetteer.stats import dataset_stats
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db

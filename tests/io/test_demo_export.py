@@ -9,8 +9,8 @@ import pyogrio
 import pytest
 
 from gazetteer.io import export_layers, import_file
+from gazetteer.services.stats import dataset_stats
 from gazetteer.settings import Settings
-from gazetteer.stats import dataset_stats
 from gazetteer.storage import create_engine_from_settings
 from tests.io.test_round_trip import fresh_engine
 

@@ -8,12 +8,12 @@ import pytest
 from shapely.geometry import LineString, Point
 from sqlalchemy import Engine, select
 
-from gazetteer import auth
 from gazetteer.errors import Conflict, InvalidInput, PermissionDenied
 from gazetteer.model import ChangeReason
 from gazetteer.naming import audit
 from gazetteer.naming import workflow as wf
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState
+from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t

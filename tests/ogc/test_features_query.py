@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gazetteer import features as ft
 from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.ogc import features as ft
 
 
 def test_defaults_and_values() -> None:

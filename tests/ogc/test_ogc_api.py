@@ -1,6 +1,6 @@
 """OGC API – Features against a real server on both backends, with GDAL as a client.
 
-Expected values come from the repository readers (not from ``gazetteer.features``), so a
+Expected values come from the repository readers (not from ``gazetteer.ogc.features``), so a
 wrong column, a lost row or a shifted coordinate in the OGC layer shows up here.
 """
 

@@ -12,12 +12,12 @@ from gazetteer.model import ChangeReason
 from gazetteer.search import (
     MatchKind,
     SearchPage,
-    SearchService,
     analyze,
     fold_latin,
     make_query,
 )
 from gazetteer.search.analyze import match_mixed
+from gazetteer.services.search import SearchService
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import write_transaction

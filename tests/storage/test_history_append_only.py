@@ -1,7 +1,7 @@
 """Facility history and place-name history are append-only in the database (migration
 0007), on both backends.
 
-History written by the real use cases (``gazetteer.facilities`` create/update/delete,
+History written by the real use cases (``gazetteer.services.facilities`` create/update/delete,
 ``repository.update_place``) is attacked with plain driver connections (SQL from outside
 the application) and through the application's engine; the normal operations keep
 appending; the whole-content reset (``clear_content`` of ``gazetteer demo --force``)
@@ -19,10 +19,10 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import Engine, Table, func, insert, select, text, update
 
-from gazetteer import facilities as fac
 from gazetteer.demo.build import clear_content
 from gazetteer.errors import AppendOnlyViolation, GazetteerError, NotFound
 from gazetteer.model import AdminArea, AdminLevel, ChangeReason, Place
+from gazetteer.services import facilities as fac
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t

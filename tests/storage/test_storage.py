@@ -150,7 +150,8 @@ def test_migration_0005_backfills_aliases_and_grams_and_reverts(engine: Engine) 
     from alembic import command
     from sqlalchemy import text
 
-    from gazetteer.search import MatchKind, SearchService, make_query
+    from gazetteer.search import MatchKind, make_query
+    from gazetteer.services.search import SearchService
     from gazetteer.storage.migrate import alembic_config, current_revision
     from gazetteer.text import initials, pinyin_key
 

@@ -14,7 +14,7 @@ Two more records are append-only in the database, guarded like the naming audit 
   (``repository.update_place``) first appends the previous version.
 
 No code path updates or deletes rows of either table: the application only inserts them
-(``gazetteer.facilities._record``, ``repository.update_place``/``insert_history``, the
+(``gazetteer.services.facilities._record``, ``repository.update_place``/``insert_history``, the
 importer and the demo), so the database now rejects every change to an existing row:
 
 * PostgreSQL: ``reject_history_change()`` (plpgsql, shared by both tables; the trigger

@@ -44,10 +44,10 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from gazetteer.errors import InvalidInput, NotFound
-from gazetteer.geo import parse_bbox
 from gazetteer.model import FACILITY_TYPE_NAMES
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBox, as_geojson, bbox_match, geom_bound
+from gazetteer.types import parse_bbox
 
 PropertyKind = Literal["string", "integer", "number"]
 PropertyValue = str | int | float | None

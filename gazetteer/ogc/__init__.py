@@ -1,0 +1,1 @@
+"""OGC API – Features collections: definitions, validated queries, paged reads, encoding."""

@@ -1,0 +1,1 @@
+"""Use cases: what the API and the CLI call, one transaction each."""
