@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 
 from gazetteer.settings import Settings
+from gazetteer.types import INT32_MAX
 
 
 def get_settings(request: Request) -> Settings:
@@ -34,4 +35,4 @@ ConnectionDep = Annotated[Connection, Depends(get_connection)]
 
 # Path ids of stored records: integers the databases can hold (a larger or negative id is a
 # 422 with a clear message, not an overflow inside the driver).
-RecordId = Annotated[int, Path(ge=1, le=2_147_483_647, description="record id")]
+RecordId = Annotated[int, Path(ge=1, le=INT32_MAX, description="record id")]

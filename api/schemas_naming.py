@@ -22,6 +22,7 @@ from gazetteer.naming.model import (
     OverdueItem,
     PlaceKind,
 )
+from gazetteer.types import INT32_MAX
 
 
 def to_shape(geojson: dict[str, Any] | None) -> BaseGeometry | None:
@@ -99,7 +100,7 @@ class CaseCreate(BaseModel):
     name: str = Field(default="", max_length=60, description="new name (ignored for adjustment)")
     admin_code: str = Field(default="", pattern=r"^(\d{6,12})?$")
     geometry: dict[str, Any] | None = None
-    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    place_id: int | None = Field(default=None, ge=1, le=INT32_MAX)
     start_desc: str = Field(default="", max_length=200)
     end_desc: str = Field(default="", max_length=200)
     length_m: float | None = Field(default=None, gt=0, lt=200_000)
@@ -115,7 +116,7 @@ class CaseUpdate(BaseModel):
     name: str | None = Field(default=None, max_length=60)
     admin_code: str | None = Field(default=None, pattern=r"^\d{6,12}$")
     geometry: dict[str, Any] | None = None
-    place_id: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    place_id: int | None = Field(default=None, ge=1, le=INT32_MAX)
     start_desc: str | None = Field(default=None, max_length=200)
     end_desc: str | None = Field(default=None, max_length=200)
     length_m: float | None = Field(default=None, gt=0, lt=200_000)

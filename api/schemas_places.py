@@ -13,11 +13,10 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from gazetteer.model import Category, NameHistoryEntry
+from gazetteer.model import AdminRef, Category, NameHistoryEntry
 from gazetteer.search import SearchHit, SearchPage
 from gazetteer.services.places import (
     AdminNode,
-    AdminRef,
     CategoryNode,
     NearbyPlace,
     PlaceDetails,

@@ -39,6 +39,7 @@ from gazetteer.naming.check import check_name
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
 from gazetteer.services.accounts import User
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.types import INT32_MAX
 
 router = APIRouter(prefix="/api/v1/naming", tags=["naming"])
 
@@ -105,7 +106,7 @@ def list_cases(
     state: CaseState | None = None,
     kind: CaseKind | None = None,
     historic: bool | None = None,
-    place_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    place_id: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
 ) -> CasePage:
@@ -151,7 +152,7 @@ def case_audit(case_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]
 @router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
 def place_audit(place_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
     """Every audited change of a place (approvals that created, renamed or adjusted it)."""
-    if not 1 <= place_id <= 2**31 - 1:
+    if not 1 <= place_id <= INT32_MAX:
         raise InvalidInput("地名编号超出范围 (place id out of range)")
     return [AuditEntryPublic.from_domain(e) for e in audit.place_trail(conn, place_id)]
 

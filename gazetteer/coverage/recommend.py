@@ -33,7 +33,8 @@ from gazetteer.coverage.service import (
     load_facilities,
 )
 from gazetteer.errors import InvalidInput
-from gazetteer.network.graph import ProfileGraph, Snapped, metric_to_lonlat
+from gazetteer.network.graph import ProfileGraph, Snapped
+from gazetteer.types import metric_to_lonlat
 
 FloatArray = NDArray[np.float64]
 MAX_K = 200

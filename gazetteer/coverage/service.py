@@ -12,7 +12,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -44,7 +43,7 @@ from gazetteer.coverage.model import (
 )
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType
-from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped, lonlat_to_metric
+from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped
 from gazetteer.network.load import (
     cached_graph,
     format_network_version,
@@ -54,6 +53,7 @@ from gazetteer.network.profiles import get_profile
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import write_transaction
 from gazetteer.storage.tables_coverage import coverage_scenarios
+from gazetteer.types import LEVEL_DIGITS, AdminCode, admin_prefix, lonlat_to_metric, utc_now
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -108,25 +108,15 @@ def check_minutes(minutes: float) -> float:
     return float(minutes)
 
 
-def normalise_admin_code(code: str) -> str:
-    c = code.strip()
-    if not c.isdigit() or len(c) not in (2, 4, 6, 9, 12):
-        raise InvalidInput(f"行政区划代码格式有误 (admin code must be 6, 9 or 12 digits): {code}")
-    return c.ljust(12, "0")
-
-
-_PREFIX = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}
-
-
 def _admin_prefix(conn: Connection, code: str) -> tuple[str, int]:
-    full = normalise_admin_code(code)
+    full = AdminCode.parse(code).value
     row = conn.execute(
         select(t.admin_areas.c.code, t.admin_areas.c.level).where(t.admin_areas.c.code == full)
     ).first()
     if row is None:
         raise NotFound(f"行政区划代码不存在 (unknown administrative area code): {code}")
     level = int(row[1])
-    return full[: _PREFIX.get(level, 12)], level
+    return admin_prefix(full, level), level
 
 
 # --- data ------------------------------------------------------------------------------
@@ -326,7 +316,7 @@ def _area_index(demand: DemandSet, prefix: str, level: int) -> _AreaIndex:
     n = len(demand.ids)
     mask = np.char.startswith(demand.admin_codes, prefix) if prefix else np.ones(n, bool)
     idx = np.flatnonzero(mask)
-    child_len = _PREFIX.get(min(level + 1, 4), 6)
+    child_len = LEVEL_DIGITS.get(min(level + 1, 4), 6)
     codes = demand.admin_codes[idx]
     groups = np.char.ljust(codes.astype(f"U{child_len}"), 12, "0")
     uniq, inv = np.unique(groups, return_inverse=True)
@@ -743,7 +733,7 @@ def save_scenario(
                     "params": json.dumps(params, ensure_ascii=False),
                     "summary": json.dumps(summary),
                     "created_by": user,
-                    "created_at": datetime.now(UTC),
+                    "created_at": utc_now(),
                 }
             ],
         ).scalar_one()
@@ -791,7 +781,6 @@ __all__ = [
     "load_context",
     "load_demand",
     "load_facilities",
-    "normalise_admin_code",
     "parse_facility_types",
     "parse_weight",
     "save_scenario",

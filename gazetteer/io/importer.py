@@ -57,6 +57,7 @@ from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import reset_id_sequence, write_transaction
 from gazetteer.storage.geometry import from_db, to_db
+from gazetteer.types import SRID
 
 from .layers import GeomKind, Kind, LayerSpec
 from .read import SourceRow, detect_format, read_rows, resolve_import_layers
@@ -880,7 +881,7 @@ def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
     """EWKT for many geometries at once (full precision); the geometry columns accept it
     on both backends and it skips the per-row WKB round trip of the column type."""
     texts = shapely.to_wkt(list(geometries), rounding_precision=-1)
-    return [f"SRID={t.SRID};{text}" for text in texts]
+    return [f"SRID={SRID};{text}" for text in texts]
 
 
 def _with_id(row: dict[str, Any], item_id: int | None) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 
 from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType, classification
 from gazetteer.storage import tables as t
+from gazetteer.types import lineage
 
 from .layers import (
     ADMIN_AREAS,
@@ -71,18 +72,11 @@ class AdminPaths:
             r.code: (r.name, r.parent_code)
             for r in conn.execute(select(a.c.code, a.c.name, a.c.parent_code))
         }
+        self._parents = {code: parent for code, (_, parent) in self._areas.items()}
         self.path = lru_cache(maxsize=None)(self._path)
 
     def _path(self, code: str) -> str:
-        names: list[str] = []
-        seen: set[str] = set()
-        cur: str | None = code
-        while cur is not None and cur in self._areas and cur not in seen:
-            seen.add(cur)
-            name, parent = self._areas[cur]
-            names.append(name)
-            cur = parent
-        return "/".join(reversed(names))
+        return "/".join(self._areas[c][0] for c in lineage(code, self._parents))
 
 
 def _admin_areas(conn: Connection) -> list[Record]:

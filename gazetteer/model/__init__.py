@@ -3,10 +3,9 @@
 from gazetteer.model.classification import Category, Classification, classification
 from gazetteer.model.domain import (
     FACILITY_TYPE_NAMES,
-    METRIC_SRID,
-    SRID,
     AdminArea,
     AdminLevel,
+    AdminRef,
     BuiltUpArea,
     CensusStatus,
     ChangeReason,
@@ -25,10 +24,9 @@ from gazetteer.model.domain import (
 
 __all__ = [
     "FACILITY_TYPE_NAMES",
-    "METRIC_SRID",
-    "SRID",
     "AdminArea",
     "AdminLevel",
+    "AdminRef",
     "BuiltUpArea",
     "Category",
     "CensusStatus",

@@ -12,9 +12,6 @@ from datetime import date, datetime
 
 from shapely.geometry.base import BaseGeometry
 
-SRID = 4490  # CGCS2000 geographic
-METRIC_SRID = 4550  # CGCS2000 / 3-degree Gauss-Kruger CM 123E
-
 
 class AdminLevel(enum.IntEnum):
     """NBS levels as in the statistical division codes."""
@@ -103,6 +100,16 @@ class AdminArea:
     geometry: BaseGeometry | None = None  # MultiPolygon
     centre: BaseGeometry | None = None  # Point
     ur_code: str | None = None  # NBS urban-rural class
+
+
+@dataclass(frozen=True, slots=True)
+class AdminRef:
+    """A reference to an administrative area: what a path or a list of areas shows."""
+
+    code: str
+    name: str
+    level: int
+    kind: str = ""
 
 
 @dataclass(slots=True)

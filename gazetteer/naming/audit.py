@@ -10,7 +10,7 @@ per place.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Row, insert, select
 from gazetteer.naming.model import AuditEntry
 from gazetteer.services.accounts import User
 from gazetteer.storage.tables_naming import audit_log
+from gazetteer.types import utc_now
 
 
 def _dump(value: dict[str, Any] | None) -> str | None:
@@ -43,7 +44,7 @@ def record(
         insert(audit_log),
         [
             {
-                "at": at or datetime.now(UTC),
+                "at": at or utc_now(),
                 "user_id": user.id if user else None,
                 "user_name": user.name if user else "system",
                 "action": action,

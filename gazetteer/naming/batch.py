@@ -24,6 +24,7 @@ from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.naming.check import check_names
 from gazetteer.naming.model import CheckRequest, CheckResult, Finding, PlaceKind, Severity
 from gazetteer.naming.rules import ART9_SCOPE
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
 MAX_ROWS = 20_000
 REPORT_COLUMNS = (
@@ -79,10 +80,7 @@ def _request(r: dict[str, str]) -> CheckRequest:
         kind = PlaceKind(kind_text)
     except ValueError:
         raise InvalidInput(f"未知类型 (unknown kind) {kind_text!r}") from None
-    code = r.get("admin_code", "")
-    if not (code.isdigit() and 6 <= len(code) <= 12):
-        raise InvalidInput(f"行政区划代码无效 (invalid admin_code) {code!r}")
-    code = code.ljust(12, "0")
+    code = AdminCode.parse(r.get("admin_code", ""), lengths=COUNTY_OR_BELOW).value
     geom: BaseGeometry | None = None
     if r.get("wkt"):
         geom = shapely_wkt.loads(r["wkt"])

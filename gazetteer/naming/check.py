@@ -63,6 +63,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db
 from gazetteer.storage.tables_naming import naming_cases
 from gazetteer.text import normalize, parse_name, pinyin_key, romanize, toned_key
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
 # Categories compared within each kind's scope (gazetteer/model/data/classification.csv).
 URBAN_CATEGORIES = ("23510", "22110", "22100", "26100", "26310")
@@ -82,13 +83,6 @@ KIND_CATEGORY: dict[PlaceKind, str] = {
     PlaceKind.TOWN: "21500",
 }
 BUA_KINDS = frozenset({PlaceKind.ROAD, PlaceKind.COMPOUND, PlaceKind.BUILDING})
-
-
-def county_code(admin_code: str) -> str:
-    """The 12-digit code of the county-level unit of ``admin_code``."""
-    if len(admin_code) < 6 or not admin_code[:6].isdigit():
-        raise InvalidInput(f"行政区划代码无效 (invalid administrative code): {admin_code!r}")
-    return admin_code[:6] + "000000"
 
 
 def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
@@ -146,7 +140,7 @@ class _ScopeMixin:
         raise NotImplementedError
 
     def scope_for(self, kind: PlaceKind, admin_code: str, geometry: BaseGeometry | None) -> Scope:
-        county = county_code(admin_code)
+        county = AdminCode.parse(admin_code, lengths=COUNTY_OR_BELOW).county.value
         if kind is PlaceKind.TOWN:
             return Scope("all", "全市")
         if kind in BUA_KINDS:
@@ -479,6 +473,5 @@ __all__ = [
     "check_name",
     "check_names",
     "check_with_source",
-    "county_code",
     "name_facts",
 ]

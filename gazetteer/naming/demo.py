@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
-from gazetteer.naming.check import county_code
 from gazetteer.naming.model import Case, CaseKind, CaseProposal, CaseState, PlaceKind
 from gazetteer.naming.notice import notice_text
 from gazetteer.naming.workflow import CASE_PLACE_KIND, NUMBER_PREFIX, area_label
@@ -25,6 +24,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import to_db
 from gazetteer.storage.tables_naming import audit_log, naming_cases
 from gazetteer.text import pinyin_key, toned_key
+from gazetteer.types import AdminCode
 
 if TYPE_CHECKING:
     from gazetteer.demo import DemoContext
@@ -125,7 +125,7 @@ def demo_hook(conn: Connection, ctx: DemoContext) -> None:
                 "toned_key": toned_key(place.name),
                 "place_kind": str(CASE_PLACE_KIND.get(kind, PlaceKind.ROAD)),
                 "admin_code": place.admin_code,
-                "scope_key": f"county:{county_code(place.admin_code)[:6]}",
+                "scope_key": f"county:{AdminCode(place.admin_code).county.prefix(3)}",
                 "place_id": pid,
                 "geom": to_db(place.geometry),
                 "start_desc": proposal.start_desc,

@@ -9,7 +9,6 @@ through the ``naming_words`` table (``gazetteer naming-words add LIST WORD`` or
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import cache
 from importlib import resources
 
@@ -18,6 +17,7 @@ from sqlalchemy import Connection, insert, select
 from gazetteer.errors import InvalidInput
 from gazetteer.naming.model import Severity
 from gazetteer.storage.tables_naming import naming_words
+from gazetteer.types import utc_now
 
 WORD_LISTS: dict[str, str] = {
     "exaggerated": "夸大词语",
@@ -141,7 +141,7 @@ def add_word(conn: Connection, list_name: str, word: str, *, note: str = "") -> 
                     "list_name": list_name,
                     "word": word,
                     "note": note,
-                    "created_at": datetime.now(UTC),
+                    "created_at": utc_now(),
                 }
             ],
         )

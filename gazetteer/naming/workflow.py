@@ -22,12 +22,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString
-from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, Row, func, insert, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -58,10 +56,10 @@ from gazetteer.storage.dialect import write_lock, write_transaction
 from gazetteer.storage.geometry import from_db, to_db
 from gazetteer.storage.tables_naming import naming_cases
 from gazetteer.text import initials, pinyin_key
+from gazetteer.types import geodesic_length_m, in_china, utc_now
 
 NAMING_LOCK = 0x4E414D45  # advisory-lock key of the naming workflow ("NAME")
 NUMBER_PREFIX = "WHDM"
-_GEOD = Geod(ellps="GRS80")  # CGCS2000 uses the GRS80 ellipsoid
 
 S = CaseState
 
@@ -111,17 +109,6 @@ CASE_PLACE_KIND: dict[CaseKind, PlaceKind] = {
     CaseKind.ADJUSTMENT: PlaceKind.ROAD,
     CaseKind.COMPOUND: PlaceKind.COMPOUND,
 }
-
-
-def length_m_of(geometry: BaseGeometry | None) -> float | None:
-    """Geodesic length in metres of a line on the CGCS2000 ellipsoid."""
-    if isinstance(geometry, (LineString, MultiLineString)):
-        return float(abs(_GEOD.geometry_length(geometry)))
-    return None
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- rows <-> cases ----------------------------------------------------------------------
@@ -191,7 +178,7 @@ def _proposal_values(p: CaseProposal) -> dict[str, Any]:
         "geom": to_db(p.geometry),
         "start_desc": p.start_desc,
         "end_desc": p.end_desc,
-        "length_m": p.length_m if p.length_m is not None else length_m_of(p.geometry),
+        "length_m": p.length_m if p.length_m is not None else geodesic_length_m(p.geometry),
         "width_m": p.width_m,
         "grade": p.grade,
         "households": p.households,
@@ -330,7 +317,7 @@ def _validate(conn: Connection, p: CaseProposal) -> CaseProposal:
         raise InvalidInput("居住小区命名须提供位置几何 (a compound needs a geometry)")
     if p.geometry is not None:
         x1, y1, x2, y2 = p.geometry.bounds
-        if not (73 <= x1 <= x2 <= 136 and 3 <= y1 <= y2 <= 54):
+        if not (x1 <= x2 and y1 <= y2 and in_china(x1, y1) and in_china(x2, y2)):
             raise InvalidInput("几何坐标超出中国范围 (geometry outside China, use lon/lat)")
     if p.width_m is not None and not 0 < p.width_m < 500:
         raise InvalidInput("道路宽度须在0-500米之间 (width_m must be in 0-500)")
@@ -357,7 +344,7 @@ def create_case(engine: Engine, proposal: CaseProposal, user: User) -> Case:
     with write_transaction(engine) as conn:
         write_lock(conn, NAMING_LOCK)
         proposal = _validate(conn, proposal)
-        stamp = _now()
+        stamp = utc_now()
         values = _proposal_values(proposal)
         values.update(
             number=_next_number(conn, stamp.year),
@@ -397,7 +384,7 @@ def update_case(engine: Engine, case_id: int, changes: dict[str, Any], user: Use
             )
         proposal = _validate(conn, replace(case.proposal, **changes))
         values = _proposal_values(proposal)
-        values.update(updated_at=_now(), version=case.version + 1)
+        values.update(updated_at=utc_now(), version=case.version + 1)
         conn.execute(update(naming_cases).where(naming_cases.c.id == case_id).values(**values))
         after = get_case(conn, case_id)
         audit.record(
@@ -454,7 +441,7 @@ def _begin(conn: Connection, case_id: int, action: str, user: User) -> tuple[Cas
 def _finish(
     conn: Connection, case: Case, tr: Transition, user: User, values: dict[str, Any], note: str = ""
 ) -> Case:
-    values.update(state=str(tr.target), updated_at=_now(), version=case.version + 1)
+    values.update(state=str(tr.target), updated_at=utc_now(), version=case.version + 1)
     conn.execute(update(naming_cases).where(naming_cases.c.id == case.id).values(**values))
     after = get_case(conn, case.id)
     audit.record(
@@ -544,19 +531,7 @@ def file_case(engine: Engine, case_id: int, user: User, *, on: date | None = Non
 
 def area_label(conn: Connection, admin_code: str) -> str:
     """威海市环翠区环翠楼街道 style label of an admin code (as far as it is known)."""
-    names: list[str] = []
-    code: str | None = admin_code
-    while code:
-        r = conn.execute(
-            select(t.admin_areas.c.name, t.admin_areas.c.parent_code).where(
-                t.admin_areas.c.code == code
-            )
-        ).first()
-        if r is None:
-            break
-        names.append(str(r.name))
-        code = r.parent_code
-    return "".join(reversed(names)) or admin_code
+    return "".join(a.name for a in repo.admin_path(conn, admin_code)) or admin_code
 
 
 def approve(
@@ -670,7 +645,7 @@ def _apply(
         place.census_status = CensusStatus.ADDED
         place_id = repo.insert_place(conn, place, pinyin_key=keys[0], initials=keys[1])
         if case.kind is CaseKind.NEW_ROAD:
-            length = p.length_m if p.length_m is not None else length_m_of(p.geometry) or 0.0
+            length = p.length_m if p.length_m is not None else geodesic_length_m(p.geometry) or 0.0
             repo.insert_roads(
                 conn, [Road(place_id, p.start_desc, p.end_desc, length, p.width_m, p.grade)]
             )
@@ -711,7 +686,7 @@ def _apply(
         valid_to=on,
         note=f"{case.number}: 起止点调整",
     )
-    adj_length = p.length_m if p.length_m is not None else length_m_of(p.geometry)
+    adj_length = p.length_m if p.length_m is not None else geodesic_length_m(p.geometry)
     road_values: dict[str, Any] = {}
     if p.start_desc:
         road_values["start_desc"] = p.start_desc
@@ -751,7 +726,6 @@ __all__ = [
     "create_case",
     "file_case",
     "get_case",
-    "length_m_of",
     "list_cases",
     "overdue_cases",
     "reject",

@@ -7,8 +7,6 @@ from gazetteer.network.graph import (
     RoadGraph,
     Snapped,
     graph_from_records,
-    lonlat_to_metric,
-    metric_to_lonlat,
 )
 from gazetteer.network.importers import (
     NetworkData,
@@ -40,8 +38,6 @@ __all__ = [
     "graph_from_records",
     "load_graph",
     "load_profiles",
-    "lonlat_to_metric",
-    "metric_to_lonlat",
     "network_version",
     "profile_names",
     "read_lines",

@@ -22,19 +22,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
-from pyproj import Transformer
 from scipy import sparse
 from shapely import STRtree
 
 from gazetteer.errors import InvalidInput
-from gazetteer.model import METRIC_SRID, SRID, NetworkEdge, NetworkNode, RoadClass
+from gazetteer.model import NetworkEdge, NetworkNode, RoadClass
 from gazetteer.network.profiles import TravelProfile
+from gazetteer.types import lonlat_to_metric, metric_to_lonlat
 
 ROAD_CLASSES: tuple[RoadClass, ...] = tuple(RoadClass)
 MIN_WEIGHT_S = 1e-6  # csgraph: keep every arc strictly positive
@@ -42,29 +41,6 @@ DEFAULT_MAX_SNAP_M = 2000.0  # ad-hoc points farther than this from any road are
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-
-@cache
-def _to_metric() -> Transformer:
-    return Transformer.from_crs(SRID, METRIC_SRID, always_xy=True)
-
-
-@cache
-def _to_lonlat() -> Transformer:
-    return Transformer.from_crs(METRIC_SRID, SRID, always_xy=True)
-
-
-def lonlat_to_metric(lonlat: FloatArray) -> FloatArray:
-    """(n, 2) lon/lat (EPSG:4490) -> (n, 2) metres (EPSG:4550)."""
-    arr = np.asarray(lonlat, dtype=float).reshape(-1, 2)
-    x, y = _to_metric().transform(arr[:, 0], arr[:, 1])
-    return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
-
-
-def metric_to_lonlat(xy: FloatArray) -> FloatArray:
-    arr = np.asarray(xy, dtype=float).reshape(-1, 2)
-    x, y = _to_lonlat().transform(arr[:, 0], arr[:, 1])
-    return np.column_stack([np.asarray(x, float), np.asarray(y, float)])
 
 
 def geoms_to_metric(geoms: NDArray[Any]) -> NDArray[Any]:
@@ -441,6 +417,4 @@ __all__ = [
     "geoms_to_metric",
     "graph_from_arrays",
     "graph_from_records",
-    "lonlat_to_metric",
-    "metric_to_lonlat",
 ]

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pyproj import Geod
 from shapely.geometry import LineString, MultiLineString, Point
 from sqlalchemy import Connection
 
@@ -25,6 +24,7 @@ from gazetteer.errors import ImportFailed
 from gazetteer.model import NetworkEdge, NetworkNode, RoadClass
 from gazetteer.storage import repository as repo
 from gazetteer.storage.tables import network_nodes
+from gazetteer.types import line_length_m
 
 HIGHWAY_CLASSES: dict[str, RoadClass] = {
     "motorway": RoadClass.MOTORWAY,
@@ -50,7 +50,6 @@ HIGHWAY_CLASSES: dict[str, RoadClass] = {
     "cycleway": RoadClass.FOOTWAY,
 }
 
-_GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid is GRS80 to within 0.1 mm
 Coord = tuple[float, float]
 
 
@@ -74,7 +73,7 @@ class _Way:
 def length_m(coords: Sequence[Coord]) -> float:
     lons = [c[0] for c in coords]
     lats = [c[1] for c in coords]
-    return float(_GEOD.line_length(lons, lats))
+    return line_length_m(lons, lats)
 
 
 def parse_maxspeed(value: str | None) -> float | None:

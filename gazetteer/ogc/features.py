@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from typing import Any, Literal
 
@@ -47,7 +47,7 @@ from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import FACILITY_TYPE_NAMES
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBox, as_geojson, bbox_match, geom_bound
-from gazetteer.types import parse_bbox
+from gazetteer.types import INT32_MAX, INT64_MAX, INT64_MIN, parse_bbox, utc_now
 
 PropertyKind = Literal["string", "integer", "number"]
 PropertyValue = str | int | float | None
@@ -308,7 +308,7 @@ def _parse_int(name: str, raw: str, *, lo: int, hi: int) -> int:
 
 def _parse_key(c: CollectionDef, raw: str) -> KeyValue:
     if c.key_kind == "integer":
-        return _parse_int("cursor", raw, lo=-(2**63), hi=2**63 - 1)
+        return _parse_int("cursor", raw, lo=INT64_MIN, hi=INT64_MAX)
     if not raw or len(raw) > 64:
         raise InvalidInput(f"cursor 无效 (invalid cursor): {raw[:40]!r}")
     return raw
@@ -327,7 +327,7 @@ def _parse_value(prop: Property, raw: str) -> PropertyValue:
     if len(raw) > 200:
         raise InvalidInput(f"参数 {prop.name} 过长 (parameter {prop.name} too long)")
     if prop.kind == "integer":
-        return _parse_int(prop.name, raw, lo=-(2**31), hi=2**31 - 1)
+        return _parse_int(prop.name, raw, lo=-INT32_MAX - 1, hi=INT32_MAX)
     if prop.kind == "number":
         try:
             return float(raw)
@@ -393,7 +393,7 @@ class FeaturePage:
     prev: Cursor | None
     prev_offset: int | None  # for offset paging: the offset of the previous page
     number_matched: int | None
-    time_stamp: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time_stamp: datetime = field(default_factory=utc_now)
 
     @property
     def number_returned(self) -> int:
@@ -497,7 +497,7 @@ def read_item(conn: Connection, c: CollectionDef, feature_id: str) -> Feature:
             key = int(feature_id)
         except ValueError:
             raise missing from None
-        if not -(2**63) <= key < 2**63:
+        if not INT64_MIN <= key <= INT64_MAX:
             raise missing
     else:
         if "\x00" in feature_id or len(feature_id) > 64:

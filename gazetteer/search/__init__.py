@@ -3,8 +3,8 @@ filters (category, administrative area, bbox, distance, status) and ranking.
 
 Public API:
 
-* ``make_query(...)`` -> :class:`SearchQuery` (validates raw parameters, raises
-  :class:`~gazetteer.errors.InvalidInput`), ``parse_bbox``, ``parse_point``;
+* ``make_query(...)`` -> :class:`SearchQuery` (validates raw parameters with the value
+  types of :mod:`gazetteer.types`, raises :class:`~gazetteer.errors.InvalidInput`);
 * :class:`MemoryIndex` (the in-memory strategy) and ``sql.sql_search`` (the SQL one); the
   search use case that picks between them and keeps the index is
   :class:`gazetteer.services.search.SearchService`;
@@ -22,11 +22,7 @@ from gazetteer.search.query import (
     SearchPage,
     SearchQuery,
     StatusFilter,
-    admin_prefix,
-    distance_m,
     make_query,
-    parse_bbox,
-    parse_point,
 )
 
 __all__ = [
@@ -38,11 +34,7 @@ __all__ = [
     "SearchPage",
     "SearchQuery",
     "StatusFilter",
-    "admin_prefix",
     "analyze",
-    "distance_m",
     "fold_latin",
     "make_query",
-    "parse_bbox",
-    "parse_point",
 ]

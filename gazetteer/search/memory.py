@@ -40,9 +40,8 @@ from gazetteer.search.query import (
     SearchPage,
     SearchQuery,
     StatusFilter,
-    admin_prefix,
-    distance_m,
 )
+from gazetteer.types import admin_prefix, distance_m, lineage
 
 # ranking classes, best first
 CLASS_ORDER = (
@@ -182,6 +181,7 @@ class MemoryIndex:
                 by_ini[ini].append(i)
         self.by_ini = dict(by_ini)
         self.sorted_ini = sorted(self.by_ini)
+        self._parents = {a.code: a.parent_code for a in self.admins.values()}
         self._admin_paths: dict[str, list[str]] = {}
         self._char_places: dict[str, int] = {}
 
@@ -201,16 +201,8 @@ class MemoryIndex:
         """Names from the city down to the area ``code`` (cached)."""
         path = self._admin_paths.get(code)
         if path is None:
-            names: list[str] = []
-            seen: set[str] = set()
-            cur: str | None = code
-            while cur is not None and cur in self.admins and cur not in seen:
-                seen.add(cur)
-                rec = self.admins[cur]
-                if rec.level >= 2:
-                    names.append(rec.name)
-                cur = rec.parent_code
-            path = names[::-1]
+            recs = [self.admins[c] for c in lineage(code, self._parents)]
+            path = [rec.name for rec in recs if rec.level >= 2]
             self._admin_paths[code] = path
         return path
 

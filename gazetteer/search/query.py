@@ -11,9 +11,15 @@ import enum
 import math
 from dataclasses import dataclass, field
 
-from gazetteer import types as geo
 from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
+from gazetteer.types import (
+    AdminCode,
+    BBox,
+    check_lon_lat,
+    parse_optional_bbox,
+    parse_point,
+)
 
 MAX_QUERY_CHARS = 100
 MAX_LIMIT = 200
@@ -21,8 +27,6 @@ DEFAULT_LIMIT = 20
 MAX_OFFSET = 10_000
 MAX_RADIUS_M = 200_000.0
 DEFAULT_RADIUS_M = 1_000.0
-
-BBox = geo.BBox
 
 
 class MatchKind(enum.StrEnum):
@@ -84,34 +88,6 @@ class SearchPage:
     total_is_exact: bool = True  # False when the SQL path capped its count
 
 
-def parse_bbox(raw: str | None) -> BBox | None:
-    """``"minlon,minlat,maxlon,maxlat"`` -> a checked tuple (None or empty stays None)."""
-    if raw is None or raw.strip() == "":
-        return None
-    return geo.parse_bbox(raw)
-
-
-def parse_point(raw: str | None, *, what: str = "near") -> tuple[float, float] | None:
-    """``"lon,lat"`` -> a checked tuple (None stays None)."""
-    if raw is None or raw.strip() == "":
-        return None
-    parts = raw.split(",")
-    msg = f"{what} 格式应为 lon,lat (must be lon,lat): {raw[:80]!r}"
-    if len(parts) != 2:
-        raise InvalidInput(msg)
-    try:
-        lon, lat = (float(p) for p in parts)
-    except ValueError:
-        raise InvalidInput(msg) from None
-    check_lon_lat(lon, lat, what=what)
-    return (lon, lat)
-
-
-def check_lon_lat(lon: float, lat: float, *, what: str = "point") -> None:
-    if not (math.isfinite(lon) and math.isfinite(lat) and -180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput(f"{what} 经纬度超出范围 (longitude/latitude out of range): {lon}, {lat}")
-
-
 def category_codes(code: str | None) -> frozenset[str] | None:
     """A major or subcategory code -> the set of subcategory codes it covers."""
     if code is None or code.strip() == "":
@@ -152,9 +128,9 @@ def make_query(
     if not 0 <= off <= MAX_OFFSET:
         raise InvalidInput(f"offset 应在 0 到 {MAX_OFFSET} 之间 (offset must be 0..{MAX_OFFSET})")
     box = (
-        parse_bbox(bbox)
+        parse_optional_bbox(bbox)
         if isinstance(bbox, str) or bbox is None
-        else parse_bbox(",".join(str(v) for v in bbox))
+        else parse_optional_bbox(",".join(str(v) for v in bbox))
     )
     point = parse_point(near) if isinstance(near, str) or near is None else near
     if point is not None and not isinstance(near, str):
@@ -171,13 +147,8 @@ def make_query(
         raise InvalidInput(
             "status 只能是 current、historical 或 all (status must be current, historical or all)"
         ) from None
-    adm = admin.strip() if admin is not None and admin.strip() else None
-    if adm is not None and not (adm.isdigit() and adm.isascii() and len(adm) <= 12):
-        raise InvalidInput(
-            f"行政区划代码应为数字 (administrative code must be digits): {adm[:20]!r}"
-        )
-    if adm is not None:
-        adm = adm.ljust(12, "0")
+    code = AdminCode.parse_optional(admin)
+    adm = code.value if code is not None else None
     return SearchQuery(
         text=q,
         category_codes=category_codes(category),
@@ -189,18 +160,3 @@ def make_query(
         limit=lim,
         offset=off,
     )
-
-
-def admin_prefix(code: str, level: int) -> str:
-    """The significant digits of a 12-digit NBS code at ``level`` (1 province .. 5 village)."""
-    digits = {1: 2, 2: 4, 3: 6, 4: 9, 5: 12}.get(level, 12)
-    return code[:digits]
-
-
-def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    """Great-circle distance in metres (haversine on a 6,371 km sphere)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp = p2 - p1
-    dl = math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_000.0 * math.asin(min(1.0, math.sqrt(a)))

@@ -73,10 +73,9 @@ from gazetteer.search.query import (
     SearchPage,
     SearchQuery,
     StatusFilter,
-    admin_prefix,
-    distance_m,
 )
 from gazetteer.storage import bbox_match
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import (
     gram_search_available,
@@ -85,6 +84,7 @@ from gazetteer.storage.dialect import (
     suffix_match,
 )
 from gazetteer.storage.tables_search import place_aliases
+from gazetteer.types import admin_prefix, distance_m, lineage
 
 COUNT_CAP = 10_000
 FUZZY_CANDIDATES = 200
@@ -452,31 +452,12 @@ def _hits(
 
 
 def _admin_paths(conn: Connection, codes: set[str]) -> dict[str, list[str]]:
-    a = t.admin_areas
-    known: dict[str, tuple[str, int, str | None]] = {}
-    todo = set(codes)
-    while todo:
-        rows = conn.execute(
-            select(a.c.code, a.c.name, a.c.level, a.c.parent_code).where(a.c.code.in_(sorted(todo)))
-        ).all()
-        todo = set()
-        for code, name, level, parent in rows:
-            known[code] = (name, int(level), parent)
-            if parent and parent not in known:
-                todo.add(parent)
-    out: dict[str, list[str]] = {}
-    for code in codes:
-        names: list[str] = []
-        cur: str | None = code
-        seen: set[str] = set()
-        while cur in known and cur not in seen:
-            seen.add(cur)
-            name, level, parent = known[cur]
-            if level >= 2:
-                names.append(name)
-            cur = parent
-        out[code] = names[::-1]
-    return out
+    tree = repo.admin_ancestry(conn, codes)
+    parents = {k: v[1] for k, v in tree.items()}
+    return {
+        code: [tree[c][0].name for c in lineage(code, parents) if tree[c][0].level >= 2]
+        for code in codes
+    }
 
 
 __all__ = ["COUNT_CAP", "sql_search"]

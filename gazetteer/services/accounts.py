@@ -18,13 +18,13 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from gazetteer.storage.tables_naming import api_tokens, users
+from gazetteer.types import utc_now
 
 TOKEN_PREFIX = "gz_"
 
@@ -101,10 +101,6 @@ def _user_from_mapping(r: Row[Any]) -> User:
     )
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def _new_token_value() -> str:
     return TOKEN_PREFIX + secrets.token_urlsafe(32)
 
@@ -128,7 +124,7 @@ def add_user(
                 "display_name": display_name,
                 "roles": ",".join(sorted(r.value for r in role_set)),
                 "active": True,
-                "created_at": _now(),
+                "created_at": utc_now(),
             }
         ],
     ).scalar_one()
@@ -145,7 +141,7 @@ def _issue(conn: Connection, user_id: int, *, label: str) -> str:
                 "user_id": user_id,
                 "token_hash": hash_token(token),
                 "label": label,
-                "created_at": _now(),
+                "created_at": utc_now(),
             }
         ],
     )
@@ -164,7 +160,7 @@ def revoke_tokens(conn: Connection, name: str) -> int:
     res = conn.execute(
         update(api_tokens)
         .where(api_tokens.c.user_id == user.id, api_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=utc_now())
     )
     return int(res.rowcount or 0)
 

@@ -37,6 +37,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import never_used_id, write_transaction
 from gazetteer.storage.geometry import to_db
 from gazetteer.storage.tables_coverage import facility_history
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, in_china, utc_now
 
 CONSTRUCTION_SMALL_YUAN = 50_000  # floor area <= 500 m2
 CONSTRUCTION_MEDIUM_YUAN = 100_000  # 500-1000 m2
@@ -61,9 +62,6 @@ EDITABLE = {
     "opened_year",
     "level",
 }
-# Weihai and surroundings, generously (CGCS2000 lon/lat)
-LON_RANGE = (73.0, 136.0)
-LAT_RANGE = (3.0, 54.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,21 +123,12 @@ def subsidies_by_year(f: Facility) -> dict[int, tuple[int, int, int]]:
     return {}
 
 
-def district_code(admin_code: str) -> str:
-    return admin_code[:6].ljust(12, "0")
-
-
 def subsidy_report(
     conn: Connection, *, year: int | None = None, district: str | None = None
 ) -> SubsidyReport:
     """Subsidies by district (county level) and year."""
     if district is not None:
-        d = district.strip()
-        if not d.isdigit() or len(d) not in (6, 12):
-            raise InvalidInput(
-                f"区市代码须为6或12位数字 (district code must be 6 or 12 digits): {district}"
-            )
-        district = d.ljust(12, "0")
+        district = AdminCode.parse(district, lengths=(6, 12)).value
         repo.get_admin_area(conn, district)
     if year is not None and not (1949 <= year <= 2100):
         raise InvalidInput(f"年份超出范围 (year out of range): {year}")
@@ -147,7 +136,7 @@ def subsidy_report(
     sums: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     undated = 0
     for f in repo.iter_facilities(conn, types=types):
-        dc = district_code(f.admin_code)
+        dc = AdminCode(f.admin_code).county.value
         if district is not None and dc != district:
             continue
         if f.opened_year is None:
@@ -223,14 +212,8 @@ def list_facilities(
         tcond = f.c.type.in_([x.value for x in types])
         q, cq = q.where(tcond), cq.where(tcond)
     if admin:
-        code = admin.strip()
-        if not code.isdigit() or len(code) not in (6, 9, 12):
-            raise InvalidInput(
-                f"行政区划代码格式有误 (admin code must be 6, 9 or 12 digits): {admin}"
-            )
-        area = repo.get_admin_area(conn, code.ljust(12, "0"))
-        prefix = {2: 4, 3: 6, 4: 9}.get(int(area.level), 12)
-        cond = f.c.admin_code.startswith(area.code[:prefix])
+        area = repo.get_admin_area(conn, AdminCode.parse(admin, lengths=COUNTY_OR_BELOW).value)
+        cond = f.c.admin_code.startswith(AdminCode(area.code).prefix(int(area.level)))
         q, cq = q.where(cond), cq.where(cond)
     total = int(conn.execute(cq).scalar_one())
     rows = conn.execute(q.order_by(f.c.id).limit(limit).offset(offset)).all()
@@ -266,7 +249,7 @@ def _record(conn: Connection, f: Facility, action: str, user: str, note: str) ->
                 "snapshot": json.dumps(_snapshot(f), ensure_ascii=False),
                 "changed_by": user,
                 "note": note,
-                "changed_at": repo.now(),
+                "changed_at": utc_now(),
             }
         ],
     )
@@ -290,10 +273,7 @@ def _validate_values(conn: Connection, v: Mapping[str, Any], self_id: int | None
         lon, lat = v.get("lon"), v.get("lat")
         if lon is None or lat is None:
             raise InvalidInput("经纬度须同时给出 (lon and lat go together)")
-        if not (
-            LON_RANGE[0] <= float(lon) <= LON_RANGE[1]
-            and LAT_RANGE[0] <= float(lat) <= LAT_RANGE[1]
-        ):
+        if not in_china(float(lon), float(lat)):
             raise InvalidInput(f"坐标不在中国范围内 (coordinates outside China): {lon}, {lat}")
     if "admin_code" in v:
         code = str(v["admin_code"])
@@ -383,7 +363,7 @@ def update_facility(
         if "lon" in v:
             values["geom"] = to_db(Point(float(v["lon"]), float(v["lat"])))
         values["version"] = old.version + 1
-        values["updated_at"] = repo.now()
+        values["updated_at"] = utc_now()
         conn.execute(update(t.facilities).where(t.facilities.c.id == facility_id).values(**values))
         return get_facility(conn, facility_id)
 

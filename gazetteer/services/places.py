@@ -19,29 +19,21 @@ from sqlalchemy import Connection, func, select
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import (
     AdminArea,
+    AdminRef,
     Category,
     NameHistoryEntry,
     Place,
     Road,
     classification,
 )
-from gazetteer.search.query import admin_prefix, check_lon_lat, distance_m
 from gazetteer.storage import bbox_match
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db
+from gazetteer.types import INT32_MAX, AdminCode, check_lon_lat, distance_m
 
 NEIGHBOURS = 8
 MAX_REVERSE_NEAREST = 50
-MAX_PLACE_ID = 2**31 - 1
-
-
-@dataclass(frozen=True, slots=True)
-class AdminRef:
-    code: str
-    name: str
-    level: int
-    kind: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,41 +85,9 @@ class CategoryNode:
 # --- administrative areas ----------------------------------------------------------------
 
 
-def _admin_ref(a: AdminArea) -> AdminRef:
-    return AdminRef(code=a.code, name=a.name, level=int(a.level), kind=a.kind)
-
-
-def admin_path(conn: Connection, code: str) -> list[AdminRef]:
-    """The area ``code`` and its ancestors, the highest level (city) first."""
-    a = t.admin_areas
-    path: list[AdminRef] = []
-    seen: set[str] = set()
-    cur: str | None = code
-    while cur is not None and cur not in seen:
-        seen.add(cur)
-        r = conn.execute(
-            select(a.c.code, a.c.name, a.c.level, a.c.kind, a.c.parent_code).where(a.c.code == cur)
-        ).first()
-        if r is None:
-            break
-        path.append(AdminRef(code=r[0], name=r[1], level=int(r[2]), kind=r[3] or ""))
-        cur = r[4]
-    return path[::-1]
-
-
-def check_admin_code(code: str) -> str:
-    code = code.strip()
-    if not (code.isascii() and code.isdigit() and 2 <= len(code) <= 12):
-        raise InvalidInput(
-            "行政区划代码应为 2 到 12 位数字 "
-            f"(administrative code must be 2-12 digits): {code[:20]!r}"
-        )
-    return code.ljust(12, "0")
-
-
 def admin_node(conn: Connection, code: str) -> AdminNode:
     """An administrative area with its ancestors, children and the names inside it."""
-    area = repo.get_admin_area(conn, check_admin_code(code))
+    area = repo.get_admin_area(conn, AdminCode.parse(code).value)
     a = t.admin_areas
     children = [
         AdminRef(code=r[0], name=r[1], level=int(r[2]), kind=r[3] or "")
@@ -137,8 +97,8 @@ def admin_node(conn: Connection, code: str) -> AdminNode:
             .order_by(a.c.code)
         )
     ]
-    ancestors = admin_path(conn, area.parent_code) if area.parent_code else []
-    prefix = admin_prefix(area.code, int(area.level))
+    ancestors = repo.admin_path(conn, area.parent_code) if area.parent_code else []
+    prefix = AdminCode(area.code).prefix(int(area.level))
     count = conn.execute(
         select(func.count()).select_from(t.places).where(t.places.c.admin_code.like(prefix + "%"))
     ).scalar_one()
@@ -243,7 +203,7 @@ def _cos(lat: float) -> float:
 
 
 def check_place_id(place_id: int) -> int:
-    if not 1 <= place_id <= MAX_PLACE_ID:
+    if not 1 <= place_id <= INT32_MAX:
         raise NotFound(f"地名不存在 (no place with id {place_id})")
     return place_id
 
@@ -255,7 +215,7 @@ def place_details(conn: Connection, place_id: int) -> PlaceDetails:
     return PlaceDetails(
         place=place,
         categories=category_path(place.category_code),
-        admin_path=admin_path(conn, place.admin_code),
+        admin_path=repo.admin_path(conn, place.admin_code),
         history=repo.place_history(conn, place_id),
         neighbours=nearest_places(conn, point.x, point.y, exclude_id=place_id),
         road=repo.get_road(conn, place_id),
@@ -385,12 +345,10 @@ __all__ = [
     "PlaceDetails",
     "ReverseResult",
     "admin_node",
-    "admin_path",
     "card_rows",
     "card_xlsx",
     "category_path",
     "category_tree",
-    "check_admin_code",
     "nearest_places",
     "place_details",
     "reverse",

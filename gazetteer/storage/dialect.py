@@ -16,8 +16,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import Boolean, Float, String
 
-from gazetteer.storage.tables import SRID
-from gazetteer.types import BBox
+from gazetteer.types import SRID, BBox
 
 
 class BBoxMatch(ColumnElement[bool]):

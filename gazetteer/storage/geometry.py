@@ -8,7 +8,7 @@ from geoalchemy2.elements import WKBElement
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry.base import BaseGeometry
 
-from gazetteer.storage.tables import SRID
+from gazetteer.types import SRID
 
 
 def to_db(geometry: BaseGeometry | None) -> WKBElement | None:

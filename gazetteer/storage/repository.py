@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -18,6 +18,7 @@ from gazetteer.errors import NotFound
 from gazetteer.model import (
     AdminArea,
     AdminLevel,
+    AdminRef,
     BuiltUpArea,
     CensusStatus,
     ChangeReason,
@@ -36,13 +37,10 @@ from gazetteer.model import (
 )
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
+from gazetteer.types import lineage, utc_now
 
 BATCH = 2000
 T = TypeVar("T")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _batches(items: Iterable[T], size: int = BATCH) -> Iterator[list[T]]:
@@ -120,6 +118,34 @@ def iter_admin_areas(conn: Connection, *, level: AdminLevel | None = None) -> It
         yield admin_from_row(r)
 
 
+def admin_ancestry(
+    conn: Connection, codes: Iterable[str]
+) -> dict[str, tuple[AdminRef, str | None]]:
+    """The areas ``codes`` and all their ancestors as ``code -> (ref, parent code)``, read
+    one query per level of the tree (unknown codes are left out)."""
+    a = t.admin_areas
+    known: dict[str, tuple[AdminRef, str | None]] = {}
+    todo = set(codes)
+    while todo:
+        rows = conn.execute(
+            select(a.c.code, a.c.name, a.c.level, a.c.kind, a.c.parent_code).where(
+                a.c.code.in_(sorted(todo))
+            )
+        ).all()
+        todo = set()
+        for code, name, level, kind, parent in rows:
+            known[code] = (AdminRef(code, name, int(level), kind or ""), parent)
+            if parent and parent not in known:
+                todo.add(parent)
+    return known
+
+
+def admin_path(conn: Connection, code: str) -> list[AdminRef]:
+    """The area ``code`` and its ancestors, the highest level (city) first."""
+    tree = admin_ancestry(conn, [code])
+    return [tree[c][0] for c in lineage(code, {k: v[1] for k, v in tree.items()})]
+
+
 def get_admin_area(conn: Connection, code: str) -> AdminArea:
     r = conn.execute(select(t.admin_areas).where(t.admin_areas.c.code == code)).first()
     if r is None:
@@ -131,7 +157,7 @@ def get_admin_area(conn: Connection, code: str) -> AdminArea:
 
 
 def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str, Any]:
-    stamp = now()
+    stamp = utc_now()
     point = p.point if p.point is not None else p.geometry.representative_point()
     return {
         "code": p.code,
@@ -245,7 +271,7 @@ def history_row(
         "reason": str(h.reason),
         "note": h.note,
         "snapshot": None,
-        "recorded_at": recorded_at or now(),
+        "recorded_at": recorded_at or utc_now(),
     }
 
 
@@ -325,7 +351,7 @@ def update_place(
     record is kept as a JSON snapshot. Returns the updated place.
     """
     old = get_place(conn, place_id)
-    stamp = now()
+    stamp = utc_now()
     conn.execute(
         insert(t.place_history),
         [
@@ -456,7 +482,7 @@ def facility_row(f: Facility, *, updated_at: datetime | None = None) -> dict[str
         "level": f.level,
         "opened_year": f.opened_year,
         "version": f.version,
-        "updated_at": updated_at or now(),
+        "updated_at": updated_at or utc_now(),
     }
 
 

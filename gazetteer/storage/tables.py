@@ -23,7 +23,7 @@ from sqlalchemy import (
     Text,
 )
 
-SRID = 4490
+from gazetteer.types import SRID
 
 metadata = MetaData(
     naming_convention={

@@ -27,7 +27,8 @@ from sqlalchemy import (
     Text,
 )
 
-from gazetteer.storage.tables import SRID, metadata
+from gazetteer.storage.tables import metadata
+from gazetteer.types import SRID
 
 users = Table(
     "users",

@@ -18,13 +18,13 @@ from gazetteer.network import (
     graph_from_records,
     load_graph,
     load_profiles,
-    lonlat_to_metric,
     read_lines,
     read_osm,
     save_network,
 )
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.types import lonlat_to_metric
 from tests.network.helpers import grid_network, lonlat
 
 
