@@ -19,7 +19,15 @@ from sqlalchemy import Connection, select
 from api.deps import ConnectionDep, RecordId, SettingsDep
 from gazetteer.cartography import layers
 from gazetteer.errors import NotFound
-from gazetteer.model import FACILITY_TYPE_NAMES, AdminLevel, classification
+from gazetteer.model import (
+    CENSUS_STATUS_LABELS,
+    CHANGE_REASON_LABELS,
+    FACILITY_TYPE_NAMES,
+    PLACE_STATUS_LABELS,
+    AdminLevel,
+    classification,
+    label,
+)
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
@@ -44,16 +52,6 @@ from maps.render import (
 PlaceId = RecordId
 
 router = APIRouter(tags=["maps"])
-
-REASON_NAMES = {
-    "standardisation": "标准化",
-    "renaming": "更名",
-    "adjustment": "调整（起止点/位置）",
-    "correction": "更正",
-    "abolition": "撤销",
-}
-STATUS_NAMES = {"current": "现行", "historical": "历史"}
-CENSUS_NAMES = {"added": "新增", "standardised": "标准化", "unchanged": "未变"}
 
 
 def tile_source(settings: Settings) -> TileSource | None:
@@ -160,7 +158,7 @@ def place_page(place_id: PlaceId, conn: ConnectionDep, settings: SettingsDep) ->
             name=h.name,
             valid_from=h.valid_from.isoformat() if h.valid_from else "",
             valid_to=h.valid_to.isoformat() if h.valid_to else "",
-            reason=REASON_NAMES.get(str(h.reason), str(h.reason)),
+            reason=label(CHANGE_REASON_LABELS, h.reason),
             note=h.note,
             geometry=h.geometry
             if h.geometry is not None and not h.geometry.equals(place.geometry)
@@ -190,8 +188,8 @@ def place_page(place_id: PlaceId, conn: ConnectionDep, settings: SettingsDep) ->
         ("简称 / 别名", "、".join(place.other_names)),
         ("设立年份", str(place.established_year or "")),
         ("废止年份", str(place.abolished_year or "")),
-        ("状态", STATUS_NAMES.get(str(place.status), str(place.status))),
-        ("普查状态", CENSUS_NAMES.get(str(place.census_status), str(place.census_status))),
+        ("状态", label(PLACE_STATUS_LABELS, place.status)),
+        ("普查状态", label(CENSUS_STATUS_LABELS, place.census_status)),
         ("资料来源", place.source),
         (
             "坐标 (CGCS2000)",

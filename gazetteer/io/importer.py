@@ -35,6 +35,7 @@ from sqlalchemy import Connection, Engine, Table, insert, select
 
 from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.model import (
+    FACILITY_TYPE_NAMES,
     AdminArea,
     AdminLevel,
     BuiltUpArea,
@@ -688,8 +689,6 @@ def _v_bua(
 
 
 def _facility_type(value: str) -> FacilityType:
-    from gazetteer.model import FACILITY_TYPE_NAMES
-
     for k, zh in FACILITY_TYPE_NAMES.items():
         if value == zh:
             return k

@@ -12,9 +12,16 @@ reader's convenience and ignored on import: the database derives them again.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
-from gazetteer.model import FACILITY_TYPE_NAMES
+from gazetteer.model import (
+    CENSUS_STATUS_LABELS,
+    CHANGE_REASON_LABELS,
+    FACILITY_TYPE_NAMES,
+    PLACE_STATUS_LABELS,
+)
 
 
 class Kind(enum.StrEnum):
@@ -73,17 +80,21 @@ class LayerSpec:
         return _field_map(self)
 
 
-STATUS_LABELS = (("current", "现行"), ("historical", "历史"))
-CENSUS_LABELS = (("added", "新增"), ("standardised", "标准化更名"), ("unchanged", "未变"))
-REASON_LABELS = (
-    ("standardisation", "标准化"),
-    ("renaming", "更名"),
-    ("adjustment", "调整"),
-    ("correction", "订正"),
-    ("abolition", "废止"),
-)
-FACILITY_LABELS = tuple((str(k), v) for k, v in FACILITY_TYPE_NAMES.items())
+def _pairs(table: Mapping[Any, str]) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), v) for k, v in table.items())
+
+
+STATUS_LABELS = _pairs(PLACE_STATUS_LABELS)
+CENSUS_LABELS = _pairs(CENSUS_STATUS_LABELS)
+REASON_LABELS = _pairs(CHANGE_REASON_LABELS)
+FACILITY_LABELS = _pairs(FACILITY_TYPE_NAMES)
 BOOL_LABELS = (("true", "是"), ("false", "否"))
+# Labels that exports before the vocabulary was unified wrote; still read on import.
+FORMER_LABELS: dict[str, str] = {
+    "标准化更名": "standardised",
+    "订正": "correction",
+    "废止": "abolition",
+}
 
 F = Field
 K = Kind

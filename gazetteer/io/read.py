@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gazetteer.errors import InvalidInput
 
-from .layers import LAYERS, LayerSpec, layer
+from .layers import FORMER_LABELS, LAYERS, LayerSpec, layer
 
 GEOMETRY_COLUMNS = ("wkt", "geometry", "geom", "空间范围(wkt)", "几何(wkt)")
 LON_COLUMNS = ("lon", "经度", "longitude", "x")
@@ -234,7 +234,7 @@ def xlsx_sheets(path: Path) -> list[str]:
 def _unlabel(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
     for f in spec.fields:
         if f.labels and isinstance(values.get(f.name), str):
-            back = {zh: v for v, zh in f.labels}
+            back = {**FORMER_LABELS, **{zh: v for v, zh in f.labels}}
             values[f.name] = back.get(values[f.name].strip(), values[f.name])
     return values
 

@@ -2,7 +2,10 @@
 
 from gazetteer.model.classification import Category, Classification, classification
 from gazetteer.model.domain import (
+    CENSUS_STATUS_LABELS,
+    CHANGE_REASON_LABELS,
     FACILITY_TYPE_NAMES,
+    PLACE_STATUS_LABELS,
     AdminArea,
     AdminLevel,
     AdminRef,
@@ -20,10 +23,14 @@ from gazetteer.model.domain import (
     PlaceStatus,
     Road,
     RoadClass,
+    label,
 )
 
 __all__ = [
+    "CENSUS_STATUS_LABELS",
+    "CHANGE_REASON_LABELS",
     "FACILITY_TYPE_NAMES",
+    "PLACE_STATUS_LABELS",
     "AdminArea",
     "AdminLevel",
     "AdminRef",
@@ -44,4 +51,5 @@ __all__ = [
     "Road",
     "RoadClass",
     "classification",
+    "label",
 ]

@@ -2,13 +2,19 @@
 
 Geometries are shapely objects in CGCS2000 longitude/latitude (EPSG:4490); lengths and
 areas carry their unit in the field name.
+
+Each enum shown to people has its Chinese label table right beside it
+(``<ENUM>_LABELS``); pages, exports and cards all read these tables (:func:`label`), so a
+value has one name everywhere.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
 
@@ -22,15 +28,34 @@ class AdminLevel(enum.IntEnum):
     VILLAGE = 5
 
 
+def label(table: Mapping[Any, str], value: object) -> str:
+    """The Chinese label of an enum value (given as member or plain string); the value
+    itself when the table does not know it."""
+    return table.get(str(value), str(value))
+
+
 class PlaceStatus(enum.StrEnum):
     CURRENT = "current"
     HISTORICAL = "historical"
 
 
+PLACE_STATUS_LABELS: dict[PlaceStatus, str] = {
+    PlaceStatus.CURRENT: "现行",
+    PlaceStatus.HISTORICAL: "历史",
+}
+
+
 class CensusStatus(enum.StrEnum):
-    ADDED = "added"  # 增加
-    STANDARDISED = "standardised"  # 更名/标准化
-    UNCHANGED = "unchanged"  # 未变
+    ADDED = "added"
+    STANDARDISED = "standardised"
+    UNCHANGED = "unchanged"
+
+
+CENSUS_STATUS_LABELS: dict[CensusStatus, str] = {
+    CensusStatus.ADDED: "新增",
+    CensusStatus.STANDARDISED: "标准化",
+    CensusStatus.UNCHANGED: "未变",
+}
 
 
 class ChangeReason(enum.StrEnum):
@@ -39,6 +64,20 @@ class ChangeReason(enum.StrEnum):
     ADJUSTMENT = "adjustment"  # start/end or geometry change
     CORRECTION = "correction"
     ABOLITION = "abolition"
+
+
+# 更正 (not 订正): the term of Chinese administrative law for correcting a wrong entry in a
+# register (更正登记); 订正 is correcting a text or a publication. 撤销 (not 废止): the term
+# of the Regulation on Administrative Divisions (行政区划管理条例, art. 2: 设立、撤销) for an
+# area or settlement that ceases to exist; 废止 is what happens to laws and documents. The
+# census form's field 废止年份 keeps its own name: it is a form label, not this reason.
+CHANGE_REASON_LABELS: dict[ChangeReason, str] = {
+    ChangeReason.STANDARDISATION: "标准化",
+    ChangeReason.RENAMING: "更名",
+    ChangeReason.ADJUSTMENT: "调整",
+    ChangeReason.CORRECTION: "更正",
+    ChangeReason.ABOLITION: "撤销",
+}
 
 
 class FacilityType(enum.StrEnum):

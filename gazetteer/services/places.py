@@ -18,6 +18,9 @@ from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import (
+    CENSUS_STATUS_LABELS,
+    CHANGE_REASON_LABELS,
+    PLACE_STATUS_LABELS,
     AdminArea,
     AdminRef,
     Category,
@@ -25,6 +28,7 @@ from gazetteer.model import (
     Place,
     Road,
     classification,
+    label,
 )
 from gazetteer.storage import bbox_match
 from gazetteer.storage import repository as repo
@@ -260,14 +264,12 @@ def card_rows(d: PlaceDetails) -> list[tuple[str, str]]:
     point = p.point if p.point is not None else p.geometry.representative_point()
     cats = " / ".join(f"{c.name}（{c.code}）" for c in d.categories)
     former = "；".join(
-        f"{h.name}（{_d(h.valid_from)}—{_d(h.valid_to)}，{_reason(h.reason)}）"
+        f"{h.name}（{_d(h.valid_from)}—{_d(h.valid_to)}，{label(CHANGE_REASON_LABELS, h.reason)}）"
         for h in d.history
         if h.name != p.name
     )
-    status = {"current": "现行", "historical": "历史"}.get(str(p.status), str(p.status))
-    census = {"added": "新增", "standardised": "标准化", "unchanged": "未变"}.get(
-        str(p.census_status), str(p.census_status)
-    )
+    status = label(PLACE_STATUS_LABELS, p.status)
+    census = label(CENSUS_STATUS_LABELS, p.census_status)
     rows = [
         ("标准名称", p.name),
         ("罗马字母拼写", p.romanized),
@@ -303,16 +305,6 @@ def _d(value: object) -> str:
     return str(value) if value is not None else "…"
 
 
-def _reason(reason: object) -> str:
-    return {
-        "standardisation": "标准化",
-        "renaming": "更名",
-        "adjustment": "调整",
-        "correction": "更正",
-        "abolition": "废止",
-    }.get(str(reason), str(reason))
-
-
 def card_xlsx(d: PlaceDetails) -> bytes:
     """The 地名成果表 as an Excel workbook (one sheet, label/value columns)."""
     from openpyxl import Workbook
@@ -324,8 +316,8 @@ def card_xlsx(d: PlaceDetails) -> bytes:
     ws.append([f"{CARD_TITLE}：{d.place.name}"])
     ws["A1"].font = Font(bold=True, size=14)
     ws.merge_cells("A1:B1")
-    for label, value in card_rows(d):
-        ws.append([label, value])
+    for caption, value in card_rows(d):
+        ws.append([caption, value])
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 80
     for row in ws.iter_rows(min_row=2):
