@@ -1,4 +1,4 @@
-"""Dependencies: settings and engine from the app state, one connection per request."""
+"""Dependencies: settings, engine and caches from the app state, one connection per request."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 
+from api.caches import LayerCache
+from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
 from gazetteer.types import INT32_MAX
 
@@ -22,6 +24,16 @@ def get_engine(request: Request) -> Engine:
     return engine
 
 
+def get_caches(request: Request) -> Caches:
+    caches: Caches = request.app.state.caches
+    return caches
+
+
+def get_layers(request: Request) -> LayerCache:
+    layers: LayerCache = request.app.state.layers
+    return layers
+
+
 def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
     """A read connection for the request (use cases open their own write transactions)."""
     with engine.connect() as conn:
@@ -31,6 +43,8 @@ def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[C
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
+CachesDep = Annotated[Caches, Depends(get_caches)]
+LayersDep = Annotated[LayerCache, Depends(get_layers)]
 
 
 # Path ids of stored records: integers the databases can hold (a larger or negative id is a

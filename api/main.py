@@ -1,7 +1,8 @@
 """FastAPI application factory: ``create_app(settings)``.
 
-The engine is opened in the lifespan and disposed at shutdown; nothing happens at import
-time. Routers live in ``api/routes/``, one per resource.
+The engine and every cache of the process (:mod:`api.caches`) are made in the lifespan
+and closed at shutdown; nothing happens at import time. Routers live in ``api/routes/``,
+one per resource, and reach the engine and the caches through ``api.deps``.
 
 The service description at ``/openapi.json`` is OpenAPI 3.0.3 (the OGC ``oas30``
 conformance class): ``app.openapi()`` converts FastAPI's 3.1 document with
@@ -38,9 +39,11 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors
+from api.caches import LayerCache, load_index_for_server, warm_up_search
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
 from api.routes.ogc import OPENAPI_JSON
+from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 
@@ -147,13 +150,20 @@ def _add_openapi_routes(app: FastAPI) -> None:
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """The application for ``settings`` (the engine and caches are made at startup)."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine_from_settings(settings)
+        caches = Caches.create(settings, build_index=load_index_for_server)
         app.state.engine = engine
+        app.state.caches = caches
+        app.state.layers = LayerCache()
+        warm_up_search(engine, caches.search)
         try:
             yield
         finally:
+            caches.close()
             engine.dispose()
 
     app = GazetteerAPI(

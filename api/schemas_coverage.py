@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from gazetteer.coverage.inputs import parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
     Candidate,
     CoverageQuery,
@@ -19,7 +20,6 @@ from gazetteer.coverage.model import (
     WhatIfChanges,
     WhatIfResult,
 )
-from gazetteer.coverage.service import parse_facility_types, parse_weight
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
 from gazetteer.services.facilities import HistoryEntry, SubsidyReport
 

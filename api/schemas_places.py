@@ -6,6 +6,7 @@ GeoJSON objects in lon/lat order (RFC 7946, CGCS2000).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -13,6 +14,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from gazetteer.cartography.layers import PlaceSummary
 from gazetteer.model import AdminRef, Category, NameHistoryEntry
 from gazetteer.search import SearchHit, SearchPage
 from gazetteer.services.places import (
@@ -303,3 +305,25 @@ class CategoryNodePublic(BaseModel):
 class CategoryTreePublic(BaseModel):
     categories: list[CategoryNodePublic]
     total: int
+
+
+class PlaceSummaryPublic(BaseModel):
+    """What a map popup shows about a name."""
+
+    id: int
+    name: str
+    romanized: str
+    category_code: str
+    category: str
+    major_category: str
+    admin_code: str
+    admin_name: str
+    meaning: str
+    origin: str
+    status: str
+    lon: float
+    lat: float
+
+    @classmethod
+    def of(cls, s: PlaceSummary) -> PlaceSummaryPublic:
+        return cls(**asdict(s))

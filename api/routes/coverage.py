@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from shapely.geometry import mapping
 
 from api.auth import User, require_role
-from api.deps import EngineDep, RecordId
+from api.deps import CachesDep, EngineDep, RecordId
 from api.schemas_coverage import (
     CoveragePublic,
     RecommendationPublic,
@@ -24,11 +24,10 @@ from api.schemas_coverage import (
     WhatIfPublic,
     WhatIfRequest,
 )
-from gazetteer.coverage import service as svc
+from gazetteer.coverage.inputs import check_minutes, parse_facility_types, parse_weight
 from gazetteer.coverage.model import Candidate, CoverageQuery
-from gazetteer.coverage.recommend import recommend as recommend_sites
-from gazetteer.coverage.recommend import set_cover as set_cover_sites
 from gazetteer.errors import InvalidInput
+from gazetteer.services import coverage as svc
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
@@ -48,10 +47,10 @@ def _query(
     gaps_limit: int = 100,
 ) -> CoverageQuery:
     return CoverageQuery(
-        facility_types=svc.parse_facility_types(facility_type),
-        minutes=svc.check_minutes(minutes),
+        facility_types=parse_facility_types(facility_type),
+        minutes=check_minutes(minutes),
         profile=profile,
-        weight=svc.parse_weight(weight),
+        weight=parse_weight(weight),
         admin=admin or None,
         gaps_limit=gaps_limit,
     )
@@ -60,6 +59,7 @@ def _query(
 @router.get("", response_model=CoveragePublic, response_model_exclude_none=False)
 def coverage(
     engine: EngineDep,
+    caches: CachesDep,
     facility_type: FacilityTypes,
     minutes: Annotated[float, Query(description="1-120")] = 15,
     profile: Annotated[str, Query(description="walking, elderly_walking, ebike, car")] = "walking",
@@ -71,26 +71,29 @@ def coverage(
     """Share of the weight within ``minutes`` of a facility, by area, with ranked gaps."""
     q = _query(facility_type, minutes, profile, weight, admin, gaps_limit)
     return CoveragePublic.of(
-        svc.coverage(engine, q, with_points=include_points), include_points=include_points
+        svc.coverage(engine, q, with_points=include_points, cache=caches.coverage),
+        include_points=include_points,
     )
 
 
 @router.get("/isochrones")
 def isochrones(
     engine: EngineDep,
+    caches: CachesDep,
     facility_type: Annotated[list[str] | None, Query()] = None,
     facility_id: Annotated[list[int] | None, Query()] = None,
     minutes: Annotated[list[float] | None, Query(description="default 5, 10, 15")] = None,
     profile: str = "walking",
 ) -> JSONResponse:
     """GeoJSON service areas per facility, shaped from the reachable roads."""
-    types = svc.parse_facility_types(facility_type) if facility_type else ()
+    types = parse_facility_types(facility_type) if facility_type else ()
     items = svc.facility_isochrones(
         engine,
         facility_types=types,
         facility_ids=facility_id or (),
         minutes=minutes or (5, 10, 15),
         profile=profile,
+        cache=caches.coverage,
     )
     features: list[dict[str, Any]] = [
         {
@@ -113,10 +116,12 @@ def isochrones(
 
 
 @router.post("/what-if", response_model=WhatIfPublic)
-def what_if(body: WhatIfRequest, engine: EngineDep) -> WhatIfPublic:
+def what_if(body: WhatIfRequest, engine: EngineDep, caches: CachesDep) -> WhatIfPublic:
     """Coverage with facilities added, removed or moved, and the difference (nothing saved)."""
-    svc.check_minutes(body.minutes)
-    return WhatIfPublic.of(svc.what_if(engine, body.query(), body.changes(), with_points=False))
+    check_minutes(body.minutes)
+    return WhatIfPublic.of(
+        svc.what_if(engine, body.query(), body.changes(), with_points=False, cache=caches.coverage)
+    )
 
 
 @router.get("/scenarios", response_model=list[ScenarioPublic])
@@ -125,9 +130,11 @@ def list_scenarios(engine: EngineDep) -> list[ScenarioPublic]:
 
 
 @router.post("/scenarios", response_model=ScenarioPublic, status_code=201)
-def save_scenario(body: ScenarioCreate, engine: EngineDep, user: Staff) -> ScenarioPublic:
+def save_scenario(
+    body: ScenarioCreate, engine: EngineDep, caches: CachesDep, user: Staff
+) -> ScenarioPublic:
     """Save a what-if scenario (computed now) for later comparison."""
-    svc.check_minutes(body.minutes)
+    check_minutes(body.minutes)
     s = svc.save_scenario(
         engine,
         body.name,
@@ -135,6 +142,7 @@ def save_scenario(body: ScenarioCreate, engine: EngineDep, user: Staff) -> Scena
         body.changes(),
         description=body.description,
         user=user.name,
+        cache=caches.coverage,
     )
     return ScenarioPublic.of(s)
 
@@ -142,6 +150,7 @@ def save_scenario(body: ScenarioCreate, engine: EngineDep, user: Staff) -> Scena
 @router.get("/scenarios/compare", response_model=list[ScenarioComparison])
 def compare(
     engine: EngineDep,
+    caches: CachesDep,
     ids: Annotated[list[str], Query(description="scenario ids (repeat or comma-separated)")],
 ) -> list[ScenarioComparison]:
     """Saved scenarios recomputed on the current data, side by side."""
@@ -150,7 +159,7 @@ def compare(
     except ValueError:
         raise InvalidInput("方案编号须为整数 (scenario ids must be integers)") from None
     out = []
-    for s, r in svc.compare_scenarios(engine, id_list):
+    for s, r in svc.compare_scenarios(engine, id_list, cache=caches.coverage):
         out.append(
             ScenarioComparison(
                 scenario=ScenarioPublic.of(s),
@@ -173,6 +182,7 @@ def get_scenario(scenario_id: RecordId, engine: EngineDep) -> ScenarioPublic:
 @router.get("/recommend", response_model=RecommendationPublic)
 def recommend(
     engine: EngineDep,
+    caches: CachesDep,
     facility_type: FacilityTypes,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
     minutes: float = 15,
@@ -190,16 +200,26 @@ def recommend(
             "POST a list to /api/v1/coverage/recommend)"
         )
     q = _query(facility_type, minutes, profile, weight, admin)
-    r = recommend_sites(engine, q, k, source=candidates, exact=exact, time_limit_s=time_limit_s)
+    r = svc.recommend(
+        engine,
+        q,
+        k,
+        source=candidates,
+        exact=exact,
+        time_limit_s=time_limit_s,
+        cache=caches.coverage,
+    )
     return RecommendationPublic.of(r)
 
 
 @router.post("/recommend", response_model=RecommendationPublic)
-def recommend_from_list(body: RecommendRequest, engine: EngineDep) -> RecommendationPublic:
+def recommend_from_list(
+    body: RecommendRequest, engine: EngineDep, caches: CachesDep
+) -> RecommendationPublic:
     """As GET, choosing among a supplied candidate list."""
     q = _query(body.facility_type, body.minutes, body.profile, body.weight, body.admin)
     cands = [Candidate(c.lon, c.lat, c.name, "list", i) for i, c in enumerate(body.candidates)]
-    r = recommend_sites(
+    r = svc.recommend(
         engine,
         q,
         body.k,
@@ -207,6 +227,7 @@ def recommend_from_list(body: RecommendRequest, engine: EngineDep) -> Recommenda
         candidates=cands,
         exact=body.exact,
         time_limit_s=body.time_limit_s,
+        cache=caches.coverage,
     )
     return RecommendationPublic.of(r)
 
@@ -214,6 +235,7 @@ def recommend_from_list(body: RecommendRequest, engine: EngineDep) -> Recommenda
 @router.get("/set-cover", response_model=SetCoverPublic)
 def set_cover(
     engine: EngineDep,
+    caches: CachesDep,
     facility_type: FacilityTypes,
     target_share: Annotated[float, Query(gt=0, le=1)] = 0.9,
     minutes: float = 15,
@@ -228,7 +250,13 @@ def set_cover(
     if candidates not in ("demand", "nodes"):
         raise InvalidInput("候选来源须为 demand 或 nodes (candidates must be demand or nodes)")
     q = _query(facility_type, minutes, profile, weight, admin)
-    s = set_cover_sites(
-        engine, q, target_share, source=candidates, exact=exact, time_limit_s=time_limit_s
+    s = svc.set_cover(
+        engine,
+        q,
+        target_share,
+        source=candidates,
+        exact=exact,
+        time_limit_s=time_limit_s,
+        cache=caches.coverage,
     )
     return SetCoverPublic.of(s)

@@ -19,23 +19,12 @@ from api.schemas_coverage import (
     FacilityUpdate,
     SubsidyReportPublic,
 )
-from gazetteer.coverage.service import parse_facility_types
+from gazetteer.coverage.inputs import parse_facility_types
+from gazetteer.model.subsidies import RULES as SUBSIDY_RULES
 from gazetteer.services import facilities as uc
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
-
-SUBSIDY_RULES = {
-    "construction_yuan": {
-        "floor_area_le_500_m2": uc.CONSTRUCTION_SMALL_YUAN,
-        "floor_area_500_1000_m2": uc.CONSTRUCTION_MEDIUM_YUAN,
-        "floor_area_ge_1000_m2": uc.CONSTRUCTION_LARGE_YUAN,
-        "applies_to": "community_canteen",
-    },
-    "operation_yuan_per_year": uc.OPERATION_YUAN_PER_YEAR,
-    "operation_max_years": uc.OPERATION_MAX_YEARS,
-    "rural_elderly_table_yuan": uc.RURAL_TABLE_YUAN,
-}
 
 
 @router.get("", response_model=FacilityList)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import text
 
 from api.deps import ConnectionDep
+from gazetteer.services.stats import health
 
 router = APIRouter(tags=["health"])
 
@@ -15,5 +15,4 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(conn: ConnectionDep) -> dict[str, Any]:
     """Liveness and database check."""
-    conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": conn.dialect.name}
+    return health(conn)

@@ -4,25 +4,23 @@ Parameters are validated by :func:`gazetteer.search.make_query`, so that every m
 gets the same clear 400 answer (``InvalidInput``) as on the CLI.
 
 The endpoint is ``async`` on purpose: when this process's in-memory index is at hand
-(:meth:`SearchService.peek`, the usual case), a search is pure CPU work of well under a
+(:meth:`SearchService.cached`, the usual case), a search is pure CPU work of well under a
 millisecond and is answered on the event loop -- no thread hop, no connection checkout.
-Otherwise (the once-a-second freshness check, an index rebuild, the SQL strategy) it runs
-in the thread pool with a connection of its own.
+Otherwise (the once-a-second freshness check, an index rebuild, the SQL strategy) the
+search use case runs in the thread pool with a connection of its own. The service, made
+in the app's lifespan, picks the strategy.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from sqlalchemy import Engine
 
+from api.deps import CachesDep, EngineDep
 from api.schemas_places import SearchResponse
 from gazetteer.search import (
     MAX_LIMIT,
@@ -31,42 +29,22 @@ from gazetteer.search import (
     SearchQuery,
     make_query,
 )
-from gazetteer.services.search import service_for
+from gazetteer.services.search import SearchService
 
-log = logging.getLogger("api.search")
-
-
-def _warm_index(engine: Engine) -> None:
-    try:
-        with engine.connect() as conn:
-            service_for(conn).index(conn)
-    except Exception:  # a cache warm-up must never take the server down
-        log.warning("search index warm-up failed; it is built on the first search instead")
+router = APIRouter(prefix="/api/v1", tags=["search"])
 
 
-@asynccontextmanager
-async def _warm_up(app: FastAPI) -> AsyncIterator[None]:
-    """Build this process's search index in the background as the server starts, so the
-    first searches do not wait for it (runs inside the app's lifespan: the engine exists)."""
-    engine = getattr(app.state, "engine", None)
-    if engine is not None:
-        threading.Thread(
-            target=_warm_index, args=(engine,), name="search-index-warm-up", daemon=True
-        ).start()
-    yield
-
-
-router = APIRouter(prefix="/api/v1", tags=["search"], lifespan=_warm_up)
-
-
-def _search_with_connection(engine: Engine, query: SearchQuery) -> SearchPage:
+def _search_with_connection(
+    engine: Engine, service: SearchService, query: SearchQuery
+) -> SearchPage:
     with engine.connect() as conn:
-        return service_for(conn).search(conn, query)
+        return service.search(conn, query)
 
 
 @router.get("/search", response_model=SearchResponse)
 async def search_names(
-    request: Request,
+    engine: EngineDep,
+    caches: CachesDep,
     q: Annotated[
         str | None,
         Query(
@@ -108,12 +86,9 @@ async def search_names(
         limit=limit,
         offset=offset,
     )
-    engine: Engine = request.app.state.engine
-    service = service_for(engine)
-    index = service.peek()
-    if index is not None:
-        page = service.search_index(index, query)
-    else:
-        page = await run_in_threadpool(_search_with_connection, engine, query)
+    service = caches.search
+    page = service.cached(query)
+    if page is None:
+        page = await run_in_threadpool(_search_with_connection, engine, service, query)
     body = SearchResponse.from_domain(page)
     return Response(body.model_dump_json(), media_type="application/json")

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import NotFound
 from gazetteer.model import AdminLevel, RoadClass, classification
 from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import bbox_match
 from gazetteer.storage.geometry import from_db
 
 # Road classes drawn on overview maps (the rest only clutter a city-wide view).
@@ -49,6 +49,19 @@ class FacilityPoint:
     lat: float
     beds: int | None
     capacity: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DemandPointLite:
+    id: int
+    code: str
+    name: str
+    admin_code: str
+    lon: float
+    lat: float
+    population: int
+    elderly: int
+    dependents: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,32 +98,6 @@ class PlaceSummary:
     lat: float
 
 
-def layer_token(conn: Connection, layer: str) -> str:
-    """A cheap value that changes whenever the rows behind a map layer change
-    (row count, highest id and latest update where the table records one)."""
-    layers: dict[str, tuple[Table, list[Any]]] = {
-        "places": (t.places, [func.max(t.places.c.updated_at), func.max(t.places.c.id)]),
-        "facilities": (
-            t.facilities,
-            [func.max(t.facilities.c.updated_at), func.max(t.facilities.c.id)],
-        ),
-        "admin": (t.admin_areas, [func.max(t.admin_areas.c.code)]),
-        "roads": (t.network_edges, [func.max(t.network_edges.c.id)]),
-        "demand": (
-            t.demand_points,
-            [
-                func.max(t.demand_points.c.id),
-                func.sum(t.demand_points.c.population),
-                func.sum(t.demand_points.c.elderly),
-                func.sum(t.demand_points.c.dependents),
-            ],
-        ),
-    }
-    table, extra = layers[layer]
-    row = conn.execute(select(func.count(), *extra).select_from(table)).one()
-    return "|".join(str(v) for v in row)
-
-
 def place_points(
     conn: Connection,
     *,
@@ -118,8 +105,6 @@ def place_points(
     bbox: tuple[float, float, float, float] | None = None,
 ) -> list[PlacePoint]:
     """Every name (optionally of one major category, or with its point in a bbox)."""
-    from gazetteer.storage.dialect import bbox_match
-
     p = t.places
     q = select(
         p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
@@ -164,6 +149,28 @@ def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> 
     return [
         FacilityPoint(
             int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), r[6], r[7]
+        )
+        for r in conn.execute(q)
+    ]
+
+
+def demand_points(conn: Connection) -> list[DemandPointLite]:
+    """Every demand point with its figures (coordinates rounded to 6 decimals)."""
+    d = t.demand_points
+    q = select(
+        d.c.id,
+        d.c.code,
+        d.c.name,
+        d.c.admin_code,
+        func.ST_X(d.c.geom),
+        func.ST_Y(d.c.geom),
+        d.c.population,
+        d.c.elderly,
+        d.c.dependents,
+    ).order_by(d.c.id)
+    return [
+        DemandPointLite(
+            int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), *r[6:]
         )
         for r in conn.execute(q)
     ]
@@ -216,8 +223,6 @@ def road_lines(
     tolerance_deg: float = 0.0,
 ) -> list[RoadLine]:
     """Road-network edges of the given classes (optionally within a bbox)."""
-    from gazetteer.storage.dialect import bbox_match
-
     e = t.network_edges
     q = (
         select(e.c.road_class, e.c.name, e.c.geom)
@@ -283,15 +288,16 @@ def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
 __all__ = [
     "MAJOR_ROAD_CLASSES",
     "AdminShape",
+    "DemandPointLite",
     "FacilityPoint",
     "PlacePoint",
     "PlaceSummary",
     "RoadLine",
     "admin_boundary",
     "admin_shapes",
+    "demand_points",
     "facility_points",
     "facility_type_counts",
-    "layer_token",
     "major_category_counts",
     "place_points",
     "place_summary",

@@ -3,26 +3,20 @@
 A sheet costs 1-7 s of matplotlib per request (more under load) and changes only when
 the data drawn on it change. :class:`SheetCache` keeps the PNG/PDF bytes in
 ``<cache_dir>/sheets/`` under the hash of a :class:`SheetKey`: the sheet (kind and
-number), the format and resolution, the renderer's own version, the database and a
-*data version* of everything :mod:`gazetteer.cartography.sheet_render` reads:
-
-* names (``places``: name, category, point) and the administrative areas (boundaries, the
-  title's city/county name, the sheet set itself): the search index's data token
-  (:func:`gazetteer.services.search.data_token_columns`: counts and maxima of
-  ``places.updated_at``/``id``, ``place_history``, ``admin_areas``), plus the sums of the
-  areas' bounding boxes so that boundaries re-imported under the same codes still count;
-* roads (``network_edges``): the road graph's :func:`~gazetteer.network.load.network_version`.
-
-Facilities are not drawn on sheets and are not part of the version. Everything is read in
-ONE statement (:func:`sheet_data_version`), a few milliseconds, so a request for an
+number), the format and resolution, the renderer's own version
+(:func:`~gazetteer.cartography.sheet_render.renderer_version`), the database and the
+*data version* of everything a sheet shows
+(:func:`gazetteer.storage.versions.sheet_data_version`: the names version, the road
+network version, and the sums of the admin areas' bounding boxes so that boundaries
+re-imported under the same codes still count). Facilities are not drawn on sheets and are
+not part of it. The version is ONE statement, a few milliseconds, so a request for an
 unchanged sheet never renders, and a changed name gives a new key on the next request on
 any instance (old files are left to the size bound).
 
 Forming a key needs the sheet's kind and canonical number, i.e. the sheet set (the GB/T
-13989 grid over the city boundary, 4-7 ms). :func:`sheet_index` remembers it per
-(database, data version) in a small in-process memo, so a request for a cached sheet costs
-the data-version statement and a file read.
-
+13989 grid over the city boundary, 4-7 ms). :meth:`SheetCache.index` remembers it per
+(database, data version) in a small memo (:class:`SheetIndexMemo`) of the cache, so a
+request for a cached sheet costs the data-version statement and a file read.
 Files are written to a temporary name and moved into place with ``os.replace``, so a
 reader (this process or another) sees either no file or the whole file. Each file starts
 with a checksum of its payload; a file that fails it (cut short by a crash, a full disk,
@@ -39,8 +33,8 @@ processes a duplicate render is harmless (the last ``os.replace`` wins with iden
 content).
 
 No HTTP here: the API turns the key's digest into an ``ETag``. ``gazetteer sheets`` writes
-through the same cache (:class:`CachedSheets`), so the command and the API reuse each
-other's files.
+through the same cache (:class:`gazetteer.services.sheets.CachedSheets`), so the command
+and the API reuse each other's files.
 """
 
 from __future__ import annotations
@@ -57,20 +51,14 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, TextClause, func, select, text
+from sqlalchemy import Connection
 
+from gazetteer.cartography import sheet_data
+from gazetteer.cartography.sheet_data import SheetRef
 from gazetteer.errors import NotFound
-from gazetteer.network.load import format_network_version, network_version_from
-from gazetteer.services.search import data_token_columns
-from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import geom_bound
-
-if TYPE_CHECKING:
-    from gazetteer.cartography.sheet_render import SheetRef
+from gazetteer.storage.engine import database_key
 
 log = logging.getLogger(__name__)
 
@@ -82,57 +70,6 @@ MAGIC = b"GZSHEET1\n"  # then the payload's sha256 in hex, a newline, the payloa
 _HEADER_LEN = len(MAGIC) + 64 + 1
 STALE_TEMP_S = 3600.0  # temporary files older than this are left over from a crash
 FORMATS = ("png", "pdf")
-
-_VERSION_SQL: dict[str, TextClause] = {}
-
-
-def _version_sql(conn: Connection) -> TextClause:
-    # Compiled once per dialect: the bounding-box construct opts out of SQLAlchemy's
-    # statement cache (as in gazetteer.naming.reference).
-    found = _VERSION_SQL.get(conn.dialect.name)
-    if found is not None:
-        return found
-    a = t.admin_areas
-    stmt = select(network_version_from()).add_columns(
-        *data_token_columns(),
-        select(func.sum(geom_bound(a.c.geom, "xmin"))).select_from(a).scalar_subquery(),
-        select(func.sum(geom_bound(a.c.geom, "ymax"))).select_from(a).scalar_subquery(),
-    )
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    _VERSION_SQL[conn.dialect.name] = text(sql)
-    return _VERSION_SQL[conn.dialect.name]
-
-
-def sheet_data_version(conn: Connection) -> str:
-    """A value that changes whenever anything drawn on a sheet changes (one statement)."""
-    row = conn.execute(_version_sql(conn)).one()
-    network = format_network_version(*row[:5])
-    rest = "|".join(
-        f"{v:.6f}" if isinstance(v, float) else ("-" if v is None else str(v)) for v in row[5:]
-    )
-    return f"{network}|{rest}"
-
-
-@cache
-def renderer_version() -> str:
-    """Changes when the code or the libraries drawing a sheet change, so that a deploy
-    never serves sheets drawn by the previous code from a persistent cache directory."""
-    import matplotlib
-
-    from gazetteer.cartography import layers, sheet_grid, sheet_render
-
-    h = hashlib.sha256(matplotlib.__version__.encode())
-    for module in (sheet_render, sheet_grid, layers):
-        source = module.__file__
-        h.update(Path(source).read_bytes() if source else module.__name__.encode())
-    h.update(sheet_render.cjk_font_path().encode())
-    return h.hexdigest()[:16]
-
-
-def database_id(engine: Engine) -> str:
-    """The database a sheet was read from (URL without password), so two databases with
-    equal counts never share files in one cache directory."""
-    return engine.url.render_as_string(hide_password=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +94,7 @@ class SheetKey:
         return f"{self.digest}.{self.fmt}"
 
 
-def sheet_key(database: str, ref: SheetRef, fmt: str, data_version: str) -> SheetKey:
+def sheet_key(database: str, ref: SheetRef, fmt: str, data_version: str, renderer: str) -> SheetKey:
     """The key of one sheet file as the API and ``gazetteer sheets`` both form it."""
     return SheetKey(
         database=database,
@@ -166,7 +103,7 @@ def sheet_key(database: str, ref: SheetRef, fmt: str, data_version: str) -> Shee
         fmt=fmt,
         dpi=SHEET_DPI,
         data_version=data_version,
-        renderer=renderer_version(),
+        renderer=renderer,
     )
 
 
@@ -208,33 +145,20 @@ class SheetIndexMemo:
         self._lock = threading.Lock()
 
     def get(self, conn: Connection, data_version: str) -> SheetIndex:
-        key = (database_id(conn.engine), data_version)
+        key = (database_key(conn.engine), data_version)
         with self._lock:
             found = self._items.get(key)
             if found is not None:
                 self._items.move_to_end(key)
                 return found
-        from gazetteer.cartography import (
-            sheet_render,  # matplotlib: only when a sheet set is computed
-        )
-
         # two requests missing together both compute it (a few ms); either result is right
-        index = SheetIndex.of(sheet_render.sheet_set(conn))
+        index = SheetIndex.of(sheet_data.sheet_set(conn))
         with self._lock:
             self._items[key] = index
             self._items.move_to_end(key)
             while len(self._items) > self.size:
                 self._items.popitem(last=False)
         return index
-
-
-_INDEXES = SheetIndexMemo()
-
-
-def sheet_index(conn: Connection, data_version: str) -> SheetIndex:
-    """The sheet set for ``data_version`` (read by the caller from ``conn``), computed once
-    per database and data version in this process (:class:`SheetIndexMemo`)."""
-    return _INDEXES.get(conn, data_version)
 
 
 # --- the file store and the render pool ------------------------------------------------------
@@ -300,6 +224,12 @@ class SheetCache:
         self._hits = 0
         self._renders = 0
         self._evicted = 0
+        self.indexes = SheetIndexMemo()
+
+    def index(self, conn: Connection, data_version: str) -> SheetIndex:
+        """The sheet set for ``data_version`` (read by the caller from ``conn``), computed
+        once per database and data version (:class:`SheetIndexMemo`)."""
+        return self.indexes.get(conn, data_version)
 
     def path(self, key: SheetKey) -> Path:
         return self.directory / key.filename
@@ -494,63 +424,14 @@ def sheet_cache_for(
     return SheetCache(cache_dir / SUBDIR, max_bytes=max_mb * 1024 * 1024, max_renders=max_renders)
 
 
-# --- gazetteer sheets ----------------------------------------------------------------------
-
-
-class CachedSheets:
-    """The bytes of each sheet for ``gazetteer sheets`` (the ``sheet_bytes`` argument of
-    :func:`gazetteer.cartography.sheet_render.write_sheets`): read from the cache under the
-    same keys as the API, else drawn once for every format still missing and written
-    through.
-    ``reuse=False`` (``--no-cache``) draws every sheet and refreshes the cache.
-
-    The data version is read once, when the object is made: files of a run are keyed by
-    the data the run started from."""
-
-    def __init__(self, cache: SheetCache, conn: Connection, *, reuse: bool = True) -> None:
-        self.cache = cache
-        self.conn = conn
-        self.reuse = reuse
-        self.database = database_id(conn.engine)
-        self.data_version = sheet_data_version(conn)
-        self.from_cache = 0  # sheets whose every format was read from the cache
-        self.rendered = 0  # sheets drawn by this run
-
-    def __call__(self, ref: SheetRef, formats: Sequence[str]) -> dict[str, bytes]:
-        from gazetteer.cartography import sheet_render
-
-        keys = {fmt: sheet_key(self.database, ref, fmt, self.data_version) for fmt in formats}
-        out: dict[str, bytes] = {}
-        if self.reuse:
-            for fmt, key in keys.items():
-                data = self.cache.read(key)
-                if data is not None:
-                    out[fmt] = data
-        missing = [fmt for fmt in formats if fmt not in out]
-        if not missing:
-            self.from_cache += 1
-            return out
-        fig = sheet_render.render_sheet(sheet_render.load_sheet_data(self.conn, ref))
-        for fmt in missing:
-            out[fmt] = sheet_render.figure_bytes(fig, fmt, dpi=SHEET_DPI)
-            self.cache.store(keys[fmt], out[fmt])
-        self.rendered += 1
-        return out
-
-
 __all__ = [
     "SHEET_DPI",
     "CacheStats",
-    "CachedSheets",
     "RenderTicket",
     "SheetCache",
     "SheetIndex",
     "SheetIndexMemo",
     "SheetKey",
-    "database_id",
-    "renderer_version",
     "sheet_cache_for",
-    "sheet_data_version",
-    "sheet_index",
     "sheet_key",
 ]

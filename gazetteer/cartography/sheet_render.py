@@ -1,25 +1,25 @@
 """Printable result map sheets (成果图) drawn with matplotlib, as PNG and PDF.
 
-Two kinds of sheet: one per 1:50,000 grid sheet (GB/T 13989, see
-:mod:`gazetteer.cartography.sheet_grid`) that touches the city's land, and one per
-county-level area. Each carries the title, the sheet number, place names, a legend, a
-scale bar, a north arrow, a graticule and an index of the neighbouring sheets.
+Each sheet (see :mod:`gazetteer.cartography.sheet_data` for which sheets there are and
+what each shows) carries the title, the sheet number, place names, a legend, a scale bar,
+a north arrow, a graticule and an index of the neighbouring sheets.
 
 Why here and not in ``maps/``: the ``gazetteer sheets`` command must render sheets, and the
 library never imports ``maps`` (imports point api -> maps -> gazetteer). This module uses
 only matplotlib's object API (``Figure``, no pyplot state), so it is safe in API threads.
 
-:func:`render_sheet` is a pure function of :class:`SheetData`; :func:`load_sheet_data`
-reads what a sheet shows from the database; :func:`write_sheets` does both for every sheet.
+:func:`render_sheet` is a pure function of :class:`~gazetteer.cartography.sheet_data.SheetData`;
+:func:`renderer_version` names the code and libraries that draw, for the sheet cache's keys.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import math
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from functools import cache
+from importlib.metadata import version as matplotlib_version
 from pathlib import Path
 
 from matplotlib import font_manager
@@ -30,14 +30,12 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from shapely.geometry import LineString, MultiLineString, MultiPolygon, Polygon, box
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection
 
-from gazetteer.cartography import layers
-from gazetteer.cartography.sheet_grid import MapSheet, sheet_from_code, sheets_touching
-from gazetteer.errors import InvalidInput, NotFound, StorageUnavailable
-from gazetteer.model import AdminLevel, RoadClass, classification
+from gazetteer.cartography import layers, sheet_data, sheet_grid
+from gazetteer.cartography.sheet_data import SheetData, SheetLabel
+from gazetteer.errors import InvalidInput, StorageUnavailable
+from gazetteer.model import classification
 
-Bounds = tuple[float, float, float, float]
 KM_PER_DEG_LAT = 111.32
 CJK_FONT_NAMES = (
     "Noto Sans CJK SC",
@@ -68,38 +66,11 @@ ROAD_STYLE = {
     "tertiary": ("#999999", 0.8),
     "residential": ("#bbbbbb", 0.5),
 }
-SHEET_ROAD_CLASSES = (*layers.MAJOR_ROAD_CLASSES, RoadClass.RESIDENTIAL)
 MAX_LABELS = 350
 FOOTER = (
     "坐标系：2000国家大地坐标系 (CGCS2000)　图幅编号：GB/T 13989-2012　"
     "威海市民政局 第二次全国地名普查成果图"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class SheetLabel:
-    name: str
-    lon: float
-    lat: float
-    major_code: str
-    priority: int  # lower first (admin names before the rest)
-
-
-@dataclass(frozen=True, slots=True)
-class SheetData:
-    """Everything one printed sheet shows (pure data; lon/lat in CGCS2000)."""
-
-    kind: str  # "grid" (1:50,000 sheet) or "county"
-    number: str  # the sheet's caption under the title
-    title: str
-    bounds: Bounds  # west, south, east, north of the map frame
-    code: str = ""  # grid sheet number or county code
-    areas: Sequence[layers.AdminShape] = ()
-    roads: Sequence[layers.RoadLine] = ()
-    labels: Sequence[SheetLabel] = ()
-    neighbours: dict[str, str] = field(default_factory=dict)  # direction -> sheet number
-    index_sheets: Sequence[str] = ()  # for county sheets: the grid sheets it spans
-    footer: str = ""
 
 
 @cache
@@ -425,143 +396,22 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 110) -> bytes:
     return buf.getvalue()
 
 
-# --- from the database -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class SheetRef:
-    """One sheet of the set: a grid sheet number or a county-level area code."""
-
-    kind: str  # "grid" or "county"
-    number: str
-    name: str = ""
-
-
-def sheet_set(conn: Connection) -> list[SheetRef]:
-    """Every sheet to print: the grid sheets touching the city's land (computed from the
-    boundary in the database), then one per county-level area with a polygon."""
-    city = layers.admin_boundary(conn)
-    refs = [SheetRef("grid", s.code) for s in sheets_touching(city.geometry)]
-    for a in layers.admin_shapes(conn, levels=[AdminLevel.COUNTY]):
-        refs.append(SheetRef("county", a.code, a.name))
-    return refs
-
-
-def _labels(conn: Connection, bounds: Bounds) -> list[SheetLabel]:
-    cls = classification()
-    out = []
-    for p in layers.place_points(conn, bbox=bounds):
-        major = cls.major_of(p.category_code)
-        code = major.code if major else p.category_code
-        priority = 0 if code == "21" else (1 if code in ("216", "22", "1") else 2)
-        out.append(SheetLabel(p.name, p.lon, p.lat, code, priority))
-    return out
-
-
-def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
-    """What one sheet shows, read from the database."""
-    city = layers.admin_boundary(conn)
-    if ref.kind == "grid":
-        sheet: MapSheet = sheet_from_code(ref.number)
-        bounds = sheet.bounds
-        title = f"{city.name}地名图"
-        number = f"1:50 000　{sheet.code}"
-        neighbours = {k: v.code for k, v in sheet.neighbours().items()}
-        index: list[str] = []
-        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
-    elif ref.kind == "county":
-        area = layers.admin_boundary(conn, ref.number)
-        w, s, e, n = area.geometry.bounds
-        pad = max(e - w, n - s) * 0.04
-        bounds = (w - pad, s - pad, e + pad, n + pad)
-        title = f"{area.name}地名图"
-        number = f"{area.code[:6]}　{area.name}"
-        neighbours = {}
-        index = [s.code for s in sheets_touching(area.geometry)]
-        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
-    else:
-        raise InvalidInput(f"未知的图幅类型 (unknown sheet kind: {ref.kind})")
-    areas = layers.admin_shapes(conn, levels=levels, tolerance_deg=0.0002)
-    roads = layers.road_lines(
-        conn,
-        classes=SHEET_ROAD_CLASSES if ref.kind == "grid" else layers.MAJOR_ROAD_CLASSES,
-        bbox=bounds,
-    )
-    labels = _labels(conn, bounds)
-    if ref.kind == "county":
-        labels = [lb for lb in labels if lb.priority <= 1]
-    return SheetData(
-        kind=ref.kind,
-        number=number,
-        code=ref.number,
-        title=title,
-        bounds=bounds,
-        areas=areas,
-        roads=roads,
-        labels=labels,
-        neighbours=neighbours,
-        index_sheets=index,
-    )
-
-
-def find_ref(conn: Connection, number: str) -> SheetRef:
-    """A sheet of the set by grid number or county code; NotFound if not in the set."""
-    for ref in sheet_set(conn):
-        if ref.number.upper() == number.strip().upper():
-            return ref
-    raise NotFound(f"图幅不在成果图范围内 (no such result map sheet: {number})")
-
-
-SheetBytes = Callable[[SheetRef, Sequence[str]], Mapping[str, bytes]]
-
-
-def write_sheets(
-    conn: Connection,
-    out_dir: Path,
-    *,
-    formats: Sequence[str] = ("png", "pdf"),
-    only: Sequence[str] = (),
-    progress: Callable[[SheetRef], None] | None = None,
-    sheet_bytes: SheetBytes | None = None,
-) -> list[Path]:
-    """Render every sheet of the set (or ``only`` these numbers) into ``out_dir``.
-
-    ``sheet_bytes(ref, formats)`` gives each sheet's file contents by format; by default
-    the sheet is drawn once and saved in every format (``gazetteer sheets`` passes
-    :class:`gazetteer.cartography.sheet_cache.CachedSheets` to reuse the sheet cache)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    refs = sheet_set(conn)
-    if only:
-        wanted = {x.upper() for x in only}
-        refs = [r for r in refs if r.number.upper() in wanted]
-    written: list[Path] = []
-    for ref in refs:
-        if sheet_bytes is not None:
-            files = sheet_bytes(ref, formats)
-        else:
-            fig = render_sheet(load_sheet_data(conn, ref))
-            files = {fmt: figure_bytes(fig, fmt) for fmt in formats}
-        stem = ref.number if ref.kind == "grid" else f"county-{ref.number[:6]}"
-        for fmt in formats:
-            path = out_dir / f"{stem}.{fmt}"
-            path.write_bytes(files[fmt])
-            written.append(path)
-        if progress is not None:
-            progress(ref)
-    return written
+@cache
+def renderer_version() -> str:
+    """Changes when the code or the libraries drawing a sheet change, so that a deploy
+    never serves sheets drawn by the previous code from a persistent cache directory."""
+    h = hashlib.sha256(matplotlib_version("matplotlib").encode())
+    for source in (Path(__file__), Path(sheet_data.__file__), Path(sheet_grid.__file__)):
+        h.update(source.read_bytes())
+    h.update(Path(layers.__file__).read_bytes())
+    h.update(cjk_font_path().encode())
+    return h.hexdigest()[:16]
 
 
 __all__ = [
-    "SheetBytes",
-    "SheetData",
-    "SheetLabel",
-    "SheetRef",
     "cjk_font_path",
     "declutter",
     "figure_bytes",
-    "find_ref",
-    "load_sheet_data",
     "render_sheet",
-    "sheet_set",
-    "write_sheets",
+    "renderer_version",
 ]

@@ -8,11 +8,13 @@ import os
 import sys
 from typing import Any
 
+from gazetteer.demo import ensure_demo
+from gazetteer.services.stats import dataset_stats
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings, upgrade
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.storage import create_engine_from_settings, upgrade
 
     engine = create_engine_from_settings(settings)
     upgrade(engine)
@@ -21,7 +23,6 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _demo(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.demo import ensure_demo
 
     report = ensure_demo(settings, seed=args.seed, force=args.force, progress=not args.quiet)
     print(report.summary())
@@ -45,8 +46,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _stats(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.services.stats import dataset_stats
-    from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)
     stats = dataset_stats(engine)

@@ -10,19 +10,44 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gazetteer.coverage import (
+    Candidate,
+    CoverageQuery,
+    MovedSite,
+    NewSite,
+    WhatIfChanges,
+    check_minutes,
+    parse_facility_types,
+    parse_weight,
+)
+from gazetteer.coverage.data import load_demand
 from gazetteer.errors import InvalidInput
+from gazetteer.network import (
+    get_profile,
+    load_graph,
+    profile_names,
+    read_network_file,
+    save_network,
+)
+from gazetteer.services.coverage import (
+    coverage,
+    facility_isochrones,
+    recommend,
+    save_scenario,
+    set_cover,
+    what_if,
+)
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.dialect import write_transaction
 
 
 def _engine(settings: Settings) -> Any:
-    from gazetteer.storage import create_engine_from_settings
 
     return create_engine_from_settings(settings)
 
 
 def _query(args: argparse.Namespace) -> Any:
-    from gazetteer.coverage import CoverageQuery, parse_facility_types, parse_weight
-    from gazetteer.coverage.service import check_minutes
 
     return CoverageQuery(
         facility_types=parse_facility_types(args.type),
@@ -64,8 +89,6 @@ def _write_rows(
 
 
 def _network_import(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.network import read_network_file, save_network
-    from gazetteer.storage.dialect import write_transaction
 
     data = read_network_file(args.file, layer=args.layer)
     with write_transaction(_engine(settings)) as conn:
@@ -76,8 +99,6 @@ def _network_import(settings: Settings, args: argparse.Namespace) -> int:
 
 def _network_info(settings: Settings, args: argparse.Namespace) -> int:
     import time
-
-    from gazetteer.network import get_profile, load_graph, profile_names
 
     engine = _engine(settings)
     t0 = time.perf_counter()
@@ -94,7 +115,6 @@ def _network_info(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _coverage(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.coverage import coverage
 
     r = coverage(_engine(settings), _query(args))
     print(
@@ -113,7 +133,6 @@ def _coverage(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {g.code} {g.name:<12} {g.weight:8.0f}  nearest {mt}")
     if args.out:
         by_id = {g.id: g for g in r.gaps}
-        from gazetteer.coverage.service import load_demand
 
         with _engine(settings).connect() as conn:
             demand = load_demand(conn)
@@ -144,8 +163,6 @@ def _coverage(settings: Settings, args: argparse.Namespace) -> int:
 def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
     from shapely.geometry import mapping
     from tqdm import tqdm
-
-    from gazetteer.coverage import facility_isochrones, parse_facility_types
 
     types = parse_facility_types(args.type) if args.type else ()
     with tqdm(desc="isochrones", unit="facility", disable=args.quiet, file=sys.stderr) as bar:
@@ -181,7 +198,6 @@ def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _what_if(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.coverage import MovedSite, NewSite, WhatIfChanges, save_scenario, what_if
 
     def pair(text: str) -> tuple[float, float]:
         try:
@@ -215,8 +231,6 @@ def _what_if(settings: Settings, args: argparse.Namespace) -> int:
 
 def _recommend(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
-
-    from gazetteer.coverage import Candidate, recommend, set_cover
 
     source, cands = args.candidates, []
     if source not in ("demand", "nodes"):

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Any
 
 from gazetteer.errors import ImportFailed, InvalidInput
+from gazetteer.io import ImportReport, export_layers, import_admin, import_file
+from gazetteer.io.export import resolve_layers
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.migrate import is_current
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")  # as gazetteer.io.export.FORMATS
 LAYER_HELP = (
@@ -55,8 +59,6 @@ class TqdmProgress:
 
 
 def _engine(settings: Settings) -> Any:
-    from gazetteer.storage import create_engine_from_settings
-    from gazetteer.storage.migrate import is_current
 
     engine = create_engine_from_settings(settings)
     if not is_current(engine):
@@ -69,9 +71,6 @@ def _engine(settings: Settings) -> Any:
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
-
-    from gazetteer.io import export_layers  # imports pyogrio before any SpatiaLite load
-    from gazetteer.io.export import resolve_layers
 
     engine = _engine(settings)
     layers = args.layer or ["all"]
@@ -103,7 +102,6 @@ def _print_errors(errors: list[dict[str, Any]], limit: int) -> None:
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.io import ImportReport, import_admin, import_file
 
     target: list[str] = args.target
     progress = TqdmProgress(enabled=not args.quiet)

@@ -7,15 +7,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from gazetteer.cartography.sheet_cache import sheet_cache_for
+from gazetteer.cartography.sheet_data import SheetRef
+from gazetteer.services.sheets import CachedSheets, sheet_set, write_sheets
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
 
 
 def _sheets(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
-
-    from gazetteer.cartography.sheet_cache import CachedSheets, sheet_cache_for
-    from gazetteer.cartography.sheet_render import SheetRef, sheet_set, write_sheets
-    from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)
     formats = [f.strip() for f in args.format.split(",") if f.strip()]

@@ -9,20 +9,24 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gazetteer.naming import batch
+from gazetteer.naming import workflow as wf
+from gazetteer.naming.check import check_name
+from gazetteer.naming.model import CASE_STATE_NAMES, CaseState, CheckRequest, PlaceKind
+from gazetteer.naming.words import add_word
+from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.dialect import write_transaction
 
 
 def _engine(settings: Settings) -> Any:
-    from gazetteer.storage import create_engine_from_settings
 
     return create_engine_from_settings(settings)
 
 
 def _check_name(settings: Settings, args: argparse.Namespace) -> int:
     from shapely.geometry import Point
-
-    from gazetteer.naming.check import check_name
-    from gazetteer.naming.model import CheckRequest, PlaceKind
 
     geom = Point(args.lon, args.lat) if args.lon is not None and args.lat is not None else None
     req = CheckRequest(
@@ -57,7 +61,6 @@ def _check_name(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check_names(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.naming import batch
 
     rows = batch.parse_csv(Path(args.csv).read_bytes())
     with _engine(settings).connect() as conn:
@@ -78,8 +81,6 @@ def _check_names(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_add(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.services import accounts as auth
-    from gazetteer.storage.dialect import write_transaction
 
     with write_transaction(_engine(settings)) as conn:
         new = auth.add_user(conn, args.name, args.role, display_name=args.display_name or "")
@@ -93,8 +94,6 @@ def _users_add(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_token(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.services import accounts as auth
-    from gazetteer.storage.dialect import write_transaction
 
     with write_transaction(_engine(settings)) as conn:
         if args.revoke:
@@ -106,7 +105,6 @@ def _users_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _users_list(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.services import accounts as auth
 
     with _engine(settings).connect() as conn:
         for u in auth.list_users(conn):
@@ -116,8 +114,6 @@ def _users_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cases_list(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.naming import workflow as wf
-    from gazetteer.naming.model import CASE_STATE_NAMES, CaseState
 
     with _engine(settings).connect() as conn:
         state = CaseState(args.state) if args.state else None
@@ -132,7 +128,6 @@ def _cases_list(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.naming import workflow as wf
 
     as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
     with _engine(settings).connect() as conn:
@@ -145,8 +140,6 @@ def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _words_add(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.naming.words import add_word
-    from gazetteer.storage.dialect import write_transaction
 
     with write_transaction(_engine(settings)) as conn:
         add_word(conn, args.list_name, args.word, note=args.note or "")

@@ -8,13 +8,14 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from gazetteer.search import make_query
+from gazetteer.services.places import card_rows, place_details
+from gazetteer.services.search import search
 from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
 
 
 def _search(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.search import make_query
-    from gazetteer.services.search import search
-    from gazetteer.storage import create_engine_from_settings
 
     query = make_query(
         args.query,
@@ -50,8 +51,6 @@ def _search(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _place(settings: Settings, args: argparse.Namespace) -> int:
-    from gazetteer.services.places import card_rows, place_details
-    from gazetteer.storage import create_engine_from_settings
 
     engine = create_engine_from_settings(settings)
     try:

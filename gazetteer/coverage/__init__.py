@@ -1,5 +1,14 @@
-"""Service circles, gaps, isochrones, what-if and site recommendation."""
+"""Coverage analysis: service circles, gaps, isochrones, what-if and site recommendation.
 
+Modules: ``model`` (typed inputs and results), ``inputs`` (checking raw inputs), ``data``
+(demand, facilities, the :class:`CoverageCache`), ``analysis`` (nearest times and
+coverage over the road graph), ``summary`` (shares, gaps, baselines), ``isochrones``,
+``recommend`` (greedy and exact site selection), ``scenarios`` (saved what-ifs). The use
+cases that run them on the database are in :mod:`gazetteer.services.coverage`.
+"""
+
+from gazetteer.coverage.data import CoverageCache
+from gazetteer.coverage.inputs import check_minutes, parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
     Candidate,
     CoverageQuery,
@@ -9,34 +18,17 @@ from gazetteer.coverage.model import (
     Weight,
     WhatIfChanges,
 )
-from gazetteer.coverage.recommend import recommend, set_cover
-from gazetteer.coverage.service import (
-    compare_scenarios,
-    coverage,
-    facility_isochrones,
-    list_scenarios,
-    parse_facility_types,
-    parse_weight,
-    save_scenario,
-    what_if,
-)
 
 __all__ = [
     "Candidate",
+    "CoverageCache",
     "CoverageQuery",
     "CoverageResult",
     "MovedSite",
     "NewSite",
     "Weight",
     "WhatIfChanges",
-    "compare_scenarios",
-    "coverage",
-    "facility_isochrones",
-    "list_scenarios",
+    "check_minutes",
     "parse_facility_types",
     "parse_weight",
-    "recommend",
-    "save_scenario",
-    "set_cover",
-    "what_if",
 ]

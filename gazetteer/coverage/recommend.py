@@ -22,16 +22,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csc_matrix, csr_matrix
 from scipy.spatial import cKDTree
-from sqlalchemy import Engine
 
 from gazetteer.coverage.analysis import coverage_matrix, nearest_times
+from gazetteer.coverage.data import Context, FacilitySet
+from gazetteer.coverage.inputs import search_limit_s
 from gazetteer.coverage.model import Candidate, CoverageQuery, Pick, Recommendation, SetCover
-from gazetteer.coverage.service import (
-    _search_limit_s,
-    _validate,
-    load_context,
-    load_facilities,
-)
 from gazetteer.errors import InvalidInput
 from gazetteer.network.graph import ProfileGraph, Snapped
 from gazetteer.types import metric_to_lonlat
@@ -186,20 +181,21 @@ def _candidates(
     )
 
 
-class _Problem:
+class Problem:
+    """A site-selection problem: the uncovered demand of an area, the candidate sites and
+    which candidate covers which demand point (the coverage matrix)."""
+
     def __init__(
         self,
-        engine: Engine,
+        ctx: Context,
+        facilities: FacilitySet,
         query: CoverageQuery,
+        prefix: str,
         *,
         source: str,
         supplied: Sequence[Candidate],
         progress: object | None,
     ) -> None:
-        with engine.connect() as conn:
-            prefix, _level = _validate(conn, query)
-            facilities = load_facilities(conn, query.facility_types)
-            ctx = load_context(engine, conn, query.profile)
         pg = ctx.pg
         limit_s = query.minutes * 60.0
         demand = ctx.demand
@@ -241,9 +237,10 @@ class _Problem:
             progress.total = len(cands)  # type: ignore[attr-defined]
         self.a = coverage_matrix(pg, cand_sites, unc_sites, limit_s=limit_s, progress=progress)
         self.query = query
-        self.search_limit_s = _search_limit_s(query)
+        self.search_limit_s = search_limit_s(query)
 
     def picks(self, order: Sequence[tuple[int, float]]) -> list[Pick]:
+        """The picks in ``order`` with the coverage reached after each."""
         out = []
         cum = self.baseline
         for r, (i, gain) in enumerate(order, start=1):
@@ -264,21 +261,25 @@ class _Problem:
         return [(chosen[i], g) for i, g in order] + rest
 
 
-def recommend(
-    engine: Engine,
-    query: CoverageQuery,
-    k: int,
-    *,
-    source: str = "demand",
-    candidates: Sequence[Candidate] = (),
-    exact: bool = True,
-    time_limit_s: float = 10.0,
-    progress: object | None = None,
-) -> Recommendation:
-    """The ``k`` new sites covering the most uncovered weight (greedy and exact)."""
+def check_k(k: int) -> int:
+    """``k`` when it is a number of sites this module solves for."""
     if not (1 <= k <= MAX_K):
         raise InvalidInput(f"k 须在 1–{MAX_K} 之间 (k must be between 1 and {MAX_K})")
-    p = _Problem(engine, query, source=source, supplied=candidates, progress=progress)
+    return k
+
+
+def check_target_share(target_share: float) -> float:
+    """``target_share`` when it is a share in (0, 1]."""
+    if not (0 < target_share <= 1):
+        raise InvalidInput("目标覆盖率须在 0–1 之间 (target share must be in (0, 1])")
+    return target_share
+
+
+def best_sites(
+    p: Problem, k: int, *, exact: bool = True, time_limit_s: float = 10.0
+) -> Recommendation:
+    """The ``k`` new sites covering the most uncovered weight (greedy and exact)."""
+    query = p.query
     g = greedy_max_cover(p.a, p.w, k)
     greedy_gain = float(sum(x for _, x in g))
     ex_picks: list[Pick] | None = None
@@ -315,21 +316,10 @@ def recommend(
     )
 
 
-def set_cover(
-    engine: Engine,
-    query: CoverageQuery,
-    target_share: float,
-    *,
-    source: str = "demand",
-    candidates: Sequence[Candidate] = (),
-    exact: bool = True,
-    time_limit_s: float = 10.0,
-    progress: object | None = None,
+def fewest_sites(
+    p: Problem, target_share: float, *, exact: bool = True, time_limit_s: float = 10.0
 ) -> SetCover:
     """The fewest new sites lifting coverage to ``target_share`` (0-1)."""
-    if not (0 < target_share <= 1):
-        raise InvalidInput("目标覆盖率须在 0–1 之间 (target share must be in (0, 1])")
-    p = _Problem(engine, query, source=source, supplied=candidates, progress=progress)
     need = target_share * p.total - p.baseline
     reachable_w = float(p.w[np.asarray(p.a.sum(axis=0)).ravel() > 0].sum())
     reachable = (p.baseline + reachable_w) / p.total if p.total else 0.0
@@ -356,4 +346,14 @@ def set_cover(
     return SetCover(target_share, reachable, p.picks(picks), ex, status, p.baseline, p.total)
 
 
-__all__ = ["CANDIDATE_SOURCES", "greedy_max_cover", "recommend", "set_cover"]
+__all__ = [
+    "CANDIDATE_SOURCES",
+    "MAX_CANDIDATES",
+    "MAX_K",
+    "Problem",
+    "best_sites",
+    "check_k",
+    "check_target_share",
+    "fewest_sites",
+    "greedy_max_cover",
+]

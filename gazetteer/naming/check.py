@@ -6,8 +6,8 @@ Two sources of existing names implement :class:`NameSource`:
   pinyin key and near-homophone keys, all indexed; places and cases in one query), then
   keeps those inside the scope; this is what a single check uses
   (``POST /api/v1/naming/check``). Word lists, built-up areas and admin areas come from
-  the per-process cache of :mod:`gazetteer.naming.reference` (one token query per
-  check), so a check costs two round trips.
+  the process's :class:`~gazetteer.naming.reference.ReferenceCache` when the caller
+  hands one in (one version query per check), so a check costs two round trips.
 * :class:`MemoryNameSource` loads the names of the relevant categories once and answers
   from dictionaries; the batch check uses it (one load, then microseconds per name).
 
@@ -49,7 +49,7 @@ from gazetteer.naming.model import (
     PlaceKind,
     Scope,
 )
-from gazetteer.naming.reference import Bua, Reference, reference
+from gazetteer.naming.reference import Bua, Reference, ReferenceCache
 from gazetteer.naming.rules import (
     Candidate,
     NameFacts,
@@ -92,9 +92,6 @@ def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
     return geometry.representative_point()
 
 
-_Bua = Bua  # the name the sources used before the reference cache existed
-
-
 class NameSource(Protocol):
     def scope_for(
         self, kind: PlaceKind, admin_code: str, geometry: BaseGeometry | None
@@ -133,7 +130,7 @@ def _candidate(ref: str, name: str, key: str, what: str) -> Candidate:
 class _ScopeMixin:
     """Scope resolution shared by the sources (needs ``_buas`` and ``_admin``)."""
 
-    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+    def _buas_near(self, point: BaseGeometry) -> list[Bua]:
         raise NotImplementedError
 
     def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
@@ -156,7 +153,7 @@ class _ScopeMixin:
         return Scope(f"county:{county[:6]}", county_name or f"县级区划{county[:6]}", county)
 
     def _in_scope(
-        self, scope: Scope, admin_code: str, point: BaseGeometry | None, bua: _Bua | None
+        self, scope: Scope, admin_code: str, point: BaseGeometry | None, bua: Bua | None
     ) -> bool:
         if scope.key == "all":
             return True
@@ -169,8 +166,8 @@ class DbNameSource(_ScopeMixin):
     """Candidates straight from the database, through the indexes (single checks).
 
     The rarely changing reference data (built-up areas, administrative areas) comes from
-    the per-process cache of :mod:`gazetteer.naming.reference`, validated by one token
-    query; the names and pending cases that can conflict come from one further query.
+    the reference cache, validated by one version query; the names and pending cases that
+    can conflict come from one further query.
     """
 
     def __init__(
@@ -178,12 +175,12 @@ class DbNameSource(_ScopeMixin):
     ) -> None:
         self.conn = conn
         self.include_pending = include_pending
-        self.ref = ref if ref is not None else reference(conn)
+        self.ref = ref if ref is not None else ReferenceCache().get(conn)
 
-    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+    def _buas_near(self, point: BaseGeometry) -> list[Bua]:
         return self.ref.buas.near(point)
 
-    def _bua(self, bua_id: int) -> _Bua | None:
+    def _bua(self, bua_id: int) -> Bua | None:
         return self.ref.buas.by_id.get(bua_id)
 
     def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
@@ -291,7 +288,7 @@ class _MemPlace:
 class MemoryNameSource(_ScopeMixin):
     """All names of the urban, village and town categories loaded once (batch checks)."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, references: ReferenceCache | None = None) -> None:
         p = t.places
         cats = sorted({c for cs in SCOPE_CATEGORIES.values() for c in cs})
         self.by_name: dict[str, list[_MemPlace]] = defaultdict(list)
@@ -305,10 +302,10 @@ class MemoryNameSource(_ScopeMixin):
             )
             self.by_name[mp.name].append(mp)
             self.by_key[mp.key].append(mp)
-        # Built-up areas and admin areas from the per-process cache (same as single
+        # Built-up areas and admin areas from the reference cache (same as single
         # checks, so a batch and a single check of one name resolve the same scope).
-        ref = reference(conn)
-        self.buas: list[_Bua] = list(ref.buas.areas)
+        ref = (references or ReferenceCache()).get(conn)
+        self.buas: list[Bua] = list(ref.buas.areas)
         self.admin: dict[str, tuple[str, BaseGeometry | None]] = ref.admin
         c = naming_cases
         self.cases = [
@@ -326,7 +323,7 @@ class MemoryNameSource(_ScopeMixin):
             )
         ]
 
-    def _buas_near(self, point: BaseGeometry) -> list[_Bua]:
+    def _buas_near(self, point: BaseGeometry) -> list[Bua]:
         return [
             b
             for b in self.buas
@@ -443,23 +440,30 @@ def check_name(
     *,
     words: WordLists | None = None,
     include_pending: bool = True,
+    references: ReferenceCache | None = None,
 ) -> CheckResult:
     """Check one candidate name against the database (see the module docstring).
 
     ``include_pending=False`` compares only with granted names (used at approval time, so
-    that of two competing pending cases the first approved wins).
+    that of two competing pending cases the first approved wins). ``references``: the
+    process's reference cache (without one, the reference data are read afresh).
     """
-    ref = reference(conn)
+    ref = (references or ReferenceCache()).get(conn)
     source = DbNameSource(conn, include_pending=include_pending, ref=ref)
     return check_with_source(source, request, words or ref.words)
 
 
 def check_names(
-    conn: Connection, requests: Iterable[CheckRequest], *, words: WordLists | None = None
+    conn: Connection,
+    requests: Iterable[CheckRequest],
+    *,
+    words: WordLists | None = None,
+    references: ReferenceCache | None = None,
 ) -> list[CheckResult]:
     """Check many names with one load of the existing names (batch check)."""
-    source = MemoryNameSource(conn)
-    wl = words or reference(conn).words
+    refs = references or ReferenceCache()
+    source = MemoryNameSource(conn, references=refs)
+    wl = words or refs.get(conn).words
     return [check_with_source(source, r, wl) for r in requests]
 
 

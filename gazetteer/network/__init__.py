@@ -15,7 +15,7 @@ from gazetteer.network.importers import (
     read_osm,
     save_network,
 )
-from gazetteer.network.load import cached_graph, clear_cache, load_graph, network_version
+from gazetteer.network.load import GraphCache, load_graph
 from gazetteer.network.profiles import (
     DEFAULT_PROFILE,
     TravelProfile,
@@ -27,18 +27,16 @@ from gazetteer.network.profiles import (
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "DEFAULT_PROFILE",
+    "GraphCache",
     "NetworkData",
     "ProfileGraph",
     "RoadGraph",
     "Snapped",
     "TravelProfile",
-    "cached_graph",
-    "clear_cache",
     "get_profile",
     "graph_from_records",
     "load_graph",
     "load_profiles",
-    "network_version",
     "profile_names",
     "read_lines",
     "read_network_file",

@@ -1,9 +1,10 @@
-"""Loading the road graph from the database, with a cache keyed by the dataset version.
+"""Loading the road graph from the database, and the cache of loaded graphs.
 
 The API stays stateless: any instance can rebuild the graph from the database, and the
-cache is only an optimisation keyed by ``(database, version)`` where the version is read
-from the data itself (edge and node counts and maximum ids), so a changed network is
-picked up on the next request.
+cache (:class:`GraphCache`) is only an optimisation keyed by ``(database, version)`` where
+the version is read from the data itself (:func:`gazetteer.storage.versions.network_version`:
+edge and node counts, maximum ids, total length), so a changed network is picked up on
+the next request.
 """
 
 from __future__ import annotations
@@ -14,39 +15,15 @@ from typing import Any
 
 import numpy as np
 import shapely
-from sqlalchemy import Connection, Engine, Join, func, select, true
+from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import InvalidInput
 from gazetteer.network.graph import RoadGraph, graph_from_arrays
 from gazetteer.storage import tables as t
+from gazetteer.storage.engine import database_key
+from gazetteer.storage.versions import network_version
 
 CACHE_SIZE = 4
-_cache: OrderedDict[tuple[str, str], RoadGraph] = OrderedDict()
-_cache_lock = threading.Lock()
-
-
-def network_version_from() -> Join:
-    """The fingerprint's aggregates as a join of one-row derived tables (five columns), so
-    callers can read it in the same statement as other fingerprints (format the row with
-    :func:`format_network_version`)."""
-    e = t.network_edges
-    n = t.network_nodes
-    edges = select(
-        func.count().label("ec"),
-        func.max(e.c.id).label("emax"),
-        func.sum(e.c.length_m).label("elen"),
-    ).subquery("nv_e")
-    nodes = select(func.count().label("nc"), func.max(n.c.id).label("nmax")).subquery("nv_n")
-    return edges.join(nodes, true())
-
-
-def format_network_version(ec: Any, emax: Any, elen: Any, nc: Any, nmax: Any) -> str:
-    return f"e{ec}:{emax}:{round(float(elen or 0), 1)}/n{nc}:{nmax}"
-
-
-def network_version(conn: Connection) -> str:
-    """A cheap fingerprint of the stored network (one statement)."""
-    return format_network_version(*conn.execute(select(network_version_from())).one())
 
 
 def load_graph(conn: Connection, *, version: str | None = None) -> RoadGraph:
@@ -92,44 +69,39 @@ def load_graph(conn: Connection, *, version: str | None = None) -> RoadGraph:
     )
 
 
-def _engine_key(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=True)
+class GraphCache:
+    """Road graphs by (database, network version), the most recent ``size`` kept.
+
+    One per process, made where the process starts (the API's lifespan, a CLI command)
+    and handed to the code that loads graphs; a changed network gives a new version, so
+    the next call loads the new graph."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, str], RoadGraph] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, conn: Connection, *, version: str | None = None) -> RoadGraph:
+        """The graph of ``conn``'s database (``version``: the network version the caller
+        has just read, to save the query)."""
+        if version is None:
+            version = network_version(conn)
+        key = (database_key(conn.engine), version)
+        with self._lock:
+            graph = self._items.get(key)
+            if graph is not None:
+                self._items.move_to_end(key)
+                return graph
+        graph = load_graph(conn, version=version)
+        with self._lock:
+            self._items[key] = graph
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return graph
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
 
-def cached_graph(
-    engine: Engine, conn: Connection | None = None, *, version: str | None = None
-) -> RoadGraph:
-    """The graph of ``engine``'s database, loaded once per network version (``version``:
-    the :func:`network_version` the caller has just read, to save the query)."""
-    if conn is None:
-        with engine.connect() as c:
-            return cached_graph(engine, c, version=version)
-    if version is None:
-        version = network_version(conn)
-    key = (_engine_key(engine), version)
-    with _cache_lock:
-        graph = _cache.get(key)
-        if graph is not None:
-            _cache.move_to_end(key)
-            return graph
-    graph = load_graph(conn, version=version)
-    with _cache_lock:
-        _cache[key] = graph
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return graph
-
-
-def clear_cache() -> None:
-    with _cache_lock:
-        _cache.clear()
-
-
-__all__ = [
-    "cached_graph",
-    "clear_cache",
-    "format_network_version",
-    "load_graph",
-    "network_version",
-    "network_version_from",
-]
+__all__ = ["GraphCache", "load_graph"]

@@ -88,6 +88,11 @@ class SearchPage:
     total_is_exact: bool = True  # False when the SQL path capped its count
 
 
+def unknown_admin(code: str) -> InvalidInput:
+    """The error for an administrative code the database does not hold."""
+    return InvalidInput(f"未知的行政区划代码 (unknown administrative area code): {code}")
+
+
 def category_codes(code: str | None) -> frozenset[str] | None:
     """A major or subcategory code -> the set of subcategory codes it covers."""
     if code is None or code.strip() == "":

@@ -73,6 +73,7 @@ from gazetteer.search.query import (
     SearchPage,
     SearchQuery,
     StatusFilter,
+    unknown_admin,
 )
 from gazetteer.storage import bbox_match
 from gazetteer.storage import repository as repo
@@ -124,8 +125,6 @@ def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
         a = t.admin_areas
         level = conn.execute(select(a.c.level).where(a.c.code == q.admin_code)).scalar()
         if level is None:
-            from gazetteer.services.search import unknown_admin
-
             raise unknown_admin(q.admin_code)
         out.append(p.c.admin_code.like(admin_prefix(q.admin_code, int(level)) + "%"))
     if q.bbox is not None:

@@ -5,19 +5,7 @@ snapshot, who, when, why) in the same transaction as the change; a deletion keep
 last state there too. Optimistic locking: an update or delete may pass the ``version``
 it read and fails with a conflict when someone changed the record in between.
 
-Subsidies (Weihai civil-affairs bureau, 《威海市城市社区食堂建设指导意见》 /
-《威海市农村老年餐桌建设指导意见》, as quoted in the 2020 work report):
-
-* community canteens (社区食堂): one-off construction subsidy by floor area —
-  50,000 yuan for ≤ 500 m² (500 included), 100,000 for 500–1,000 m², 200,000 for
-  ≥ 1,000 m² (1,000 included) — paid in the opening year; operation subsidy 30,000
-  yuan a year for at most 3 years (the opening year and the two after);
-* rural elderly tables (农村老年餐桌): 10,000 yuan per site (operation award, paid once
-  in the opening year).
-
-Other facility types receive none of these. Facilities without an opening year cannot be
-placed in a year and are counted as ``undated``.
-"""
+Subsidies follow the policy in :mod:`gazetteer.model.subsidies`."""
 
 from __future__ import annotations
 
@@ -32,19 +20,13 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model import Facility, FacilityType
+from gazetteer.model.subsidies import subsidies_by_year
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import never_used_id, write_transaction
 from gazetteer.storage.geometry import to_db
 from gazetteer.storage.tables_coverage import facility_history
 from gazetteer.types import COUNTY_OR_BELOW, AdminCode, in_china, utc_now
-
-CONSTRUCTION_SMALL_YUAN = 50_000  # floor area <= 500 m2
-CONSTRUCTION_MEDIUM_YUAN = 100_000  # 500-1000 m2
-CONSTRUCTION_LARGE_YUAN = 200_000  # >= 1000 m2
-OPERATION_YUAN_PER_YEAR = 30_000
-OPERATION_MAX_YEARS = 3
-RURAL_TABLE_YUAN = 10_000
 
 EDITABLE = {
     "name",
@@ -96,31 +78,6 @@ class SubsidyReport:
     rows: list[SubsidyRow]
     total_yuan: int
     undated: int  # canteens/tables without an opening year
-
-
-def construction_subsidy_yuan(floor_area_m2: float | None) -> int:
-    """One-off construction subsidy of a community canteen by its floor area."""
-    if floor_area_m2 is None:
-        return 0
-    if floor_area_m2 <= 500:
-        return CONSTRUCTION_SMALL_YUAN
-    if floor_area_m2 < 1000:
-        return CONSTRUCTION_MEDIUM_YUAN
-    return CONSTRUCTION_LARGE_YUAN
-
-
-def subsidies_by_year(f: Facility) -> dict[int, tuple[int, int, int]]:
-    """``{year: (construction, operation, rural table)}`` in yuan for one facility."""
-    if f.opened_year is None:
-        return {}
-    y = f.opened_year
-    if f.type == FacilityType.COMMUNITY_CANTEEN:
-        out = {y + i: (0, OPERATION_YUAN_PER_YEAR, 0) for i in range(OPERATION_MAX_YEARS)}
-        out[y] = (construction_subsidy_yuan(f.floor_area_m2), OPERATION_YUAN_PER_YEAR, 0)
-        return out
-    if f.type == FacilityType.RURAL_ELDERLY_TABLE:
-        return {y: (0, 0, RURAL_TABLE_YUAN)}
-    return {}
 
 
 def subsidy_report(
@@ -386,22 +343,14 @@ def delete_facility(
 
 
 __all__ = [
-    "CONSTRUCTION_LARGE_YUAN",
-    "CONSTRUCTION_MEDIUM_YUAN",
-    "CONSTRUCTION_SMALL_YUAN",
-    "OPERATION_MAX_YEARS",
-    "OPERATION_YUAN_PER_YEAR",
-    "RURAL_TABLE_YUAN",
     "HistoryEntry",
     "SubsidyReport",
     "SubsidyRow",
-    "construction_subsidy_yuan",
     "create_facility",
     "delete_facility",
     "facility_history_entries",
     "get_facility",
     "list_facilities",
-    "subsidies_by_year",
     "subsidy_report",
     "update_facility",
 ]

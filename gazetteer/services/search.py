@@ -1,4 +1,4 @@
-"""Search use case: picks the strategy, keeps the per-process index fresh.
+"""Search use case: picks the strategy, keeps the process's index fresh.
 
 Strategy (why two):
 
@@ -12,161 +12,40 @@ Strategy (why two):
   and initials, pg_trgm GIN indexes for substrings and typo candidates (migration 0004).
 
 Statelessness: the index is a cache *derived* from the database, never a source of truth.
-Each process builds it lazily on first use and rebuilds it when the database's *data
-token* changes -- counts and maxima of ``places`` (``updated_at``, ``id``),
-``place_history`` and ``admin_areas``. Every write path of the gazetteer (insert, update
-with history, delete) changes the token, so any instance behind a load balancer sees
-another instance's writes within ``check_interval_s`` (default 1 s; 0 = check on every
-search, as the tests do). The token check is one small indexed query.
+The :class:`SearchService` builds it on first use and rebuilds it when the database's
+names version changes (:func:`gazetteer.storage.versions.names_version`: counts and
+maxima of ``places`` (``updated_at``, ``id``), ``place_history`` and ``admin_areas``).
+Every write path of the gazetteer (insert, update with history, delete) changes it, so
+any instance behind a load balancer sees another instance's writes within
+``check_interval_s`` (default 1 s; 0 = check on every search, as the tests do). The
+version check is one small indexed query.
 """
 
 from __future__ import annotations
 
-import gc
-import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
-from sqlalchemy import Connection, Engine, ScalarSelect, func, select
+from sqlalchemy import Connection
 
-from gazetteer.errors import InvalidInput
-from gazetteer.search.memory import (
-    AdminRecord,
-    MemoryIndex,
-    NameRecord,
-    PlaceRecord,
-    category_names,
-)
-from gazetteer.search.query import SearchPage, SearchQuery
+from gazetteer.search.index import load_index
+from gazetteer.search.memory import MemoryIndex
+from gazetteer.search.query import SearchPage, SearchQuery, unknown_admin
+from gazetteer.search.sql import sql_search
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import estimated_rows
-from gazetteer.text import initials as initials_of
-from gazetteer.text import pinyin_key as pinyin_key_of
+from gazetteer.storage.versions import names_version
 
 MEMORY_MAX_NAMES = 300_000
 DEFAULT_CHECK_INTERVAL_S = 1.0
 
 
-def data_token_columns() -> list[ScalarSelect[Any]]:
-    """The token's aggregates as scalar subqueries, so other caches (the map sheets) can
-    read them in the same statement as their own fingerprints."""
-    p, h, a = t.places, t.place_history, t.admin_areas
-    return [
-        select(func.count()).select_from(p).scalar_subquery(),
-        select(func.max(p.c.updated_at)).scalar_subquery(),
-        select(func.max(p.c.id)).scalar_subquery(),
-        select(func.count()).select_from(h).scalar_subquery(),
-        select(func.max(h.c.id)).scalar_subquery(),
-        select(func.count()).select_from(a).scalar_subquery(),
-    ]
-
-
-def data_token(conn: Connection) -> tuple[Any, ...]:
-    """A value that changes whenever names, their history or the admin areas change."""
-    row = conn.execute(select(*data_token_columns())).one()
-    return tuple(str(v) for v in row)
-
-
-def load_index(conn: Connection) -> MemoryIndex:
-    """Read every name of the database into a :class:`MemoryIndex`.
-
-    The cyclic garbage collector is paused meanwhile: the build allocates hundreds of
-    thousands of small containers and none of them forms a cycle, so repeated collections
-    would only cost time (several-fold on this step). Afterwards the heap is frozen
-    (``gc.freeze``) so that full collections skip the index; the index holds no
-    reference cycles, so a replaced index is still freed by reference counting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        index = _load_index(conn)
-    finally:
-        if enabled:
-            gc.enable()
-    # Move the (long-lived, acyclic) index out of the collector's sight: without this,
-    # every full collection walks its million objects and stalls a query for ~10 ms.
-    gc.freeze()
-    return index
-
-
-def _load_index(conn: Connection) -> MemoryIndex:
-    cats = category_names()
-    p = t.places
-    places: list[PlaceRecord] = []
-    aliases: list[NameRecord] = []
-    q = select(
-        p.c.id,
-        p.c.name,
-        p.c.romanized,
-        p.c.category_code,
-        p.c.admin_code,
-        p.c.status,
-        func.ST_X(p.c.point),
-        func.ST_Y(p.c.point),
-        p.c.pinyin_key,
-        p.c.initials,
-        p.c.other_names,
-        p.c.reading,
-    )
-    for r in conn.execute(q):
-        (pid, name, rom, cat, adm, status, lon, lat, pk, ini, other, reading) = r
-        if not pk:
-            pk = pinyin_key_of(name, reading)
-            ini = initials_of(name, reading)
-        places.append(
-            PlaceRecord(
-                id=int(pid),
-                name=name,
-                romanized=rom or "",
-                category_code=cat,
-                category=cats.get(cat, ""),
-                admin_code=adm,
-                status=status,
-                lon=float(lon) if lon is not None else 0.0,
-                lat=float(lat) if lat is not None else 0.0,
-                pinyin_key=pk,
-                initials=ini or _initials_from_key(pk),
-            )
-        )
-        try:
-            names = json.loads(other or "[]")
-        except ValueError:
-            names = []
-        for alias in names if isinstance(names, list) else []:
-            if isinstance(alias, str) and alias.strip():
-                # aliases match by characters (their pinyin is not stored)
-                aliases.append(NameRecord(int(pid), alias.strip(), "", ""))
-    h = t.place_history
-    for pid, name, pk in conn.execute(select(h.c.place_id, h.c.name, h.c.pinyin_key)):
-        aliases.append(_name_record(int(pid), name, pk or ""))
-    a = t.admin_areas
-    admins = [
-        AdminRecord(code=c, name=n, level=int(lv), parent_code=pc)
-        for c, n, lv, pc in conn.execute(select(a.c.code, a.c.name, a.c.level, a.c.parent_code))
-    ]
-    return MemoryIndex(places, aliases, admins)
-
-
-def _name_record(place_id: int, name: str, pk: str) -> NameRecord:
-    if not pk:
-        try:
-            pk = pinyin_key_of(name)
-        except Exception:  # a malformed stored name must not break the whole index
-            pk = ""
-    return NameRecord(place_id=place_id, name=name, pinyin_key=pk, initials=_initials_from_key(pk))
-
-
-def _initials_from_key(pinyin_key: str) -> str:
-    """``"wei hai shi"`` -> ``"whs"`` (digit runs kept whole, as ``text.initials`` does)."""
-    return "".join(tok if tok[0].isdigit() else tok[0] for tok in pinyin_key.split())
-
-
 @dataclass
 class _Cached:
     index: MemoryIndex | None = None
-    token: tuple[Any, ...] | None = None
+    token: str | None = None
     checked_at: float = 0.0
     checking: bool = False  # a freshness check is in flight (see SearchService.peek)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -174,16 +53,23 @@ class _Cached:
 
 
 class SearchService:
-    """Search over one database; holds the per-process index cache."""
+    """Search over one database: picks the strategy and keeps the in-memory index.
+
+    One per process and database, made where the process starts (the API's lifespan) and
+    handed to the search use case. ``build`` reads the index (default
+    :func:`~gazetteer.search.index.load_index`; the API wraps it to tune the garbage
+    collector for the long-lived index, a choice that belongs to the process)."""
 
     def __init__(
         self,
         *,
         check_interval_s: float = DEFAULT_CHECK_INTERVAL_S,
         memory_max_names: int = MEMORY_MAX_NAMES,
+        build: Callable[[Connection], MemoryIndex] = load_index,
     ) -> None:
         self.check_interval_s = check_interval_s
         self.memory_max_names = memory_max_names
+        self.build = build
         self._cache = _Cached()
 
     def index(self, conn: Connection) -> MemoryIndex | None:
@@ -197,9 +83,9 @@ class SearchService:
                 if estimated_rows(conn, t.places) > self.memory_max_names:
                     c.index, c.token = None, None
                 else:
-                    token = data_token(conn)
+                    token = names_version(conn)
                     if c.index is None or token != c.token:
-                        c.index = load_index(conn)
+                        c.index = self.build(conn)
                         c.token = token
                 c.checked_at = time.monotonic()
             finally:
@@ -231,34 +117,26 @@ class SearchService:
             raise unknown_admin(query.admin_code)
         return index.search(query)
 
+    def cached(self, query: SearchQuery) -> SearchPage | None:
+        """The answer from the in-memory index when it is at hand (:meth:`peek`), without
+        the database; None when the caller must call :meth:`search` with a connection."""
+        index = self.peek()
+        return self.search_index(index, query) if index is not None else None
+
     def search(self, conn: Connection, query: SearchQuery) -> SearchPage:
+        """The answer by the strategy that fits the database (in memory or SQL)."""
         index = self.index(conn)
         if index is not None:
             return self.search_index(index, query)
-        from gazetteer.search.sql import sql_search
-
         return sql_search(conn, query)
 
 
-def unknown_admin(code: str) -> InvalidInput:
-    return InvalidInput(f"未知的行政区划代码 (unknown administrative area code): {code}")
+def search(
+    conn: Connection, query: SearchQuery, *, service: SearchService | None = None
+) -> SearchPage:
+    """Search the names of the database behind ``conn`` (``service``: the process's
+    :class:`SearchService`; without one the index is built for this call alone)."""
+    return (service or SearchService(check_interval_s=0.0)).search(conn, query)
 
 
-_SERVICES: dict[str, SearchService] = {}
-_SERVICES_LOCK = threading.Lock()
-
-
-def service_for(conn: Connection | Engine) -> SearchService:
-    """The process-wide service of the database behind ``conn`` (created on first use)."""
-    engine = conn.engine if isinstance(conn, Connection) else conn
-    key = engine.url.render_as_string(hide_password=True)
-    svc = _SERVICES.get(key)
-    if svc is None:
-        with _SERVICES_LOCK:
-            svc = _SERVICES.setdefault(key, SearchService())
-    return svc
-
-
-def search(conn: Connection, query: SearchQuery) -> SearchPage:
-    """Search the names of the database behind ``conn``."""
-    return service_for(conn).search(conn, query)
+__all__ = ["DEFAULT_CHECK_INTERVAL_S", "MEMORY_MAX_NAMES", "SearchService", "search"]

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, func, select
+from sqlalchemy import Connection, Engine, Select, func, select, text
 
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.migrate import require_current
 from gazetteer.storage.repository import count
+
+
+def health(conn: Connection) -> dict[str, Any]:
+    """Liveness: the database answers (and which kind it is)."""
+    conn.execute(text("SELECT 1"))
+    return {"status": "ok", "database": conn.dialect.name}
 
 
 def _pairs(conn: Connection, query: Select[Any]) -> dict[Any, int]:

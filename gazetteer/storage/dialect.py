@@ -2,7 +2,10 @@
 
 Query code builds portable SQLAlchemy expressions from the constructs here and never
 branches on the dialect name. Each construct compiles differently per dialect
-(``@compiles(..., "sqlite")`` / ``"postgresql"``), after Nominatim's approach.
+(``@compiles(..., "sqlite")`` / ``"postgresql"``), after Nominatim's
+``sql/sqlalchemy_functions.py``: the constructs are SQL functions whose values are bind
+parameters and which declare ``inherit_cache = True``, so SQLAlchemy's own statement cache
+compiles each statement shape once per dialect (no private compiled-SQL memos).
 """
 
 from __future__ import annotations
@@ -14,108 +17,133 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Boolean, Float, String
 
 from gazetteer.types import SRID, BBox
 
 
-class BBoxMatch(ColumnElement[bool]):
-    """True for rows whose geometry's bounding box intersects ``bbox`` (uses the spatial index).
+class BBoxMatch(GenericFunction[bool]):
+    """True for rows whose geometry's bounding box intersects a box (uses the spatial index).
 
-    PostGIS: ``geom && ST_MakeEnvelope(...)``. SpatiaLite has no index-aware operator, so
-    the row id is looked up in the ``SpatialIndex`` virtual table.
+    Arguments: the geometry column, then ``x1, y1, x2, y2`` (bind parameters). PostGIS:
+    ``geom && ST_MakeEnvelope(...)``. SpatiaLite has no index-aware operator, so the row id
+    is looked up in the ``SpatialIndex`` virtual table (the table and column names are
+    part of the statement: they come from the column, which is part of the cache key).
     """
 
     type = Boolean()
-    inherit_cache = False
+    name = "gz_bbox_match"
+    inherit_cache = True
 
-    def __init__(self, table: Table, column: str, bbox: BBox) -> None:
-        self.table = table
-        self.column = column
-        self.bbox = tuple(float(v) for v in bbox)
+
+def _args(element: GenericFunction[Any], compiler: Any, **kw: Any) -> list[str]:
+    return [compiler.process(c, **kw) for c in element.clauses]
 
 
 @compiles(BBoxMatch, "postgresql")
 def _bbox_pg(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
-    x1, y1, x2, y2 = element.bbox
-    col = compiler.process(element.table.c[element.column], **kw)
-    return f"({col} && ST_MakeEnvelope({x1!r}, {y1!r}, {x2!r}, {y2!r}, {SRID}))"
+    col, x1, y1, x2, y2 = _args(element, compiler, **kw)
+    return f"({col} && ST_MakeEnvelope({x1}, {y1}, {x2}, {y2}, {SRID}))"
 
 
 @compiles(BBoxMatch, "sqlite")
 def _bbox_sqlite(element: BBoxMatch, compiler: Any, **kw: Any) -> str:
-    x1, y1, x2, y2 = element.bbox
-    name = element.table.name
+    column: Any = next(iter(element.clauses))
+    _, x1, y1, x2, y2 = _args(element, compiler, **kw)
+    table = column.table
     # SpatialIndex holds rowids: compare with the table's rowid, which is the primary key
     # only for INTEGER keys (admin_areas is keyed by its text code).
-    pk = f"{compiler.preparer.format_table(element.table)}.rowid"
+    pk = f"{compiler.preparer.format_table(table)}.rowid"
     return (
-        f"({pk} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{name}' "
-        f"AND f_geometry_column = '{element.column}' "
-        f"AND search_frame = BuildMbr({x1!r}, {y1!r}, {x2!r}, {y2!r}, {SRID})))"
+        f"({pk} IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '{table.name}' "
+        f"AND f_geometry_column = '{column.name}' "
+        f"AND search_frame = BuildMbr({x1}, {y1}, {x2}, {y2}, {SRID})))"
     )
 
 
 def bbox_match(table: Table, bbox: BBox, column: str = "geom") -> BBoxMatch:
     """A filter for rows of ``table`` whose ``column`` bounding box meets ``bbox``."""
-    return BBoxMatch(table, column, bbox)
+    x1, y1, x2, y2 = (float(v) for v in bbox)
+    return BBoxMatch(table.c[column], x1, y1, x2, y2)
 
 
-class AsGeoJSON(ColumnElement[str]):
-    """A geometry as RFC 7946 GeoJSON text (no ``crs`` or ``bbox`` member), ``digits``
-    decimal places. PostGIS: ``ST_AsGeoJSON(g, digits, 0)``; SpatiaLite: ``AsGeoJSON``."""
+class AsGeoJSON(GenericFunction[str]):
+    """A geometry as RFC 7946 GeoJSON text (no ``crs`` or ``bbox`` member); arguments: the
+    geometry and the decimal places. PostGIS: ``ST_AsGeoJSON(g, digits, 0)``; SpatiaLite:
+    ``AsGeoJSON``."""
 
     type = String()
-    inherit_cache = False
-
-    def __init__(self, column: ColumnElement[Any], digits: int = 9) -> None:
-        self.column = column
-        self.digits = int(digits)
+    name = "gz_as_geojson"
+    inherit_cache = True
 
 
 @compiles(AsGeoJSON, "postgresql")
 def _geojson_pg(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
-    return f"ST_AsGeoJSON({compiler.process(element.column, **kw)}, {element.digits}, 0)"
+    geom, digits = _args(element, compiler, **kw)
+    return f"ST_AsGeoJSON({geom}, {digits}, 0)"
 
 
 @compiles(AsGeoJSON, "sqlite")
 def _geojson_sqlite(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
-    return f"AsGeoJSON({compiler.process(element.column, **kw)}, {element.digits}, 0)"
+    geom, digits = _args(element, compiler, **kw)
+    return f"AsGeoJSON({geom}, {digits}, 0)"
 
 
 def as_geojson(column: ColumnElement[Any], digits: int = 9) -> AsGeoJSON:
     """Select ``column`` as GeoJSON geometry text (NULL stays NULL)."""
-    return AsGeoJSON(column, digits)
+    return AsGeoJSON(column, int(digits))
 
 
-class GeomBound(ColumnElement[float]):
-    """One side of a geometry's bounding box (``xmin``, ``ymin``, ``xmax``, ``ymax``);
-    aggregate it with ``func.min``/``func.max`` for an extent."""
+class _GeomBound(GenericFunction[float]):
+    """One side of a geometry's bounding box; one class per side, so that the side is part
+    of the statement's cache key."""
 
     type = Float()
-    inherit_cache = False
-
-    def __init__(self, column: ColumnElement[Any], side: str) -> None:
-        if side not in ("xmin", "ymin", "xmax", "ymax"):
-            raise ValueError(side)
-        self.column = column
-        self.side = side
+    inherit_cache = True
+    pg_name = ""
+    sqlite_name = ""
 
 
-@compiles(GeomBound, "postgresql")
-def _bound_pg(element: GeomBound, compiler: Any, **kw: Any) -> str:
-    fn = {"xmin": "ST_XMin", "ymin": "ST_YMin", "xmax": "ST_XMax", "ymax": "ST_YMax"}
-    return f"{fn[element.side]}({compiler.process(element.column, **kw)})"
+class _XMin(_GeomBound):
+    name, pg_name, sqlite_name = "gz_xmin", "ST_XMin", "MbrMinX"
+    inherit_cache = True
 
 
-@compiles(GeomBound, "sqlite")
-def _bound_sqlite(element: GeomBound, compiler: Any, **kw: Any) -> str:
-    fn = {"xmin": "MbrMinX", "ymin": "MbrMinY", "xmax": "MbrMaxX", "ymax": "MbrMaxY"}
-    return f"{fn[element.side]}({compiler.process(element.column, **kw)})"
+class _YMin(_GeomBound):
+    name, pg_name, sqlite_name = "gz_ymin", "ST_YMin", "MbrMinY"
+    inherit_cache = True
 
 
-def geom_bound(column: ColumnElement[Any], side: str) -> GeomBound:
-    return GeomBound(column, side)
+class _XMax(_GeomBound):
+    name, pg_name, sqlite_name = "gz_xmax", "ST_XMax", "MbrMaxX"
+    inherit_cache = True
+
+
+class _YMax(_GeomBound):
+    name, pg_name, sqlite_name = "gz_ymax", "ST_YMax", "MbrMaxY"
+    inherit_cache = True
+
+
+_BOUNDS: dict[str, type[_GeomBound]] = {"xmin": _XMin, "ymin": _YMin, "xmax": _XMax, "ymax": _YMax}
+
+
+@compiles(_GeomBound, "postgresql")
+def _bound_pg(element: _GeomBound, compiler: Any, **kw: Any) -> str:
+    return f"{element.pg_name}({_args(element, compiler, **kw)[0]})"
+
+
+@compiles(_GeomBound, "sqlite")
+def _bound_sqlite(element: _GeomBound, compiler: Any, **kw: Any) -> str:
+    return f"{element.sqlite_name}({_args(element, compiler, **kw)[0]})"
+
+
+def geom_bound(column: ColumnElement[Any], side: str) -> ColumnElement[float]:
+    """One side of a geometry's bounding box (``xmin``, ``ymin``, ``xmax``, ``ymax``);
+    aggregate it with ``func.min``/``func.max`` for an extent."""
+    if side not in _BOUNDS:
+        raise ValueError(side)
+    return _BOUNDS[side](column)
 
 
 def is_sqlite(bind: Engine | Connection) -> bool:
@@ -148,34 +176,32 @@ def like_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class SuffixMatch(ColumnElement[bool]):
-    """``expr`` ends with ``suffix``: ``reverse(expr) LIKE 'xiffus%'`` on PostgreSQL, so
-    that a btree over ``reverse(expr)`` (``text_pattern_ops``) answers it with a range
-    scan; ``expr LIKE '%suffix'`` on SQLite (a scan; SQLite has no ``reverse``)."""
+class SuffixMatch(GenericFunction[bool]):
+    """``expr`` ends with a suffix: ``reverse(expr) LIKE 'xiffus%'`` on PostgreSQL, so that
+    a btree over ``reverse(expr)`` (``text_pattern_ops``) answers it with a range scan;
+    ``expr LIKE '%suffix'`` on SQLite (a scan; SQLite has no ``reverse``). Arguments: the
+    expression and both patterns (bind parameters), see :func:`suffix_match`."""
 
     type = Boolean()
-    inherit_cache = False
-
-    def __init__(self, expr: ColumnElement[Any], suffix: str) -> None:
-        self.expr = expr
-        self.suffix = suffix
+    name = "gz_suffix_match"
+    inherit_cache = True
 
 
 @compiles(SuffixMatch, "postgresql")
 def _suffix_pg(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
-    pattern = like_escape(element.suffix[::-1]) + "%"
-    cond = func.reverse(element.expr).like(pattern, escape="\\")
-    return f"({compiler.process(cond, **kw)})"
+    expr, reversed_pattern, _ = _args(element, compiler, **kw)
+    return f"(reverse({expr}) LIKE {reversed_pattern} ESCAPE '\\')"
 
 
 @compiles(SuffixMatch, "sqlite")
 def _suffix_sqlite(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
-    cond = element.expr.like("%" + like_escape(element.suffix), escape="\\")
-    return f"({compiler.process(cond, **kw)})"
+    expr, _, pattern = _args(element, compiler, **kw)
+    return f"({expr} LIKE {pattern} ESCAPE '\\')"
 
 
 def suffix_match(expr: ColumnElement[Any], suffix: str) -> SuffixMatch:
-    return SuffixMatch(expr, suffix)
+    """``expr`` ends with ``suffix`` (the portable, index-aware form)."""
+    return SuffixMatch(expr, like_escape(suffix[::-1]) + "%", "%" + like_escape(suffix))
 
 
 def gram_search_available(conn: Connection) -> bool:
@@ -245,7 +271,6 @@ __all__ = [
     "AsGeoJSON",
     "BBox",
     "BBoxMatch",
-    "GeomBound",
     "as_geojson",
     "bbox_match",
     "estimated_rows",

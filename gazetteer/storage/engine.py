@@ -168,6 +168,12 @@ def create_engine_from_settings(settings: Settings) -> Engine:
     )
 
 
+def database_key(engine: Engine) -> str:
+    """The database behind ``engine`` (URL without password): what caches are keyed by,
+    so two databases never share an entry."""
+    return engine.url.render_as_string(hide_password=True)
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a sqlite URL, or None for other databases."""
     if not url.startswith("sqlite"):
@@ -181,6 +187,7 @@ __all__ = [
     "create_engine_from_settings",
     "create_postgis_engine",
     "create_sqlite_engine",
+    "database_key",
     "sqlite_module",
     "sqlite_path",
 ]

@@ -17,17 +17,20 @@ from gazetteer.coverage import (
     NewSite,
     Weight,
     WhatIfChanges,
+)
+from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.model import FacilityType
+from gazetteer.network import get_profile
+from gazetteer.services.coverage import (
+    compare_scenarios,
     coverage,
     facility_isochrones,
+    list_scenarios,
     recommend,
     save_scenario,
     set_cover,
     what_if,
 )
-from gazetteer.coverage.service import compare_scenarios, list_scenarios
-from gazetteer.errors import InvalidInput, NotFound
-from gazetteer.model import FacilityType
-from gazetteer.network import get_profile
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
 from tests.coverage.seed import COUNTY_A, TOWN_A1, admin_areas, facilities_at, seed

@@ -9,16 +9,26 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import Engine, update
 
-from gazetteer.coverage import CoverageQuery, NewSite, WhatIfChanges, coverage, what_if
-from gazetteer.coverage.service import data_versions, demand_version
+from gazetteer.coverage import CoverageCache, CoverageQuery, NewSite, WhatIfChanges
+from gazetteer.coverage.model import CoverageResult, WhatIfResult
 from gazetteer.model import FacilityType
-from gazetteer.network import network_version
+from gazetteer.services import coverage as svc
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.versions import coverage_versions, demand_version, network_version
 from tests.coverage.seed import COUNTY_A, facilities_at, seed
 
 MEAL = FacilityType.ELDERLY_MEAL_POINT
+CACHE = CoverageCache()  # one cache for the whole module, as one API process keeps
+
+
+def coverage(engine: Engine, query: CoverageQuery) -> CoverageResult:
+    return svc.coverage(engine, query, cache=CACHE)
+
+
+def what_if(engine: Engine, query: CoverageQuery, changes: WhatIfChanges) -> WhatIfResult:
+    return svc.what_if(engine, query, changes, cache=CACHE)
 
 
 def q(admin: str | None = None) -> CoverageQuery:
@@ -28,7 +38,7 @@ def q(admin: str | None = None) -> CoverageQuery:
 def test_one_statement_fingerprints_match_the_separate_ones(engine: Engine) -> None:
     seed(engine)
     with engine.connect() as conn:
-        assert data_versions(conn) == (network_version(conn), demand_version(conn))
+        assert coverage_versions(conn) == (network_version(conn), demand_version(conn))
 
 
 @pytest.mark.parametrize("admin", [None, COUNTY_A[:6]])

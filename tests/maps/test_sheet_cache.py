@@ -25,14 +25,8 @@ from sqlalchemy import Engine, event, make_url
 
 from api.main import create_app
 from api.routes.map_data import etag_matches
-from gazetteer.cartography import sheet_render
-from gazetteer.cartography.sheet_cache import (
-    MAGIC,
-    SheetCache,
-    SheetIndexMemo,
-    SheetKey,
-    sheet_data_version,
-)
+from gazetteer.cartography import sheet_data, sheet_render
+from gazetteer.cartography.sheet_cache import MAGIC, SheetCache, SheetIndexMemo, SheetKey
 from gazetteer.cartography.sheet_grid import sheets_touching
 from gazetteer.cli import main
 from gazetteer.errors import NotFound
@@ -41,6 +35,7 @@ from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.versions import sheet_data_version
 from tests.maps.small_db import build_small_map_db
 from tests.server import live_server
 
@@ -63,7 +58,7 @@ def render_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     calls: list[str] = []
     real = sheet_render.render_sheet
 
-    def counting(data: sheet_render.SheetData) -> Any:
+    def counting(data: sheet_data.SheetData) -> Any:
         calls.append(data.code)
         return real(data)
 
@@ -361,7 +356,7 @@ def grid_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Counts the sheet-set computations (``sheet_set``) and the GB/T 13989 grid laid over
     a boundary (``sheets_touching``, also used by a county sheet's own index)."""
     calls = {"sheet_set": 0, "sheets_touching": 0}
-    real_set, real_touching = sheet_render.sheet_set, sheets_touching  # sheet_render's own
+    real_set, real_touching = sheet_data.sheet_set, sheets_touching  # sheet_data's own
 
     def counting_set(conn: Any) -> Any:
         calls["sheet_set"] += 1
@@ -371,8 +366,8 @@ def grid_calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         calls["sheets_touching"] += 1
         return real_touching(geometry)
 
-    monkeypatch.setattr(sheet_render, "sheet_set", counting_set)
-    monkeypatch.setattr(sheet_render, "sheets_touching", counting_touching)
+    monkeypatch.setattr(sheet_data, "sheet_set", counting_set)
+    monkeypatch.setattr(sheet_data, "sheets_touching", counting_touching)
     return calls
 
 
@@ -445,7 +440,7 @@ def test_index_memo_is_bounded_and_keyed_by_database_and_version(
         assert v1.find(" j51e015009 ").number == "J51E015009"
         with pytest.raises(NotFound):
             v1.find("J51E001001")
-        assert [r.number for r in v1.refs] == [r.number for r in sheet_render.sheet_set(conn)]
+        assert [r.number for r in v1.refs] == [r.number for r in sheet_data.sheet_set(conn)]
         grid_calls["sheet_set"] = 0
 
         memo.get(conn, "v2")

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from api.main import create_app
-from gazetteer.cartography import sheet_render
+from gazetteer.cartography import sheet_data, sheet_render
 from gazetteer.cartography.sheet_cache import SheetCache, SheetKey
 from gazetteer.settings import Settings
 from tests.maps.small_db import build_small_map_db
@@ -38,7 +38,7 @@ class RenderProbe:
     """Stands in for ``sheet_render.render_sheet``: the real render, counted, and held
     while ``gate`` is clear."""
 
-    def __init__(self, real: Callable[[sheet_render.SheetData], Any]) -> None:
+    def __init__(self, real: Callable[[sheet_data.SheetData], Any]) -> None:
         self.real = real
         self.gate = threading.Event()
         self.gate.set()
@@ -47,7 +47,7 @@ class RenderProbe:
         self.peak = 0
         self.entered: list[str] = []
 
-    def __call__(self, data: sheet_render.SheetData) -> Any:
+    def __call__(self, data: sheet_data.SheetData) -> Any:
         with self._lock:
             self.active += 1
             self.peak = max(self.peak, self.active)
@@ -93,7 +93,7 @@ def _wait_until(cond: Callable[[], bool], what: str) -> None:
 
 
 def _cache(app: FastAPI) -> SheetCache | None:
-    cache: SheetCache | None = getattr(app.state, "sheet_cache", None)
+    cache: SheetCache | None = app.state.caches.sheets if hasattr(app.state, "caches") else None
     return cache
 
 

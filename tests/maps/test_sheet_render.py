@@ -10,14 +10,9 @@ from shapely.geometry import LineString, box
 from sqlalchemy import Engine
 
 from gazetteer.cartography.layers import AdminShape, RoadLine
+from gazetteer.cartography.sheet_data import SheetData, SheetLabel
 from gazetteer.cartography.sheet_grid import sheet_from_code
-from gazetteer.cartography.sheet_render import (
-    SheetData,
-    SheetLabel,
-    cjk_font_path,
-    figure_bytes,
-    render_sheet,
-)
+from gazetteer.cartography.sheet_render import cjk_font_path, figure_bytes, render_sheet
 from gazetteer.cli import main
 from gazetteer.errors import InvalidInput
 from gazetteer.settings import Settings

@@ -7,16 +7,24 @@ only way the check can see it is the data token.
 from __future__ import annotations
 
 from shapely.geometry import LineString, MultiPolygon, Polygon
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gazetteer.model import BuiltUpArea
-from gazetteer.naming import check_name
-from gazetteer.naming.model import CheckRequest, PlaceKind
+from gazetteer.naming import check_name as check_once
+from gazetteer.naming.model import CheckRequest, CheckResult, PlaceKind
+from gazetteer.naming.reference import ReferenceCache
 from gazetteer.naming.words import add_word
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from tests.naming.frame import ZHANGCUN, build_frame
+
+CACHE = ReferenceCache()  # one cache for the module, as one API process keeps
+
+
+def check_name(conn: Connection, request: CheckRequest) -> CheckResult:
+    return check_once(conn, request, references=CACHE)
+
 
 RURAL = LineString([(121.95, 37.35), (121.96, 37.35)])  # outside both frame areas
 

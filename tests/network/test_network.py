@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.model import RoadClass
 from gazetteer.network import (
-    cached_graph,
+    GraphCache,
     get_profile,
     graph_from_records,
     load_graph,
@@ -93,8 +93,11 @@ def test_graph_loads_from_the_database(engine: Engine) -> None:
     assert np.allclose(g.node_xy, ref.node_xy)
     for a, b in zip(g.edge_geoms, ref.edge_geoms, strict=True):
         assert a.equals_exact(b, 1e-6)
-    first = cached_graph(engine)
-    assert cached_graph(engine) is first  # same version: cached
+    graphs = GraphCache()
+    with engine.connect() as conn:
+        first = graphs.get(conn)
+    with engine.connect() as conn:
+        assert graphs.get(conn) is first  # same version: cached
     extra_nodes, extra_edges = grid_network(2, 1, 100)
     for n in extra_nodes:
         n.id += 1000
@@ -103,7 +106,8 @@ def test_graph_loads_from_the_database(engine: Engine) -> None:
         e.target += 1000
     with write_transaction(engine) as conn:
         repo.insert_network(conn, extra_nodes, extra_edges)
-    again = cached_graph(engine)
+    with engine.connect() as conn:
+        again = graphs.get(conn)
     assert again is not first and again.n_edges == first.n_edges + 1
 
 

@@ -1,0 +1,292 @@
+"""Coverage use cases: the 15-minute service circle, gaps, what-if, isochrones, where to
+build next, saved scenarios.
+
+Each call reads what it needs from the database on one connection and answers from the
+process's :class:`~gazetteer.coverage.data.CoverageCache` (``cache=``; without one, a
+private cache for the call), so the API stays stateless. Facilities are read on every
+call: they change often and are few.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sqlalchemy import Engine
+
+from gazetteer.coverage import isochrones, scenarios
+from gazetteer.coverage import recommend as rec
+from gazetteer.coverage.analysis import merge_nearest, nearest_times
+from gazetteer.coverage.data import CoverageCache, load_facilities
+from gazetteer.coverage.inputs import check_minutes, check_query, no_facilities, search_limit_s
+from gazetteer.coverage.model import (
+    Candidate,
+    CoverageQuery,
+    CoverageResult,
+    Isochrone,
+    Recommendation,
+    Scenario,
+    SetCover,
+    WhatIfChanges,
+    WhatIfResult,
+)
+from gazetteer.coverage.summary import (
+    area_index,
+    area_names,
+    baseline,
+    baseline_summary,
+    new_sites_unnamed,
+    summarise,
+)
+from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.model import FacilityType
+from gazetteer.network.graph import Snapped
+from gazetteer.storage.dialect import write_transaction
+
+
+def coverage(
+    engine: Engine,
+    query: CoverageQuery,
+    *,
+    with_points: bool = True,
+    cache: CoverageCache | None = None,
+) -> CoverageResult:
+    """Who reaches a facility of ``query.facility_types`` within ``query.minutes``."""
+    cache = cache or CoverageCache()
+    with engine.connect() as conn:
+        prefix, level = check_query(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        if len(facilities) == 0:
+            raise no_facilities(query.facility_types)
+        ctx = cache.context(conn, query.profile)
+        base = baseline(cache, ctx, facilities, search_limit_s(query))
+        areas = area_index(ctx.demand, prefix, level)
+        names = area_names(conn, [str(c) for c in areas.groups])
+    return summarise(names, ctx, query, base.near, facilities.ids, areas, with_points=with_points)
+
+
+def what_if(
+    engine: Engine,
+    query: CoverageQuery,
+    changes: WhatIfChanges,
+    *,
+    with_points: bool = True,
+    cache: CoverageCache | None = None,
+) -> WhatIfResult:
+    """Coverage with facilities added, removed or moved; nothing is saved."""
+    if len(changes.add) > 1000 or len(changes.remove) > 10000 or len(changes.move) > 1000:
+        raise InvalidInput("变更过多 (too many changes in one what-if)")
+    cache = cache or CoverageCache()
+    with engine.connect() as conn:
+        prefix, level = check_query(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        ctx = cache.context(conn, query.profile)
+        pg = ctx.pg
+        limit_s = search_limit_s(query)
+        known = {int(x): i for i, x in enumerate(facilities.ids)}
+        for fid in [*changes.remove, *(m.id for m in changes.move)]:
+            if fid not in known:
+                raise NotFound(f"设施不存在或类型不符 (no facility {fid} of the requested types)")
+        added_ll = np.array([(a.lon, a.lat) for a in changes.add], dtype=float).reshape(-1, 2)
+        moved_ll = np.array([(m.lon, m.lat) for m in changes.move], dtype=float).reshape(-1, 2)
+        added = pg.snap_lonlat(added_ll)  # raises for points outside the network
+        moved = pg.snap_lonlat(moved_ll)
+        if len(facilities) == 0 and not changes.add:
+            raise no_facilities(query.facility_types)
+        areas = area_index(ctx.demand, prefix, level)
+        names = area_names(conn, [str(c) for c in areas.groups])
+    b = baseline(cache, ctx, facilities, limit_s)
+    base_sites, base = b.sites, b.near
+    base_ids = facilities.ids
+    gone = {int(x) for x in changes.remove} | {m.id for m in changes.move}
+    new_ids = np.concatenate(
+        [
+            np.full(len(changes.add), -1, np.int64),
+            np.array([m.id for m in changes.move], np.int64),
+        ]
+    )
+    extra = Snapped.concat([added, moved])
+    if not gone:
+        # additions only: the new nearest time is the better of the old and the added
+        add_near = nearest_times(pg, extra, ctx.demand_sites, limit_s=limit_s)
+        scen = merge_nearest(base, add_near, len(base_ids))
+        scen_ids = np.concatenate([base_ids, new_ids])
+    else:
+        keep = np.array([int(x) not in gone for x in base_ids], dtype=bool)
+        kept = base_sites.take(np.flatnonzero(keep))
+        sites = Snapped.concat([kept, extra])
+        scen_ids = np.concatenate([base_ids[keep], new_ids])
+        scen = nearest_times(pg, sites, ctx.demand_sites, limit_s=limit_s)
+    before = baseline_summary(b, names, ctx, query, base_ids, areas, with_points=with_points)
+    after = summarise(names, ctx, query, scen, scen_ids, areas, with_points=with_points)
+    after = new_sites_unnamed(after)
+    limit = query.minutes * 60.0 + 1e-9
+    in_area = np.zeros(len(ctx.demand.ids), dtype=bool)
+    in_area[areas.idx] = True
+    was = (base.time_s <= limit) & in_area
+    now = (scen.time_s <= limit) & in_area
+    ids = ctx.demand.ids
+    return WhatIfResult(
+        baseline=before,
+        scenario=after,
+        covered_change=after.covered - before.covered,
+        share_change=after.covered_share - before.covered_share,
+        newly_covered=ids[now & ~was].tolist(),
+        newly_uncovered=ids[was & ~now].tolist(),
+    )
+
+
+def facility_isochrones(
+    engine: Engine,
+    *,
+    facility_types: Sequence[FacilityType] = (),
+    facility_ids: Sequence[int] = (),
+    points: Sequence[tuple[float, float]] = (),
+    minutes: Sequence[float] = (5, 10, 15),
+    profile: str = "walking",
+    limit: int = isochrones.MAX_ISOCHRONE_FACILITIES,
+    progress: object | None = None,
+    cache: CoverageCache | None = None,
+) -> list[Isochrone]:
+    """Service areas shaped from the reachable roads, per facility and minutes."""
+    mins = sorted({check_minutes(m) for m in minutes})
+    if not mins:
+        raise InvalidInput("请指定分钟数 (minutes are required)")
+    if not facility_types and not facility_ids and not points:
+        raise InvalidInput("请指定设施类型、设施编号或位置 (facility_type, id or point required)")
+    cache = cache or CoverageCache()
+    with engine.connect() as conn:
+        fs = None
+        if facility_types or facility_ids:
+            # asked by id alone: any facility of any type
+            fs = load_facilities(conn, facility_types if facility_types else ())
+        ctx = cache.context(conn, profile)
+    sites = isochrones.sites_of(
+        fs,
+        facility_types=facility_types,
+        facility_ids=facility_ids,
+        points=points,
+        limit=limit,
+    )
+    return isochrones.service_areas(
+        ctx.pg, sites, mins, max_snap_m=None if fs else 2000.0, progress=progress
+    )
+
+
+def _problem(
+    engine: Engine,
+    query: CoverageQuery,
+    source: str,
+    candidates: Sequence[Candidate],
+    progress: object | None,
+    cache: CoverageCache | None,
+) -> rec.Problem:
+    cache = cache or CoverageCache()
+    with engine.connect() as conn:
+        prefix, _level = check_query(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        ctx = cache.context(conn, query.profile)
+    return rec.Problem(
+        ctx, facilities, query, prefix, source=source, supplied=candidates, progress=progress
+    )
+
+
+def recommend(
+    engine: Engine,
+    query: CoverageQuery,
+    k: int,
+    *,
+    source: str = "demand",
+    candidates: Sequence[Candidate] = (),
+    exact: bool = True,
+    time_limit_s: float = 10.0,
+    progress: object | None = None,
+    cache: CoverageCache | None = None,
+) -> Recommendation:
+    """The ``k`` new sites covering the most uncovered weight (greedy and exact)."""
+    rec.check_k(k)
+    p = _problem(engine, query, source, candidates, progress, cache)
+    return rec.best_sites(p, k, exact=exact, time_limit_s=time_limit_s)
+
+
+def set_cover(
+    engine: Engine,
+    query: CoverageQuery,
+    target_share: float,
+    *,
+    source: str = "demand",
+    candidates: Sequence[Candidate] = (),
+    exact: bool = True,
+    time_limit_s: float = 10.0,
+    progress: object | None = None,
+    cache: CoverageCache | None = None,
+) -> SetCover:
+    """The fewest new sites lifting coverage to ``target_share`` (0-1)."""
+    rec.check_target_share(target_share)
+    p = _problem(engine, query, source, candidates, progress, cache)
+    return rec.fewest_sites(p, target_share, exact=exact, time_limit_s=time_limit_s)
+
+
+def save_scenario(
+    engine: Engine,
+    name: str,
+    query: CoverageQuery,
+    changes: WhatIfChanges,
+    *,
+    description: str = "",
+    user: str = "",
+    cache: CoverageCache | None = None,
+) -> Scenario:
+    """Compute and store a what-if scenario for later comparison."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput("方案名称须为1–100字符 (scenario name must be 1-100 characters)")
+    result = what_if(engine, query, changes, cache=cache)
+    with write_transaction(engine) as conn:
+        return scenarios.insert_scenario(
+            conn,
+            name,
+            query,
+            changes,
+            scenarios.summary_of(result),
+            description=description,
+            user=user,
+        )
+
+
+def list_scenarios(engine: Engine) -> list[Scenario]:
+    """Every saved scenario, oldest first."""
+    with engine.connect() as conn:
+        return scenarios.read_scenarios(conn)
+
+
+def get_scenario(engine: Engine, scenario_id: int) -> Scenario:
+    """One saved scenario."""
+    with engine.connect() as conn:
+        return scenarios.read_scenario(conn, scenario_id)
+
+
+def compare_scenarios(
+    engine: Engine, ids: Sequence[int], *, cache: CoverageCache | None = None
+) -> list[tuple[Scenario, WhatIfResult]]:
+    """Each scenario recomputed on the current data, in the order asked."""
+    if not ids:
+        raise InvalidInput("请指定方案 (scenario ids are required)")
+    out = []
+    for sid in ids:
+        s = get_scenario(engine, sid)
+        out.append((s, what_if(engine, s.query, s.changes, cache=cache)))
+    return out
+
+
+__all__ = [
+    "compare_scenarios",
+    "coverage",
+    "facility_isochrones",
+    "get_scenario",
+    "list_scenarios",
+    "recommend",
+    "save_scenario",
+    "set_cover",
+    "what_if",
+]
