@@ -20,7 +20,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.deps import EngineDep
-from gazetteer.services.accounts import User, authenticate, check_role
+from gazetteer.model.accounts import User, check_role
+from gazetteer.services.accounts import authenticate
 
 
 def bearer_token(request: Request) -> str | None:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.auth import require_role
-from api.deps import ConnectionDep, EngineDep, RecordId, SettingsDep
+from api.deps import CachesDep, ConnectionDep, EngineDep, RecordId, SettingsDep
 from api.schemas_naming import (
     ApprovalRequest,
     AuditEntryPublic,
@@ -33,15 +33,18 @@ from api.schemas_naming import (
     to_shape,
 )
 from gazetteer.errors import InvalidInput
-from gazetteer.naming import audit, batch, words
-from gazetteer.naming import workflow as wf
-from gazetteer.naming.check import check_name
+from gazetteer.model.accounts import User
+from gazetteer.naming import batch, words
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
-from gazetteer.services.accounts import User
-from gazetteer.storage.dialect import write_transaction
-from gazetteer.types import INT32_MAX
+from gazetteer.services import naming as wf
+from gazetteer.types import COUNTY_OR_BELOW, INT32_MAX, AdminCode
 
 router = APIRouter(prefix="/api/v1/naming", tags=["naming"])
+
+
+def _code(raw: str) -> str:
+    return AdminCode.parse(raw, lengths=COUNTY_OR_BELOW).value
+
 
 Reviewer = Annotated[User, Depends(require_role("reviewer"))]
 Approver = Annotated[User, Depends(require_role("approver"))]
@@ -50,17 +53,17 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 @router.post("/check", response_model=NameCheckPublic)
-def check(body: NameCheckRequest, conn: ConnectionDep) -> NameCheckPublic:
+def check(body: NameCheckRequest, conn: ConnectionDep, caches: CachesDep) -> NameCheckPublic:
     """Check a candidate name against every rule (public; nothing is stored)."""
     req = CheckRequest(
         name=body.name,
         kind=body.kind,
-        admin_code=body.admin_code.ljust(12, "0"),
+        admin_code=_code(body.admin_code),
         geometry=to_shape(body.geometry),
         width_m=body.width_m,
         grade=body.grade,
     )
-    return NameCheckPublic.from_domain(check_name(conn, req))
+    return NameCheckPublic.from_domain(wf.check(conn, req, references=caches.naming))
 
 
 @router.post(
@@ -75,6 +78,7 @@ def check(body: NameCheckRequest, conn: ConnectionDep) -> NameCheckPublic:
 async def check_batch(
     request: Request,
     conn: ConnectionDep,
+    caches: CachesDep,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     """Check a CSV of names sent as the request body (``Content-Type: text/csv``; columns
@@ -85,8 +89,7 @@ async def check_batch(
         data += chunk
         if len(data) > MAX_UPLOAD_BYTES:
             raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
-    rows = batch.parse_csv(data)
-    results = batch.check_batch(conn, rows)
+    rows, results = wf.check_batch(conn, data, references=caches.naming)
     if format == "xlsx":
         return Response(
             batch.report_xlsx(rows, results),
@@ -137,16 +140,12 @@ def get_case(case_id: RecordId, conn: ConnectionDep) -> CasePublic:
 @router.get("/cases/{case_id}/notice", response_class=PlainTextResponse)
 def case_notice(case_id: RecordId, conn: ConnectionDep) -> str:
     """The generated public notice (公告) of an approved case, as plain text."""
-    case = wf.get_case(conn, case_id)
-    if not case.notice_text:
-        raise InvalidInput("案件尚未批准，没有公告 (the case has no notice before approval)")
-    return case.notice_text
+    return wf.case_notice(conn, case_id)
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEntryPublic])
 def case_audit(case_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
-    wf.get_case(conn, case_id)
-    return [AuditEntryPublic.from_domain(e) for e in audit.case_trail(conn, case_id)]
+    return [AuditEntryPublic.from_domain(e) for e in wf.case_audit(conn, case_id)]
 
 
 @router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
@@ -154,7 +153,7 @@ def place_audit(place_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPubli
     """Every audited change of a place (approvals that created, renamed or adjusted it)."""
     if not 1 <= place_id <= INT32_MAX:
         raise InvalidInput("地名编号超出范围 (place id out of range)")
-    return [AuditEntryPublic.from_domain(e) for e in audit.place_trail(conn, place_id)]
+    return [AuditEntryPublic.from_domain(e) for e in wf.place_audit(conn, place_id)]
 
 
 @router.post("/cases", response_model=CasePublic, status_code=201)
@@ -167,7 +166,7 @@ def create_case(body: CaseCreate, engine: EngineDep, user: Reviewer) -> CasePubl
     proposal = CaseProposal(
         kind=body.kind,
         name=body.name,
-        admin_code=body.admin_code.ljust(12, "0") if body.admin_code else "",
+        admin_code=_code(body.admin_code) if body.admin_code else "",
         geometry=to_shape(body.geometry),
         place_id=body.place_id,
         start_desc=body.start_desc,
@@ -195,14 +194,14 @@ def update_case(
     if "geometry" in changes:
         changes["geometry"] = to_shape(changes["geometry"])
     if changes.get("admin_code"):
-        changes["admin_code"] = str(changes["admin_code"]).ljust(12, "0")
+        changes["admin_code"] = _code(str(changes["admin_code"]))
     return CasePublic.from_domain(wf.update_case(engine, case_id, changes, user))
 
 
 @router.post("/cases/{case_id}/submit", response_model=CasePublic)
-def submit(case_id: RecordId, engine: EngineDep, user: Reviewer) -> CasePublic:
+def submit(case_id: RecordId, engine: EngineDep, caches: CachesDep, user: Reviewer) -> CasePublic:
     """draft → submitted; the checks run and are stored with the case (reviewer)."""
-    return CasePublic.from_domain(wf.submit(engine, case_id, user))
+    return CasePublic.from_domain(wf.submit(engine, case_id, user, references=caches.naming))
 
 
 @router.post("/cases/{case_id}/review", response_model=CasePublic)
@@ -232,6 +231,7 @@ def approve(
     body: ApprovalRequest,
     engine: EngineDep,
     settings: SettingsDep,
+    caches: CachesDep,
     user: Approver,
 ) -> CasePublic:
     """public_consultation → approved; writes the gazetteer (approver, not the submitter).
@@ -247,6 +247,7 @@ def approve(
         approval_no=body.approval_no,
         approval_date=body.approval_date,
         authority=body.authority,
+        references=caches.naming,
     )
     return CasePublic.from_domain(case)
 
@@ -287,7 +288,7 @@ def file_case(
 @router.get("/words", response_model=list[WordListPublic])
 def word_lists(conn: ConnectionDep) -> list[WordListPublic]:
     """The forbidden-word lists in use (shipped files plus staff additions)."""
-    wl = words.load_word_lists(conn)
+    wl = wf.word_lists(conn)
     return [
         WordListPublic(list_name=k, title=v, words=[w.word for w in wl.words(k)])
         for k, v in words.WORD_LISTS.items()
@@ -297,9 +298,7 @@ def word_lists(conn: ConnectionDep) -> list[WordListPublic]:
 @router.post("/words", response_model=WordListPublic, status_code=201)
 def add_word(body: WordCreate, engine: EngineDep, user: Admin) -> WordListPublic:
     """Add a word to a list (admin)."""
-    with write_transaction(engine) as conn:
-        words.add_word(conn, body.list_name, body.word, note=body.note)
-        wl = words.load_word_lists(conn)
+    wl = wf.add_word(engine, body.list_name, body.word, note=body.note)
     return WordListPublic(
         list_name=body.list_name,
         title=words.WORD_LISTS[body.list_name],

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select
 
+from gazetteer.model.accounts import User
 from gazetteer.naming.model import AuditEntry
-from gazetteer.services.accounts import User
 from gazetteer.storage.tables_naming import audit_log
 from gazetteer.types import utc_now
 

@@ -23,6 +23,7 @@ from sqlalchemy import Connection
 from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.naming.check import check_names
 from gazetteer.naming.model import CheckRequest, CheckResult, Finding, PlaceKind, Severity
+from gazetteer.naming.reference import ReferenceCache
 from gazetteer.naming.rules import ART9_SCOPE
 from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
@@ -90,9 +91,11 @@ def _request(r: dict[str, str]) -> CheckRequest:
     return CheckRequest(name, kind, code, geom, width_m=width, grade=r.get("grade", ""))
 
 
-def check_batch(conn: Connection, rows: Sequence[BatchRow]) -> list[CheckResult]:
+def check_batch(
+    conn: Connection, rows: Sequence[BatchRow], *, references: ReferenceCache | None = None
+) -> list[CheckResult]:
     """Check every row (one load of the existing names) and flag in-file duplicates."""
-    results = check_names(conn, [r.request for r in rows])
+    results = check_names(conn, [r.request for r in rows], references=references)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for i, res in enumerate(results):
         if res.pinyin_key:

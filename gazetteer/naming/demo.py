@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, select
 
+from gazetteer.naming.cases import CASE_PLACE_KIND, NUMBER_PREFIX, area_label
 from gazetteer.naming.model import Case, CaseKind, CaseProposal, CaseState, PlaceKind
 from gazetteer.naming.notice import notice_text
-from gazetteer.naming.workflow import CASE_PLACE_KIND, NUMBER_PREFIX, area_label
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import to_db

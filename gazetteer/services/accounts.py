@@ -1,11 +1,7 @@
-"""Staff accounts, roles and bearer tokens (a pure library: no HTTP here).
+"""Staff accounts and bearer tokens: the use cases (a pure library: no HTTP here).
 
-Public users read without an account. Staff have one or more roles:
-
-* ``reviewer`` (审核员): drafts, submits and reviews naming cases, edits data;
-* ``approver`` (审批人): approves or rejects cases (never their own submission);
-* ``admin`` (管理员): everything, including user management. ``admin`` satisfies every
-  role check.
+Public users read without an account. Staff have one or more roles
+(:mod:`gazetteer.model.accounts`).
 
 Tokens are random (``secrets.token_urlsafe``), shown once when created, and stored only as
 their SHA-256 hex digest, so a copy of the database does not leak usable credentials.
@@ -13,7 +9,6 @@ their SHA-256 hex digest, so a copy of the database does not leak usable credent
 
 from __future__ import annotations
 
-import enum
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
@@ -22,41 +17,12 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, insert, select, update
 
-from gazetteer.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from gazetteer.errors import Conflict, InvalidInput, NotAuthenticated, NotFound
+from gazetteer.model.accounts import Role, User
 from gazetteer.storage.tables_naming import api_tokens, users
 from gazetteer.types import utc_now
 
 TOKEN_PREFIX = "gz_"
-
-
-class Role(enum.StrEnum):
-    REVIEWER = "reviewer"
-    APPROVER = "approver"
-    ADMIN = "admin"
-
-
-ROLE_NAMES: dict[Role, str] = {
-    Role.REVIEWER: "审核员",
-    Role.APPROVER: "审批人",
-    Role.ADMIN: "管理员",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class User:
-    """A staff account as the rest of the system sees it."""
-
-    id: int
-    name: str
-    roles: frozenset[Role]
-    display_name: str = ""
-    active: bool = True
-
-    def has_role(self, *roles: Role | str) -> bool:
-        """True when the user has any of ``roles`` (admin has every role)."""
-        if Role.ADMIN in self.roles:
-            return True
-        return any(Role(r) in self.roles for r in roles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,24 +175,10 @@ def authenticate(conn: Connection, token: str | None) -> User:
     return user
 
 
-def check_role(user: User, *roles: Role | str) -> User:
-    """``user`` when it has one of ``roles``; :class:`PermissionDenied` otherwise."""
-    if not user.has_role(*roles):
-        wanted = "/".join(f"{ROLE_NAMES[Role(r)]} {Role(r).value}" for r in roles)
-        raise PermissionDenied(
-            f"权限不足：需要角色 {wanted} (permission denied: requires role {wanted})"
-        )
-    return user
-
-
 __all__ = [
-    "ROLE_NAMES",
     "NewToken",
-    "Role",
-    "User",
     "add_user",
     "authenticate",
-    "check_role",
     "get_user",
     "get_user_by_name",
     "hash_token",

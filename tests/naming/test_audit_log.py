@@ -25,9 +25,9 @@ from sqlalchemy import Engine, func, insert, select, text, update
 from gazetteer import cli
 from gazetteer.demo.build import clear_content
 from gazetteer.errors import AppendOnlyViolation, GazetteerError
-from gazetteer.naming import workflow as wf
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState
 from gazetteer.services import accounts as auth
+from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current

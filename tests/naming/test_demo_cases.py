@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections import Counter
 
-from gazetteer.naming import workflow as wf
 from gazetteer.naming.audit import case_trail
 from gazetteer.naming.model import CaseKind, CaseState
+from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 

@@ -10,10 +10,11 @@ from sqlalchemy import Engine, select
 
 from gazetteer.errors import Conflict, InvalidInput, PermissionDenied
 from gazetteer.model import ChangeReason
+from gazetteer.model.accounts import User
 from gazetteer.naming import audit
-from gazetteer.naming import workflow as wf
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState
 from gazetteer.services import accounts as auth
+from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
@@ -24,7 +25,7 @@ DAY0 = date(2024, 3, 1)
 
 
 @pytest.fixture
-def staff(engine: Engine) -> dict[str, auth.User]:
+def staff(engine: Engine) -> dict[str, User]:
     with engine.begin() as conn:
         return {
             "rev": auth.add_user(conn, "zhang", ["reviewer"]).user,
@@ -33,9 +34,7 @@ def staff(engine: Engine) -> dict[str, auth.User]:
         }
 
 
-def _through_consultation(
-    engine: Engine, settings: Settings, p: CaseProposal, rev: auth.User
-) -> int:
+def _through_consultation(engine: Engine, settings: Settings, p: CaseProposal, rev: User) -> int:
     case = wf.create_case(engine, p, rev)
     wf.submit(engine, case.id, rev)
     wf.start_review(engine, case.id, rev)
@@ -44,7 +43,7 @@ def _through_consultation(
 
 
 def test_new_road_from_draft_to_filed(
-    engine: Engine, settings: Settings, staff: dict[str, auth.User]
+    engine: Engine, settings: Settings, staff: dict[str, User]
 ) -> None:
     build_frame(engine)
     rev, app = staff["rev"], staff["app"]
@@ -116,7 +115,7 @@ def test_new_road_from_draft_to_filed(
 
 
 def test_submit_stores_findings_and_wrong_transitions_conflict(
-    engine: Engine, settings: Settings, staff: dict[str, auth.User]
+    engine: Engine, settings: Settings, staff: dict[str, User]
 ) -> None:
     build_frame(engine)
     rev = staff["rev"]
@@ -165,7 +164,7 @@ def test_approver_must_differ_from_submitter_and_consultation_must_end(
 
 
 def test_competing_homophone_cases_second_gets_conflict_naming_first(
-    engine: Engine, settings: Settings, staff: dict[str, auth.User]
+    engine: Engine, settings: Settings, staff: dict[str, User]
 ) -> None:
     build_frame(engine)
     rev, rev2, app = staff["rev"], staff["rev2"], staff["app"]
@@ -187,7 +186,7 @@ def test_competing_homophone_cases_second_gets_conflict_naming_first(
 
 
 def test_rename_keeps_former_name_and_adjustment_keeps_geometry(
-    engine: Engine, settings: Settings, staff: dict[str, auth.User]
+    engine: Engine, settings: Settings, staff: dict[str, User]
 ) -> None:
     ids = build_frame(engine)
     rev, app = staff["rev"], staff["app"]
@@ -235,7 +234,7 @@ def test_rename_keeps_former_name_and_adjustment_keeps_geometry(
 
 
 def test_compound_case_and_validation(
-    engine: Engine, settings: Settings, staff: dict[str, auth.User]
+    engine: Engine, settings: Settings, staff: dict[str, User]
 ) -> None:
     build_frame(engine)
     rev, app = staff["rev"], staff["app"]

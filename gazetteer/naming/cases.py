@@ -1,0 +1,455 @@
+"""Naming cases: the review workflow as an explicit state machine, and the case records.
+
+::
+
+    draft ─submit→ submitted ─review→ under_review ─consult→ public_consultation
+        ─approve→ approved ─announce→ announced ─file→ filed
+    (submitted | under_review | public_consultation) ─reject→ rejected
+    (draft | submitted | under_review | public_consultation) ─withdraw→ withdrawn
+
+:data:`TRANSITIONS` names each step with its source states, target and role;
+:func:`begin` and :func:`finish` open and close one inside a write transaction (the
+naming lock, the state check, the audit trail). The use cases that run them are in
+:mod:`gazetteer.services.naming`; the change an approval makes to the gazetteer is in
+:mod:`gazetteer.naming.approval`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from shapely.geometry import LineString, MultiLineString
+from sqlalchemy import Connection, Row, func, select, update
+
+from gazetteer.errors import Conflict, InvalidInput, NotFound
+from gazetteer.model.accounts import Role, User, check_role
+from gazetteer.naming import audit
+from gazetteer.naming.check import check_name, name_facts
+from gazetteer.naming.model import (
+    CASE_KIND_NAMES,
+    CASE_STATE_NAMES,
+    GRANTED_STATES,
+    Case,
+    CaseKind,
+    CaseProposal,
+    CaseState,
+    CheckRequest,
+    CheckResult,
+    Finding,
+    OverdueItem,
+    PlaceKind,
+    Severity,
+)
+from gazetteer.naming.reference import ReferenceCache
+from gazetteer.storage import repository as repo
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import write_lock
+from gazetteer.storage.geometry import from_db, to_db
+from gazetteer.storage.tables_naming import naming_cases
+from gazetteer.types import geodesic_length_m, in_china, utc_now
+
+NAMING_LOCK = 0x4E414D45  # advisory-lock key of the naming workflow ("NAME")
+NUMBER_PREFIX = "WHDM"
+
+S = CaseState
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    action: str
+    sources: frozenset[CaseState]
+    target: CaseState
+    role: Role
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    t_.action: t_
+    for t_ in (
+        Transition("submit", frozenset({S.DRAFT}), S.SUBMITTED, Role.REVIEWER, "提交"),
+        Transition("review", frozenset({S.SUBMITTED}), S.UNDER_REVIEW, Role.REVIEWER, "受理审查"),
+        Transition(
+            "consult", frozenset({S.UNDER_REVIEW}), S.PUBLIC_CONSULTATION, Role.REVIEWER, "公示"
+        ),
+        Transition(
+            "approve", frozenset({S.PUBLIC_CONSULTATION}), S.APPROVED, Role.APPROVER, "批准"
+        ),
+        Transition(
+            "reject",
+            frozenset({S.SUBMITTED, S.UNDER_REVIEW, S.PUBLIC_CONSULTATION}),
+            S.REJECTED,
+            Role.APPROVER,
+            "驳回",
+        ),
+        Transition(
+            "withdraw",
+            frozenset({S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.PUBLIC_CONSULTATION}),
+            S.WITHDRAWN,
+            Role.REVIEWER,
+            "撤回",
+        ),
+        Transition("announce", frozenset({S.APPROVED}), S.ANNOUNCED, Role.REVIEWER, "公告"),
+        Transition("file", frozenset({S.ANNOUNCED}), S.FILED, Role.REVIEWER, "备案"),
+    )
+}
+
+CASE_PLACE_KIND: dict[CaseKind, PlaceKind] = {
+    CaseKind.NEW_ROAD: PlaceKind.ROAD,
+    CaseKind.RENAME: PlaceKind.ROAD,
+    CaseKind.ADJUSTMENT: PlaceKind.ROAD,
+    CaseKind.COMPOUND: PlaceKind.COMPOUND,
+}
+
+
+# --- rows <-> cases ----------------------------------------------------------------------
+
+
+def case_from_row(r: Row[Any]) -> Case:
+    m = r._mapping
+    proposal = CaseProposal(
+        kind=CaseKind(m["kind"]),
+        name=m["name"],
+        admin_code=m["admin_code"],
+        geometry=from_db(m["geom"]),
+        place_id=m["place_id"],
+        start_desc=m["start_desc"],
+        end_desc=m["end_desc"],
+        length_m=m["length_m"],
+        width_m=m["width_m"],
+        grade=m["grade"],
+        households=m["households"],
+        developer=m["developer"],
+        reason=m["reason"],
+        applicant=m["applicant"],
+    )
+    return Case(
+        id=m["id"],
+        number=m["number"],
+        state=CaseState(m["state"]),
+        proposal=proposal,
+        specific=m["specific"],
+        generic=m["generic"],
+        romanized=m["romanized"],
+        scope_key=m["scope_key"],
+        findings=[Finding.from_json(f) for f in json.loads(m["findings"] or "[]")],
+        consultation_start=m["consultation_start"],
+        consultation_end=m["consultation_end"],
+        approval_no=m["approval_no"],
+        approval_date=m["approval_date"],
+        approver_authority=m["approver_authority"],
+        announced_on=m["announced_on"],
+        filed_on=m["filed_on"],
+        notice_due=m["notice_due"],
+        filing_due=m["filing_due"],
+        notice_text=m["notice_text"],
+        created_by=m["created_by"],
+        submitted_by=m["submitted_by"],
+        approved_by=m["approved_by"],
+        historic=bool(m["historic"]),
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+    )
+
+
+def proposal_values(p: CaseProposal) -> dict[str, Any]:
+    facts = name_facts(p.name, CASE_PLACE_KIND[p.kind])
+    return {
+        "kind": str(p.kind),
+        "name": facts.name,
+        "specific": facts.specific,
+        "generic": facts.generic,
+        "romanized": facts.romanized,
+        "pinyin_key": facts.pinyin_key,
+        "toned_key": facts.toned_key,
+        "place_kind": str(CASE_PLACE_KIND[p.kind]),
+        "admin_code": p.admin_code,
+        "place_id": p.place_id,
+        "geom": to_db(p.geometry),
+        "start_desc": p.start_desc,
+        "end_desc": p.end_desc,
+        "length_m": p.length_m if p.length_m is not None else geodesic_length_m(p.geometry),
+        "width_m": p.width_m,
+        "grade": p.grade,
+        "households": p.households,
+        "developer": p.developer,
+        "reason": p.reason,
+        "applicant": p.applicant,
+    }
+
+
+def case_snapshot(case: Case) -> dict[str, Any]:
+    """The audit view of a case (JSON-ready)."""
+    p = case.proposal
+    return {
+        "state": str(case.state),
+        "kind": str(p.kind),
+        "name": p.name,
+        "romanized": case.romanized,
+        "admin_code": p.admin_code,
+        "place_id": p.place_id,
+        "start_desc": p.start_desc,
+        "end_desc": p.end_desc,
+        "length_m": p.length_m,
+        "width_m": p.width_m,
+        "geometry_wkt": p.geometry.wkt if p.geometry is not None else None,
+        "approval_no": case.approval_no,
+        "approval_date": case.approval_date.isoformat() if case.approval_date else None,
+        "announced_on": case.announced_on.isoformat() if case.announced_on else None,
+        "filed_on": case.filed_on.isoformat() if case.filed_on else None,
+    }
+
+
+def place_snapshot(conn: Connection, place_id: int) -> dict[str, Any]:
+    p = repo.get_place(conn, place_id)
+    road = repo.get_road(conn, place_id)
+    snap: dict[str, Any] = {
+        "id": p.id,
+        "name": p.name,
+        "romanized": p.romanized,
+        "category_code": p.category_code,
+        "admin_code": p.admin_code,
+        "version": p.version,
+        "geometry_wkt": p.geometry.wkt,
+    }
+    if road is not None:
+        snap.update(start_desc=road.start_desc, end_desc=road.end_desc, length_m=road.length_m)
+    return snap
+
+
+# --- reading -----------------------------------------------------------------------------
+
+
+def get_case(conn: Connection, case_id: int) -> Case:
+    r = conn.execute(select(naming_cases).where(naming_cases.c.id == case_id)).first()
+    if r is None:
+        raise NotFound(f"案件不存在 (no naming case with id {case_id})")
+    return case_from_row(r)
+
+
+def list_cases(
+    conn: Connection,
+    *,
+    state: CaseState | None = None,
+    kind: CaseKind | None = None,
+    historic: bool | None = None,
+    place_id: int | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[int, list[Case]]:
+    """(total, page) of cases, newest first."""
+    c = naming_cases
+    conds = []
+    if state is not None:
+        conds.append(c.c.state == str(state))
+    if kind is not None:
+        conds.append(c.c.kind == str(kind))
+    if historic is not None:
+        conds.append(c.c.historic == historic)
+    if place_id is not None:
+        conds.append(c.c.place_id == place_id)
+    total = int(conn.execute(select(func.count()).select_from(c).where(*conds)).scalar_one())
+    q = select(c).where(*conds).order_by(c.c.id.desc()).limit(limit).offset(offset)
+    return total, [case_from_row(r) for r in conn.execute(q)]
+
+
+def overdue_cases(conn: Connection, *, as_of: date) -> list[OverdueItem]:
+    """Approved cases whose public notice or filing is past due on ``as_of``."""
+    c = naming_cases
+    out: list[OverdueItem] = []
+    q = select(c).where(c.c.state.in_([str(S.APPROVED), str(S.ANNOUNCED)])).order_by(c.c.id)
+    for r in conn.execute(q):
+        case = case_from_row(r)
+        if case.state is S.APPROVED and case.notice_due and case.notice_due < as_of:
+            out.append(
+                OverdueItem(
+                    case.id,
+                    case.number,
+                    case.name,
+                    case.state,
+                    "notice",
+                    case.notice_due,
+                    (as_of - case.notice_due).days,
+                )
+            )
+        if case.filing_due and case.filing_due < as_of:
+            out.append(
+                OverdueItem(
+                    case.id,
+                    case.number,
+                    case.name,
+                    case.state,
+                    "filing",
+                    case.filing_due,
+                    (as_of - case.filing_due).days,
+                )
+            )
+    return out
+
+
+# --- creating and editing ----------------------------------------------------------------
+
+
+def validate_proposal(conn: Connection, p: CaseProposal) -> CaseProposal:
+    """The proposal checked against the database (and completed from the place it
+    renames or adjusts); :class:`InvalidInput` on the first problem."""
+    if p.kind in (CaseKind.RENAME, CaseKind.ADJUSTMENT):
+        if p.place_id is None:
+            raise InvalidInput("更名和起止点调整须指定地名 place_id (place_id is required)")
+        place = repo.get_place(conn, p.place_id)
+        if p.kind is CaseKind.ADJUSTMENT:
+            if p.geometry is None:
+                raise InvalidInput("起止点调整须提供新的道路几何 (new geometry is required)")
+            p = replace(p, name=place.name)
+        if not p.admin_code:
+            p = replace(p, admin_code=place.admin_code)
+    if p.kind is CaseKind.NEW_ROAD and not isinstance(p.geometry, (LineString, MultiLineString)):
+        raise InvalidInput("道路命名须提供线状几何 (a new road needs a LineString geometry)")
+    if p.kind is CaseKind.COMPOUND and p.geometry is None:
+        raise InvalidInput("居住小区命名须提供位置几何 (a compound needs a geometry)")
+    if p.geometry is not None:
+        x1, y1, x2, y2 = p.geometry.bounds
+        if not (x1 <= x2 and y1 <= y2 and in_china(x1, y1) and in_china(x2, y2)):
+            raise InvalidInput("几何坐标超出中国范围 (geometry outside China, use lon/lat)")
+    if p.width_m is not None and not 0 < p.width_m < 500:
+        raise InvalidInput("道路宽度须在0-500米之间 (width_m must be in 0-500)")
+    exists = conn.execute(
+        select(t.admin_areas.c.code).where(t.admin_areas.c.code == p.admin_code)
+    ).first()
+    if exists is None:
+        raise InvalidInput(f"行政区划代码不存在 (unknown administrative code): {p.admin_code}")
+    return p
+
+
+def next_number(conn: Connection, year: int) -> str:
+    prefix = f"{NUMBER_PREFIX}-{year}-"
+    last = conn.execute(
+        select(func.max(naming_cases.c.number)).where(naming_cases.c.number.like(prefix + "%"))
+    ).scalar_one()
+    seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
+    return f"{prefix}{seq:04d}"
+
+
+# --- transitions -------------------------------------------------------------------------
+
+
+def request_for(case: Case) -> CheckRequest:
+    p = case.proposal
+    return CheckRequest(
+        name=p.name,
+        kind=CASE_PLACE_KIND[p.kind],
+        admin_code=p.admin_code,
+        geometry=p.geometry,
+        width_m=p.width_m,
+        grade=p.grade,
+        exclude_place_id=p.place_id,
+        exclude_case_id=case.id,
+    )
+
+
+def run_checks(
+    conn: Connection,
+    case: Case,
+    *,
+    include_pending: bool = True,
+    references: ReferenceCache | None = None,
+) -> CheckResult:
+    """The checks of a case's name (only the geometry's for an adjustment)."""
+    result = check_name(
+        conn, request_for(case), include_pending=include_pending, references=references
+    )
+    if case.kind is CaseKind.ADJUSTMENT:
+        # the name itself is unchanged: only the geometry is reviewed
+        kept = tuple(f for f in result.findings if not f.rule.startswith("conflict."))
+        result = replace(result, findings=kept)
+    return result
+
+
+def begin(conn: Connection, case_id: int, action: str, user: User) -> tuple[Case, Transition]:
+    tr = TRANSITIONS[action]
+    check_role(user, tr.role)
+    write_lock(conn, NAMING_LOCK)
+    case = get_case(conn, case_id)
+    if case.state not in tr.sources:
+        raise Conflict(
+            f"案件{case.number}当前状态为“{CASE_STATE_NAMES[case.state]}”，不能{tr.label} "
+            f"(cannot {action} a case in state {case.state})",
+            conflicts=[case.number],
+        )
+    return case, tr
+
+
+def finish(
+    conn: Connection, case: Case, tr: Transition, user: User, values: dict[str, Any], note: str = ""
+) -> Case:
+    values.update(state=str(tr.target), updated_at=utc_now(), version=case.version + 1)
+    conn.execute(update(naming_cases).where(naming_cases.c.id == case.id).values(**values))
+    after = get_case(conn, case.id)
+    audit.record(
+        conn,
+        user,
+        tr.action,
+        case_id=case.id,
+        place_id=after.proposal.place_id,
+        before=case_snapshot(case),
+        after=case_snapshot(after),
+        note=note,
+    )
+    return after
+
+
+def area_label(conn: Connection, admin_code: str) -> str:
+    """威海市环翠区环翠楼街道 style label of an admin code (as far as it is known)."""
+    return "".join(a.name for a in repo.admin_path(conn, admin_code)) or admin_code
+
+
+def raise_on_errors(case: Case, result: CheckResult) -> None:
+    errors = [f for f in result.findings if f.severity is Severity.ERROR]
+    if not errors:
+        return
+    conflicts = [c for f in errors for c in f.conflicts]
+    first = errors[0]
+    if first.rule.startswith("conflict.") or conflicts:
+        raise Conflict(
+            f"不能批准：{first.message} (cannot approve: the name conflicts with {conflicts[0]})",
+            conflicts=conflicts,
+            details=[f.to_json() for f in errors],
+        )
+    raise Conflict(
+        f"不能批准：{first.message} (cannot approve: the name breaks rule {first.rule})",
+        conflicts=[case.number],
+        details=[f.to_json() for f in errors],
+    )
+
+
+def is_granted(case: Case) -> bool:
+    return case.state in GRANTED_STATES
+
+
+__all__ = [
+    "CASE_KIND_NAMES",
+    "CASE_PLACE_KIND",
+    "NAMING_LOCK",
+    "NUMBER_PREFIX",
+    "TRANSITIONS",
+    "Transition",
+    "area_label",
+    "begin",
+    "case_from_row",
+    "case_snapshot",
+    "finish",
+    "get_case",
+    "is_granted",
+    "list_cases",
+    "next_number",
+    "overdue_cases",
+    "place_snapshot",
+    "proposal_values",
+    "raise_on_errors",
+    "request_for",
+    "run_checks",
+    "validate_proposal",
+]
