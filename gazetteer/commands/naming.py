@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from gazetteer.naming import batch
-from gazetteer.services.naming import check as check_name
 from gazetteer.naming.model import CASE_STATE_NAMES, CaseState, CheckRequest, PlaceKind
 from gazetteer.naming.words import add_word
 from gazetteer.services import accounts as auth
 from gazetteer.services import naming as wf
+from gazetteer.services.naming import check as check_name
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction

@@ -1,0 +1,123 @@
+"""Facilities and demand points (villages and communities with their population)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from gazetteer.model import DemandPoint, Facility, FacilityType
+from gazetteer.storage import tables as t
+from gazetteer.storage.geometry import from_db, to_db
+from gazetteer.storage.repository.rows import insert_many
+from gazetteer.types import utc_now
+
+
+def facility_row(f: Facility, *, updated_at: datetime | None = None) -> dict[str, Any]:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "type": str(f.type),
+        "place_id": f.place_id,
+        "admin_code": f.admin_code,
+        "geom": to_db(f.point),
+        "beds": f.beds,
+        "capacity": f.capacity,
+        "floor_area_m2": f.floor_area_m2,
+        "operator": f.operator,
+        "mode": f.mode,
+        "level": f.level,
+        "opened_year": f.opened_year,
+        "version": f.version,
+        "updated_at": updated_at or utc_now(),
+    }
+
+
+def facility_from_row(r: Row[Any]) -> Facility:
+    m = r._mapping
+    point = from_db(m["geom"])
+    assert point is not None
+    return Facility(
+        id=m["id"],
+        code=m["code"],
+        name=m["name"],
+        type=FacilityType(m["type"]),
+        place_id=m["place_id"],
+        admin_code=m["admin_code"],
+        point=point,
+        beds=m["beds"],
+        capacity=m["capacity"],
+        floor_area_m2=m["floor_area_m2"],
+        operator=m["operator"],
+        mode=m["mode"],
+        level=m["level"],
+        opened_year=m["opened_year"],
+        version=m["version"],
+    )
+
+
+def insert_facilities(
+    conn: Connection, items: Iterable[Facility], *, updated_at: datetime | None = None
+) -> int:
+    return insert_many(conn, t.facilities, (facility_row(f, updated_at=updated_at) for f in items))
+
+
+def iter_facilities(
+    conn: Connection, *, types: Sequence[FacilityType] | None = None
+) -> Iterator[Facility]:
+    q = select(t.facilities).order_by(t.facilities.c.id)
+    if types:
+        q = q.where(t.facilities.c.type.in_([str(x) for x in types]))
+    for r in conn.execute(q):
+        yield facility_from_row(r)
+
+
+def demand_row(d: DemandPoint) -> dict[str, Any]:
+    return {
+        "code": d.code,
+        "name": d.name,
+        "admin_code": d.admin_code,
+        "geom": to_db(d.point),
+        "population": d.population,
+        "elderly": d.elderly,
+        "dependents": d.dependents,
+    }
+
+
+def demand_from_row(r: Row[Any]) -> DemandPoint:
+    m = r._mapping
+    point = from_db(m["geom"])
+    assert point is not None
+    return DemandPoint(
+        id=m["id"],
+        code=m["code"],
+        name=m["name"],
+        admin_code=m["admin_code"],
+        point=point,
+        population=m["population"],
+        elderly=m["elderly"],
+        dependents=m["dependents"],
+    )
+
+
+def insert_demand_points(conn: Connection, items: Iterable[DemandPoint]) -> int:
+    return insert_many(conn, t.demand_points, (demand_row(d) for d in items))
+
+
+def iter_demand_points(conn: Connection) -> Iterator[DemandPoint]:
+    for r in conn.execute(select(t.demand_points).order_by(t.demand_points.c.id)):
+        yield demand_from_row(r)
+
+
+__all__ = [
+    "demand_from_row",
+    "demand_row",
+    "facility_from_row",
+    "facility_row",
+    "insert_demand_points",
+    "insert_facilities",
+    "iter_demand_points",
+    "iter_facilities",
+]

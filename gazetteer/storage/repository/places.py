@@ -1,0 +1,332 @@
+"""Places: the names with their history (every former name and geometry), roads and
+compounds."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select, update
+
+from gazetteer.errors import NotFound
+from gazetteer.model import (
+    CensusStatus,
+    ChangeReason,
+    Compound,
+    NameHistoryEntry,
+    Place,
+    PlaceStatus,
+    Road,
+)
+from gazetteer.storage import tables as t
+from gazetteer.storage.geometry import from_db, to_db
+from gazetteer.storage.repository.rows import BATCH, batches, insert_many
+from gazetteer.types import utc_now
+
+
+def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str, Any]:
+    stamp = utc_now()
+    point = p.point if p.point is not None else p.geometry.representative_point()
+    return {
+        "code": p.code,
+        "name": p.name,
+        "specific": p.specific,
+        "generic": p.generic,
+        "romanized": p.romanized,
+        "reading": p.reading,
+        "pinyin_key": pinyin_key,
+        "initials": initials,
+        "category_code": p.category_code,
+        "admin_code": p.admin_code,
+        "geom": to_db(p.geometry),
+        "point": to_db(point),
+        "meaning": p.meaning,
+        "origin": p.origin,
+        "history": p.history,
+        "description": p.description,
+        "other_names": json.dumps(p.other_names, ensure_ascii=False),
+        "established_year": p.established_year,
+        "abolished_year": p.abolished_year,
+        "status": str(p.status),
+        "census_status": str(p.census_status),
+        "source": p.source,
+        "created_at": p.created_at or stamp,
+        "updated_at": p.updated_at or stamp,
+        "version": p.version,
+    }
+
+
+def place_from_row(r: Row[Any]) -> Place:
+    m = r._mapping
+    geometry = from_db(m["geom"])
+    assert geometry is not None  # NOT NULL column
+    return Place(
+        id=m["id"],
+        code=m["code"],
+        name=m["name"],
+        specific=m["specific"],
+        generic=m["generic"],
+        romanized=m["romanized"],
+        reading=m["reading"],
+        category_code=m["category_code"],
+        admin_code=m["admin_code"],
+        geometry=geometry,
+        point=from_db(m["point"]),
+        meaning=m["meaning"],
+        origin=m["origin"],
+        history=m["history"],
+        description=m["description"],
+        other_names=list(json.loads(m["other_names"] or "[]")),
+        established_year=m["established_year"],
+        abolished_year=m["abolished_year"],
+        status=PlaceStatus(m["status"]),
+        census_status=CensusStatus(m["census_status"]),
+        source=m["source"],
+        created_at=m["created_at"],
+        updated_at=m["updated_at"],
+        version=m["version"],
+    )
+
+
+def insert_place(conn: Connection, place: Place, **keys: str) -> int:
+    """Insert one place; returns its id."""
+    res = conn.execute(insert(t.places).returning(t.places.c.id), [place_row(place, **keys)])
+    return int(res.scalar_one())
+
+
+def insert_places(
+    conn: Connection, places: Sequence[Place], keys: Sequence[tuple[str, str]] | None = None
+) -> list[int]:
+    """Bulk insert; ``keys`` holds ``(pinyin_key, initials)`` per place. Returns ids in order."""
+    ids: list[int] = []
+    for i, chunk in enumerate(batches(places)):
+        base = i * BATCH
+        rows = []
+        for j, p in enumerate(chunk):
+            pk, ini = keys[base + j] if keys is not None else ("", "")
+            rows.append(place_row(p, pinyin_key=pk, initials=ini))
+        res = conn.execute(
+            insert(t.places).returning(t.places.c.id, sort_by_parameter_order=True), rows
+        )
+        ids.extend(int(x) for x in res.scalars())
+    return ids
+
+
+def get_place(conn: Connection, place_id: int) -> Place:
+    r = conn.execute(select(t.places).where(t.places.c.id == place_id)).first()
+    if r is None:
+        raise NotFound(f"地名不存在 (no place with id {place_id})")
+    return place_from_row(r)
+
+
+def iter_places(conn: Connection) -> Iterator[Place]:
+    for r in conn.execute(select(t.places).order_by(t.places.c.id)):
+        yield place_from_row(r)
+
+
+def history_row(
+    h: NameHistoryEntry, *, pinyin_key: str = "", recorded_at: datetime | None = None
+) -> dict[str, Any]:
+    return {
+        "place_id": h.place_id,
+        "version": h.version,
+        "name": h.name,
+        "romanized": h.romanized,
+        "pinyin_key": pinyin_key,
+        "geom": to_db(h.geometry),
+        "valid_from": h.valid_from,
+        "valid_to": h.valid_to,
+        "reason": str(h.reason),
+        "note": h.note,
+        "snapshot": None,
+        "recorded_at": recorded_at or utc_now(),
+    }
+
+
+def history_from_row(r: Row[Any]) -> NameHistoryEntry:
+    m = r._mapping
+    return NameHistoryEntry(
+        id=m["id"],
+        place_id=m["place_id"],
+        version=m["version"],
+        name=m["name"],
+        romanized=m["romanized"],
+        geometry=from_db(m["geom"]),
+        valid_from=m["valid_from"],
+        valid_to=m["valid_to"],
+        reason=ChangeReason(m["reason"]),
+        note=m["note"],
+    )
+
+
+def insert_history(
+    conn: Connection,
+    entries: Iterable[NameHistoryEntry],
+    pinyin_keys: Sequence[str] | None = None,
+    *,
+    recorded_at: datetime | None = None,
+) -> int:
+    """Append history rows; ``recorded_at`` (default now) lets generated data be reproducible."""
+    rows = [
+        history_row(h, pinyin_key=pinyin_keys[i] if pinyin_keys else "", recorded_at=recorded_at)
+        for i, h in enumerate(entries)
+    ]
+    return insert_many(conn, t.place_history, rows)
+
+
+def place_history(conn: Connection, place_id: int) -> list[NameHistoryEntry]:
+    q = (
+        select(t.place_history)
+        .where(t.place_history.c.place_id == place_id)
+        .order_by(t.place_history.c.valid_from, t.place_history.c.id)
+    )
+    return [history_from_row(r) for r in conn.execute(q)]
+
+
+def _snapshot(p: Place) -> str:
+    data = {
+        "name": p.name,
+        "romanized": p.romanized,
+        "reading": p.reading,
+        "category_code": p.category_code,
+        "admin_code": p.admin_code,
+        "meaning": p.meaning,
+        "origin": p.origin,
+        "history": p.history,
+        "other_names": p.other_names,
+        "status": str(p.status),
+        "census_status": str(p.census_status),
+        "version": p.version,
+        "geometry_wkt": p.geometry.wkt,
+    }
+    return json.dumps(data, ensure_ascii=False)
+
+
+def update_place(
+    conn: Connection,
+    place_id: int,
+    changes: dict[str, Any],
+    *,
+    reason: ChangeReason,
+    valid_to: date | None = None,
+    note: str = "",
+    keys: tuple[str, str] | None = None,
+) -> Place:
+    """Change a place, first appending its previous version to ``place_history``.
+
+    ``changes`` maps domain field names to new values (geometry as shapely). The old name
+    and geometry are kept with ``valid_to`` (default today) and the reason; the full old
+    record is kept as a JSON snapshot. Returns the updated place.
+    """
+    old = get_place(conn, place_id)
+    stamp = utc_now()
+    conn.execute(
+        insert(t.place_history),
+        [
+            {
+                "place_id": place_id,
+                "version": old.version,
+                "name": old.name,
+                "romanized": old.romanized,
+                "pinyin_key": conn.execute(
+                    select(t.places.c.pinyin_key).where(t.places.c.id == place_id)
+                ).scalar_one(),
+                "geom": to_db(old.geometry),
+                "valid_from": old.updated_at.date() if old.updated_at else None,
+                "valid_to": valid_to or stamp.date(),
+                "reason": str(reason),
+                "note": note,
+                "snapshot": _snapshot(old),
+                "recorded_at": stamp,
+            }
+        ],
+    )
+    values: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key == "geometry":
+            values["geom"] = to_db(value)
+            if "point" not in changes:
+                values["point"] = to_db(value.representative_point())
+        elif key == "point":
+            values["point"] = to_db(value)
+        elif key == "other_names":
+            values["other_names"] = json.dumps(value, ensure_ascii=False)
+        elif key in ("status", "census_status"):
+            values[key] = str(value)
+        else:
+            values[key] = value
+    if keys is not None:
+        values["pinyin_key"], values["initials"] = keys
+    values["updated_at"] = stamp
+    values["version"] = old.version + 1
+    conn.execute(update(t.places).where(t.places.c.id == place_id).values(**values))
+    return get_place(conn, place_id)
+
+
+def insert_roads(conn: Connection, roads: Iterable[Road]) -> int:
+    return insert_many(
+        conn,
+        t.roads,
+        (
+            {
+                "place_id": r.place_id,
+                "start_desc": r.start_desc,
+                "end_desc": r.end_desc,
+                "length_m": r.length_m,
+                "width_m": r.width_m,
+                "grade": r.grade,
+            }
+            for r in roads
+        ),
+    )
+
+
+def get_road(conn: Connection, place_id: int) -> Road | None:
+    r = conn.execute(select(t.roads).where(t.roads.c.place_id == place_id)).first()
+    if r is None:
+        return None
+    m = r._mapping
+    return Road(
+        place_id=m["place_id"],
+        start_desc=m["start_desc"],
+        end_desc=m["end_desc"],
+        length_m=m["length_m"],
+        width_m=m["width_m"],
+        grade=m["grade"],
+    )
+
+
+def insert_compounds(conn: Connection, compounds: Iterable[Compound]) -> int:
+    return insert_many(
+        conn,
+        t.compounds,
+        (
+            {
+                "place_id": c.place_id,
+                "households": c.households,
+                "floor_area_m2": c.floor_area_m2,
+                "developer": c.developer,
+            }
+            for c in compounds
+        ),
+    )
+
+
+__all__ = [
+    "get_place",
+    "get_road",
+    "history_from_row",
+    "history_row",
+    "insert_compounds",
+    "insert_history",
+    "insert_place",
+    "insert_places",
+    "insert_roads",
+    "iter_places",
+    "place_from_row",
+    "place_history",
+    "place_row",
+    "update_place",
+]
