@@ -1,0 +1,102 @@
+"""Raw cells to Python values, field by field (``ValueError`` with a message)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from typing import Any
+
+from gazetteer.io.importer.report import RowError
+from gazetteer.io.layers import Kind, LayerSpec
+from gazetteer.io.read import SourceRow
+
+
+def _num_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def parse_value(kind: Kind, value: Any) -> Any:
+    """Convert a raw cell to the field's Python type; ``ValueError`` with a message."""
+    if value is None:
+        if kind == Kind.STR:
+            return ""
+        if kind == Kind.JSON_LIST:
+            return []
+        if kind == Kind.BOOL:
+            return False
+        if kind in (Kind.INT, Kind.FLOAT):
+            raise ValueError("必填 (required)")
+        return None
+    if kind in (Kind.STR, Kind.OPT_STR):
+        return _num_text(value) if isinstance(value, (int, float)) else str(value).strip()
+    if kind in (Kind.INT, Kind.OPT_INT):
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ValueError(f"不是整数 (not an integer): {value!r}")
+            return int(value)
+        try:
+            return int(str(value).strip())
+        except ValueError:
+            try:
+                f = float(str(value).strip())
+            except ValueError:
+                raise ValueError(f"不是整数 (not an integer): {value!r}") from None
+            if not f.is_integer():
+                raise ValueError(f"不是整数 (not an integer): {value!r}") from None
+            return int(f)
+    if kind in (Kind.FLOAT, Kind.OPT_FLOAT):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"不是数字 (not a number): {value!r}") from None
+    if kind == Kind.BOOL:
+        text = str(value).strip().lower()
+        if text in ("1", "true", "t", "yes", "y", "是", "1.0"):
+            return True
+        if text in ("0", "false", "f", "no", "n", "否", "0.0"):
+            return False
+        raise ValueError(f"不是布尔值 (not true/false): {value!r}")
+    if kind == Kind.DATE:
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip()[:10])
+        except ValueError:
+            raise ValueError(
+                f"日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD): {value!r}"
+            ) from None
+    # JSON list
+    if isinstance(value, (list, tuple)):
+        return [str(v) for v in value]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise ValueError(f"不是 JSON 列表 (not a JSON list): {text[:60]!r}") from None
+        if not isinstance(data, list):
+            raise ValueError("不是 JSON 列表 (not a JSON list)")
+        return [str(v) for v in data]
+    return [p.strip() for p in re.split(r"[、;；,，]", text) if p.strip()]
+
+
+def parse_row(spec: LayerSpec, row: SourceRow) -> tuple[dict[str, Any], list[RowError]]:
+    """Every stored field of ``row`` parsed, and the errors of the fields that failed."""
+    values: dict[str, Any] = {}
+    errors: list[RowError] = []
+    for f in spec.stored_fields:
+        try:
+            values[f.name] = parse_value(f.kind, row.values.get(f.name))
+        except ValueError as exc:
+            errors.append(RowError(row.row, f.name, str(exc), spec.name, row.source))
+    return values, errors
+
+
+__all__ = ["parse_row", "parse_value"]

@@ -1,0 +1,525 @@
+"""Per-layer validation: rows to prepared domain objects, or row errors.
+
+Each validator checks one row of its layer -- required fields, known codes, duplicates in
+the file and in the database, the geometry (present, valid, of the layer's type, inside
+the area it claims) -- and appends the object to write.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import shapely
+from shapely.geometry import MultiPolygon, Point
+from shapely.geometry.base import BaseGeometry
+
+from gazetteer.io.importer.context import Area, Context
+from gazetteer.io.importer.parse import parse_row
+from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
+from gazetteer.io.layers import GeomKind, LayerSpec
+from gazetteer.io.read import SourceRow
+from gazetteer.model import (
+    FACILITY_TYPE_NAMES,
+    AdminArea,
+    AdminLevel,
+    BuiltUpArea,
+    CensusStatus,
+    ChangeReason,
+    Compound,
+    DemandPoint,
+    Facility,
+    FacilityType,
+    NameHistoryEntry,
+    NetworkEdge,
+    NetworkNode,
+    Place,
+    PlaceStatus,
+    Road,
+    RoadClass,
+)
+from gazetteer.text import initials, pinyin_key
+from gazetteer.types import AdminCode
+
+# --- geometry checks ------------------------------------------------------------------------
+
+_FAMILIES = {
+    GeomKind.POINT: ("Point",),
+    GeomKind.LINE: ("LineString",),
+    GeomKind.MULTIPOLYGON: ("Polygon", "MultiPolygon"),
+    GeomKind.ANY: (
+        "Point",
+        "MultiPoint",
+        "LineString",
+        "MultiLineString",
+        "Polygon",
+        "MultiPolygon",
+    ),
+}
+
+
+def _check_geometry(spec: LayerSpec, row: SourceRow, *, required: bool) -> BaseGeometry | None:
+    if row.geometry_error:
+        raise RowInvalid("geometry", row.geometry_error)
+    g = row.geometry
+    if g is None or g.is_empty:
+        if required:
+            raise RowInvalid("geometry", "缺少几何 (geometry missing)")
+        return None
+    if shapely.get_coordinate_dimension(g) > 2:
+        g = shapely.force_2d(g)
+    if g.geom_type not in _FAMILIES[spec.geometry]:
+        raise RowInvalid(
+            "geometry",
+            f"几何类型 {g.geom_type} 不符 (wrong geometry type; expected "
+            f"{' / '.join(_FAMILIES[spec.geometry])})",
+        )
+    if not g.is_valid:
+        raise RowInvalid("geometry", f"几何无效 (invalid geometry): {shapely.is_valid_reason(g)}")
+    x1, y1, x2, y2 = g.bounds
+    if not (-180 <= x1 <= x2 <= 180 and -90 <= y1 <= y2 <= 90):
+        raise RowInvalid(
+            "geometry", "坐标超出经纬度范围 (coordinates are not longitude/latitude degrees)"
+        )
+    if spec.geometry == GeomKind.MULTIPOLYGON and g.geom_type == "Polygon":
+        g = MultiPolygon([g])
+    return g
+
+
+def _require(values: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if values.get(name) in (None, ""):
+            raise RowInvalid(name, "必填字段为空 (required field is empty)")
+
+
+def _enum(enum_cls: Any, name: str, value: str) -> Any:
+    try:
+        return enum_cls(value)
+    except ValueError:
+        allowed = ", ".join(str(m.value) for m in enum_cls)
+        raise RowInvalid(name, f"未知取值 (unknown value) {value!r}; allowed: {allowed}") from None
+
+
+def _nonneg(values: dict[str, Any], *names: str) -> None:
+    for name in names:
+        v = values.get(name)
+        if v is not None and v < 0:
+            raise RowInvalid(name, f"不能为负数 (must not be negative): {v}")
+
+
+def _unique(
+    name: str, value: Any, seen_file: set[Any], seen_db: set[Any], what: str = "代码 code"
+) -> None:
+    if value is None:
+        return
+    if value in seen_file:
+        raise RowInvalid(name, f"文件内重复 (duplicate {what} in the file): {value}")
+    if value in seen_db:
+        raise RowInvalid(
+            name, f"数据库中已存在 (duplicate {what}, already in the database): {value}"
+        )
+
+
+def _known_area(ctx: Context, name: str, code: str) -> None:
+    if code not in ctx.areas:
+        raise RowInvalid(name, f"未知行政区划代码 (unknown administrative area code): {code}")
+
+
+# --- per-layer validation: rows -> prepared objects ------------------------------------------
+
+
+@dataclass(slots=True)
+class Prepared:
+    """The accepted rows of one layer, ready to write."""
+
+    spec: LayerSpec
+    items: list[Any] = field(default_factory=list)
+    extra: list[Any] = field(default_factory=list)  # nodes created for edges, snapshots
+
+
+Validator = Callable[[Context, dict[str, Any], SourceRow, "Prepared", dict[str, set[Any]]], None]
+
+
+def _v_admin(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "code", "name")
+    code = v["code"]
+    if not re.fullmatch(r"\d{12}", code):
+        raise RowInvalid("code", f"区划代码应为12位数字 (code must be 12 digits): {code}")
+    level = v["level"]
+    if level not in (2, 3, 4, 5):
+        raise RowInvalid("level", f"级别应为 2–5 (level must be 2..5): {level}")
+    if not AdminCode(code).fits_level(level):
+        raise RowInvalid("code", f"代码与级别 {level} 不符 (code does not fit level {level})")
+    _unique("code", code, seen.setdefault("admin", set()), ctx.db_admin_codes)
+    parent = v["parent_code"]
+    if parent is not None and parent not in ctx.areas:
+        if level == 2:
+            parent = None  # the province lies outside the gazetteer
+        else:
+            raise RowInvalid(
+                "parent_code", f"上级区划不存在 (parent area does not exist): {parent}"
+            )
+    if level > 2 and parent is None:
+        raise RowInvalid("parent_code", "必填字段为空 (required field is empty)")
+    if parent is not None:
+        plevel = ctx.areas[parent].level
+        if plevel != level - 1:
+            raise RowInvalid(
+                "parent_code",
+                f"上级区划级别 {plevel} 与本级 {level} 不衔接 (parent level {plevel} "
+                f"does not fit level {level})",
+            )
+        if AdminCode(code).prefix(level - 1) != AdminCode(parent).prefix(level - 1):
+            raise RowInvalid(
+                "code",
+                f"代码 {code} 与上级 {parent} 前缀不一致 (code prefix differs from the parent)",
+            )
+    geometry = _check_geometry(out.spec, row, required=False)
+    centre = None
+    if v["centre_lon"] is not None and v["centre_lat"] is not None:
+        centre = Point(v["centre_lon"], v["centre_lat"])
+    if centre is not None:
+        # a seat (驻地) may lie outside its own territory (development zones): city extent only
+        ctx.check_inside(code, centre, marine=True)
+    ctx.add_area(code, Area(level, parent, geometry))
+    seen["admin"].add(code)
+    out.items.append(
+        AdminArea(
+            code=code,
+            name=v["name"],
+            level=AdminLevel(level),
+            parent_code=parent,
+            kind=v["kind"],
+            geometry=geometry,
+            centre=centre,
+            ur_code=v["ur_code"],
+        )
+    )
+
+
+def _v_place(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "name", "category_code", "admin_code")
+    if v["category_code"] not in ctx.majors:
+        raise RowInvalid(
+            "category_code", f"未知类别代码 (unknown category code): {v['category_code']}"
+        )
+    _known_area(ctx, "admin_code", v["admin_code"])
+    status = _enum(PlaceStatus, "status", v["status"] or "current")
+    census = _enum(CensusStatus, "census_status", v["census_status"] or "unchanged")
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.place_ids, "序号 id")
+    _unique("code", v["code"], seen.setdefault("code", set()), ctx.place_codes)
+    for year in ("established_year", "abolished_year"):
+        y = v[year]
+        if y is not None and not 0 < y <= 2100:
+            raise RowInvalid(year, f"年份不合理 (implausible year): {y}")
+    geometry = _check_geometry(out.spec, row, required=True)
+    assert geometry is not None  # required=True
+    if v["lon"] is not None and v["lat"] is not None:
+        point: BaseGeometry = Point(v["lon"], v["lat"])
+    else:
+        point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    # marine features lie off the land polygons; an administrative division's point is its
+    # seat (驻地), which may lie outside its own territory
+    seat = ctx.majors[v["category_code"]] == "21"
+    ctx.check_inside(v["admin_code"], point, marine=seat or v["category_code"].startswith("11"))
+    try:
+        keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
+    except ValueError as exc:  # ReadingError
+        raise RowInvalid("reading", str(exc)) from None
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+        ctx.place_ids.add(v["id"])
+    if v["code"] is not None:
+        seen["code"].add(v["code"])
+    out.items.append(
+        Place(
+            id=v["id"],
+            code=v["code"],
+            name=v["name"],
+            specific=v["specific"],
+            generic=v["generic"],
+            romanized=v["romanized"],
+            reading=v["reading"],
+            category_code=v["category_code"],
+            admin_code=v["admin_code"],
+            geometry=geometry,
+            point=point,
+            meaning=v["meaning"],
+            origin=v["origin"],
+            history=v["history"],
+            description=v["description"],
+            other_names=v["other_names"],
+            established_year=v["established_year"],
+            abolished_year=v["abolished_year"],
+            status=status,
+            census_status=census,
+            source=v["source"],
+            version=v["version"] or 1,
+        )
+    )
+    out.extra.append(keys)
+
+
+def _place_link(ctx: Context, v: dict[str, Any], name: str = "place_id") -> None:
+    pid = v[name]
+    if pid is not None and pid not in ctx.place_ids:
+        raise RowInvalid(name, f"地名序号不存在 (no place with id {pid})")
+
+
+def _v_road(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _place_link(ctx, v)
+    _unique("place_id", v["place_id"], seen.setdefault("id", set()), ctx.road_ids, "道路 road")
+    _nonneg(v, "length_m", "width_m")
+    seen["id"].add(v["place_id"])
+    out.items.append(
+        Road(
+            place_id=v["place_id"],
+            start_desc=v["start_desc"],
+            end_desc=v["end_desc"],
+            length_m=v["length_m"],
+            width_m=v["width_m"],
+            grade=v["grade"],
+        )
+    )
+
+
+def _v_compound(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _place_link(ctx, v)
+    _unique(
+        "place_id", v["place_id"], seen.setdefault("id", set()), ctx.compound_ids, "小区 compound"
+    )
+    _nonneg(v, "households", "floor_area_m2")
+    seen["id"].add(v["place_id"])
+    out.items.append(
+        Compound(
+            place_id=v["place_id"],
+            households=v["households"],
+            floor_area_m2=v["floor_area_m2"],
+            developer=v["developer"],
+        )
+    )
+
+
+def _v_history(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "name", "reason")
+    _place_link(ctx, v)
+    reason = _enum(ChangeReason, "reason", v["reason"])
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.history_ids, "序号 id")
+    if v["valid_from"] and v["valid_to"] and v["valid_from"] > v["valid_to"]:
+        raise RowInvalid("valid_to", "停用日期早于启用日期 (valid_to is before valid_from)")
+    geometry = _check_geometry(out.spec, row, required=False)
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+    out.items.append(
+        NameHistoryEntry(
+            id=v["id"],
+            place_id=v["place_id"],
+            name=v["name"],
+            romanized=v["romanized"],
+            valid_from=v["valid_from"],
+            valid_to=v["valid_to"],
+            reason=reason,
+            note=v["note"],
+            version=v["version"],
+            geometry=geometry,
+        )
+    )
+    out.extra.append(v["snapshot"])
+
+
+def _v_bua(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "name", "county_code")
+    _known_area(ctx, "county_code", v["county_code"])
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.bua_ids, "序号 id")
+    geometry = _check_geometry(out.spec, row, required=True)
+    assert geometry is not None
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+    out.items.append(
+        BuiltUpArea(id=v["id"], name=v["name"], county_code=v["county_code"], geometry=geometry)
+    )
+
+
+def _facility_type(value: str) -> FacilityType:
+    for k, zh in FACILITY_TYPE_NAMES.items():
+        if value == zh:
+            return k
+    result: FacilityType = _enum(FacilityType, "type", value)
+    return result
+
+
+def _v_facility(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "name", "type", "admin_code")
+    ftype = _facility_type(v["type"])
+    _known_area(ctx, "admin_code", v["admin_code"])
+    _place_link(ctx, v)
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.facility_ids, "序号 id")
+    _unique("code", v["code"], seen.setdefault("code", set()), ctx.facility_codes)
+    _nonneg(v, "beds", "capacity", "floor_area_m2")
+    point = _check_geometry(out.spec, row, required=True)
+    assert point is not None
+    ctx.check_inside(v["admin_code"], point)
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+    if v["code"] is not None:
+        seen["code"].add(v["code"])
+    out.items.append(
+        Facility(
+            id=v["id"],
+            code=v["code"],
+            name=v["name"],
+            type=ftype,
+            admin_code=v["admin_code"],
+            point=point,
+            place_id=v["place_id"],
+            beds=v["beds"],
+            capacity=v["capacity"],
+            floor_area_m2=v["floor_area_m2"],
+            operator=v["operator"],
+            mode=v["mode"],
+            opened_year=v["opened_year"],
+            level=v["level"],
+            version=v["version"] or 1,
+        )
+    )
+
+
+def _v_demand(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _require(v, "code", "name", "admin_code")
+    if not re.fullmatch(r"\d{12}", v["code"]):
+        raise RowInvalid("code", f"村居代码应为12位数字 (code must be 12 digits): {v['code']}")
+    _known_area(ctx, "admin_code", v["admin_code"])
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.demand_ids, "序号 id")
+    _unique("code", v["code"], seen.setdefault("code", set()), ctx.demand_codes)
+    _nonneg(v, "population", "elderly", "dependents")
+    if v["elderly"] > v["population"]:
+        raise RowInvalid("elderly", "老人数多于人口 (more elderly than population)")
+    if v["dependents"] > v["population"]:
+        raise RowInvalid("dependents", "供养人员多于人口 (more dependents than population)")
+    point = _check_geometry(out.spec, row, required=True)
+    assert point is not None
+    ctx.check_inside(v["admin_code"], point)
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+    seen["code"].add(v["code"])
+    out.items.append(
+        DemandPoint(
+            id=v["id"],
+            code=v["code"],
+            name=v["name"],
+            admin_code=v["admin_code"],
+            point=point,
+            population=v["population"],
+            elderly=v["elderly"],
+            dependents=v["dependents"],
+        )
+    )
+
+
+def _v_node(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.node_ids, "节点号 node id")
+    point = _check_geometry(out.spec, row, required=True)
+    assert point is not None
+    seen["id"].add(v["id"])
+    ctx.node_ids.add(v["id"])
+    out.items.append(NetworkNode(id=v["id"], point=point))
+
+
+def _v_edge(
+    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+) -> None:
+    road_class = _enum(RoadClass, "road_class", v["road_class"])
+    _unique("id", v["id"], seen.setdefault("id", set()), ctx.edge_ids, "序号 id")
+    _nonneg(v, "length_m")
+    if v["speed_kmh"] is not None and v["speed_kmh"] <= 0:
+        raise RowInvalid("speed_kmh", f"速度应大于0 (speed must be positive): {v['speed_kmh']}")
+    line = _check_geometry(out.spec, row, required=True)
+    assert line is not None
+    coords = list(line.coords)
+    # Nodes missing from the database and the file are created at the edge's ends.
+    for name, xy in (("source", coords[0]), ("target", coords[-1])):
+        if v[name] not in ctx.node_ids:
+            ctx.node_ids.add(v[name])
+            out.extra.append(NetworkNode(id=v[name], point=Point(xy)))
+    if v["id"] is not None:
+        seen["id"].add(v["id"])
+    out.items.append(
+        NetworkEdge(
+            id=v["id"],
+            source=v["source"],
+            target=v["target"],
+            road_class=road_class,
+            length_m=v["length_m"],
+            speed_kmh=v["speed_kmh"],
+            oneway=v["oneway"],
+            name=v["name"],
+            geometry=line,
+        )
+    )
+
+
+VALIDATORS: dict[str, Validator] = {
+    "admin_areas": _v_admin,
+    "places": _v_place,
+    "roads": _v_road,
+    "compounds": _v_compound,
+    "place_history": _v_history,
+    "built_up_areas": _v_bua,
+    "facilities": _v_facility,
+    "demand_points": _v_demand,
+    "network_nodes": _v_node,
+    "network_edges": _v_edge,
+}
+
+
+def validate_layer(
+    ctx: Context, spec: LayerSpec, rows: Sequence[SourceRow], progress: ProgressSink
+) -> tuple[Prepared, list[RowError]]:
+    out = Prepared(spec)
+    errors: list[RowError] = []
+    seen: dict[str, set[Any]] = {}
+    parsed: list[tuple[SourceRow, dict[str, Any]]] = []
+    for row in rows:
+        values, errs = parse_row(spec, row)
+        if errs:
+            errors.extend(errs)
+        else:
+            parsed.append((row, values))
+    if spec.name == "admin_areas":
+        # parents before children; codes of the file are not "already in the database"
+        parsed.sort(key=lambda rv: (rv[1]["level"], rv[1]["code"]))
+    validator = VALIDATORS[spec.name]
+    progress.start(f"检查 (checking) {spec.name}", len(rows))
+    progress.advance(len(rows) - len(parsed))
+    for row, values in parsed:
+        try:
+            validator(ctx, values, row, out, seen)
+        except RowInvalid as exc:
+            errors.append(RowError(row.row, exc.field, exc.problem, spec.name, row.source))
+        progress.advance(1)
+    progress.done()
+    errors.sort(key=lambda e: (e.source, e.row, e.field))
+    return out, errors
+
+
+__all__ = ["VALIDATORS", "Prepared", "Validator", "validate_layer"]
