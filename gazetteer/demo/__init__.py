@@ -16,13 +16,10 @@ people) and a connected road network of 50,000–200,000 edges.
 
 Hooks for other areas
 ---------------------
-Other areas add their own demo records inside the same transaction, after everything above
-is written, in one of two ways:
-
-* append a function ``hook(conn: Connection, ctx: DemoContext) -> None`` to
-  :data:`NAMING_HOOKS` before building; or
-* provide a module listed in :data:`HOOK_MODULES` (``gazetteer.naming.demo``) with a
-  top-level ``demo_hook(conn, ctx)``; it is imported and called when it exists.
+The demo's completed naming cases (:mod:`gazetteer.demo.naming_cases`) are written inside
+the same transaction, after everything above; other records can be added the same way by
+appending a function ``hook(conn: Connection, ctx: DemoContext) -> None`` to
+:data:`NAMING_HOOKS` before building.
 
 :class:`DemoContext` carries the seed (``ctx.hook_seed("name")`` gives a hook its own
 stable seed), ``reference_date`` and the place ids of the 83 named roads
@@ -32,17 +29,15 @@ id lists are in the :class:`DemoReport`.
 """
 
 from gazetteer.demo.build import (
-    HOOK_MODULES,
     NAMING_HOOKS,
-    DemoContext,
     DemoHook,
     DemoReport,
     build_demo,
     ensure_demo,
 )
+from gazetteer.demo.context import DemoContext
 
 __all__ = [
-    "HOOK_MODULES",
     "NAMING_HOOKS",
     "DemoContext",
     "DemoHook",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -11,14 +10,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Connection, Engine, func, select
 from tqdm import tqdm
 
-from gazetteer.demo.generate import (
-    HISTORICAL_NAMES,
-    DemoData,
-    compute_keys,
-    edge_arrays,
-    generate,
-)
-from gazetteer.demo.network import SPEED_KMH, URBAN_SPEED_KMH
+from gazetteer.demo import naming_cases
+from gazetteer.demo.context import DemoContext
+from gazetteer.demo.figures import HISTORICAL_NAMES
+from gazetteer.demo.generate import compute_keys, generate
+from gazetteer.demo.network import SPEED_KMH, URBAN_SPEED_KMH, edge_arrays
+from gazetteer.demo.state import DemoData
 from gazetteer.errors import Conflict
 from gazetteer.model import (
     Compound,
@@ -32,33 +29,15 @@ from gazetteer.settings import Settings
 from gazetteer.storage import append_only, create_engine_from_settings, upgrade, write_transaction
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
+from gazetteer.storage.schema import metadata
 
 RECORDED_AT = datetime(2020, 12, 31, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class DemoContext:
-    """What a hook gets: the seed, a dedicated RNG seed, and the ids it may build on."""
-
-    seed: int
-    reference_date: date
-    roads_named: list[int]  # place ids of the 83 roads named in 2016–2020
-    roads_adjusted: list[int]  # place ids of the 17 roads whose start/end were adjusted
-    compounds_named: list[int]  # place ids of the 103 compounds named in 2016–2020
-
-    def hook_seed(self, name: str) -> int:
-        """A seed for a hook's own ``random.Random`` (stable across runs, distinct per hook)."""
-        return self.seed * 1_000_003 + sum(ord(c) * (i + 1) for i, c in enumerate(name))
 
 
 DemoHook = Callable[[Connection, DemoContext], None]
 
 #: Functions called at the end of :func:`build_demo`, inside its transaction, in order.
 NAMING_HOOKS: list[DemoHook] = []
-
-#: Modules whose ``demo_hook(conn, ctx)`` is called after :data:`NAMING_HOOKS` when the
-#: module exists (so an area can add its demo records without this package importing it).
-HOOK_MODULES: tuple[str, ...] = ("gazetteer.naming.demo",)
 
 
 @dataclass
@@ -93,18 +72,8 @@ class DemoReport:
 
 
 def _hooks() -> list[DemoHook]:
-    hooks = list(NAMING_HOOKS)
-    for name in HOOK_MODULES:
-        try:
-            mod = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name is not None and name.startswith(exc.name):
-                continue
-            raise
-        hook = getattr(mod, "demo_hook", None)
-        if hook is not None and hook not in hooks:
-            hooks.append(hook)
-    return hooks
+    """The demo's own naming cases first, then any hook added to :data:`NAMING_HOOKS`."""
+    return [naming_cases.demo_hook, *(h for h in NAMING_HOOKS if h is not naming_cases.demo_hook)]
 
 
 def _counts(conn: Connection) -> dict[str, int]:
@@ -289,8 +258,6 @@ def clear_content(conn: Connection) -> None:
     one path that may: replacing the whole content is the only legitimate removal of
     their entries.
     """
-    from gazetteer.storage.schema import metadata
-
     for table in reversed(metadata.sorted_tables):
         if table.name != "categories":
             append_only.empty_table(conn, table)

@@ -1,6 +1,6 @@
 """Demo hook: the 83 + 17 + 103 naming cases of 2016–2020 as completed (filed) cases.
 
-Called by the demo builder (``gazetteer.demo``, via ``HOOK_MODULES``) inside its
+Called by the demo builder (:mod:`gazetteer.demo.build`) inside its
 transaction, after the places are written. Each case is written in its final state
 ``filed`` with ``historic = true``, the approval document and dates, the generated public
 notice and one ``historic_import`` audit entry; nothing about the places changes (the demo
@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from gazetteer.demo.context import DemoContext
 from gazetteer.naming.cases import CASE_PLACE_KIND, NUMBER_PREFIX, area_label
 from gazetteer.naming.model import Case, CaseKind, CaseProposal, CaseState, PlaceKind
-from gazetteer.naming.notice import notice_text
+from gazetteer.naming.notice import DEFAULT_AUTHORITY, notice_text
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import to_db
@@ -26,11 +27,7 @@ from gazetteer.storage.tables_naming import audit_log, naming_cases
 from gazetteer.text import pinyin_key, toned_key
 from gazetteer.types import AdminCode
 
-if TYPE_CHECKING:
-    from gazetteer.demo import DemoContext
-
 AUTHORITY = {CaseKind.COMPOUND: "威海市住房和城乡建设局"}
-DEFAULT_AUTHORITY = "威海市人民政府"
 
 
 def _approval_date(
