@@ -16,14 +16,14 @@ from shapely.geometry.base import BaseGeometry
 
 from gazetteer.cartography.layers import PlaceSummary
 from gazetteer.model import AdminRef, Category, NameHistoryEntry
-from gazetteer.search import SearchHit, SearchPage
-from gazetteer.services.places import (
+from gazetteer.model.views import (
     AdminNode,
     CategoryNode,
     NearbyPlace,
     PlaceDetails,
     ReverseResult,
 )
+from gazetteer.search import SearchHit, SearchPage
 
 
 def geojson(geometry: BaseGeometry | None) -> dict[str, Any] | None:

@@ -13,39 +13,30 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from api.deps import ConnectionDep, RecordId, SettingsDep
 from gazetteer.cartography import layers
 from gazetteer.errors import NotFound
 from gazetteer.model import (
-    CENSUS_STATUS_LABELS,
-    CHANGE_REASON_LABELS,
     FACILITY_TYPE_NAMES,
-    PLACE_STATUS_LABELS,
-    AdminLevel,
     classification,
-    label,
 )
+from gazetteer.services import places
 from gazetteer.settings import Settings
-from gazetteer.storage import repository as repo
-from gazetteer.storage import tables as t
 from maps import assets
+from maps.pages import place_page_html
 from maps.render import (
     ENDPOINT_KEYS,
     CoverageMapData,
     DataUrls,
-    HistoryItem,
     LegendItem,
     PublicMapData,
     TileSource,
     category_legend,
-    esc,
     facility_legend,
     page_html,
     render_coverage_map,
-    render_place_map,
     render_public_map,
 )
 
@@ -114,116 +105,10 @@ def coverage_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -
     return _html(page_html(m, title="15分钟服务圈覆盖分析", body_class="gz-full"))
 
 
-def _admin_path(conn: Connection, code: str) -> list[tuple[str, str]]:
-    a = t.admin_areas
-    out: list[tuple[str, str]] = []
-    current: str | None = code
-    for _ in range(6):
-        if current is None:
-            break
-        r = conn.execute(
-            select(a.c.code, a.c.name, a.c.parent_code).where(a.c.code == current)
-        ).first()
-        if r is None:
-            break
-        out.append((r[0], r[1]))
-        current = r[2]
-    return list(reversed(out))
-
-
-def _context_geometry(conn: Connection, admin_code: str) -> BaseGeometry | None:
-    """The smallest area with a polygon around a place (county at most), simplified."""
-    for code, _name in reversed(_admin_path(conn, admin_code)):
-        try:
-            shape = layers.admin_boundary(conn, code)
-        except NotFound:
-            continue
-        if shape.level >= int(AdminLevel.COUNTY) or code == admin_code:
-            return shape.geometry.simplify(0.001, preserve_topology=True)
-    return None
-
-
 @router.get("/places/{place_id}", response_class=HTMLResponse, summary="地名详情页 Place page")
 def place_page(place_id: PlaceId, conn: ConnectionDep, settings: SettingsDep) -> HTMLResponse:
     assets.check_assets(settings.assets_dir)
-    place = repo.get_place(conn, place_id)
-    history = repo.place_history(conn, place_id)
-    cls = classification()
-    cat = cls.get(place.category_code)
-    major = cls.major_of(place.category_code)
-    path = _admin_path(conn, place.admin_code)
-    road = repo.get_road(conn, place_id)
-    items = [
-        HistoryItem(
-            name=h.name,
-            valid_from=h.valid_from.isoformat() if h.valid_from else "",
-            valid_to=h.valid_to.isoformat() if h.valid_to else "",
-            reason=label(CHANGE_REASON_LABELS, h.reason),
-            note=h.note,
-            geometry=h.geometry
-            if h.geometry is not None and not h.geometry.equals(place.geometry)
-            else None,
-        )
-        for h in history
-    ]
-    context = _context_geometry(conn, place.admin_code)
-    m = render_place_map(
-        place.geometry,
-        name=place.name,
-        history=items,
-        context=context,
-        tile=tile_source(settings),
-    )
-    rows: list[tuple[str, str]] = [
-        ("标准名称", place.name),
-        ("罗马字母拼写", place.romanized),
-        ("专名 / 通名", f"{place.specific} / {place.generic}"),
-        ("地名代码", place.code or ""),
-        ("类别", f"{major.name if major else ''} · {cat.name if cat else place.category_code}"),
-        ("所在政区", " ".join(n for _c, n in path)),
-        ("含义", place.meaning),
-        ("由来", place.origin),
-        ("历史沿革", place.history),
-        ("地理实体描述", place.description),
-        ("简称 / 别名", "、".join(place.other_names)),
-        ("设立年份", str(place.established_year or "")),
-        ("废止年份", str(place.abolished_year or "")),
-        ("状态", label(PLACE_STATUS_LABELS, place.status)),
-        ("普查状态", label(CENSUS_STATUS_LABELS, place.census_status)),
-        ("资料来源", place.source),
-        (
-            "坐标 (CGCS2000)",
-            f"{place.point.x:.6f}, {place.point.y:.6f}" if place.point is not None else "",
-        ),
-    ]
-    if road is not None:
-        rows += [
-            ("起点 / 止点", f"{road.start_desc} / {road.end_desc}"),
-            ("长度 / 宽度", f"{road.length_m:.0f} 米 / {road.width_m or '—'} 米"),
-            ("道路等级", road.grade),
-        ]
-    table = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v) or '—'}</td></tr>" for k, v in rows)
-    timeline = "".join(
-        f"<li><b>{esc(h.name)}</b>（{esc(h.valid_from or '?')} 至 {esc(h.valid_to or '?')}）"
-        f" · {esc(h.reason)}{' · 位置已变更' if h.geometry is not None else ''}"
-        f"{'<br>' + esc(h.note) if h.note else ''}</li>"
-        for h in items
-    )
-    timeline += f"<li><b>{esc(place.name)}</b>（现行名称，第 {place.version} 版）</li>"
-    before = (
-        '<nav class="gz-nav"><a href="/map">← 地名地图</a>'
-        f'<a href="/api/v1/places/{place_id}/card">地名成果表（打印）</a>'
-        f'<a href="/api/v1/places/{place_id}/card?format=xlsx">成果表 Excel</a>'
-        f'<a href="/api/v1/places/{place_id}">JSON</a></nav>'
-        f"<h1>{esc(place.name)} <small>{esc(place.romanized)}</small></h1>"
-        f'<div class="gz-record"><table id="gz-record">{table}</table></div>'
-        f'<h2>名称与位置沿革</h2><ul class="gz-timeline" id="gz-timeline">{timeline}</ul>'
-        "<h2>位置</h2>"
-    )
-    html = page_html(
-        m, title=f"{place.name} · 威海市地名", body_class="gz-place", before_map=before
-    )
-    return _html(html)
+    return _html(place_page_html(places.place_page(conn, place_id), tile=tile_source(settings)))
 
 
 @router.get("/static/vendor/{path:path}", include_in_schema=False)

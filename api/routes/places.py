@@ -3,7 +3,6 @@ the administrative tree and the classification tree."""
 
 from __future__ import annotations
 
-import html
 from typing import Annotated, Literal
 from urllib.parse import quote
 
@@ -18,16 +17,9 @@ from api.schemas_places import (
     PlacePublic,
     ReversePublic,
 )
-from gazetteer.services.places import (
-    CARD_TITLE,
-    PlaceDetails,
-    admin_node,
-    card_rows,
-    card_xlsx,
-    category_tree,
-    place_details,
-    reverse,
-)
+from gazetteer.io.card import CARD_TITLE, card_xlsx
+from gazetteer.services.places import admin_node, category_tree, place_details, reverse
+from maps.pages import card_html
 
 router = APIRouter(prefix="/api/v1", tags=["places"])
 
@@ -67,46 +59,7 @@ def get_card(
                 )
             },
         )
-    return HTMLResponse(render_card(details))
-
-
-def render_card(d: PlaceDetails) -> str:
-    rows = "\n".join(
-        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
-        for label, value in card_rows(d)
-    )
-    name = html.escape(d.place.name)
-    return f"""<!doctype html>
-<html lang="zh-CN">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{CARD_TITLE} · {name}</title>
-<style>
-  body {{ font-family: "Noto Serif CJK SC", "Songti SC", SimSun, serif; margin: 2em auto;
-         max-width: 48em; color: #000; }}
-  h1 {{ text-align: center; font-size: 1.6em; letter-spacing: 0.3em; }}
-  .sub {{ text-align: center; margin-bottom: 1em; }}
-  table {{ border-collapse: collapse; width: 100%; }}
-  th, td {{ border: 1px solid #000; padding: 0.4em 0.6em; vertical-align: top; }}
-  th {{ width: 9em; white-space: nowrap; text-align: left; background: #f3f3f3; }}
-  td {{ white-space: pre-wrap; }}
-  .foot {{ margin-top: 1em; font-size: 0.9em; }}
-  @media print {{ body {{ margin: 0; }} th {{ background: none; }} .noprint {{ display: none; }} }}
-</style>
-</head>
-<body>
-<h1>{CARD_TITLE}</h1>
-<div class="sub">{name}　{html.escape(d.place.romanized)}</div>
-<table>
-{rows}
-</table>
-<p class="foot">坐标系：CGCS2000（EPSG:4490）。威海市地名信息服务 Weihai Gazetteer.</p>
-<p class="noprint"><a href="?format=xlsx">下载 Excel (.xlsx)</a>
- · <button onclick="window.print()">打印 Print</button></p>
-</body>
-</html>
-"""
+    return HTMLResponse(card_html(details))
 
 
 @router.get("/reverse", response_model=ReversePublic)

@@ -8,8 +8,9 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
+from gazetteer.io.card import card_rows
 from gazetteer.search import make_query
-from gazetteer.services.places import card_rows, place_details
+from gazetteer.services.places import place_details
 from gazetteer.services.search import search
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings

@@ -1,4 +1,4 @@
-"""Use cases for reading places: details with history, the 地名成果表 card, reverse lookup,
+"""Use cases for reading places: details with history, the place page, reverse lookup,
 the administrative tree and the classification tree with counts.
 
 Everything here reads; each function takes an open ``Connection`` (one per request or
@@ -8,27 +8,27 @@ lon/lat; the API turns them into GeoJSON.
 
 from __future__ import annotations
 
-import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
+from gazetteer.cartography import layers
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import (
-    CENSUS_STATUS_LABELS,
-    CHANGE_REASON_LABELS,
-    PLACE_STATUS_LABELS,
-    AdminArea,
+    AdminLevel,
     AdminRef,
     Category,
-    NameHistoryEntry,
-    Place,
-    Road,
     classification,
-    label,
+)
+from gazetteer.model.views import (
+    AdminNode,
+    CategoryNode,
+    NearbyPlace,
+    PlaceDetails,
+    ReverseResult,
 )
 from gazetteer.storage import bbox_match
 from gazetteer.storage import repository as repo
@@ -38,52 +38,6 @@ from gazetteer.types import INT32_MAX, AdminCode, check_lon_lat, distance_m
 
 NEIGHBOURS = 8
 MAX_REVERSE_NEAREST = 50
-
-
-@dataclass(frozen=True, slots=True)
-class NearbyPlace:
-    id: int
-    name: str
-    category_code: str
-    category: str
-    lon: float
-    lat: float
-    distance_m: float
-
-
-@dataclass(slots=True)
-class PlaceDetails:
-    place: Place
-    categories: list[Category]  # major, then subcategory
-    admin_path: list[AdminRef]  # city down to the place's own area
-    history: list[NameHistoryEntry]
-    neighbours: list[NearbyPlace]
-    road: Road | None = None
-
-
-@dataclass(slots=True)
-class ReverseResult:
-    lon: float
-    lat: float
-    areas: list[AdminRef]  # containing areas, city first
-    nearest: list[NearbyPlace]
-
-
-@dataclass(slots=True)
-class AdminNode:
-    area: AdminArea
-    ancestors: list[AdminRef]  # city first
-    children: list[AdminRef]
-    place_count: int  # names inside the area (all levels below)
-
-
-@dataclass(slots=True)
-class CategoryNode:
-    code: str
-    name: str
-    name_en: str
-    count: int
-    children: list[CategoryNode] = field(default_factory=list)
 
 
 # --- administrative areas ----------------------------------------------------------------
@@ -226,6 +180,31 @@ def place_details(conn: Connection, place_id: int) -> PlaceDetails:
     )
 
 
+@dataclass(slots=True)
+class PlacePage:
+    """What the place page shows: the details and the area drawn around the place."""
+
+    details: PlaceDetails
+    context: BaseGeometry | None  # the smallest area with a polygon (county at most)
+
+
+def place_page(conn: Connection, place_id: int) -> PlacePage:
+    """The place page: details, and the smallest surrounding area that has a polygon
+    (the place's own area, else its ancestors up to the county), simplified."""
+    details = place_details(conn, place_id)
+    code = details.place.admin_code
+    context = None
+    for ref in reversed(details.admin_path):
+        try:
+            shape = layers.admin_boundary(conn, ref.code)
+        except NotFound:
+            continue
+        if shape.level >= int(AdminLevel.COUNTY) or ref.code == code:
+            context = shape.geometry.simplify(0.001, preserve_topology=True)
+            break
+    return PlacePage(details, context)
+
+
 def reverse(conn: Connection, lon: float, lat: float, *, limit: int = 5) -> ReverseResult:
     """Administrative areas containing (lon, lat) -- by polygon where one is stored -- and
     the nearest names."""
@@ -253,95 +232,19 @@ def reverse(conn: Connection, lon: float, lat: float, *, limit: int = 5) -> Reve
     )
 
 
-# --- the 地名成果表 card ---------------------------------------------------------------------
-
-CARD_TITLE = "地名成果表"
-
-
-def card_rows(d: PlaceDetails) -> list[tuple[str, str]]:
-    """The census result table of one name as (label, value) rows, in form order."""
-    p = d.place
-    point = p.point if p.point is not None else p.geometry.representative_point()
-    cats = " / ".join(f"{c.name}（{c.code}）" for c in d.categories)
-    former = "；".join(
-        f"{h.name}（{_d(h.valid_from)}—{_d(h.valid_to)}，{label(CHANGE_REASON_LABELS, h.reason)}）"
-        for h in d.history
-        if h.name != p.name
-    )
-    status = label(PLACE_STATUS_LABELS, p.status)
-    census = label(CENSUS_STATUS_LABELS, p.census_status)
-    rows = [
-        ("标准名称", p.name),
-        ("罗马字母拼写", p.romanized),
-        ("地名代码", p.code or ""),
-        ("专名", p.specific),
-        ("通名", p.generic),
-        ("类别", cats or p.category_code),
-        ("所在行政区", " ".join(a.name for a in d.admin_path)),
-        ("行政区划代码", p.admin_code),
-        ("地理坐标", f"东经 {point.x:.6f}°，北纬 {point.y:.6f}°（CGCS2000）"),
-        ("别名、简称", "、".join(p.other_names)),
-        ("曾用名", former),
-        ("设立年份", str(p.established_year or "")),
-        ("废止年份", str(p.abolished_year or "")),
-        ("地名含义", p.meaning),
-        ("地名由来", p.origin),
-        ("历史沿革", p.history),
-        ("地理实体描述", p.description),
-        ("地名状态", status),
-        ("普查状态", census),
-        ("资料来源", p.source),
-    ]
-    if d.road is not None:
-        rows += [
-            ("起点", d.road.start_desc),
-            ("止点", d.road.end_desc),
-            ("长度（米）", f"{d.road.length_m:.0f}"),
-        ]
-    return rows
-
-
-def _d(value: object) -> str:
-    return str(value) if value is not None else "…"
-
-
-def card_xlsx(d: PlaceDetails) -> bytes:
-    """The 地名成果表 as an Excel workbook (one sheet, label/value columns)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = CARD_TITLE
-    ws.append([f"{CARD_TITLE}：{d.place.name}"])
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.merge_cells("A1:B1")
-    for caption, value in card_rows(d):
-        ws.append([caption, value])
-    ws.column_dimensions["A"].width = 16
-    ws.column_dimensions["B"].width = 80
-    for row in ws.iter_rows(min_row=2):
-        row[0].font = Font(bold=True)
-        row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
 __all__ = [
-    "CARD_TITLE",
     "AdminNode",
     "AdminRef",
     "CategoryNode",
     "NearbyPlace",
     "PlaceDetails",
+    "PlacePage",
     "ReverseResult",
     "admin_node",
-    "card_rows",
-    "card_xlsx",
     "category_path",
     "category_tree",
     "nearest_places",
     "place_details",
+    "place_page",
     "reverse",
 ]
