@@ -9,27 +9,21 @@ non-zero, never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import logging
 import sys
 from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from gazetteer.commands import core, coverage, data, maps, naming, search
 from gazetteer.errors import GazetteerError
 from gazetteer.settings import Settings
 
-COMMAND_MODULES = (
-    "gazetteer.commands.core",
-    "gazetteer.commands.data",
-    "gazetteer.commands.search",
-    "gazetteer.commands.naming",
-    "gazetteer.commands.coverage",
-    "gazetteer.commands.maps",
-)
+COMMAND_MODULES = (core, data, search, naming, coverage, maps)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-command per use case (see ``gazetteer --help``)."""
     parser = argparse.ArgumentParser(
         prog="gazetteer",
         description="威海市地名信息服务 Weihai place-name gazetteer",
@@ -39,13 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="override GAZETTEER_DATABASE_URL (sqlite:///path or postgresql+psycopg://...)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
+    for module in COMMAND_MODULES:
         module.register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -19,6 +19,7 @@ from gazetteer.model import AdminLevel, RoadClass, classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import bbox_match
 from gazetteer.storage.geometry import from_db
+from gazetteer.storage.versions import layer_version
 
 # Road classes drawn on overview maps (the rest only clutter a city-wide view).
 MAJOR_ROAD_CLASSES: tuple[RoadClass, ...] = (
@@ -96,6 +97,12 @@ class PlaceSummary:
     status: str
     lon: float
     lat: float
+
+
+def version(conn: Connection, layer: str) -> str:
+    """The data version of a map layer (``places``, ``facilities``, ``admin``, ``roads``,
+    ``demand``): what a cache of the encoded layer is keyed by."""
+    return layer_version(conn, layer)
 
 
 def place_points(
@@ -302,4 +309,5 @@ __all__ = [
     "place_points",
     "place_summary",
     "road_lines",
+    "version",
 ]

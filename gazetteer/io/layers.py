@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gazetteer.errors import InvalidInput
 from gazetteer.model import (
     CENSUS_STATUS_LABELS,
     CHANGE_REASON_LABELS,
@@ -314,8 +315,6 @@ def layer(name: str) -> LayerSpec:
     for spec in LAYERS:
         if name in (spec.name, spec.zh):
             return spec
-    from gazetteer.errors import InvalidInput
-
     raise InvalidInput(
         f"未知图层 (unknown layer): {name}; choose one of {', '.join(LAYER_NAMES)} or all"
     )

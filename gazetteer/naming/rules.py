@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from gazetteer.naming.model import Finding, PlaceKind, Scope, Severity
+from gazetteer.naming.model import PLACE_KIND_NAMES, Finding, PlaceKind, Scope, Severity
 from gazetteer.naming.words import WordLists
 from gazetteer.text import NameParts, is_common_char, is_han
 from gazetteer.text.numerals import NUMERAL_CHARS
@@ -207,8 +207,6 @@ def structure_findings(
 
 
 def _kind_label(kind: PlaceKind) -> str:
-    from gazetteer.naming.model import PLACE_KIND_NAMES
-
     return PLACE_KIND_NAMES[kind]
 
 

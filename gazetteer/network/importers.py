@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from shapely.geometry import LineString, MultiLineString, Point
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import ImportFailed
 from gazetteer.model import NetworkEdge, NetworkNode, RoadClass
@@ -306,8 +306,6 @@ def save_network(conn: Connection, data: NetworkData, *, replace: bool = True) -
 
 
 def _max_node_id(conn: Connection) -> int:
-    from sqlalchemy import func, select
-
     return int(conn.execute(select(func.max(network_nodes.c.id))).scalar_one() or 0)
 
 

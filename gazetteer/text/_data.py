@@ -16,17 +16,16 @@ def _lines(filename: str) -> Iterator[str]:
 
 
 @cache
-def place_readings() -> dict[str, tuple[str, ...]]:
-    """Place-name reading table: characters or phrase -> toned syllables (one per char)."""
-    from gazetteer.text.pinyin import canonical_syllable
-
+def raw_place_readings() -> dict[str, tuple[str, ...]]:
+    """Place-name reading table as written: characters or phrase -> syllables (one per
+    character; :func:`gazetteer.text.pinyin.place_readings` checks and canonicalises them)."""
     table: dict[str, tuple[str, ...]] = {}
     for line in _lines("place_readings.tsv"):
         cols = line.split("\t")
         text, reading = cols[0], cols[1].split()
         if len(reading) != len(text):
             raise RuntimeError(f"place_readings.tsv: {text!r} has {len(reading)} syllables")
-        table[text] = tuple(canonical_syllable(s) for s in reading)
+        table[text] = tuple(reading)
     return table
 
 

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from functools import cache, lru_cache
 
 from gazetteer.errors import InvalidInput
-from gazetteer.text._data import place_readings
+from gazetteer.text._data import raw_place_readings
 from gazetteer.text.normalization import HAN_RUN, is_han, normalize
 
 
@@ -123,6 +123,15 @@ def valid_bases() -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
+@cache
+def place_readings() -> dict[str, tuple[str, ...]]:
+    """Place-name reading table: characters or phrase -> toned syllables (one per char)."""
+    return {
+        text: tuple(canonical_syllable(s) for s in reading)
+        for text, reading in raw_place_readings().items()
+    }
+
+
 def canonical_syllable(token: str) -> str:
     """Validate one syllable and return it in canonical tone-mark form.
 

@@ -41,7 +41,7 @@ def test_no_server_errors(app_settings: Settings) -> None:
         failures: list[str] = []
         operations = 0
         for result in schema.get_all_operations():
-            operation = result.ok()
+            operation = result.ok()  # type: ignore[union-attr]
             operations += 1
 
             @hsettings(
@@ -53,7 +53,7 @@ def test_no_server_errors(app_settings: Settings) -> None:
                 database=None,
             )
             @given(case=operation.as_strategy())
-            def check(case: schemathesis.Case) -> None:
+            def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
                 response = case.call(base_url=base, timeout=60)
                 case.validate_response(response, checks=[not_a_server_error])
 

@@ -31,11 +31,12 @@ def test_real_admin_data_imports_with_a_consistent_hierarchy(
     )
     assert report.written == {"admin_areas": 2849} and not report.errors
     with engine.connect() as conn:
-        levels = dict(
-            conn.execute(
+        levels: dict[int, int] = {
+            int(r[0]): int(r[1])
+            for r in conn.execute(
                 select(t.admin_areas.c.level, func.count()).group_by(t.admin_areas.c.level)
-            ).all()
-        )
+            )
+        }
         areas = {a.code: a for a in repo.iter_admin_areas(conn)}
     assert levels == {2: 1, 3: 7, 4: 73, 5: 2768}
     assert len(areas) == 2849

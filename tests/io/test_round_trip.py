@@ -37,14 +37,14 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def _gdal_content(folder: Path) -> dict[str, list[tuple[object, ...]]]:
-    out = {}
+    out: dict[str, list[tuple[object, ...]]] = {}
     for path in sorted(folder.iterdir()):
         if path.suffix not in (".gpkg", ".shp"):
             continue
         layers = [n for n, _ in pyogrio.list_layers(path)]
         for layer in layers:
             frame = pyogrio.read_dataframe(path, layer=layer)
-            rows = []
+            rows: list[tuple[object, ...]] = []
             for rec, geom in zip(
                 frame.drop(columns="geometry").to_dict(orient="records"),
                 frame.geometry,
@@ -157,8 +157,13 @@ def test_gis_exports_are_readable_by_gdal(engine: Engine, tmp_path: Path) -> Non
     assert places.loc[0, "origin"].startswith("威海卫")
 
     shp = export_layers(engine, fmt="shp", layers=["places", "facilities"], out=tmp_path / "s")
-    names = sorted(p.name for p in shp.files)
-    assert names == ["facilities.shp", "places_line.shp", "places_point.shp", "places_polygon.shp"]
+    shp_names = sorted(p.name for p in shp.files)
+    assert shp_names == [
+        "facilities.shp",
+        "places_line.shp",
+        "places_point.shp",
+        "places_polygon.shp",
+    ]
     for path in shp.files:
         assert path.with_suffix(".cpg").read_text().strip().upper() in ("UTF-8", "UTF8")
         info = pyogrio.read_info(path)

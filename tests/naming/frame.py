@@ -48,7 +48,7 @@ def place(name: str, category: str, admin: str, geom: object) -> Place:
         romanized=romanize(name),
         category_code=category,
         admin_code=admin,
-        geometry=geom,  # type: ignore[arg-type]
+        geometry=geom,
     )
 
 

@@ -86,7 +86,8 @@ def test_new_road_from_draft_to_filed(
             == "xing lin lu"
         )
     # overdue: nothing announced 16 days after approval
-    later = case.approval_date + timedelta(days=16)  # type: ignore[operator]
+    assert case.approval_date is not None
+    later = case.approval_date + timedelta(days=16)
     with engine.connect() as conn:
         items = wf.overdue_cases(conn, as_of=later)
         assert {(i.case_id, i.what) for i in items} == {(case_id, "notice"), (case_id, "filing")}

@@ -135,7 +135,7 @@ def reference_times_s(
         for f, item in sorted(on_edge.get(k, []), key=lambda x: x[0]):
             chain.append((f, ("S", item)))
         chain.append((1.0, ("N", e.target)))
-        for (fa, a), (fb, b) in itertools.pairwise(chain):
+        for (fa, a), (fb, b) in itertools.pairwise(chain):  # type: ignore[assignment]
             add(a, b, (fb - fa) * t)
             if back:
                 add(b, a, (fb - fa) * t)

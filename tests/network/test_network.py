@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -182,7 +183,7 @@ def test_osm_import_errors(tmp_path: Path) -> None:
 def test_line_layer_import(tmp_path: Path) -> None:
     a, b, c = lonlat(0, 0), lonlat(100, 0), lonlat(200, 0)
     d = lonlat(100, 100)
-    fc = {
+    fc: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": [
             {

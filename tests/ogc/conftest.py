@@ -195,4 +195,4 @@ def ogc_site(
         with live_server(settings) as base:
             yield OgcSite(settings=settings, base=base, backend=backend)
     finally:
-        gen.close()
+        gen.close()  # type: ignore[attr-defined]

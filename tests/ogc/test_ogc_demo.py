@@ -28,7 +28,9 @@ def test_gdal_reads_the_whole_demo(demo_settings: Settings) -> None:
     engine = create_engine_from_settings(demo_settings)
     with engine.connect() as conn:
         counts = {name: repo.count(conn, table) for name, table in TABLES.items()}
-        place_names = dict(conn.execute(select(t.places.c.id, t.places.c.name)).all())
+        place_names: dict[int, str] = {
+            int(r[0]): str(r[1]) for r in conn.execute(select(t.places.c.id, t.places.c.name))
+        }
     engine.dispose()
     assert counts["places"] > 10_000
     with live_server(demo_settings) as base, warnings.catch_warnings():
