@@ -24,12 +24,14 @@ import networkx as nx
 import numpy as np
 from sqlalchemy import Engine, create_engine, text
 
-from gazetteer.coverage import CoverageQuery, NewSite, WhatIfChanges, coverage, recommend, what_if
-from gazetteer.coverage.service import data_versions, load_context, load_facilities
+from gazetteer.coverage import CoverageCache, CoverageQuery, NewSite, WhatIfChanges
+from gazetteer.coverage.data import load_facilities
 from gazetteer.model import FacilityType
-from gazetteer.network import clear_cache, load_graph
+from gazetteer.network import load_graph
+from gazetteer.services import coverage as svc
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.versions import coverage_versions
 
 TYPE = FacilityType.ELDERLY_MEAL_POINT
 Q = CoverageQuery((TYPE,), minutes=15.0, gaps_limit=100)
@@ -48,7 +50,7 @@ def timed(fn: Callable[[], Any], repeat: int = 5) -> tuple[float, Any]:
 
 def nx_graph(engine: Engine) -> tuple[Any, Any, Any]:
     with engine.connect() as conn:
-        ctx = load_context(engine, conn, "walking")
+        ctx = CoverageCache().context(conn, "walking")
         fac = load_facilities(conn, (TYPE,))
     pg = ctx.pg
     g = nx.DiGraph()
@@ -128,7 +130,7 @@ def pgrouting_coverage(engine: Engine, ctx: Any, fac: Any) -> tuple[float, Any]:
 
 def bench_backend(backend: str, engine: Engine) -> None:
     print(f"\n== {backend} ==")
-    clear_cache()
+    cache = CoverageCache()  # as the API keeps one per process
 
     def load() -> Any:
         with engine.connect() as conn:
@@ -136,24 +138,28 @@ def bench_backend(backend: str, engine: Engine) -> None:
 
     ms, g = timed(load, repeat=3)
     print(f"graph load from DB: {ms:8.1f} ms  ({g.n_nodes} nodes, {g.n_edges} edges; < 3000)")
-    ms_cov, res = timed(lambda: coverage(engine, Q))
+    ms_cov, res = timed(lambda: svc.coverage(engine, Q, cache=cache))
     print(
         f"coverage {TYPE.value} 15 min: {ms_cov:8.1f} ms  (share {res.covered_share:.3f}, "
         f"{res.facility_count} facilities; target < 200)"
     )
     gap = res.gaps[0]
     add = WhatIfChanges(add=(NewSite(gap.lon, gap.lat),))
-    ms_wi, wi = timed(lambda: what_if(engine, Q, add, with_points=False), repeat=11)
+    ms_wi, wi = timed(
+        lambda: svc.what_if(engine, Q, add, with_points=False, cache=cache), repeat=11
+    )
     print(f"what-if +1 facility: {ms_wi:8.1f} ms  (gain {wi.covered_change:.0f}; target < 50)")
     with engine.connect() as conn:
-        ms_fp, _ = timed(lambda: data_versions(conn), repeat=11)
+        ms_fp, _ = timed(lambda: coverage_versions(conn), repeat=11)
     print(f"  of which the network + demand fingerprint statement: {ms_fp:8.1f} ms")
-    ms_rec, rec = timed(lambda: recommend(engine, Q, 10, time_limit_s=30), repeat=1)
+    ms_rec, rec = timed(
+        lambda: svc.recommend(engine, Q, 10, time_limit_s=30, cache=cache), repeat=1
+    )
     print(
         f"recommend k=10 (greedy+exact): {ms_rec:8.1f} ms  (greedy {rec.greedy_gain:.0f}, "
         f"exact {rec.exact_gain} {rec.exact_status}; target < 5000)"
     )
-    ms_g, _ = timed(lambda: recommend(engine, Q, 10, exact=False), repeat=1)
+    ms_g, _ = timed(lambda: svc.recommend(engine, Q, 10, exact=False, cache=cache), repeat=1)
     print(f"recommend k=10 (greedy only): {ms_g:8.1f} ms")
     gx, ctx, fac = nx_graph(engine)
     ms_nx, nx_cov = timed(lambda: nx_coverage(gx, ctx, fac), repeat=3)

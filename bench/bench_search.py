@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, Engine, create_engine, text
 
+from api.caches import load_index_for_server
 from gazetteer.search import make_query
 from gazetteer.services.search import SearchService
 from gazetteer.settings import Settings
@@ -151,7 +152,8 @@ def in_process(url: str, sample: int | None) -> None:
         names = [(r[0], r[1]) for r in rows]
         queries = query_set(names)
         print(f"names in database: {len(names)}; queries: {len(queries)}")
-        svc = SearchService(check_interval_s=1.0)
+        # built as the API builds it (garbage collector paused and the index frozen)
+        svc = SearchService(check_interval_s=1.0, build=load_index_for_server)
         t0 = time.perf_counter()
         svc.index(conn)
         print(f"index build: {time.perf_counter() - t0:.2f} s")

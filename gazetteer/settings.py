@@ -27,8 +27,6 @@ class Settings(BaseSettings):
         description="sqlite:///path for SpatiaLite, postgresql+psycopg://... for PostGIS",
     )
     demo_seed: int = Field(default=20201231, description="seed of the deterministic demo")
-    host: str = "127.0.0.1"
-    port: int = 8000
     spatialite_module: str | None = Field(
         default=None,
         description="path or name of mod_spatialite; found automatically when unset",

@@ -16,7 +16,7 @@ from sqlalchemy import Connection
 
 from gazetteer.cartography import layers
 from gazetteer.cartography.sheet_grid import MapSheet, sheet_from_code, sheets_touching
-from gazetteer.errors import InvalidInput, NotFound
+from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, RoadClass, classification
 
 Bounds = tuple[float, float, float, float]
@@ -125,21 +125,12 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
     )
 
 
-def find_ref(conn: Connection, number: str) -> SheetRef:
-    """A sheet of the set by grid number or county code; NotFound if not in the set."""
-    for ref in sheet_set(conn):
-        if ref.number.upper() == number.strip().upper():
-            return ref
-    raise NotFound(f"图幅不在成果图范围内 (no such result map sheet: {number})")
-
-
 __all__ = [
     "SHEET_ROAD_CLASSES",
     "Bounds",
     "SheetData",
     "SheetLabel",
     "SheetRef",
-    "find_ref",
     "load_sheet_data",
     "sheet_set",
 ]

@@ -11,7 +11,7 @@ Every sheet is kept as two integer grid indices (``lat_index`` = south edge in 1
 ``lon_index`` = west edge in 15′ steps) so that no floating-point rounding creeps into the
 numbering. Only the northern and eastern hemispheres are supported (all of China).
 
-Pure library: no plotting here (rendering lives in ``maps.sheets``).
+Pure library: no plotting here (drawing lives in :mod:`gazetteer.cartography.sheet_render`).
 """
 
 from __future__ import annotations

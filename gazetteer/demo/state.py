@@ -90,12 +90,6 @@ class DemandInfo:
 
 
 @dataclass
-class PlaceKeys:
-    pinyin_key: str
-    initials: str
-
-
-@dataclass
 class DemoData:
     seed: int
     admin: list[AdminArea] = field(default_factory=list)
@@ -489,7 +483,6 @@ __all__ = [
     "FacilityInfo",
     "Generator",
     "HistoryInfo",
-    "PlaceKeys",
     "RoadInfo",
     "Towns",
     "circle",

@@ -335,11 +335,6 @@ def _field_map(spec: LayerSpec) -> dict[str, str]:
     return out
 
 
-def shapefile_names(spec: LayerSpec) -> dict[str, str]:
-    """Field name -> Shapefile (dBASE) field name, at most 10 characters."""
-    return {f.name: f.shp for f in spec.fields}
-
-
 __all__ = [
     "LAYERS",
     "LAYER_NAMES",
@@ -348,5 +343,4 @@ __all__ = [
     "Kind",
     "LayerSpec",
     "layer",
-    "shapefile_names",
 ]

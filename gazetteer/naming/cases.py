@@ -31,7 +31,6 @@ from gazetteer.naming.check import check_name, name_facts
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
     CASE_STATE_NAMES,
-    GRANTED_STATES,
     Case,
     CaseKind,
     CaseProposal,
@@ -425,10 +424,6 @@ def raise_on_errors(case: Case, result: CheckResult) -> None:
     )
 
 
-def is_granted(case: Case) -> bool:
-    return case.state in GRANTED_STATES
-
-
 __all__ = [
     "CASE_KIND_NAMES",
     "CASE_PLACE_KIND",
@@ -442,7 +437,6 @@ __all__ = [
     "case_snapshot",
     "finish",
     "get_case",
-    "is_granted",
     "list_cases",
     "next_number",
     "overdue_cases",

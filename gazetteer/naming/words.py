@@ -100,11 +100,6 @@ def _file_lists() -> WordLists:
     return WordLists(lists, rules)
 
 
-def file_word_lists() -> WordLists:
-    """Only the shipped data files (cached)."""
-    return _file_lists()
-
-
 def load_word_lists(conn: Connection | None = None) -> WordLists:
     """The shipped lists merged with the database additions (when ``conn`` is given)."""
     base = _file_lists()
@@ -154,6 +149,5 @@ __all__ = [
     "Word",
     "WordLists",
     "add_word",
-    "file_word_lists",
     "load_word_lists",
 ]

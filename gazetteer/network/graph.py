@@ -123,7 +123,6 @@ class RoadGraph:
         self.edge_geoms = geoms
         self._profiles: dict[str, ProfileGraph] = {}
         self._lock = threading.Lock()
-        self._node_index: dict[int, int] | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -132,11 +131,6 @@ class RoadGraph:
     @property
     def n_edges(self) -> int:
         return len(self.edge_ids)
-
-    def node_index(self, node_id: int) -> int:
-        if self._node_index is None:
-            self._node_index = {int(n): i for i, n in enumerate(self.node_ids)}
-        return self._node_index[int(node_id)]
 
     def bounds_lonlat(self) -> tuple[float, float, float, float]:
         lo = self.node_lonlat.min(axis=0)

@@ -131,23 +131,10 @@ def revoke_tokens(conn: Connection, name: str) -> int:
     return int(res.rowcount or 0)
 
 
-def set_active(conn: Connection, name: str, active: bool) -> User:
-    user = get_user_by_name(conn, name)
-    conn.execute(update(users).where(users.c.id == user.id).values(active=active))
-    return get_user_by_name(conn, name)
-
-
 def get_user_by_name(conn: Connection, name: str) -> User:
     r = conn.execute(select(users).where(users.c.name == name)).first()
     if r is None:
         raise NotFound(f"用户不存在 (no such user): {name}")
-    return _user_from_mapping(r)
-
-
-def get_user(conn: Connection, user_id: int) -> User:
-    r = conn.execute(select(users).where(users.c.id == user_id)).first()
-    if r is None:
-        raise NotFound(f"用户不存在 (no user with id {user_id})")
     return _user_from_mapping(r)
 
 
@@ -179,12 +166,10 @@ __all__ = [
     "NewToken",
     "add_user",
     "authenticate",
-    "get_user",
     "get_user_by_name",
     "hash_token",
     "issue_token",
     "list_users",
     "parse_roles",
     "revoke_tokens",
-    "set_active",
 ]

@@ -71,11 +71,6 @@ class Context:
         self._regions.clear()
         self._sibling_cache.clear()
 
-    def remove_area(self, code: str) -> None:
-        del self.areas[code]
-        self._regions.clear()
-        self._sibling_cache.clear()
-
     def _near(
         self, geometry: BaseGeometry, prepared: PreparedGeometry, point: BaseGeometry
     ) -> bool:
