@@ -298,27 +298,36 @@ class _Converter:
         if not isinstance(schema, dict):
             raise ValueError(f"not a schema: {schema!r}")
         s = dict(schema)
-        for key in ("$defs", "definitions"):
-            for name, sub in (s.pop(key, None) or {}).items():
-                converted = self.schema(sub)
-                if name in self.hoisted and self.hoisted[name] != converted:
-                    raise ValueError(f"two different schemas named {name!r} in $defs")
-                self.hoisted[name] = converted
+        self._hoist(s)
         if "$ref" in s:
             ref = {"$ref": _rewrite_ref(str(s.pop("$ref")))}
             rest = self.schema(s) if s else {}
             if not rest:
                 return ref
             return {"allOf": [ref, *rest.pop("allOf", [])], **rest}
-
         for key in ("anyOf", "oneOf"):
             if key in s:
                 without_null = self._nullable_union(s, key)
                 if without_null is not None:
                     return self.schema(without_null)
+        self._subschemas(s)
+        self._keywords(s)
+        return {k: v for k, v in s.items() if k in _SCHEMA_KEYS or k.startswith("x-")}
+
+    def _hoist(self, s: dict[str, Any]) -> None:
+        """Move ``$defs``/``definitions`` to the document's component schemas."""
+        for key in ("$defs", "definitions"):
+            for name, sub in (s.pop(key, None) or {}).items():
+                converted = self.schema(sub)
+                if name in self.hoisted and self.hoisted[name] != converted:
+                    raise ValueError(f"two different schemas named {name!r} in $defs")
+                self.hoisted[name] = converted
+
+    def _subschemas(self, s: dict[str, Any]) -> None:
+        """Convert every schema nested in ``s`` (combinations, properties, items)."""
+        for key in ("anyOf", "oneOf", "allOf"):
+            if key in s:
                 s[key] = [self.schema(x) for x in s[key]]
-        if "allOf" in s:
-            s["allOf"] = [self.schema(x) for x in s["allOf"]]
         if "not" in s:
             s["not"] = self.schema(s["not"])
         if "properties" in s:
@@ -335,6 +344,9 @@ class _Converter:
                 "mapping": {k: _rewrite_ref(str(v)) for k, v in mapping.items()},
             }
 
+    def _keywords(self, s: dict[str, Any]) -> None:
+        """The 2020-12 keywords 3.0 spells otherwise (const, examples, exclusive bounds,
+        content, type lists and null)."""
         if "const" in s:
             value = s.pop("const")
             s["enum"] = [value]
@@ -353,7 +365,6 @@ class _Converter:
             del s["required"]
         if s.get("nullable") is True and "enum" in s and None not in s["enum"]:
             s["enum"] = [*s["enum"], None]  # 3.0.3: other keywords may still exclude null
-        return {k: v for k, v in s.items() if k in _SCHEMA_KEYS or k.startswith("x-")}
 
     @staticmethod
     def _nullable_union(s: dict[str, Any], key: str) -> dict[str, Any] | None:

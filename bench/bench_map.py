@@ -72,7 +72,7 @@ window.addEventListener('load', function () {
 
 
 def build_baseline_html(settings: Settings) -> tuple[str, int]:
-    """folium's default way: every name embedded as a Marker with a popup in a cluster."""
+    """Folium's default way: every name embedded as a Marker with a popup in a cluster."""
     import folium
     from folium.plugins import MarkerCluster
 

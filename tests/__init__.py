@@ -1,0 +1,1 @@
+"""The test suite: mirrors the packages; every test runs on SpatiaLite and PostGIS."""

@@ -72,7 +72,7 @@ def test_imports_point_one_way(package: str) -> None:
 
 
 def test_library_layers() -> None:
-    """storage never imports an area, an area never imports the use cases, ..."""
+    """Storage never imports an area, an area never imports the use cases, ..."""
     offenders = []
     for path in _modules("gazetteer"):
         parts = path.relative_to(ROOT / "gazetteer").with_suffix("").parts

@@ -200,13 +200,13 @@ def update_case(
 
 @router.post("/cases/{case_id}/submit", response_model=CasePublic)
 def submit(case_id: RecordId, engine: EngineDep, caches: CachesDep, user: Reviewer) -> CasePublic:
-    """draft → submitted; the checks run and are stored with the case (reviewer)."""
+    """Draft → submitted; the checks run and are stored with the case (reviewer)."""
     return CasePublic.from_domain(wf.submit(engine, case_id, user, references=caches.naming))
 
 
 @router.post("/cases/{case_id}/review", response_model=CasePublic)
 def review(case_id: RecordId, engine: EngineDep, user: Reviewer) -> CasePublic:
-    """submitted → under_review (reviewer)."""
+    """Submitted → under_review (reviewer)."""
     return CasePublic.from_domain(wf.start_review(engine, case_id, user))
 
 
@@ -271,7 +271,7 @@ def withdraw(
 def announce(
     case_id: RecordId, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
-    """approved → announced: the public notice was published (reviewer)."""
+    """Approved → announced: the public notice was published (reviewer)."""
     on = body.on if body else None
     return CasePublic.from_domain(wf.announce(engine, case_id, user, on=on))
 
@@ -280,7 +280,7 @@ def announce(
 def file_case(
     case_id: RecordId, engine: EngineDep, user: Reviewer, body: DateRequest | None = None
 ) -> CasePublic:
-    """announced → filed: filed with the higher authority (reviewer)."""
+    """Announced → filed: filed with the higher authority (reviewer)."""
     on = body.on if body else None
     return CasePublic.from_domain(wf.file_case(engine, case_id, user, on=on))
 

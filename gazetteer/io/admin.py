@@ -51,7 +51,7 @@ def admin_kind(name: str, level: int) -> str:
 
 
 def read_boundaries(path: Path) -> dict[str, tuple[BaseGeometry | None, str | None]]:
-    """code -> (geometry, parse error) from a boundary GeoJSON."""
+    """Code -> (geometry, parse error) from a boundary GeoJSON."""
     if not path.exists():
         raise InvalidInput(f"文件不存在 (file not found): {path}")
     try:

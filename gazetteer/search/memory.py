@@ -101,7 +101,7 @@ class AdminRecord:
 
 @cache
 def category_names() -> dict[str, str]:
-    """code -> Chinese name of every category (a plain dict: fast lookups)."""
+    """Code -> Chinese name of every category (a plain dict: fast lookups)."""
     return {c.code: c.name for c in classification().categories}
 
 
@@ -110,7 +110,7 @@ def _deletions(s: str) -> set[str]:
 
 
 def _deletion_index(keys: Iterable[str]) -> dict[str, list[str]]:
-    """one-character deletion -> the keys it comes from"""
+    """One-character deletion -> the keys it comes from."""
     out: dict[str, list[str]] = defaultdict(list)
     for key in keys:
         for d in {key[:i] + key[i + 1 :] for i in range(len(key))}:

@@ -173,7 +173,7 @@ def update_case(engine: Engine, case_id: int, changes: dict[str, Any], user: Use
 def submit(
     engine: Engine, case_id: int, user: User, *, references: ReferenceCache | None = None
 ) -> Case:
-    """draft → submitted: the checks run and their findings are stored with the case."""
+    """Draft → submitted: the checks run and their findings are stored with the case."""
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "submit", user)
         result = run_checks(conn, case, references=references)

@@ -172,7 +172,7 @@ def write_lock(conn: Connection, key: int) -> None:
 
 
 def like_escape(s: str) -> str:
-    """``s`` as a literal inside a ``LIKE`` pattern with ``ESCAPE '\\'``."""
+    r"""``s`` as a literal inside a ``LIKE`` pattern with ``ESCAPE '\'``."""
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 

@@ -102,9 +102,9 @@ def _to_simplified(text: str) -> str:
 
 @lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Normalise a place name: invisible chars, NFKC, whitespace, traditional -> simplified.
+    r"""Normalise a place name: invisible chars, NFKC, whitespace, traditional -> simplified.
 
-    >>> normalize(" 環翠區\\u200b ")
+    >>> normalize(" 環翠區\u200b ")
     '环翠区'
     """
     if _PLAIN_HAN.fullmatch(text):  # NFKC, whitespace and invisibles change nothing

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,61 +19,57 @@ def _num_text(value: Any) -> str:
     return str(value).strip()
 
 
-def parse_value(kind: Kind, value: Any) -> Any:
-    """Convert a raw cell to the field's Python type; ``ValueError`` with a message."""
-    if value is None:
-        if kind == Kind.STR:
-            return ""
-        if kind == Kind.JSON_LIST:
-            return []
-        if kind == Kind.BOOL:
-            return False
-        if kind in (Kind.INT, Kind.FLOAT):
-            raise ValueError("必填 (required)")
-        return None
-    if kind in (Kind.STR, Kind.OPT_STR):
-        return _num_text(value) if isinstance(value, (int, float)) else str(value).strip()
-    if kind in (Kind.INT, Kind.OPT_INT):
-        if isinstance(value, bool):
-            return int(value)
-        if isinstance(value, float):
-            if not value.is_integer():
-                raise ValueError(f"不是整数 (not an integer): {value!r}")
-            return int(value)
+def _text(value: Any) -> str:
+    return _num_text(value) if isinstance(value, (int, float)) else str(value).strip()
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"不是整数 (not an integer): {value!r}")
+        return int(value)
+    try:
+        return int(str(value).strip())
+    except ValueError:
         try:
-            return int(str(value).strip())
+            f = float(str(value).strip())
         except ValueError:
-            try:
-                f = float(str(value).strip())
-            except ValueError:
-                raise ValueError(f"不是整数 (not an integer): {value!r}") from None
-            if not f.is_integer():
-                raise ValueError(f"不是整数 (not an integer): {value!r}") from None
-            return int(f)
-    if kind in (Kind.FLOAT, Kind.OPT_FLOAT):
-        try:
-            return float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"不是数字 (not a number): {value!r}") from None
-    if kind == Kind.BOOL:
-        text = str(value).strip().lower()
-        if text in ("1", "true", "t", "yes", "y", "是", "1.0"):
-            return True
-        if text in ("0", "false", "f", "no", "n", "否", "0.0"):
-            return False
-        raise ValueError(f"不是布尔值 (not true/false): {value!r}")
-    if kind == Kind.DATE:
-        if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip()[:10])
-        except ValueError:
-            raise ValueError(
-                f"日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD): {value!r}"
-            ) from None
-    # JSON list
+            raise ValueError(f"不是整数 (not an integer): {value!r}") from None
+        if not f.is_integer():
+            raise ValueError(f"不是整数 (not an integer): {value!r}") from None
+        return int(f)
+
+
+def _float(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"不是数字 (not a number): {value!r}") from None
+
+
+def _bool(value: Any) -> bool:
+    text = str(value).strip().lower()
+    if text in ("1", "true", "t", "yes", "y", "是", "1.0"):
+        return True
+    if text in ("0", "false", "f", "no", "n", "否", "0.0"):
+        return False
+    raise ValueError(f"不是布尔值 (not true/false): {value!r}")
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise ValueError(f"日期格式应为 YYYY-MM-DD (date must be YYYY-MM-DD): {value!r}") from None
+
+
+def _json_list(value: Any) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [str(v) for v in value]
     text = str(value).strip()
@@ -85,6 +82,30 @@ def parse_value(kind: Kind, value: Any) -> Any:
             raise ValueError("不是 JSON 列表 (not a JSON list)")
         return [str(v) for v in data]
     return [p.strip() for p in re.split(r"[、;；,，]", text) if p.strip()]
+
+
+_PARSERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.STR: _text,
+    Kind.OPT_STR: _text,
+    Kind.INT: _int,
+    Kind.OPT_INT: _int,
+    Kind.FLOAT: _float,
+    Kind.OPT_FLOAT: _float,
+    Kind.BOOL: _bool,
+    Kind.DATE: _date,
+    Kind.JSON_LIST: _json_list,
+}
+_EMPTY: dict[Kind, Any] = {Kind.STR: "", Kind.JSON_LIST: [], Kind.BOOL: False}
+
+
+def parse_value(kind: Kind, value: Any) -> Any:
+    """Convert a raw cell to the field's Python type; ``ValueError`` with a message."""
+    if value is None:
+        if kind in (Kind.INT, Kind.FLOAT):
+            raise ValueError("必填 (required)")
+        empty = _EMPTY.get(kind)
+        return list(empty) if isinstance(empty, list) else empty
+    return _PARSERS[kind](value)
 
 
 def parse_row(spec: LayerSpec, row: SourceRow) -> tuple[dict[str, Any], list[RowError]]:
