@@ -168,7 +168,7 @@ RUN_FIRST = (
     "tests/browser/",
     "tests/demo/test_demo.py",
     "tests/naming/test_audit_log.py::test_demo_force_replaces_a_database_whose_log_has_entries",
-    "tests/ogc/test_ogc_demo.py",
+    "tests/api/ogc/test_ogc_demo.py",
     "tests/api/test_naming_api.py",
     "tests/io/test_cli_io.py",
 )
@@ -176,7 +176,7 @@ RUN_FIRST = (
 # tests stay together on one xdist worker (per backend) so those fixtures are set up once.
 GROUPED = (
     "tests/browser/",
-    "tests/ogc/test_ogc_api.py",
+    "tests/api/ogc/test_ogc_api.py",
     "tests/api/test_search_api.py",
     "tests/api/test_coverage_api.py",
     "tests/api/test_facilities_api.py",

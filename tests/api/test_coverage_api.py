@@ -11,8 +11,7 @@ from gazetteer.services import accounts as auth
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
 from tests.conftest import new_database_settings
-from tests.coverage.seed import seed
-from tests.network.helpers import lonlat
+from tests.datasets.grid_city import lonlat, seed
 from tests.server import live_server
 
 MEAL = "elderly_meal_point"

@@ -18,7 +18,7 @@ from gazetteer.services import accounts as auth
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
 from tests.conftest import new_database_settings
-from tests.coverage.seed import TOWN_A1, seed
+from tests.datasets.grid_city import TOWN_A1, seed
 from tests.server import live_server
 
 

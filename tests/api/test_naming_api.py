@@ -28,7 +28,7 @@ from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from tests.conftest import new_database_settings
-from tests.naming.frame import HUANCUILOU, build_frame
+from tests.datasets.naming_frame import HUANCUILOU, build_frame
 from tests.server import live_server
 
 LINE = LineString([(122.090, 37.530), (122.105, 37.532)])

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from api.main import create_app
 from gazetteer.settings import Settings
-from tests.search import weihai_fixture as wf
+from tests.datasets import search_names as wf
 from tests.server import live_server
 
 

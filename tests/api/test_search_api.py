@@ -10,7 +10,7 @@ import pytest
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from tests.conftest import new_database_settings
-from tests.search import weihai_fixture as wf
+from tests.datasets import search_names as wf
 from tests.server import live_server
 
 

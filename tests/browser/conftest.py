@@ -62,7 +62,7 @@ class Watched:
 def _small_site(
     tmp_path_factory: pytest.TempPathFactory, weihai: Path
 ) -> tuple[Settings, dict[str, int]]:
-    from tests.maps.small_db import build_small_map_db
+    from tests.datasets.weihai_maps import build_small_map_db
 
     path = tmp_path_factory.mktemp("mapsite") / "maps.sqlite"
     settings = Settings(database_url=f"sqlite:///{path}")

@@ -33,8 +33,8 @@ from gazetteer.services.coverage import (
 )
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
-from tests.coverage.seed import COUNTY_A, TOWN_A1, admin_areas, facilities_at, seed
-from tests.network.helpers import lonlat, reference_times_s
+from tests.datasets.grid_city import COUNTY_A, TOWN_A1, admin_areas, facilities_at, lonlat, seed
+from tests.network.reference import reference_times_s
 
 MEAL = FacilityType.ELDERLY_MEAL_POINT
 

@@ -17,7 +17,7 @@ from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import write_transaction
 from gazetteer.storage.versions import coverage_versions, demand_version, network_version
-from tests.coverage.seed import COUNTY_A, facilities_at, seed
+from tests.datasets.grid_city import COUNTY_A, facilities_at, seed
 
 MEAL = FacilityType.ELDERLY_MEAL_POINT
 CACHE = CoverageCache()  # one cache for the whole module, as one API process keeps

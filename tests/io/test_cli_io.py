@@ -17,7 +17,7 @@ from gazetteer.io.export import csv_header
 from gazetteer.io.layers import NETWORK_EDGES
 from gazetteer.settings import Settings
 from gazetteer.storage import tables as t
-from tests.io.sample import write_sample
+from tests.datasets.exchange import write_sample
 
 
 def _run(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

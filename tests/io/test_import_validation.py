@@ -15,7 +15,7 @@ from gazetteer.io import import_file
 from gazetteer.io.export import csv_header
 from gazetteer.io.layers import DEMAND_POINTS, FACILITIES, PLACES
 from gazetteer.storage import tables as t
-from tests.io.sample import COUNTY, TOWN, VILLAGE, write_sample
+from tests.datasets.exchange import COUNTY, TOWN, VILLAGE, write_sample
 
 GOOD = {
     "name": "新建路",

@@ -16,7 +16,7 @@ from gazetteer.io.layers import LAYERS
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import tables as t
 from tests.conftest import new_database_settings
-from tests.io.sample import write_sample
+from tests.datasets.exchange import write_sample
 
 
 @contextmanager

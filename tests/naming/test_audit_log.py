@@ -33,8 +33,8 @@ from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current
 from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_naming import audit_log, naming_cases
+from tests.datasets.naming_frame import HUANCUILOU, build_frame
 from tests.guarded_sql import assert_rejected, raw_sql
-from tests.naming.frame import HUANCUILOU, build_frame
 from tests.server import serve_in_thread
 
 MARKER = "audit log is append-only"
@@ -196,7 +196,7 @@ def test_cli_prints_a_message_not_a_traceback(
 ) -> None:
     _filed_case(engine, settings)
     before = _trail(engine)
-    monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, __name__))
+    monkeypatch.setattr(cli, "COMMAND_MODULES", (*cli.COMMAND_MODULES, sys.modules[__name__]))
     assert cli.main(["--database-url", settings.database_url, "tamper-audit"]) == 1
     err = capsys.readouterr().err
     assert "错误 (error): 审核记录只能追加" in err and "DELETE rejected" in err

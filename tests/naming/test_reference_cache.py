@@ -17,7 +17,7 @@ from gazetteer.naming.words import add_word
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
-from tests.naming.frame import ZHANGCUN, build_frame
+from tests.datasets.naming_frame import ZHANGCUN, build_frame
 
 CACHE = ReferenceCache()  # one cache for the module, as one API process keeps
 

@@ -10,7 +10,7 @@ from gazetteer.naming import check_name, check_names
 from gazetteer.naming.model import CheckRequest, PlaceKind, Severity
 from gazetteer.naming.rules import fuzzy_key, near_keys
 from gazetteer.naming.words import add_word
-from tests.naming.frame import HUANCUILOU, WENDENG, ZHANGCUN, build_frame
+from tests.datasets.naming_frame import HUANCUILOU, WENDENG, ZHANGCUN, build_frame
 
 CITY_LINE = LineString([(122.09, 37.53), (122.10, 37.535)])
 

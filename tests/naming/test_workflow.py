@@ -18,7 +18,7 @@ from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from tests.naming.frame import HUANCUILOU, build_frame
+from tests.datasets.naming_frame import HUANCUILOU, build_frame
 
 NEW_LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
 DAY0 = date(2024, 3, 1)

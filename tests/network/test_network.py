@@ -26,7 +26,7 @@ from gazetteer.network import (
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
 from gazetteer.types import lonlat_to_metric
-from tests.network.helpers import grid_network, lonlat
+from tests.datasets.grid_city import grid_network, lonlat
 
 
 def test_profiles_are_data_and_validated(tmp_path: Path) -> None:

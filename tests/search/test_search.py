@@ -23,7 +23,7 @@ from gazetteer.storage import repository as repo
 from gazetteer.storage import write_transaction
 from gazetteer.storage.tables_search import place_aliases
 from gazetteer.text import initials, pinyin_key
-from tests.search import weihai_fixture as wf
+from tests.datasets import search_names as wf
 
 
 @pytest.fixture(params=["memory", "sql"])

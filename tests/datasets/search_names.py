@@ -10,9 +10,8 @@ from sqlalchemy import Engine
 
 from gazetteer.model import AdminArea, AdminLevel, ChangeReason, NameHistoryEntry, Place
 from gazetteer.model.domain import PlaceStatus
-from gazetteer.storage import repository as repo
-from gazetteer.storage import write_transaction
-from gazetteer.text import initials, pinyin_key, romanize
+from gazetteer.text import romanize
+from tests.builder import Builder
 
 CITY = "371000000000"
 HUANCUI = "371002000000"
@@ -102,11 +101,9 @@ def load(engine: Engine) -> dict[str, int]:
         )
         for s in SEEDS
     ]
-    keys = [(pinyin_key(p.name), initials(p.name)) for p in places]
-    with write_transaction(engine) as conn:
-        repo.ensure_categories(conn)
-        repo.insert_admin_areas(conn, ADMINS)
-        ids = repo.insert_places(conn, places, keys)
+    with Builder.writing(engine) as b:
+        b.admins(ADMINS)
+        ids = b.places(places, keys=True)
         by_name = {p.name: i for p, i in zip(places, ids, strict=True)}
         entries = [
             NameHistoryEntry(
@@ -121,5 +118,5 @@ def load(engine: Engine) -> dict[str, int]:
             )
             for cur, old, start, end, reason in HISTORY
         ]
-        repo.insert_history(conn, entries, [pinyin_key(h.name) for h in entries])
+        b.histories(entries, keys=True)
     return by_name

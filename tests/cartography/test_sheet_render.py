@@ -16,7 +16,7 @@ from gazetteer.cartography.sheet_render import cjk_font_path, figure_bytes, rend
 from gazetteer.cli import main
 from gazetteer.errors import InvalidInput
 from gazetteer.settings import Settings
-from tests.maps.small_db import build_small_map_db
+from tests.datasets.weihai_maps import build_small_map_db
 
 
 def _texts(fig: Figure) -> str:

@@ -26,7 +26,7 @@ from api.main import create_app
 from gazetteer.cartography import sheet_data, sheet_render
 from gazetteer.cartography.sheet_cache import SheetCache, SheetKey
 from gazetteer.settings import Settings
-from tests.maps.small_db import build_small_map_db
+from tests.datasets.weihai_maps import build_small_map_db
 from tests.server import serve_in_thread
 
 PNG = b"\x89PNG\r\n\x1a\n"

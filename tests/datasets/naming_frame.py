@@ -6,11 +6,12 @@ Coordinates are approximate CGCS2000 lon/lat of central Weihai (环翠区) and �
 from __future__ import annotations
 
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine
 
-from gazetteer.model import AdminArea, AdminLevel, BuiltUpArea, Compound, Place, Road
-from gazetteer.storage import repository as repo
-from gazetteer.text import initials, pinyin_key, romanize, split_generic
+from gazetteer.model import AdminArea, AdminLevel
+from gazetteer.text import romanize, split_generic
+from tests.builder import Builder
 
 HUANCUI = "371002000000"
 HUANCUILOU = "371002001000"
@@ -39,26 +40,11 @@ COMPOUNDS = [("金海滩小区", Point(122.12, 37.515)), ("华夏花园", Point(
 WENDENG_ROADS = [("文化路", LineString([(122.05, 37.19), (122.07, 37.19)]))]
 
 
-def place(name: str, category: str, admin: str, geom: object) -> Place:
-    spec, gen = split_generic(name)
-    return Place(
-        name=name,
-        specific=spec,
-        generic=gen,
-        romanized=romanize(name),
-        category_code=category,
-        admin_code=admin,
-        geometry=geom,
-    )
-
-
 def build_frame(engine: Engine) -> dict[str, int]:
     """Write the frame; returns place ids by name (文登's 文化路 as '文化路@文登')."""
     ids: dict[str, int] = {}
-    with engine.begin() as conn:
-        repo.ensure_categories(conn)
-        repo.insert_admin_areas(
-            conn,
+    with Builder.writing(engine) as b:
+        b.admins(
             [
                 AdminArea("371000000000", "威海市", AdminLevel.CITY, None),
                 AdminArea(
@@ -83,30 +69,28 @@ def build_frame(engine: Engine) -> dict[str, int]:
                 ),
             ],
         )
-        repo.insert_built_up_areas(
-            conn,
-            [
-                BuiltUpArea("威海市区", HUANCUI, CITY_BUA),
-                BuiltUpArea("文登城区", WENDENG, WENDENG_BUA),
-            ],
-        )
+        b.built_up_area("威海市区", HUANCUI, CITY_BUA)
+        b.built_up_area("文登城区", WENDENG, WENDENG_BUA)
 
-        def add(name: str, cat: str, admin: str, geom: object, key: str) -> int:
-            pid = repo.insert_place(
-                conn,
-                place(name, cat, admin, geom),
-                pinyin_key=pinyin_key(name),
-                initials=initials(name),
+        def add(name: str, cat: str, admin: str, geom: BaseGeometry) -> int:
+            spec, gen = split_generic(name)
+            return b.place(
+                name,
+                cat,
+                admin,
+                geom,
+                keys=True,
+                specific=spec,
+                generic=gen,
+                romanized=romanize(name),
             )
-            ids[key] = pid
-            return pid
 
         for name, geom in ROADS:
-            pid = add(name, "23510", HUANCUILOU, geom, name)
-            repo.insert_roads(conn, [Road(pid, "西端", "东端", 1500.0, 24.0, "次干路")])
+            ids[name] = pid = add(name, "23510", HUANCUILOU, geom)
+            b.road(pid, "西端", "东端", 1500.0, 24.0, "次干路")
         for name, pt in COMPOUNDS:
-            pid = add(name, "22110", HUANCUILOU, pt, name)
-            repo.insert_compounds(conn, [Compound(pid, 800)])
+            ids[name] = pid = add(name, "22110", HUANCUILOU, pt)
+            b.compound(pid, 800)
         for name, geom in WENDENG_ROADS:
-            add(name, "23510", "371003001000" if False else WENDENG, geom, name + "@文登")
+            ids[name + "@文登"] = add(name, "23510", WENDENG, geom)
     return ids

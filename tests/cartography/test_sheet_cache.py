@@ -36,7 +36,7 @@ from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage.dialect import write_transaction
 from gazetteer.storage.versions import sheet_data_version
-from tests.maps.small_db import build_small_map_db
+from tests.datasets.weihai_maps import build_small_map_db
 from tests.server import live_server
 
 PNG = b"\x89PNG\r\n\x1a\n"

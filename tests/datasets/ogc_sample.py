@@ -1,18 +1,11 @@
-"""A small deterministic dataset on both backends, served by a real uvicorn process.
-
-The dataset is written with the repository writers and has awkward spots on purpose:
-mixed geometry types, NULL attributes in the first rows (so a client guessing types from
-the first page would get them wrong), counts that are not multiples of any page size.
-"""
+"""The OGC API data set: small, deterministic, with awkward spots on purpose -- mixed
+geometry types, NULL attributes in the first rows (so a client guessing types from the
+first page would get them wrong), counts that are not multiples of any page size."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import pytest
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon, box
 
 from gazetteer.model import (
@@ -24,13 +17,10 @@ from gazetteer.model import (
     FacilityType,
     Place,
     PlaceStatus,
-    Road,
 )
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
-from gazetteer.storage import repository as repo
-from tests.conftest import new_database_settings
-from tests.server import live_server
+from tests.builder import Builder
 
 CITY = "371000000000"
 COUNTIES = ["371002000000", "371003000000"]
@@ -39,23 +29,16 @@ CATEGORIES = ["22200", "23510", "11100", "13100", "21610"]
 GRADES = ["主干路", "次干路", "支路"]
 
 
-@dataclass(frozen=True)
-class OgcSite:
-    settings: Settings
-    base: str  # http://127.0.0.1:PORT
-    backend: str
-
-
 def _square(x: float, y: float, d: float) -> MultiPolygon:
     return MultiPolygon([box(x, y, x + d, y + d)])
 
 
 def build_dataset(settings: Settings) -> None:
+    """Write the data set into the database of ``settings``."""
     rnd = random.Random(7)
     engine = create_engine_from_settings(settings)
     try:
-        with engine.begin() as conn:
-            repo.ensure_categories(conn)
+        with Builder.writing(engine) as b:
             areas = [
                 AdminArea(CITY, "威海市", AdminLevel.CITY, None, "市", _square(121.6, 36.8, 1.0)),
                 AdminArea(
@@ -95,7 +78,7 @@ def build_dataset(settings: Settings) -> None:
                         ur_code="111" if i % 3 else None,
                     )
                 )
-            repo.insert_admin_areas(conn, areas)
+            b.admins(areas)
 
             places: list[Place] = []
             for i in range(57):
@@ -126,23 +109,17 @@ def build_dataset(settings: Settings) -> None:
                         census_status=list(CensusStatus)[i % 3],
                     )
                 )
-            ids = repo.insert_places(conn, places)
-            repo.insert_roads(
-                conn,
-                [
-                    Road(
-                        place_id=pid,
-                        start_desc=f"起点{n}",
-                        end_desc=f"止点{n}",
-                        length_m=1000.0 + 37.5 * n,
-                        width_m=None if n < 8 else 10.0 + n / 2,
-                        grade=GRADES[n % 3],
-                    )
-                    for n, pid in enumerate(ids[1::3])
-                ],
-            )
-            repo.insert_facilities(
-                conn,
+            ids = b.places(places)
+            for n, pid in enumerate(ids[1::3]):
+                b.road(
+                    pid,
+                    f"起点{n}",
+                    f"止点{n}",
+                    1000.0 + 37.5 * n,
+                    None if n < 8 else 10.0 + n / 2,
+                    GRADES[n % 3],
+                )
+            b.facilities(
                 [
                     Facility(
                         name=f"设施{i}",
@@ -160,8 +137,7 @@ def build_dataset(settings: Settings) -> None:
                     for i in range(23)
                 ],
             )
-            repo.insert_demand_points(
-                conn,
+            b.demand_points(
                 [
                     DemandPoint(
                         code=f"37100200{i:04d}",
@@ -177,22 +153,3 @@ def build_dataset(settings: Settings) -> None:
             )
     finally:
         engine.dispose()
-
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def ogc_site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[OgcSite]:
-    """The small dataset on each backend behind a live server."""
-    backend = str(request.param)
-    tmp: Path = tmp_path_factory.mktemp(f"ogc-{backend}")
-    gen = new_database_settings(backend, request, tmp)
-    settings = next(gen)
-    try:
-        build_dataset(settings)
-        with live_server(settings) as base:
-            yield OgcSite(settings=settings, base=base, backend=backend)
-    finally:
-        gen.close()  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from api.main import create_app
 from gazetteer.model import classification
 from gazetteer.settings import Settings
-from tests.maps.small_db import build_small_map_db
+from tests.datasets.weihai_maps import build_small_map_db
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from tests.ogc.conftest import OgcSite
+from tests.api.ogc.conftest import OgcSite
 
 COLLECTIONS = ["places", "roads", "facilities", "admin-areas", "demand-points"]
 BBOX = (122.05, 37.35, 122.2, 37.52)

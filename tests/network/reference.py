@@ -1,4 +1,4 @@
-"""Hand-made networks and an independent networkx reference for the coverage tests."""
+"""An independent networkx reference for the network and coverage tests."""
 
 from __future__ import annotations
 
@@ -9,74 +9,10 @@ import networkx as nx
 import numpy as np
 import shapely
 from pyproj import Transformer
-from shapely.geometry import LineString, Point
+from shapely.geometry import Point
 
-from gazetteer.model import NetworkEdge, NetworkNode, RoadClass
+from gazetteer.model import NetworkEdge, NetworkNode
 from gazetteer.network.profiles import TravelProfile
-
-LON0, LAT0 = 122.10, 37.50
-M_PER_DEG_LAT = 111_000.0
-M_PER_DEG_LON = 111_000.0 * float(np.cos(np.radians(LAT0)))
-
-
-def lonlat(x_m: float, y_m: float) -> tuple[float, float]:
-    """Lon/lat of a point ``x_m`` east and ``y_m`` north of the grid origin."""
-    return LON0 + x_m / M_PER_DEG_LON, LAT0 + y_m / M_PER_DEG_LAT
-
-
-def grid_network(
-    nx_: int,
-    ny: int,
-    spacing_m: float = 100.0,
-    *,
-    seed: int | None = None,
-    oneway_share: float = 0.0,
-    drop_share: float = 0.0,
-) -> tuple[list[NetworkNode], list[NetworkEdge]]:
-    """A grid of ``nx_ x ny`` nodes; with ``seed`` some edges are one-way, dropped, or of
-    other classes, and lengths are the geometry lengths."""
-    rng = np.random.default_rng(seed)
-    nodes = []
-    for j in range(ny):
-        for i in range(nx_):
-            nodes.append(
-                NetworkNode(id=j * nx_ + i + 1, point=Point(lonlat(i * spacing_m, j * spacing_m)))
-            )
-    classes = [RoadClass.RESIDENTIAL, RoadClass.TERTIARY, RoadClass.PRIMARY, RoadClass.FOOTWAY]
-    edges = []
-
-    def add(a: int, b: int) -> None:
-        if seed is not None and rng.random() < drop_share:
-            return
-        pa, pb = nodes[a - 1].point, nodes[b - 1].point
-        oneway = bool(seed is not None and rng.random() < oneway_share)
-        if oneway and rng.random() < 0.5:
-            a, b, pa, pb = b, a, pb, pa
-        rc = (
-            classes[int(rng.integers(0, len(classes)))]
-            if seed is not None
-            else RoadClass.RESIDENTIAL
-        )
-        edges.append(
-            NetworkEdge(
-                source=a,
-                target=b,
-                road_class=rc,
-                length_m=spacing_m,
-                geometry=LineString([pa, pb]),
-                oneway=oneway,
-                speed_kmh=None,
-            )
-        )
-
-    for j in range(ny):
-        for i in range(nx_):
-            k = j * nx_ + i + 1
-            if i + 1 < nx_:
-                add(k, k + 1)
-            if j + 1 < ny:
-                add(k, k + nx_)
-    return nodes, edges
 
 
 def reference_times_s(

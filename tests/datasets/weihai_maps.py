@@ -18,21 +18,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.prepared import prep
 from sqlalchemy import Engine
 
-from gazetteer.model import (
-    AdminArea,
-    AdminLevel,
-    ChangeReason,
-    DemandPoint,
-    Facility,
-    FacilityType,
-    NameHistoryEntry,
-    NetworkEdge,
-    NetworkNode,
-    Place,
-    RoadClass,
-)
-from gazetteer.storage import repository as repo
-from gazetteer.storage.dialect import write_transaction
+from gazetteer import model as m
+from tests.builder import Builder
 
 CITY = "371000000000"
 SUBCATS = {
@@ -93,10 +80,10 @@ def build_small_map_db(
     }
     city_name, city_geom = polys[CITY]
     areas = [
-        AdminArea(
+        m.AdminArea(
             CITY,
             city_name,
-            AdminLevel.CITY,
+            m.AdminLevel.CITY,
             None,
             "市",
             city_geom,
@@ -107,9 +94,11 @@ def build_small_map_db(
         if code != CITY:
             kind = "区" if name.endswith("区") else "县级市"
             areas.append(
-                AdminArea(code, name, AdminLevel.COUNTY, CITY, kind, g, g.representative_point())
+                m.AdminArea(
+                    code, name, m.AdminLevel.COUNTY, CITY, kind, g, g.representative_point()
+                )
             )
-    counties = {a.code[:6]: a.code for a in areas if a.level == AdminLevel.COUNTY}
+    counties = {a.code[:6]: a.code for a in areas if a.level == m.AdminLevel.COUNTY}
     towns: dict[str, str] = {}
     for f in points["features"]:
         pr = f["properties"]
@@ -117,10 +106,10 @@ def build_small_map_db(
             towns[pr["code"]] = pr["name_zh"]
             lon, lat = f["geometry"]["coordinates"]
             areas.append(
-                AdminArea(
+                m.AdminArea(
                     pr["code"],
                     pr["name_zh"],
-                    AdminLevel.TOWN,
+                    m.AdminLevel.TOWN,
                     counties[pr["code"][:6]],
                     "镇",
                     None,
@@ -128,8 +117,8 @@ def build_small_map_db(
                 )
             )
 
-    places: list[Place] = []
-    demand: list[DemandPoint] = []
+    places: list[m.Place] = []
+    demand: list[m.DemandPoint] = []
     for f in points["features"]:
         pr = f["properties"]
         lon, lat = f["geometry"]["coordinates"]
@@ -147,7 +136,7 @@ def build_small_map_db(
             admin = town if town in towns else counties.get(code[:6], CITY)
             if admin == town:
                 demand.append(
-                    DemandPoint(
+                    m.DemandPoint(
                         code,
                         pr["name_zh"],
                         town,
@@ -158,7 +147,7 @@ def build_small_map_db(
                     )
                 )
         places.append(
-            Place(
+            m.Place(
                 name=pr["name_zh"],
                 category_code=cat,
                 admin_code=admin,
@@ -179,7 +168,7 @@ def build_small_map_db(
                 + GENERIC[sub]
             )
             places.append(
-                Place(
+                m.Place(
                     name=f"{name}{i}" if i >= len(SPECIFICS) else name,
                     category_code=sub,
                     admin_code=county_codes[i % len(county_codes)],
@@ -189,7 +178,7 @@ def build_small_map_db(
                 )
             )
     # a road that was renamed and moved: former name and former geometry in the history
-    road = Place(
+    road = m.Place(
         name="文化中路",
         category_code="23510",
         admin_code=county_codes[0],
@@ -201,60 +190,58 @@ def build_small_map_db(
         origin="1990年代建成。",
         history="原名建设路，2018年更名。",
     )
-    with write_transaction(engine) as conn:
-        repo.ensure_categories(conn)
-        repo.insert_admin_areas(conn, areas)
-        ids = repo.insert_places(conn, places)
-        road_id = repo.insert_place(conn, road)
-        repo.insert_history(
-            conn,
+    with Builder.writing(engine) as b:
+        b.admins(areas)
+        ids = b.places(places)
+        road_id = b.places([road])[0]
+        b.histories(
             [
-                NameHistoryEntry(
+                m.NameHistoryEntry(
                     place_id=road_id,
                     name="建设路",
                     valid_from=date(1995, 1, 1),
                     valid_to=date(2018, 6, 30),
-                    reason=ChangeReason.RENAMING,
+                    reason=m.ChangeReason.RENAMING,
                     geometry=LineString([(122.09, 37.495), (122.115, 37.505)]),
                     note="《威海市人民政府关于部分道路更名的批复》",
                 )
             ],
         )
         fac_types = [
-            FacilityType.ELDERLY_MEAL_POINT,
-            FacilityType.COMMUNITY_CANTEEN,
-            FacilityType.DAY_CARE_CENTRE,
-            FacilityType.ELDERCARE_INSTITUTION,
-            FacilityType.MARRIAGE_REGISTRY,
-            FacilityType.PUBLIC_CEMETERY,
+            m.FacilityType.ELDERLY_MEAL_POINT,
+            m.FacilityType.COMMUNITY_CANTEEN,
+            m.FacilityType.DAY_CARE_CENTRE,
+            m.FacilityType.ELDERCARE_INSTITUTION,
+            m.FacilityType.MARRIAGE_REGISTRY,
+            m.FacilityType.PUBLIC_CEMETERY,
         ]
         facs = []
         for i, (lon, lat) in enumerate(_random_points(rnd, city_geom, 48)):
             ft = fac_types[i % len(fac_types)]
             facs.append(
-                Facility(
+                m.Facility(
                     name=f"测试{ft.name[:4]}设施{i}",
                     type=ft,
                     admin_code=county_codes[i % 4],
                     point=Point(lon, lat),
-                    beds=30 if ft == FacilityType.ELDERCARE_INSTITUTION else None,
+                    beds=30 if ft == m.FacilityType.ELDERCARE_INSTITUTION else None,
                     capacity=50,
                 )
             )
-        repo.insert_facilities(conn, facs)
-        repo.insert_demand_points(conn, demand)
+        b.facilities(facs)
+        b.demand_points(demand)
         centres = [(122.12, 37.51), (122.05, 37.2), (122.42, 37.16), (121.54, 36.92)]
-        nodes = [NetworkNode(i + 1, Point(*c)) for i, c in enumerate(centres)]
+        nodes = [m.NetworkNode(i + 1, Point(*c)) for i, c in enumerate(centres)]
         edges = [
-            NetworkEdge(
+            m.NetworkEdge(
                 i + 1,
                 i + 2,
-                RoadClass.PRIMARY,
+                m.RoadClass.PRIMARY,
                 30000.0,
                 LineString([centres[i], centres[i + 1]]),
                 name="测试公路",
             )
             for i in range(3)
         ]
-        repo.insert_network(conn, nodes, edges)
+        b.network(nodes, edges)
     return {"city": ids[0], "road": road_id, "places": len(ids) + 1}

@@ -1,0 +1,1 @@
+"""Tests of the OGC API - Features routes (real server, real clients: GDAL, OWSLib)."""

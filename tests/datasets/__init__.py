@@ -1,0 +1,1 @@
+"""The data sets the tests share, each written with the one builder (tests/builder.py)."""
