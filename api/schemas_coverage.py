@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.schemas_base import DomainModel
 from gazetteer.coverage.inputs import parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
     Candidate,
@@ -26,7 +27,7 @@ from gazetteer.services.facilities import HistoryEntry, SubsidyReport
 # --- facilities --------------------------------------------------------------------------
 
 
-class FacilityPublic(BaseModel):
+class FacilityPublic(DomainModel):
     id: int
     code: str | None
     name: str
@@ -47,24 +48,13 @@ class FacilityPublic(BaseModel):
 
     @classmethod
     def of(cls, f: Facility) -> FacilityPublic:
-        return cls(
+        return cls.copy_of(
+            f,
             id=int(f.id or 0),
-            code=f.code,
-            name=f.name,
             type=f.type.value,
             type_name=FACILITY_TYPE_NAMES[f.type],
-            place_id=f.place_id,
-            admin_code=f.admin_code,
             lon=f.point.x,
             lat=f.point.y,
-            beds=f.beds,
-            capacity=f.capacity,
-            floor_area_m2=f.floor_area_m2,
-            operator=f.operator,
-            mode=f.mode,
-            level=f.level,
-            opened_year=f.opened_year,
-            version=f.version,
         )
 
 
@@ -197,7 +187,7 @@ class PointTimePublic(BaseModel):
     covered: bool
 
 
-class CoveragePublic(BaseModel):
+class CoveragePublic(DomainModel):
     covered_share: float
     covered: float
     total: float
@@ -213,10 +203,8 @@ class CoveragePublic(BaseModel):
 
     @classmethod
     def of(cls, r: CoverageResult, *, include_points: bool = False) -> CoveragePublic:
-        return cls(
-            covered_share=r.covered_share,
-            covered=r.covered,
-            total=r.total,
+        return cls.copy_of(
+            r,
             by_area=[
                 AreaCoveragePublic(
                     admin_code=a.admin_code,
@@ -254,12 +242,8 @@ class CoveragePublic(BaseModel):
             ]
             if include_points
             else None,
-            facility_count=r.facility_count,
             facility_types=[x.value for x in r.facility_types],
-            minutes=r.minutes,
-            profile=r.profile,
             weight=r.weight.value,
-            admin=r.admin,
         )
 
 
@@ -304,7 +288,7 @@ class WhatIfRequest(BaseModel):
         )
 
 
-class WhatIfPublic(BaseModel):
+class WhatIfPublic(DomainModel):
     baseline: CoveragePublic
     scenario: CoveragePublic
     covered_change: float
@@ -314,13 +298,8 @@ class WhatIfPublic(BaseModel):
 
     @classmethod
     def of(cls, r: WhatIfResult) -> WhatIfPublic:
-        return cls(
-            baseline=CoveragePublic.of(r.baseline),
-            scenario=CoveragePublic.of(r.scenario),
-            covered_change=r.covered_change,
-            share_change=r.share_change,
-            newly_covered=r.newly_covered,
-            newly_uncovered=r.newly_uncovered,
+        return cls.copy_of(
+            r, baseline=CoveragePublic.of(r.baseline), scenario=CoveragePublic.of(r.scenario)
         )
 
 
@@ -329,7 +308,7 @@ class ScenarioCreate(WhatIfRequest):
     description: str = Field(default="", max_length=2000)
 
 
-class ScenarioPublic(BaseModel):
+class ScenarioPublic(DomainModel):
     id: int
     name: str
     description: str
@@ -347,10 +326,8 @@ class ScenarioPublic(BaseModel):
 
     @classmethod
     def of(cls, s: Scenario) -> ScenarioPublic:
-        return cls(
-            id=s.id,
-            name=s.name,
-            description=s.description,
+        return cls.copy_of(
+            s,
             facility_type=[x.value for x in s.query.facility_types],
             minutes=s.query.minutes,
             profile=s.query.profile,
@@ -359,9 +336,6 @@ class ScenarioPublic(BaseModel):
             add=[NewSiteIn(lon=a.lon, lat=a.lat, name=a.name) for a in s.changes.add],
             remove=list(s.changes.remove),
             move=[MovedSiteIn(id=m.id, lon=m.lon, lat=m.lat) for m in s.changes.move],
-            summary=s.summary,
-            created_by=s.created_by,
-            created_at=s.created_at,
         )
 
 
@@ -389,7 +363,7 @@ class CandidatePublic(BaseModel):
     ref: int | None
 
 
-class PickPublic(BaseModel):
+class PickPublic(DomainModel):
     rank: int
     candidate: CandidatePublic
     gain: float
@@ -399,18 +373,15 @@ class PickPublic(BaseModel):
     @classmethod
     def of(cls, p: Pick) -> PickPublic:
         c: Candidate = p.candidate
-        return cls(
-            rank=p.rank,
+        return cls.copy_of(
+            p,
             candidate=CandidatePublic(
                 lon=c.lon, lat=c.lat, name=c.name, source=c.source, ref=c.ref
             ),
-            gain=p.gain,
-            covered_after=p.covered_after,
-            share_after=p.share_after,
         )
 
 
-class RecommendationPublic(BaseModel):
+class RecommendationPublic(DomainModel):
     k: int
     candidates: int
     weight: str
@@ -428,21 +399,11 @@ class RecommendationPublic(BaseModel):
 
     @classmethod
     def of(cls, r: Recommendation) -> RecommendationPublic:
-        return cls(
-            k=r.k,
-            candidates=r.candidates,
+        return cls.copy_of(
+            r,
             weight=r.weight.value,
-            minutes=r.minutes,
-            profile=r.profile,
-            baseline_covered=r.baseline_covered,
-            total=r.total,
             greedy=[PickPublic.of(p) for p in r.greedy],
-            greedy_gain=r.greedy_gain,
             exact=None if r.exact is None else [PickPublic.of(p) for p in r.exact],
-            exact_gain=r.exact_gain,
-            exact_status=r.exact_status,
-            mip_gap=r.mip_gap,
-            greedy_gap=r.greedy_gap,
         )
 
 
@@ -458,7 +419,7 @@ class RecommendRequest(BaseModel):
     time_limit_s: float = Field(default=10, gt=0, le=60)
 
 
-class SetCoverPublic(BaseModel):
+class SetCoverPublic(DomainModel):
     target_share: float
     reachable_share: float
     sites_greedy: int
@@ -471,14 +432,10 @@ class SetCoverPublic(BaseModel):
 
     @classmethod
     def of(cls, s: SetCover) -> SetCoverPublic:
-        return cls(
-            target_share=s.target_share,
-            reachable_share=s.reachable_share,
+        return cls.copy_of(
+            s,
             sites_greedy=len(s.greedy),
             sites_exact=None if s.exact is None else len(s.exact),
             greedy=[PickPublic.of(p) for p in s.greedy],
             exact=None if s.exact is None else [PickPublic.of(p) for p in s.exact],
-            exact_status=s.exact_status,
-            baseline_covered=s.baseline_covered,
-            total=s.total,
         )

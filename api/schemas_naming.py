@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from api.schemas_base import DomainModel
 from gazetteer.errors import InvalidInput
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
@@ -55,7 +56,7 @@ class NameCheckRequest(BaseModel):
     grade: str = Field(default="", max_length=20, description="快速路/主干路/次干路/支路")
 
 
-class FindingPublic(BaseModel):
+class FindingPublic(DomainModel):
     rule: str
     severity: Literal["error", "warning"]
     article: str = Field(description="条款 the article applied")
@@ -64,16 +65,12 @@ class FindingPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, f: Finding) -> FindingPublic:
-        return cls(
-            rule=f.rule,
-            severity="error" if f.severity == "error" else "warning",
-            article=f.article,
-            message=f.message,
-            conflicts=list(f.conflicts),
+        return cls.copy_of(
+            f, severity="error" if f.severity == "error" else "warning", conflicts=list(f.conflicts)
         )
 
 
-class NameCheckPublic(BaseModel):
+class NameCheckPublic(DomainModel):
     ok: bool
     name: str
     romanized: str
@@ -84,12 +81,9 @@ class NameCheckPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, r: CheckResult) -> NameCheckPublic:
-        return cls(
-            ok=r.ok,
+        return cls.copy_of(
+            r,
             name=r.normalized,
-            romanized=r.romanized,
-            specific=r.specific,
-            generic=r.generic,
             scope=r.scope.label,
             findings=[FindingPublic.from_domain(f) for f in r.findings],
         )
@@ -146,7 +140,7 @@ class DateRequest(BaseModel):
     on: date | None = Field(default=None, description="日期 (default today)")
 
 
-class CasePublic(BaseModel):
+class CasePublic(DomainModel):
     id: int
     number: str
     kind: CaseKind
@@ -185,17 +179,11 @@ class CasePublic(BaseModel):
     @classmethod
     def from_domain(cls, c: Case) -> CasePublic:
         p = c.proposal
-        return cls(
-            id=c.id,
-            number=c.number,
-            kind=c.kind,
+        return cls.copy_of(
+            c,
             kind_name=CASE_KIND_NAMES[c.kind],
-            state=c.state,
             state_name=CASE_STATE_NAMES[c.state],
             name=p.name,
-            romanized=c.romanized,
-            specific=c.specific,
-            generic=c.generic,
             admin_code=p.admin_code,
             place_id=p.place_id,
             geometry=from_shape(p.geometry),
@@ -207,19 +195,6 @@ class CasePublic(BaseModel):
             reason=p.reason,
             applicant=p.applicant,
             findings=[FindingPublic.from_domain(f) for f in c.findings],
-            consultation_start=c.consultation_start,
-            consultation_end=c.consultation_end,
-            approval_no=c.approval_no,
-            approval_date=c.approval_date,
-            approver_authority=c.approver_authority,
-            announced_on=c.announced_on,
-            filed_on=c.filed_on,
-            notice_due=c.notice_due,
-            filing_due=c.filing_due,
-            notice_text=c.notice_text,
-            historic=c.historic,
-            created_at=c.created_at,
-            updated_at=c.updated_at,
         )
 
 
@@ -228,7 +203,7 @@ class CasePage(BaseModel):
     items: list[CasePublic]
 
 
-class AuditEntryPublic(BaseModel):
+class AuditEntryPublic(DomainModel):
     id: int
     at: datetime
     user: str
@@ -241,20 +216,10 @@ class AuditEntryPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, e: AuditEntry) -> AuditEntryPublic:
-        return cls(
-            id=e.id,
-            at=e.at,
-            user=e.user_name,
-            action=e.action,
-            case_id=e.case_id,
-            place_id=e.place_id,
-            before=e.before,
-            after=e.after,
-            note=e.note,
-        )
+        return cls.copy_of(e, user=e.user_name)
 
 
-class OverduePublic(BaseModel):
+class OverduePublic(DomainModel):
     case_id: int
     number: str
     name: str
@@ -265,15 +230,7 @@ class OverduePublic(BaseModel):
 
     @classmethod
     def from_domain(cls, o: OverdueItem) -> OverduePublic:
-        return cls(
-            case_id=o.case_id,
-            number=o.number,
-            name=o.name,
-            state=o.state,
-            what="notice" if o.what == "notice" else "filing",
-            due=o.due,
-            days_overdue=o.days_overdue,
-        )
+        return cls.copy_of(o, what="notice" if o.what == "notice" else "filing")
 
 
 class WordCreate(BaseModel):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from api.schemas_base import DomainModel
 from gazetteer.cartography.layers import PlaceSummary
 from gazetteer.model import AdminRef, Category, NameHistoryEntry
 from gazetteer.model.views import (
@@ -32,7 +33,7 @@ def geojson(geometry: BaseGeometry | None) -> dict[str, Any] | None:
     return dict(mapping(geometry))
 
 
-class SearchHitPublic(BaseModel):
+class SearchHitPublic(DomainModel):
     id: int
     name: str = Field(description="标准名称 standard name")
     romanized: str = Field(description="罗马字母拼写 (GB/T 16159)")
@@ -52,22 +53,7 @@ class SearchHitPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, h: SearchHit) -> SearchHitPublic:
-        return cls(
-            id=h.id,
-            name=h.name,
-            romanized=h.romanized,
-            category_code=h.category_code,
-            category=h.category,
-            admin_code=h.admin_code,
-            admin_path=h.admin_path,
-            lon=h.lon,
-            lat=h.lat,
-            match=str(h.match),
-            score=h.score,
-            matched_name=h.matched_name,
-            status=h.status,
-            distance_m=h.distance_m,
-        )
+        return cls.copy_of(h, match=str(h.match))
 
 
 class SearchResponse(BaseModel):
@@ -84,7 +70,7 @@ class SearchResponse(BaseModel):
         )
 
 
-class AdminRefPublic(BaseModel):
+class AdminRefPublic(DomainModel):
     code: str
     name: str
     level: int = Field(description="2 city, 3 county, 4 town, 5 village/community")
@@ -92,20 +78,20 @@ class AdminRefPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, a: AdminRef) -> AdminRefPublic:
-        return cls(code=a.code, name=a.name, level=a.level, kind=a.kind)
+        return cls.copy_of(a)
 
 
-class CategoryPublic(BaseModel):
+class CategoryPublic(DomainModel):
     code: str
     name: str
     name_en: str
 
     @classmethod
     def from_domain(cls, c: Category) -> CategoryPublic:
-        return cls(code=c.code, name=c.name, name_en=c.name_en)
+        return cls.copy_of(c)
 
 
-class NearbyPlacePublic(BaseModel):
+class NearbyPlacePublic(DomainModel):
     id: int
     name: str
     category_code: str
@@ -116,18 +102,10 @@ class NearbyPlacePublic(BaseModel):
 
     @classmethod
     def from_domain(cls, n: NearbyPlace) -> NearbyPlacePublic:
-        return cls(
-            id=n.id,
-            name=n.name,
-            category_code=n.category_code,
-            category=n.category,
-            lon=n.lon,
-            lat=n.lat,
-            distance_m=n.distance_m,
-        )
+        return cls.copy_of(n)
 
 
-class HistoryEntryPublic(BaseModel):
+class HistoryEntryPublic(DomainModel):
     name: str = Field(description="name in force during the period")
     romanized: str
     valid_from: date | None
@@ -139,16 +117,7 @@ class HistoryEntryPublic(BaseModel):
 
     @classmethod
     def from_domain(cls, h: NameHistoryEntry) -> HistoryEntryPublic:
-        return cls(
-            name=h.name,
-            romanized=h.romanized,
-            valid_from=h.valid_from,
-            valid_to=h.valid_to,
-            reason=str(h.reason),
-            note=h.note,
-            version=h.version,
-            geometry=geojson(h.geometry),
-        )
+        return cls.copy_of(h, reason=str(h.reason), geometry=geojson(h.geometry))
 
 
 class RoadPublic(BaseModel):
@@ -284,22 +253,16 @@ class AdminNodePublic(BaseModel):
         )
 
 
-class CategoryNodePublic(BaseModel):
+class CategoryNodePublic(DomainModel):
     code: str
     name: str
     name_en: str
     count: int
-    children: list[CategoryNodePublic] = []
+    children: list[CategoryNodePublic] = []  # noqa: RUF012 (a pydantic field)
 
     @classmethod
     def from_domain(cls, c: CategoryNode) -> CategoryNodePublic:
-        return cls(
-            code=c.code,
-            name=c.name,
-            name_en=c.name_en,
-            count=c.count,
-            children=[cls.from_domain(x) for x in c.children],
-        )
+        return cls.copy_of(c, children=[cls.from_domain(x) for x in c.children])
 
 
 class CategoryTreePublic(BaseModel):

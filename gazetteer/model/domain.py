@@ -273,3 +273,29 @@ class NetworkEdge:
     oneway: bool = False
     name: str = ""
     id: int | None = None
+
+
+__all__ = [
+    "CENSUS_STATUS_LABELS",
+    "CHANGE_REASON_LABELS",
+    "FACILITY_TYPE_NAMES",
+    "PLACE_STATUS_LABELS",
+    "AdminArea",
+    "AdminLevel",
+    "AdminRef",
+    "BuiltUpArea",
+    "CensusStatus",
+    "ChangeReason",
+    "Compound",
+    "DemandPoint",
+    "Facility",
+    "FacilityType",
+    "NameHistoryEntry",
+    "NetworkEdge",
+    "NetworkNode",
+    "Place",
+    "PlaceStatus",
+    "Road",
+    "RoadClass",
+    "label",
+]

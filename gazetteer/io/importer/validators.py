@@ -16,30 +16,12 @@ import shapely
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 
+from gazetteer import model as m
 from gazetteer.io.importer.context import Area, Context
 from gazetteer.io.importer.parse import parse_row
 from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
 from gazetteer.io.layers import GeomKind, LayerSpec
 from gazetteer.io.read import SourceRow
-from gazetteer.model import (
-    FACILITY_TYPE_NAMES,
-    AdminArea,
-    AdminLevel,
-    BuiltUpArea,
-    CensusStatus,
-    ChangeReason,
-    Compound,
-    DemandPoint,
-    Facility,
-    FacilityType,
-    NameHistoryEntry,
-    NetworkEdge,
-    NetworkNode,
-    Place,
-    PlaceStatus,
-    Road,
-    RoadClass,
-)
 from gazetteer.text import initials, pinyin_key
 from gazetteer.types import AdminCode
 
@@ -98,7 +80,7 @@ def _enum(enum_cls: Any, name: str, value: str) -> Any:
     try:
         return enum_cls(value)
     except ValueError:
-        allowed = ", ".join(str(m.value) for m in enum_cls)
+        allowed = ", ".join(str(member.value) for member in enum_cls)
         raise RowInvalid(name, f"未知取值 (unknown value) {value!r}; allowed: {allowed}") from None
 
 
@@ -188,10 +170,10 @@ def _v_admin(
     ctx.add_area(code, Area(level, parent, geometry))
     seen["admin"].add(code)
     out.items.append(
-        AdminArea(
+        m.AdminArea(
             code=code,
             name=v["name"],
-            level=AdminLevel(level),
+            level=m.AdminLevel(level),
             parent_code=parent,
             kind=v["kind"],
             geometry=geometry,
@@ -210,8 +192,8 @@ def _v_place(
             "category_code", f"未知类别代码 (unknown category code): {v['category_code']}"
         )
     _known_area(ctx, "admin_code", v["admin_code"])
-    status = _enum(PlaceStatus, "status", v["status"] or "current")
-    census = _enum(CensusStatus, "census_status", v["census_status"] or "unchanged")
+    status = _enum(m.PlaceStatus, "status", v["status"] or "current")
+    census = _enum(m.CensusStatus, "census_status", v["census_status"] or "unchanged")
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.place_ids, "序号 id")
     _unique("code", v["code"], seen.setdefault("code", set()), ctx.place_codes)
     for year in ("established_year", "abolished_year"):
@@ -238,7 +220,7 @@ def _v_place(
     if v["code"] is not None:
         seen["code"].add(v["code"])
     out.items.append(
-        Place(
+        m.Place(
             id=v["id"],
             code=v["code"],
             name=v["name"],
@@ -280,7 +262,7 @@ def _v_road(
     _nonneg(v, "length_m", "width_m")
     seen["id"].add(v["place_id"])
     out.items.append(
-        Road(
+        m.Road(
             place_id=v["place_id"],
             start_desc=v["start_desc"],
             end_desc=v["end_desc"],
@@ -301,7 +283,7 @@ def _v_compound(
     _nonneg(v, "households", "floor_area_m2")
     seen["id"].add(v["place_id"])
     out.items.append(
-        Compound(
+        m.Compound(
             place_id=v["place_id"],
             households=v["households"],
             floor_area_m2=v["floor_area_m2"],
@@ -315,7 +297,7 @@ def _v_history(
 ) -> None:
     _require(v, "name", "reason")
     _place_link(ctx, v)
-    reason = _enum(ChangeReason, "reason", v["reason"])
+    reason = _enum(m.ChangeReason, "reason", v["reason"])
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.history_ids, "序号 id")
     if v["valid_from"] and v["valid_to"] and v["valid_from"] > v["valid_to"]:
         raise RowInvalid("valid_to", "停用日期早于启用日期 (valid_to is before valid_from)")
@@ -323,7 +305,7 @@ def _v_history(
     if v["id"] is not None:
         seen["id"].add(v["id"])
     out.items.append(
-        NameHistoryEntry(
+        m.NameHistoryEntry(
             id=v["id"],
             place_id=v["place_id"],
             name=v["name"],
@@ -350,15 +332,15 @@ def _v_bua(
     if v["id"] is not None:
         seen["id"].add(v["id"])
     out.items.append(
-        BuiltUpArea(id=v["id"], name=v["name"], county_code=v["county_code"], geometry=geometry)
+        m.BuiltUpArea(id=v["id"], name=v["name"], county_code=v["county_code"], geometry=geometry)
     )
 
 
-def _facility_type(value: str) -> FacilityType:
-    for k, zh in FACILITY_TYPE_NAMES.items():
+def _facility_type(value: str) -> m.FacilityType:
+    for k, zh in m.FACILITY_TYPE_NAMES.items():
         if value == zh:
             return k
-    result: FacilityType = _enum(FacilityType, "type", value)
+    result: m.FacilityType = _enum(m.FacilityType, "type", value)
     return result
 
 
@@ -380,7 +362,7 @@ def _v_facility(
     if v["code"] is not None:
         seen["code"].add(v["code"])
     out.items.append(
-        Facility(
+        m.Facility(
             id=v["id"],
             code=v["code"],
             name=v["name"],
@@ -421,7 +403,7 @@ def _v_demand(
         seen["id"].add(v["id"])
     seen["code"].add(v["code"])
     out.items.append(
-        DemandPoint(
+        m.DemandPoint(
             id=v["id"],
             code=v["code"],
             name=v["name"],
@@ -442,13 +424,13 @@ def _v_node(
     assert point is not None
     seen["id"].add(v["id"])
     ctx.node_ids.add(v["id"])
-    out.items.append(NetworkNode(id=v["id"], point=point))
+    out.items.append(m.NetworkNode(id=v["id"], point=point))
 
 
 def _v_edge(
     ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
 ) -> None:
-    road_class = _enum(RoadClass, "road_class", v["road_class"])
+    road_class = _enum(m.RoadClass, "road_class", v["road_class"])
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.edge_ids, "序号 id")
     _nonneg(v, "length_m")
     if v["speed_kmh"] is not None and v["speed_kmh"] <= 0:
@@ -460,11 +442,11 @@ def _v_edge(
     for name, xy in (("source", coords[0]), ("target", coords[-1])):
         if v[name] not in ctx.node_ids:
             ctx.node_ids.add(v[name])
-            out.extra.append(NetworkNode(id=v[name], point=Point(xy)))
+            out.extra.append(m.NetworkNode(id=v[name], point=Point(xy)))
     if v["id"] is not None:
         seen["id"].add(v["id"])
     out.items.append(
-        NetworkEdge(
+        m.NetworkEdge(
             id=v["id"],
             source=v["source"],
             target=v["target"],
