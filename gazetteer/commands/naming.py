@@ -18,6 +18,7 @@ from gazetteer.services.naming import check as check_name
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
 
 def _engine(settings: Settings) -> Any:
@@ -32,7 +33,7 @@ def _check_name(settings: Settings, args: argparse.Namespace) -> int:
     req = CheckRequest(
         args.name,
         PlaceKind(args.kind),
-        args.admin_code.ljust(12, "0"),
+        AdminCode.parse(args.admin_code, lengths=COUNTY_OR_BELOW).value,
         geom,
         width_m=args.width_m,
         grade=args.grade or "",

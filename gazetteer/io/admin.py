@@ -20,6 +20,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Engine
 
 from gazetteer.errors import InvalidInput
+from gazetteer.types import AdminCode
 
 from .importer import ImportReport, ProgressSink, import_rows
 from .layers import ADMIN_AREAS
@@ -63,7 +64,7 @@ def read_boundaries(path: Path) -> dict[str, tuple[BaseGeometry | None, str | No
         props = feat.get("properties") or {}
         code = str(props.get("code") or "").strip()
         if not code and props.get("adcode"):
-            code = str(props["adcode"]).strip().ljust(12, "0")
+            code = AdminCode.parse(str(props["adcode"])).value
         if not code:
             continue
         try:
