@@ -1,7 +1,9 @@
 """CLI commands for import and export.
 
-``gazetteer export --format geojson|gpkg|shp|csv|xlsx [--layer NAME ...] --out PATH``
-``gazetteer import [--format F] [--layer NAME ...] [--skip-invalid] [--dry-run] PATH``
+``gazetteer export --format geojson|gpkg|shp|csv|xlsx [--layer NAME ...] --out PATH
+[--headers zh|en] [--encoding utf-8|gbk|gb18030] [--no-bom]``
+``gazetteer import [--format F] [--layer NAME ...] [--skip-invalid] [--dry-run]
+[--encoding E] [--mapping CSV] [--crs CRS] [--from-gcj02] PATH``
 ``gazetteer import admin CSV [--boundaries GEOJSON] [--skip-invalid] [--dry-run]``
 """
 
@@ -20,6 +22,7 @@ from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.migrate import is_current
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")  # as gazetteer.io.export.FORMATS
+IMPORT_FORMATS = ("geojson", "gpkg", "gdb", "shp", "csv", "xlsx", "kml")  # io.read.FORMAT_NAMES
 LAYER_HELP = (
     "layer (repeatable): admin_areas, places, roads, compounds, place_history, built_up_areas, "
     "facilities, demand_points, network_nodes, network_edges, or all (default)"
@@ -82,7 +85,14 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             bar.update(1)
 
         result = export_layers(
-            engine, fmt=args.format, layers=layers, out=Path(args.out), progress=note
+            engine,
+            fmt=args.format,
+            layers=layers,
+            out=Path(args.out),
+            progress=note,
+            headers=args.headers,
+            encoding=args.encoding,
+            bom=not args.no_bom,
         )
     for name, n in result.counts.items():
         print(f"{name}: {n}")
@@ -141,6 +151,10 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
                 skip_invalid=args.skip_invalid,
                 dry_run=args.dry_run,
                 progress=progress,
+                encoding=args.encoding,
+                mapping=Path(args.mapping) if args.mapping else None,
+                crs=args.crs,
+                from_gcj02=args.from_gcj02,
             )
 
     try:
@@ -159,6 +173,9 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         _print_errors([e.as_dict() for e in report.errors], args.max_errors)
+    if report.dry_run:
+        for note in report.notes:  # how each column was mapped, encodings, coordinates
+            print(note)
     print(report.summary())
     if report.dry_run:
         print("试运行，未写入数据库 (dry run: nothing was written)")
@@ -175,6 +192,20 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--format", "-f", required=True, choices=FORMATS)
     p.add_argument("--layer", "-l", action="append", help=LAYER_HELP)
     p.add_argument("--out", "-o", required=True, help="output file or folder")
+    p.add_argument(
+        "--headers",
+        choices=("zh", "en"),
+        default="zh",
+        help="CSV/Excel: zh (default) for people — Chinese headers and labels, codes kept as "
+        "text, 是/否; en for programs — field names and stored values",
+    )
+    p.add_argument(
+        "--encoding",
+        choices=("utf-8", "gbk", "gb18030"),
+        default="utf-8",
+        help="CSV encoding (default utf-8 with a BOM, which Excel needs)",
+    )
+    p.add_argument("--no-bom", action="store_true", help="CSV: UTF-8 without the BOM")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_export)
 
@@ -186,11 +217,32 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "`gazetteer import admin CSV --boundaries GEOJSON` imports NBS division codes.",
     )
     p.add_argument("target", nargs="+", metavar="PATH", help="file/folder, or: admin CSV")
-    p.add_argument("--format", "-f", choices=FORMATS, help="default: from the file name")
+    p.add_argument("--format", "-f", choices=IMPORT_FORMATS, help="default: from the file name")
     p.add_argument("--layer", "-l", action="append", help=LAYER_HELP)
     p.add_argument("--boundaries", help="with `import admin`: boundary polygons (GeoJSON)")
     p.add_argument("--skip-invalid", action="store_true", help="write the valid rows only")
-    p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate only, write nothing; prints how each column was mapped",
+    )
+    p.add_argument(
+        "--encoding", help="text encoding (utf-8, gbk, gb18030); default: .cpg or detected"
+    )
+    p.add_argument(
+        "--mapping",
+        metavar="CSV",
+        help="column mapping (columns: column,field[,layer]) for layouts the census table "
+        "does not know",
+    )
+    p.add_argument(
+        "--crs", help="coordinate system of the file (EPSG:4549 …); default: .prj or detected"
+    )
+    p.add_argument(
+        "--from-gcj02",
+        action="store_true",
+        help="the coordinates are GCJ-02 (Amap/Tencent web maps): convert to CGCS2000",
+    )
     p.add_argument("--max-errors", type=int, default=200, help="error rows to print")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=_import)

@@ -10,18 +10,19 @@
   ``places_line``, ``places_polygon``) since a Shapefile holds one geometry type; UTF-8
   with a ``.cpg``; field names shortened to ≤10 characters (see ``LayerSpec`` / docs/io.md).
   dBASE text fields hold at most 254 bytes, so long texts are cut (GDAL warns).
-* CSV: UTF-8 without BOM, a ``wkt`` column with the full-precision geometry and
-  ``lon``/``lat`` of the representative point; lists as JSON text. Byte-identical.
-* Excel ``.xlsx``: one sheet per layer with Chinese headers (the places sheet is the
-  地名成果表, one row per name with the census fields), frozen header row, column widths.
+* CSV and Excel go through :mod:`gazetteer.io.office`: by default for people (UTF-8
+  with BOM, Chinese headers and labels, codes kept as text, 是/否), with
+  ``headers="en"`` for programs (field names, stored values); a ``wkt`` column with the
+  full-precision geometry and ``lon``/``lat`` of the representative point. CSV is
+  byte-identical for the same data. Excel: one sheet per layer (the places sheet is the
+  地名成果表, one row per name with the census fields), frozen header with autofilter.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -34,12 +35,14 @@ from sqlalchemy import Engine
 
 from gazetteer.errors import InvalidInput
 
-from .layers import LAYERS, GeomKind, Kind, LayerSpec, layer
+from . import office
+from .layers import LAYERS, Field, GeomKind, Kind, LayerSpec, layer
+from .office import Column, ColumnKind, Headers
 from .records import LayerData, Record, read_layer
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")
 EXTENSIONS = {"geojson": ".geojson", "gpkg": ".gpkg", "shp": ".shp", "csv": ".csv", "xlsx": ".xlsx"}
-XLSX_CELL_LIMIT = 32767
+XLSX_CELL_LIMIT = office.XLSX_CELL_LIMIT
 EPSG = "EPSG:4490"
 
 Progress = Callable[[str], None]
@@ -129,26 +132,69 @@ def write_geojson(data: LayerData, path: Path) -> Path:
 
 # --- CSV ----------------------------------------------------------------------------------
 
+WKT_HEADER = "空间范围(WKT)"
+LON_HEADER = "经度"
+LAT_HEADER = "纬度"
+_VALUE_KINDS = {
+    Kind.INT: ColumnKind.NUMBER,
+    Kind.OPT_INT: ColumnKind.NUMBER,
+    Kind.FLOAT: ColumnKind.NUMBER,
+    Kind.OPT_FLOAT: ColumnKind.NUMBER,
+    Kind.BOOL: ColumnKind.BOOL,
+}
 
-def csv_header(spec: LayerSpec) -> list[str]:
-    cols = [f.name for f in spec.fields] + ["wkt"]
+
+def _column_kind(f: Field) -> ColumnKind:
+    if f.kind == Kind.BOOL:
+        return ColumnKind.BOOL  # 是/否 written by the table writer itself
+    if f.labels:
+        return ColumnKind.TEXT  # an enumeration (even a numeric one): its Chinese label
+    return _VALUE_KINDS.get(f.kind, ColumnKind.TEXT)
+
+
+def layer_columns(spec: LayerSpec) -> list[Column]:
+    """The table columns of a layer: its fields, then WKT (and lon/lat of the
+    representative point for layers without their own lon/lat fields)."""
+    cols = [Column(f.name, f.zh, f.name, _column_kind(f), dict(f.labels)) for f in spec.fields]
+    cols.append(Column("wkt", WKT_HEADER, "wkt"))
     if spec.csv_lonlat:
-        cols += ["lon", "lat"]
+        cols += [
+            Column("lon", LON_HEADER, "lon", ColumnKind.NUMBER),
+            Column("lat", LAT_HEADER, "lat", ColumnKind.NUMBER),
+        ]
     return cols
 
 
-def write_csv(data: LayerData, path: Path) -> Path:
-    spec = data.spec
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh, lineterminator="\n")
-        w.writerow(csv_header(spec))
-        for rec in data.records:
-            row = [text_value(f.kind, rec.values.get(f.name)) for f in spec.fields]
-            row.append(wkt(rec.geometry))
-            if spec.csv_lonlat:
-                lon, lat = rep_point(rec.geometry)
-                row += [text_value(Kind.FLOAT, lon), text_value(Kind.FLOAT, lat)]
-            w.writerow(row)
+def csv_header(spec: LayerSpec, headers: Headers = "en") -> list[str]:
+    return [c.header(headers) for c in layer_columns(spec)]
+
+
+def _table_rows(data: LayerData, *, wkt_limit: int | None = None) -> Iterator[dict[str, Any]]:
+    for rec in data.records:
+        row = dict(rec.values)
+        text = wkt(rec.geometry)
+        row["wkt"] = text if wkt_limit is None or len(text) <= wkt_limit else None
+        if data.spec.csv_lonlat:
+            row["lon"], row["lat"] = rep_point(rec.geometry)
+        yield row
+
+
+def write_csv(
+    data: LayerData,
+    path: Path,
+    *,
+    headers: Headers = "zh",
+    encoding: str = "utf-8",
+    bom: bool = True,
+) -> Path:
+    office.write_csv(
+        path,
+        layer_columns(data.spec),
+        _table_rows(data),
+        headers=headers,
+        encoding=encoding,
+        bom=bom,
+    )
     return path
 
 
@@ -261,82 +307,25 @@ def write_shp(data: LayerData, folder: Path) -> list[Path]:
 
 # --- Excel ------------------------------------------------------------------------------
 
-WKT_HEADER = "空间范围(WKT)"
-LON_HEADER = "经度"
-LAT_HEADER = "纬度"
 
-
-def xlsx_header(spec: LayerSpec) -> list[str]:
-    cols = [f.zh for f in spec.fields]
-    if spec.csv_lonlat:
-        cols += [LON_HEADER, LAT_HEADER]
-    cols.append(WKT_HEADER)
-    return cols
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
-def _xlsx_cell(f_kind: Kind, labels: dict[str, str], value: Any) -> Any:
-    if value is None:
-        return None
-    if labels:
-        key = text_value(f_kind, value)
-        return labels.get(key, key)
-    if f_kind == Kind.JSON_LIST:
-        return "、".join(value)
-    if f_kind == Kind.DATE:
-        return value.isoformat()
-    if f_kind == Kind.BOOL:
-        return "是" if value else "否"
-    return value
-
-
-def write_xlsx(datas: Sequence[LayerData], path: Path, progress: Progress | None = None) -> Path:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    wb.properties.creator = "weihai-gazetteer"
-    stamp = datetime(2020, 12, 31)
-    wb.properties.created = stamp
-    wb.properties.modified = stamp
-    bold = Font(bold=True)
+def write_xlsx(
+    datas: Sequence[LayerData],
+    path: Path,
+    progress: Progress | None = None,
+    *,
+    headers: Headers = "zh",
+) -> Path:
+    """One sheet per layer (the places sheet is the 地名成果表); geometry as WKT in the
+    last columns, left empty when longer than an Excel cell holds."""
+    tables = []
     for data in datas:
         if progress:
             progress(f"write {data.spec.name}")
-        spec = data.spec
-        ws = wb.create_sheet(spec.zh)
-        header = xlsx_header(spec)
-        rows: list[list[Any]] = []
-        for rec in data.records:
-            row = [_xlsx_cell(f.kind, dict(f.labels), rec.values.get(f.name)) for f in spec.fields]
-            if spec.csv_lonlat:
-                row += list(rep_point(rec.geometry))
-            text = wkt(rec.geometry)
-            row.append(text if len(text) <= XLSX_CELL_LIMIT else None)
-            rows.append(row)
-        widths = [_display_width(h) + 2 for h in header]
-        for row in rows[:500]:
-            for i, v in enumerate(row):
-                if v is not None:
-                    widths[i] = max(widths[i], min(_display_width(str(v)) + 2, 60))
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = min(w, 60)
-        ws.freeze_panes = "A2"
-        from openpyxl.cell import WriteOnlyCell
-
-        cells = []
-        for h in header:
-            c = WriteOnlyCell(ws, value=h)
-            c.font = bold
-            cells.append(c)
-        ws.append(cells)
-        for row in rows:
-            ws.append(row)
-    wb.save(path)
+        rows = list(_table_rows(data, wkt_limit=XLSX_CELL_LIMIT))
+        tables.append(
+            office.Table(data.spec.zh, layer_columns(data.spec), rows, en_title=data.spec.name)
+        )
+    office.write_xlsx(path, tables, headers=headers)
     return path
 
 
@@ -373,9 +362,19 @@ def export_layers(
     layers: Sequence[str],
     out: Path,
     progress: Progress | None = None,
+    headers: Headers = "zh",
+    encoding: str = "utf-8",
+    bom: bool = True,
 ) -> ExportResult:
-    """Export ``layers`` (names or ``all``) in ``fmt`` to ``out`` (file or folder)."""
+    """Export ``layers`` (names or ``all``) in ``fmt`` to ``out`` (file or folder).
+
+    ``headers`` (CSV and Excel): ``zh`` for people — Chinese headers and labels, codes
+    kept as text, 是/否; ``en`` for programs — field names and stored values.
+    ``encoding``/``bom`` (CSV): UTF-8 with BOM by default, ``gbk``/``gb18030`` on request.
+    """
     fmt = fmt.lower()
+    if headers not in ("zh", "en"):
+        raise InvalidInput(f"--headers 应为 zh 或 en (headers must be zh or en): {headers}")
     if fmt not in FORMATS:
         raise InvalidInput(f"不支持的格式 (unsupported format): {fmt}; use {', '.join(FORMATS)}")
     specs = resolve_layers(layers)
@@ -399,7 +398,7 @@ def export_layers(
             result.files.append(write_gpkg(datas, single, progress))
         elif fmt == "xlsx":
             assert single is not None
-            result.files.append(write_xlsx(datas, single, progress))
+            result.files.append(write_xlsx(datas, single, progress, headers=headers))
         else:
             for data in datas:
                 if progress:
@@ -408,8 +407,12 @@ def export_layers(
                     result.files.extend(write_shp(data, folder))
                     continue
                 path = single or folder / f"{data.spec.name}{EXTENSIONS[fmt]}"
-                writer = write_geojson if fmt == "geojson" else write_csv
-                result.files.append(writer(data, path))
+                if fmt == "geojson":
+                    result.files.append(write_geojson(data, path))
+                else:
+                    result.files.append(
+                        write_csv(data, path, headers=headers, encoding=encoding, bom=bom)
+                    )
     except OSError as exc:
         raise InvalidInput(f"无法写入 (cannot write) {out}: {exc}") from exc
     return result

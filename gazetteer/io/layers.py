@@ -18,10 +18,12 @@ from typing import Any
 
 from gazetteer.errors import InvalidInput
 from gazetteer.model import (
+    ADMIN_LEVEL_NAMES,
     CENSUS_STATUS_LABELS,
     CHANGE_REASON_LABELS,
     FACILITY_TYPE_NAMES,
     PLACE_STATUS_LABELS,
+    ROAD_CLASS_NAMES,
 )
 
 
@@ -96,6 +98,19 @@ FORMER_LABELS: dict[str, str] = {
     "订正": "correction",
     "废止": "abolition",
 }
+ADMIN_LEVEL_LABELS = _pairs(ADMIN_LEVEL_NAMES)
+ROAD_CLASS_LABELS = _pairs(ROAD_CLASS_NAMES)
+FACILITY_LEVEL_LABELS = (  # a free-text field, not an enum: its usual values
+    ("city", "市级"),
+    ("county", "县级"),
+    ("town", "镇街级"),
+    ("community", "社区级"),
+    ("village", "村级"),
+)
+
+# The database id. Not "序号": in office tables that is a row counter (1, 2, 3 … per
+# sheet), which must not be taken for ids when a census result table is imported.
+ID_HEADER = "系统编号"
 
 F = Field
 K = Kind
@@ -110,7 +125,7 @@ ADMIN_AREAS = LayerSpec(
     fields=(
         F("code", K.STR, "区划代码", "code"),
         F("name", K.STR, "名称", "name"),
-        F("level", K.INT, "级别", "level"),
+        F("level", K.INT, "级别", "level", labels=ADMIN_LEVEL_LABELS),
         F("kind", K.STR, "类型", "kind"),
         F("parent_code", K.OPT_STR, "上级代码", "parent"),
         F("ur_code", K.OPT_STR, "城乡分类代码", "ur_code"),
@@ -127,7 +142,7 @@ PLACES = LayerSpec(
     key="id",
     csv_lonlat=False,
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("code", K.OPT_STR, "地名代码", "code"),
         F("name", K.STR, "标准名称", "name"),
         F("specific", K.STR, "专名", "specific"),
@@ -197,7 +212,7 @@ PLACE_HISTORY = LayerSpec(
     geometry_required=False,
     key="id",
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("place_id", K.INT, "地名序号", "place_id"),
         F("version", K.OPT_INT, "版本", "version"),
         F("name", K.STR, "名称", "name"),
@@ -217,7 +232,7 @@ BUILT_UP_AREAS = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("name", K.STR, "名称", "name"),
         F("county_code", K.STR, "县级区划代码", "county"),
     ),
@@ -230,7 +245,7 @@ FACILITIES = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("code", K.OPT_STR, "设施代码", "code"),
         F("name", K.STR, "设施名称", "name"),
         F("type", K.STR, "设施类型代码", "type", labels=FACILITY_LABELS),
@@ -243,7 +258,7 @@ FACILITIES = LayerSpec(
         F("floor_area_m2", K.OPT_FLOAT, "建筑面积(平方米)", "floor_m2"),
         F("operator", K.STR, "运营单位", "operator"),
         F("mode", K.STR, "运营模式", "mode"),
-        F("level", K.STR, "层级", "level"),
+        F("level", K.STR, "层级", "level", labels=FACILITY_LEVEL_LABELS),
         F("opened_year", K.OPT_INT, "开业年份", "open_year"),
         F("version", K.OPT_INT, "版本", "version"),
     ),
@@ -256,7 +271,7 @@ DEMAND_POINTS = LayerSpec(
     geometry_required=True,
     key="code",
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("code", K.STR, "村居代码", "code"),
         F("name", K.STR, "村居名称", "name"),
         F("admin_code", K.STR, "镇街代码", "admin_code"),
@@ -283,10 +298,10 @@ NETWORK_EDGES = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, "序号", "id"),
+        F("id", K.OPT_INT, ID_HEADER, "id"),
         F("source", K.INT, "起点节点", "source"),
         F("target", K.INT, "终点节点", "target"),
-        F("road_class", K.STR, "道路类别", "road_class"),
+        F("road_class", K.STR, "道路类别", "road_class", labels=ROAD_CLASS_LABELS),
         F("length_m", K.FLOAT, "长度(米)", "length_m"),
         F("speed_kmh", K.OPT_FLOAT, "速度(千米/时)", "speed_kmh"),
         F("oneway", K.BOOL, "单行", "oneway", labels=BOOL_LABELS),

@@ -1,52 +1,148 @@
-"""Reading exchange files (GeoJSON, GeoPackage, Shapefile, CSV, Excel) into source rows.
+"""Reading exchange files into source rows: formats, columns, coordinates.
 
-Columns are matched by any spelling the exporters use (field name, Chinese header,
-Shapefile name; case-insensitive); unknown columns are ignored. Row numbers are the ones a
-person sees: the sheet/line row for CSV and Excel (the header is row 1), the feature
-number (from 1) for GeoJSON, GeoPackage and Shapefile.
+:mod:`.sources` opens a file as plain tables; :mod:`.mapping` says which column is which
+field; :mod:`.crs` turns the coordinates into CGCS2000 longitude/latitude. This module
+puts the three together into :class:`SourceRow` objects for the validator. Row numbers
+are the ones a person sees: the sheet/line row for CSV and Excel (the header is row 1 in
+our own files), the feature number (from 1) for the GDAL formats and GeoJSON.
+
+Geometry comes from the file's geometry column (GDAL formats, GeoJSON), else a WKT column,
+else ``lon``/``lat`` (degrees, also degrees-minutes-seconds), else ``x``/``y`` columns.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import contextlib
 import math
-import sys
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
-from shapely.geometry import Point, shape
+from pyproj import CRS
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine, select
 
 from gazetteer.errors import InvalidInput
+from gazetteer.storage import tables as t
+from gazetteer.storage.geometry import from_db
 
-from .layers import FORMER_LABELS, LAYERS, LayerSpec, layer
+from . import crs as crsmod
+from .layers import LAYERS, LayerSpec, layer
+from .mapping import (
+    AdminNames,
+    ColumnPlan,
+    MappingTable,
+    fits_layer,
+    load_mapping,
+    normalise_columns,
+    plan_columns,
+)
+from .sources import (
+    GDAL_FORMATS,
+    RawTable,
+    csv_headers,
+    gdal_layers,
+    geojson_name,
+    read_tables,
+    shp_files,
+    xlsx_layer_guess,
+    xlsx_sheets,
+)
+from .textenc import codec_name
 
-GEOMETRY_COLUMNS = ("wkt", "geometry", "geom", "空间范围(wkt)", "几何(wkt)")
-LON_COLUMNS = ("lon", "经度", "longitude", "x")
-LAT_COLUMNS = ("lat", "纬度", "latitude", "y")
+CITY_EXTENT = (121.0, 36.5, 123.0, 37.9)  # Weihai with its islands, lon/lat
 SUFFIX_FORMATS = {
     ".geojson": "geojson",
     ".json": "geojson",
     ".gpkg": "gpkg",
     ".shp": "shp",
+    ".zip": "shp",
     ".csv": "csv",
     ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".kml": "kml",
+    ".kmz": "kml",
+    ".gdb": "gdb",
 }
+FORMAT_NAMES = ("geojson", "gpkg", "gdb", "shp", "csv", "xlsx", "kml")
+
+Hint = Callable[[Callable[[float, float], bool]], str]
 
 
 @dataclass(slots=True)
 class SourceRow:
-    """One row of a file: values by canonical field name, geometry, where it came from."""
+    """One row of a file: values by canonical field name, geometry, where it came from.
+
+    ``problems`` are (field, message) pairs found while reading (an unknown area name,
+    a code Excel turned into a number); ``hint`` names the likely cause when the point
+    lands outside its area (see :func:`gazetteer.io.crs.diagnose`).
+    """
 
     row: int
     values: dict[str, Any]
     geometry: BaseGeometry | None
     geometry_error: str | None = None
     source: str = ""
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    hint: Hint | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadOptions:
+    """How to read: forced encoding, user mapping, forced CRS, GCJ-02, the area."""
+
+    encoding: str | None = None
+    mapping: MappingTable | None = None
+    crs: CRS | None = None
+    from_gcj02: bool = False
+    extent: tuple[float, float, float, float] = CITY_EXTENT
+    admin: AdminNames | None = None
+
+
+@dataclass(slots=True)
+class LayerRead:
+    rows: list[SourceRow]
+    notes: list[str]
+
+
+def read_options(
+    engine: Engine,
+    *,
+    encoding: str | None = None,
+    mapping: Path | None = None,
+    crs: str | None = None,
+    from_gcj02: bool = False,
+) -> ReadOptions:
+    """Options with what the database knows: area names (for name paths) and the extent
+    the data must fall in (for telling zones and axes apart)."""
+    a = t.admin_areas
+    with engine.connect() as conn:
+        rows = conn.execute(select(a.c.code, a.c.name, a.c.parent_code, a.c.level)).all()
+        top = min((int(r.level) for r in rows), default=None)
+        shapes = [from_db(g) for (g,) in conn.execute(select(a.c.geom).where(a.c.level == top))]
+        boxes = [g.bounds for g in shapes if g is not None]
+    extent = CITY_EXTENT
+    if boxes:
+        extent = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    if encoding is not None:
+        codec_name(encoding)  # an unknown name is an error before anything is read
+    return ReadOptions(
+        encoding=encoding,
+        mapping=load_mapping(Path(mapping)) if mapping is not None else None,
+        crs=crsmod.parse_crs(crs) if crs else None,
+        from_gcj02=from_gcj02,
+        extent=extent,
+        admin=AdminNames((r.code, r.name, r.parent_code) for r in rows),
+    )
 
 
 def detect_format(path: Path, fmt: str | None) -> str:
@@ -54,252 +150,57 @@ def detect_format(path: Path, fmt: str | None) -> str:
         raise InvalidInput(f"文件不存在 (file not found): {path}")
     if fmt:
         fmt = fmt.lower()
-        if fmt not in ("geojson", "gpkg", "shp", "csv", "xlsx"):
+        if fmt not in FORMAT_NAMES:
             raise InvalidInput(
-                f"不支持的格式 (unsupported format): {fmt}; use geojson, gpkg, shp, csv, xlsx"
+                f"不支持的格式 (unsupported format): {fmt}; use {', '.join(FORMAT_NAMES)}"
             )
         return fmt
     if path.is_dir():
-        for pattern, found_fmt in (("*.shp", "shp"), ("*.geojson", "geojson"), ("*.csv", "csv")):
+        if path.suffix.lower() == ".gdb":
+            return "gdb"
+        for pattern, found_fmt in (
+            ("*.shp", "shp"),
+            ("*.SHP", "shp"),
+            ("*.geojson", "geojson"),
+            ("*.csv", "csv"),
+        ):
             if any(path.glob(pattern)):
                 return found_fmt
         raise InvalidInput(
             f"文件夹中没有可导入的文件 (no .shp, .geojson or .csv files in folder): {path}"
         )
+    name = path.name.lower()
     found = SUFFIX_FORMATS.get(path.suffix.lower())
+    if name.endswith(".gdb.zip"):
+        found = "gdb"
     if found is None:
         raise InvalidInput(
             f"无法识别的文件类型 (unknown file type) {path.name}; give --format "
-            "geojson|gpkg|shp|csv|xlsx"
+            + "|".join(FORMAT_NAMES)
         )
     return found
 
 
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and math.isnan(value):
-        return True
-    return isinstance(value, str) and value.strip() == ""
+# --- which layers a file holds ----------------------------------------------------------------
 
 
-def _map_values(spec: LayerSpec, raw: dict[str, Any]) -> dict[str, Any]:
-    names = spec.field_map()
-    out: dict[str, Any] = {}
-    for key, value in raw.items():
-        canonical = names.get(str(key).strip().lower())
-        if canonical is not None and canonical not in out:
-            out[canonical] = None if _blank(value) else value
-    return out
+def _guess(headers: Sequence[Any]) -> list[LayerSpec]:
+    found = [s for s in LAYERS if fits_layer(s, headers)]
+    return found[:1] if len(found) > 1 and found[0].name == "places" else found
 
 
-def _lookup(raw: dict[str, Any], candidates: Iterable[str]) -> Any:
-    lowered = {str(k).strip().lower(): v for k, v in raw.items()}
-    for c in candidates:
-        if c in lowered and not _blank(lowered[c]):
-            return lowered[c]
-    return None
-
-
-def _geometry_from_table(raw: dict[str, Any]) -> tuple[BaseGeometry | None, str | None]:
-    text = _lookup(raw, GEOMETRY_COLUMNS)
-    if text is not None:
-        try:
-            return shapely.from_wkt(str(text)), None
-        except Exception as exc:  # shapely raises GEOSException subclasses
-            return None, f"WKT 无法解析 (cannot parse WKT): {str(exc)[:120]}"
-    lon, lat = _lookup(raw, LON_COLUMNS), _lookup(raw, LAT_COLUMNS)
-    if lon is None or lat is None:
-        return None, None
-    try:
-        return Point(float(lon), float(lat)), None
-    except (TypeError, ValueError):
-        return None, f"经纬度不是数字 (lon/lat not numeric): {lon!r}, {lat!r}"
-
-
-# --- per format ---------------------------------------------------------------------------
-
-
-def _read_geojson(path: Path, spec: LayerSpec) -> list[SourceRow]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput(f"GeoJSON 无法读取 (cannot read GeoJSON) {path.name}: {exc}") from exc
-    if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
-        raise InvalidInput(f"不是 GeoJSON FeatureCollection (not a FeatureCollection): {path}")
-    rows = []
-    for i, feat in enumerate(doc.get("features") or [], start=1):
-        props = (feat.get("properties") or {}) if isinstance(feat, dict) else {}
-        geometry, error = None, None
-        gj = feat.get("geometry") if isinstance(feat, dict) else None
-        if gj is not None:
-            try:
-                geometry = shape(gj)
-            except Exception as exc:  # malformed geometry member
-                error = f"几何无法解析 (cannot parse geometry): {str(exc)[:120]}"
-        rows.append(SourceRow(i, _map_values(spec, props), geometry, error, path.name))
-    return rows
-
-
-def _frame_rows(frame: Any, spec: LayerSpec, source: str, start: int) -> list[SourceRow]:
-    crs = frame.crs
-    if crs is not None and crs.to_epsg() not in (4490, 4326, None):
-        frame = frame.to_crs(4490)
-    cols = [c for c in frame.columns if c != frame.geometry.name]
-    geoms = list(frame.geometry)
-    rows = []
-    records = frame[cols].to_dict(orient="records")
-    for i, (raw, g) in enumerate(zip(records, geoms, strict=True), start=start):
-        geometry = None if g is None or g.is_empty else g
-        rows.append(SourceRow(i, _map_values(spec, raw), geometry, None, source))
-    return rows
-
-
-def _read_gdal(path: Path, spec: LayerSpec, layer_name: str | None) -> list[SourceRow]:
+def _gdal_headers(path: Path, layer_name: str | None) -> list[str]:
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer_name)
-    except Exception as exc:  # pyogrio.errors.DataSourceError / DataLayerError
-        raise InvalidInput(
-            f"无法读取 (cannot read) {path.name}{f' layer {layer_name}' if layer_name else ''}: "
-            f"{str(exc)[:200]}"
-        ) from exc
-    return _frame_rows(frame, spec, path.name, 1)
-
-
-def gpkg_layers(path: Path) -> list[str]:
-    import pyogrio
-
-    try:
-        return [str(name) for name, _ in pyogrio.list_layers(path)]
-    except Exception as exc:
-        raise InvalidInput(f"无法读取 GeoPackage (cannot read) {path.name}: {exc}") from exc
-
-
-def shp_files(path: Path, spec: LayerSpec) -> list[Path]:
-    if path.is_file():
-        return [path]
-    return sorted(
-        p for p in path.glob("*.shp") if p.stem == spec.name or p.stem.startswith(spec.name + "_")
-    )
-
-
-def _read_shp(path: Path, spec: LayerSpec) -> list[SourceRow]:
-    import pyogrio
-
-    rows: list[SourceRow] = []
-    for shp in shp_files(path, spec):
-        try:
-            frame = pyogrio.read_dataframe(shp, encoding="UTF-8")
-        except Exception as exc:
-            raise InvalidInput(f"无法读取 Shapefile (cannot read) {shp.name}: {exc}") from exc
-        rows.extend(_frame_rows(frame, spec, shp.name, 1))
-    return rows
-
-
-def _read_csv(path: Path, spec: LayerSpec) -> list[SourceRow]:
-    csv.field_size_limit(sys.maxsize)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
-                raise InvalidInput(f"CSV 没有表头 (CSV has no header row): {path.name}")
-            rows = []
-            for i, raw in enumerate(reader, start=2):
-                geometry, error = _geometry_from_table(raw)
-                rows.append(SourceRow(i, _map_values(spec, raw), geometry, error, path.name))
-            return rows
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"CSV 不是 UTF-8 编码 (CSV is not UTF-8): {path.name}") from exc
-    except csv.Error as exc:
-        raise InvalidInput(f"CSV 格式错误 (malformed CSV) {path.name}: {exc}") from exc
-
-
-def xlsx_sheets(path: Path) -> list[str]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True)
-    except Exception as exc:  # zipfile.BadZipFile, KeyError, InvalidFileException
-        raise InvalidInput(
-            f"无法读取 Excel 文件 (cannot read workbook) {path.name}: {exc}"
-        ) from exc
-    try:
-        return list(wb.sheetnames)
-    finally:
-        wb.close()
-
-
-def _unlabel(spec: LayerSpec, values: dict[str, Any]) -> dict[str, Any]:
-    for f in spec.fields:
-        if f.labels and isinstance(values.get(f.name), str):
-            back = {**FORMER_LABELS, **{zh: v for v, zh in f.labels}}
-            values[f.name] = back.get(values[f.name].strip(), values[f.name])
-    return values
-
-
-def _read_xlsx(path: Path, spec: LayerSpec) -> list[SourceRow]:
-    from openpyxl import load_workbook
-
-    try:
-        wb = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:
-        raise InvalidInput(
-            f"无法读取 Excel 文件 (cannot read workbook) {path.name}: {exc}"
-        ) from exc
-    try:
-        names = [n for n in wb.sheetnames if n in (spec.zh, spec.name)]
-        if not names and len(wb.sheetnames) == 1:
-            names = list(wb.sheetnames)
-        if not names:
-            raise InvalidInput(
-                f"Excel 中没有工作表 {spec.zh} (no sheet named {spec.zh} or {spec.name})"
-            )
-        ws = wb[names[0]]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
-        if header is None:
-            return []
-        keys = ["" if h is None else str(h) for h in header]
-        rows = []
-        for i, values in enumerate(it, start=2):
-            if all(_blank(v) for v in values):
-                continue
-            raw = dict(zip(keys, values, strict=False))
-            geometry, error = _geometry_from_table(raw)
-            mapped = _unlabel(spec, _map_values(spec, raw))
-            rows.append(SourceRow(i, mapped, geometry, error, f"{path.name}:{names[0]}"))
-        return rows
-    finally:
-        wb.close()
-
-
-def read_rows(path: Path, fmt: str, spec: LayerSpec) -> list[SourceRow]:
-    """All rows of ``spec`` in the file (or folder of per-layer files) at ``path``."""
-    if path.is_dir() and fmt in ("geojson", "csv"):
-        path = _folder_file(path, fmt, spec)
-    if fmt == "geojson":
-        return _read_geojson(path, spec)
-    if fmt == "gpkg":
-        return _read_gdal(path, spec, spec.name)
-    if fmt == "shp":
-        return _read_shp(path, spec)
-    if fmt == "csv":
-        return _read_csv(path, spec)
-    return _read_xlsx(path, spec)
-
-
-def _folder_file(folder: Path, fmt: str, spec: LayerSpec) -> Path:
-    for ext in (".geojson", ".json") if fmt == "geojson" else (".csv",):
-        candidate = folder / f"{spec.name}{ext}"
-        if candidate.exists():
-            return candidate
-    raise InvalidInput(f"文件夹中没有图层 {spec.name} (no file for layer {spec.name} in {folder})")
+        info = pyogrio.read_info(path, layer=layer_name)
+    except Exception:  # unreadable: the read reports it
+        return []
+    return [str(f) for f in info["fields"]]
 
 
 def layers_in(path: Path, fmt: str) -> list[LayerSpec]:
-    """The gazetteer layers a file holds, guessed from layer/sheet/file names."""
+    """The gazetteer layers a file holds, from layer/sheet/file names or its columns."""
     if path.is_dir() and fmt in ("geojson", "csv"):
         found = []
         for spec in LAYERS:
@@ -309,28 +210,50 @@ def layers_in(path: Path, fmt: str) -> list[LayerSpec]:
                 continue
             found.append(spec)
         return found
-    if fmt == "gpkg":
-        present = set(gpkg_layers(path))
-        return [s for s in LAYERS if s.name in present]
+    if fmt in ("gpkg", *GDAL_FORMATS):
+        names = gdal_layers(path)
+        present = set(names)
+        named = [s for s in LAYERS if s.name in present or s.zh in present]
+        if named or fmt == "gpkg":
+            return named
+        for n in names:
+            guessed = _guess(_gdal_headers(path, n))
+            if guessed:
+                return guessed
+        return _unknown(path)
     if fmt == "xlsx":
         sheets = set(xlsx_sheets(path))
         found = [s for s in LAYERS if s.zh in sheets or s.name in sheets]
         if found:
             return found
+        guessed = xlsx_layer_guess(path, LAYERS)
+        if guessed:
+            return guessed[:1] if guessed[0].name == "places" else guessed
     if fmt == "shp" and path.is_dir():
-        return [s for s in LAYERS if shp_files(path, s)]
+        named = [s for s in LAYERS if any(p.stem.startswith(s.name) for p in shp_files(path, s))]
+        if named:
+            return named
+        every = sorted(path.glob("*.shp"))
+        if len(every) == 1:
+            path = every[0]
     stem = path.stem
     if fmt == "geojson":
-        try:
-            with path.open(encoding="utf-8-sig") as fh:
-                head = fh.read(200)
-            if head.startswith('{"type":"FeatureCollection","name":'):
-                stem = json.loads(head.split(",")[1].split(":", 1)[1])
-        except (OSError, ValueError, IndexError):
-            pass
+        stem = geojson_name(path) or stem
     for spec in LAYERS:
         if stem == spec.name or stem.startswith(spec.name + "_") or stem == spec.zh:
             return [spec]
+    headers: list[str] = []
+    if fmt == "shp" and path.is_file():
+        headers = _gdal_headers(path, None)
+    elif fmt == "csv" and path.is_file():
+        headers = csv_headers(path, None)
+    guessed = _guess(headers)
+    if guessed:
+        return guessed
+    return _unknown(path)
+
+
+def _unknown(path: Path) -> list[LayerSpec]:
     names = ", ".join(s.name for s in LAYERS)
     raise InvalidInput(
         f"无法判断图层，请用 --layer 指定 (cannot tell the layer of {path.name}; "
@@ -345,4 +268,223 @@ def resolve_import_layers(path: Path, fmt: str, names: list[str] | None) -> list
     return [s for s in LAYERS if s.name in wanted]
 
 
-__all__ = ["SourceRow", "detect_format", "layers_in", "read_rows", "resolve_import_layers"]
+def _folder_file(folder: Path, fmt: str, spec: LayerSpec) -> Path:
+    for ext in (".geojson", ".json") if fmt == "geojson" else (".csv",):
+        candidate = folder / f"{spec.name}{ext}"
+        if candidate.exists():
+            return candidate
+    raise InvalidInput(f"文件夹中没有图层 {spec.name} (no file for layer {spec.name} in {folder})")
+
+
+# --- values and geometry ----------------------------------------------------------------------
+
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return float(str(value).strip().replace(",", ""))
+
+
+@dataclass(slots=True)
+class _Geo:
+    geoms: list[BaseGeometry | None]
+    errors: list[str | None]
+    origin: list[tuple[float, float] | None]  # first vertex in file coordinates
+
+
+def _table_geometry(table: RawTable, plan: ColumnPlan, values: list[dict[str, Any]]) -> _Geo:
+    n = len(table)
+    geoms: list[BaseGeometry | None] = [None] * n
+    errors: list[str | None] = [None] * n
+    if table.geometries is not None:
+        geoms = list(table.geometries)
+        if table.geometry_errors is not None:
+            errors = list(table.geometry_errors)
+    if plan.has("wkt"):
+        for i, v in enumerate(values):
+            text = v.get("wkt")
+            if text is None or geoms[i] is not None:
+                continue
+            try:
+                g = shapely.from_wkt(str(text))
+                geoms[i] = None if g is None or g.is_empty else g
+            except Exception as exc:  # shapely raises GEOSException subclasses
+                errors[i] = f"WKT 无法解析 (cannot parse WKT): {str(exc)[:120]}"
+    pairs = [("lon", "lat"), ("x", "y")]
+    for a, b in pairs:
+        if not (plan.has(a) and plan.has(b)):
+            continue
+        for i, v in enumerate(values):
+            if geoms[i] is not None or errors[i] is not None:
+                continue
+            va, vb = v.get(a), v.get(b)
+            if va is None or vb is None:
+                continue
+            try:
+                if a == "lon":
+                    x, y = crsmod.parse_degrees(va), crsmod.parse_degrees(vb)
+                else:
+                    x, y = _float(va), _float(vb)
+            except (TypeError, ValueError) as exc:
+                errors[i] = f"坐标不是数字 (coordinates not numeric): {va!r}, {vb!r} ({exc})"
+                continue
+            if x is None or y is None or not (math.isfinite(x) and math.isfinite(y)):
+                errors[i] = f"坐标不是数字 (coordinates not numeric): {va!r}, {vb!r}"
+                continue
+            geoms[i] = shapely.Point(x, y)
+    origin: list[tuple[float, float] | None] = [None] * n
+    arr = np.array(geoms, dtype=object)
+    coords, index = shapely.get_coordinates(arr, return_index=True)
+    if len(index):
+        first = np.unique(index, return_index=True)
+        for gi, ci in zip(first[0].tolist(), first[1].tolist(), strict=True):
+            origin[gi] = (float(coords[ci, 0]), float(coords[ci, 1]))
+    return _Geo(geoms, errors, origin)
+
+
+def _is_identity(system: crsmod.CoordSystem) -> bool:
+    return (
+        system.kind == "degrees"
+        and system.datum in ("cgcs2000", "wgs84")
+        and not system.swapped
+        and not system.from_gcj02
+    )
+
+
+def _convert(geo: _Geo, values: list[dict[str, Any]], system: crsmod.CoordSystem) -> None:
+    """Geometries and lon/lat fields to CGCS2000 degrees, in place."""
+    for v in values:  # degrees as offices write them (122°07′12.3″) -> numbers
+        for key in ("lon", "lat"):
+            if isinstance(v.get(key), str):
+                with contextlib.suppress(ValueError):  # the validator reports the field
+                    v[key] = crsmod.parse_degrees(v[key])
+    if _is_identity(system):
+        return
+
+    def op(xy: Any) -> Any:
+        lon, lat = system.to_lonlat(xy[:, 0], xy[:, 1])
+        return np.column_stack([lon, lat])
+
+    arr = np.array(geo.geoms, dtype=object)
+    present = np.array([g is not None for g in geo.geoms], dtype=bool)
+    if present.any():
+        converted = shapely.transform(arr[present], op)
+        for i, g in zip(np.flatnonzero(present).tolist(), converted, strict=True):
+            geo.geoms[i] = g
+    # the representative point of places (lon/lat fields) is in the file's system too
+    idx = [i for i, v in enumerate(values) if v.get("lon") is not None and v.get("lat") is not None]
+    if not idx:
+        return
+    xs, ys = [], []
+    keep = []
+    for i in idx:
+        try:
+            x = crsmod.parse_degrees(values[i]["lon"])
+            y = crsmod.parse_degrees(values[i]["lat"])
+        except ValueError:
+            continue
+        if x is None or y is None:
+            continue
+        if system.kind != "degrees" and abs(x) <= 180 and abs(y) <= 90:
+            continue  # degree columns beside projected geometry: already lon/lat
+        xs.append(x)
+        ys.append(y)
+        keep.append(i)
+    if not keep:
+        return
+    lon, lat = system.to_lonlat(np.array(xs), np.array(ys))
+    for i, lo, la in zip(keep, lon.tolist(), lat.tolist(), strict=True):
+        values[i]["lon"], values[i]["lat"] = lo, la
+
+
+def _system(geo: _Geo, table: RawTable, options: ReadOptions) -> crsmod.CoordSystem:
+    if options.crs is not None:
+        return crsmod.forced(options.crs, from_gcj02=options.from_gcj02)
+    pts = [o for o in geo.origin if o is not None]
+    xs = np.array([p[0] for p in pts], float)
+    ys = np.array([p[1] for p in pts], float)
+    declared = table.crs
+    if declared is not None and declared.to_epsg() in (4490, 4326) and len(xs):
+        # declared degrees: still check the axis order (tables written lat, lon)
+        declared = None
+    return crsmod.detect(
+        xs, ys, declared=declared, extent=options.extent, from_gcj02=options.from_gcj02
+    )
+
+
+def read_table_rows(table: RawTable, spec: LayerSpec, options: ReadOptions) -> LayerRead:
+    """Source rows of one table, with the notes ``--dry-run`` prints."""
+    plan = plan_columns(spec, table.headers, options.mapping)
+    notes = list(table.notes)
+    notes.append(f"{table.source}: 列的对应 (columns) →")
+    notes.extend(f"    {line}" for line in plan.describe())
+    cols = plan.columns(table.columns, len(table))
+    problems = normalise_columns(spec, cols, options.admin)
+    keys = list(cols)
+    values = [dict(zip(keys, row, strict=True)) for row in zip(*cols.values(), strict=True)]
+    if not keys:
+        values = [{} for _ in range(len(table))]
+    geo = _table_geometry(table, plan, values)
+    system = _system(geo, table, options)
+    if any(o is not None for o in geo.origin):
+        notes.append(f"{table.source}: 坐标 (coordinates) {system.describe()}")
+    _convert(geo, values, system)
+    rows = [
+        SourceRow(
+            table.rows[i],
+            v,
+            geo.geoms[i],
+            geo.errors[i],
+            table.source,
+            problems.get(i, []),
+            None if origin is None else partial(_hint, system, origin),
+        )
+        for i, (v, origin) in enumerate(zip(values, geo.origin, strict=True))
+    ]
+    return LayerRead(rows, notes)
+
+
+def _hint(
+    system: crsmod.CoordSystem, origin: tuple[float, float], inside: Callable[[float, float], bool]
+) -> str:
+    return crsmod.diagnose(system, origin[0], origin[1], inside)
+
+
+def read_layer(
+    path: Path, fmt: str, spec: LayerSpec, options: ReadOptions | None = None
+) -> LayerRead:
+    """All rows of ``spec`` in the file (or folder of per-layer files) at ``path``."""
+    opts = options or ReadOptions()
+    if path.is_dir() and fmt in ("geojson", "csv"):
+        path = _folder_file(path, fmt, spec)
+    tables = read_tables(path, fmt, spec, encoding=opts.encoding, mapping=opts.mapping)
+    rows: list[SourceRow] = []
+    notes: list[str] = []
+    for table in tables:
+        part = read_table_rows(table, spec, opts)
+        rows.extend(part.rows)
+        notes.extend(part.notes)
+    return LayerRead(rows, notes)
+
+
+def read_rows(
+    path: Path, fmt: str, spec: LayerSpec, options: ReadOptions | None = None
+) -> list[SourceRow]:
+    return read_layer(path, fmt, spec, options).rows
+
+
+__all__ = [
+    "CITY_EXTENT",
+    "FORMAT_NAMES",
+    "LayerRead",
+    "ReadOptions",
+    "SourceRow",
+    "detect_format",
+    "fits_layer",
+    "layers_in",
+    "read_layer",
+    "read_rows",
+    "resolve_import_layers",
+]

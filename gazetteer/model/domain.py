@@ -28,6 +28,14 @@ class AdminLevel(enum.IntEnum):
     VILLAGE = 5
 
 
+ADMIN_LEVEL_NAMES: dict[AdminLevel, str] = {
+    AdminLevel.CITY: "地级",
+    AdminLevel.COUNTY: "县级",
+    AdminLevel.TOWN: "乡级",
+    AdminLevel.VILLAGE: "村级",
+}
+
+
 def label(table: Mapping[Any, str], value: object) -> str:
     """The Chinese label of an enum value (given as member or plain string); the value
     itself when the table does not know it."""
@@ -127,6 +135,19 @@ class RoadClass(enum.StrEnum):
     SERVICE = "service"
     TRACK = "track"
     FOOTWAY = "footway"
+
+
+ROAD_CLASS_NAMES: dict[RoadClass, str] = {
+    RoadClass.MOTORWAY: "高速公路",
+    RoadClass.TRUNK: "快速路",
+    RoadClass.PRIMARY: "主干路",
+    RoadClass.SECONDARY: "次干路",
+    RoadClass.TERTIARY: "支路",
+    RoadClass.RESIDENTIAL: "街坊路",
+    RoadClass.SERVICE: "内部道路",
+    RoadClass.TRACK: "乡村道路",
+    RoadClass.FOOTWAY: "人行道路",
+}
 
 
 @dataclass(slots=True)
@@ -276,10 +297,12 @@ class NetworkEdge:
 
 
 __all__ = [
+    "ADMIN_LEVEL_NAMES",
     "CENSUS_STATUS_LABELS",
     "CHANGE_REASON_LABELS",
     "FACILITY_TYPE_NAMES",
     "PLACE_STATUS_LABELS",
+    "ROAD_CLASS_NAMES",
     "AdminArea",
     "AdminLevel",
     "AdminRef",

@@ -1,7 +1,9 @@
 """Importing road networks: OpenStreetMap (``.osm`` XML / ``.osm.pbf``) and line layers
 (GeoPackage, GeoJSON, Shapefile) into :class:`NetworkData`, then into the database.
 
-Ways/lines are split into edges at every vertex shared with another way/line and at
+Ways whose nodes lie partly outside an extract keep the part inside it (each run of
+nodes with a location); a way with no two located nodes is skipped and counted. Ways/lines
+are split into edges at every vertex shared with another way/line and at
 their ends; those vertices become nodes (numbered 1..n: OSM ids do not fit a 32-bit
 integer column). OSM one-way rules: ``oneway=yes|1|true``, ``oneway=-1`` (the geometry is
 reversed), ``junction=roundabout`` and motorways are one-way; ``maxspeed`` (km/h or mph)
@@ -68,6 +70,21 @@ class _Way:
     oneway: bool
     speed_kmh: float | None
     name: str
+
+    @staticmethod
+    def directed(
+        keys: list[Any],
+        coords: list[Coord],
+        direction: int,
+        road_class: RoadClass,
+        speed_kmh: float | None,
+        name: str,
+    ) -> _Way:
+        """A way in its travel direction (``direction`` -1: reversed; 0: two-way)."""
+        if direction == -1:
+            keys.reverse()
+            coords.reverse()
+        return _Way(keys, coords, road_class, direction != 0, speed_kmh, name)
 
 
 def length_m(coords: Sequence[Coord]) -> float:
@@ -158,31 +175,26 @@ def read_osm(path: Path | str) -> NetworkData:
                 return
             if w.tags.get("area") == "yes":
                 return
-            try:
-                keys = [n.ref for n in w.nodes]
-                coords = [(n.location.lon, n.location.lat) for n in w.nodes]
-            except osmium.InvalidLocationError:
-                skipped += 1
-                return
-            if len(keys) < 2:
-                skipped += 1
-                return
             direction = parse_oneway(
                 w.tags.get("oneway"), highway=highway or "", junction=w.tags.get("junction", "")
             )
-            if direction == -1:
-                keys.reverse()
-                coords.reverse()
-            ways.append(
-                _Way(
-                    keys=keys,
-                    coords=coords,
-                    road_class=road_class,
-                    oneway=direction != 0,
-                    speed_kmh=parse_maxspeed(w.tags.get("maxspeed")),
-                    name=w.tags.get("name", "") or "",
-                )
-            )
+            # An extract cut at its boundary lacks the nodes outside it: keep each run of
+            # nodes that have a location (the part of the way inside the extract).
+            runs: list[tuple[list[int], list[Coord]]] = [([], [])]
+            for n in w.nodes:
+                if n.location.valid():
+                    runs[-1][0].append(n.ref)
+                    runs[-1][1].append((n.location.lon, n.location.lat))
+                elif runs[-1][0]:
+                    runs.append(([], []))
+            kept = [(k, c) for k, c in runs if len(k) >= 2]
+            if not kept:
+                skipped += 1
+                return
+            speed = parse_maxspeed(w.tags.get("maxspeed"))
+            name = w.tags.get("name", "") or ""
+            for keys, coords in kept:
+                ways.append(_Way.directed(keys, coords, direction, road_class, speed, name))
 
     try:
         Handler().apply_file(str(p), locations=True)
@@ -253,17 +265,15 @@ def read_lines(path: Path | str, *, layer: str | None = None) -> NetworkData:
             if len(coords) < 2:
                 skipped += 1
                 continue
-            if direction == -1:
-                coords.reverse()
-            keys = [(round(x, 7), round(y, 7)) for x, y in coords]
+            keys: list[Any] = [(round(x, 7), round(y, 7)) for x, y in coords]
             ways.append(
-                _Way(
-                    keys=keys,
-                    coords=coords,
-                    road_class=road_class,
-                    oneway=direction != 0,
-                    speed_kmh=float(speed) if speed is not None else None,
-                    name=str(name) if name == name else "",
+                _Way.directed(
+                    keys,
+                    coords,
+                    direction,
+                    road_class,
+                    float(speed) if speed is not None else None,
+                    str(name) if name == name else "",
                 )
             )
     if errors:

@@ -192,9 +192,16 @@ def test_xlsx_result_table_is_readable_by_staff(engine: Engine, tmp_path: Path) 
     assert ws.max_row == 5  # header + one row per name
 
 
-def test_csv_is_utf8_with_wkt_and_lonlat(engine: Engine, tmp_path: Path) -> None:
+def test_machine_csv_is_utf8_with_wkt_and_lonlat(engine: Engine, tmp_path: Path) -> None:
     write_sample(engine)
-    out = export_layers(engine, fmt="csv", layers=["facilities"], out=tmp_path / "f.csv")
+    out = export_layers(
+        engine,
+        fmt="csv",
+        layers=["facilities"],
+        out=tmp_path / "f.csv",
+        headers="en",
+        bom=False,
+    )
     raw = out.files[0].read_bytes()
     assert not raw.startswith(b"\xef\xbb\xbf")
     lines = raw.decode("utf-8").splitlines()

@@ -35,7 +35,14 @@ from gazetteer.io.importer.report import ImportReport, NoProgress, ProgressSink,
 from gazetteer.io.importer.validators import Prepared, validate_layer
 from gazetteer.io.importer.write import write_layer
 from gazetteer.io.layers import LayerSpec
-from gazetteer.io.read import SourceRow, detect_format, read_rows, resolve_import_layers
+from gazetteer.io.read import (
+    SourceRow,
+    detect_format,
+    read_layer,
+    read_options,
+    resolve_import_layers,
+)
+from gazetteer.io.sources import opened
 from gazetteer.storage.dialect import write_transaction
 
 
@@ -86,15 +93,33 @@ def import_file(
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: ProgressSink | None = None,
+    encoding: str | None = None,
+    mapping: Path | None = None,
+    crs: str | None = None,
+    from_gcj02: bool = False,
 ) -> ImportReport:
-    """Import the layers of ``path`` (all it holds unless ``layers`` names some)."""
+    """Import the layers of ``path`` (all it holds unless ``layers`` names some).
+
+    ``encoding`` forces the text encoding, ``mapping`` adds a column-mapping table,
+    ``crs`` forces the coordinate system, ``from_gcj02`` converts GCJ-02 coordinates
+    (see :mod:`gazetteer.io.read`).
+    """
     path = Path(path)
     fmt = detect_format(path, fmt)
-    specs = resolve_import_layers(path, fmt, layers)
-    if not specs:
-        raise InvalidInput(f"文件中没有可导入的图层 (no gazetteer layers found in {path.name})")
-    sources = [(spec, read_rows(path, fmt, spec)) for spec in specs]
-    report = ImportReport(path=path, format=fmt, dry_run=dry_run)
+    options = read_options(
+        engine, encoding=encoding, mapping=mapping, crs=crs, from_gcj02=from_gcj02
+    )
+    with opened(path, fmt) as (real, real_fmt):
+        fmt = real_fmt or fmt
+        specs = resolve_import_layers(real, fmt, layers)
+        if not specs:
+            raise InvalidInput(f"文件中没有可导入的图层 (no gazetteer layers found in {path.name})")
+        report = ImportReport(path=path, format=fmt, dry_run=dry_run)
+        sources = []
+        for spec in specs:
+            part = read_layer(real, fmt, spec, options)
+            report.notes.extend(part.notes)
+            sources.append((spec, part.rows))
     return import_rows(engine, sources, report=report, skip_invalid=skip_invalid, progress=progress)
 
 

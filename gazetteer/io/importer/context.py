@@ -12,13 +12,13 @@ from shapely.prepared import PreparedGeometry, prep
 from sqlalchemy import Connection, select
 
 from gazetteer.io.importer.report import RowInvalid
+from gazetteer.io.read import CITY_EXTENT  # the city's extent, shared with the reader
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db
 from gazetteer.types import lineage
 
 TOLERANCE_DEG = 0.005  # about 450–550 m: boundaries and survey points are approximate
-CITY_EXTENT = (121.0, 36.5, 123.0, 37.9)  # Weihai with its islands, lon/lat
 
 
 @dataclass(slots=True)

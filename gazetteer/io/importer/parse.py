@@ -108,15 +108,28 @@ def parse_value(kind: Kind, value: Any) -> Any:
     return _PARSERS[kind](value)
 
 
+_TEXT_KINDS = frozenset((Kind.STR, Kind.OPT_STR))
+_STORED: dict[str, tuple[tuple[str, Kind], ...]] = {}
+
+
 def parse_row(spec: LayerSpec, row: SourceRow) -> tuple[dict[str, Any], list[RowError]]:
-    """Every stored field of ``row`` parsed, and the errors of the fields that failed."""
+    """Every stored field of ``row`` parsed, and the errors of the fields that failed
+    (with the problems the reader found: an unknown area name, a code Excel rounded)."""
     values: dict[str, Any] = {}
-    errors: list[RowError] = []
-    for f in spec.stored_fields:
+    errors = [RowError(row.row, f, p, spec.name, row.source) for f, p in row.problems]
+    stored = _STORED.get(spec.name)
+    if stored is None:
+        stored = _STORED[spec.name] = tuple((f.name, f.kind) for f in spec.stored_fields)
+    raw = row.values
+    for name, kind in stored:
+        value = raw.get(name)
+        if type(value) is str and kind in _TEXT_KINDS:
+            values[name] = value.strip()  # the common case, as parse_value does it
+            continue
         try:
-            values[f.name] = parse_value(f.kind, row.values.get(f.name))
+            values[name] = parse_value(kind, value)
         except ValueError as exc:
-            errors.append(RowError(row.row, f.name, str(exc), spec.name, row.source))
+            errors.append(RowError(row.row, name, str(exc), spec.name, row.source))
     return values, errors
 
 

@@ -61,6 +61,7 @@ class ImportReport:
     written: dict[str, int] = field(default_factory=dict)
     rejected: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # encodings, column mapping, CRS
     dry_run: bool = False
 
     def summary(self) -> str:

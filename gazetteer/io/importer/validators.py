@@ -474,6 +474,19 @@ VALIDATORS: dict[str, Validator] = {
 }
 
 
+def _inside_test(ctx: Context, code: str) -> Callable[[float, float], bool]:
+    """Whether a point at (lon, lat) would pass the area check of ``code`` (for hints)."""
+
+    def inside(lon: float, lat: float) -> bool:
+        try:
+            ctx.check_inside(code, Point(lon, lat))
+        except RowInvalid:
+            return False
+        return True
+
+    return inside
+
+
 def validate_layer(
     ctx: Context, spec: LayerSpec, rows: Sequence[SourceRow], progress: ProgressSink
 ) -> tuple[Prepared, list[RowError]]:
@@ -497,7 +510,10 @@ def validate_layer(
         try:
             validator(ctx, values, row, out, seen)
         except RowInvalid as exc:
-            errors.append(RowError(row.row, exc.field, exc.problem, spec.name, row.source))
+            problem = exc.problem
+            if exc.field == "geometry" and row.hint is not None and values.get("admin_code"):
+                problem += row.hint(_inside_test(ctx, values["admin_code"]))
+            errors.append(RowError(row.row, exc.field, problem, spec.name, row.source))
         progress.advance(1)
     progress.done()
     errors.sort(key=lambda e: (e.source, e.row, e.field))

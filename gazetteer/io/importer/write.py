@@ -11,14 +11,17 @@ from sqlalchemy import Connection, Table, insert
 
 from gazetteer.io.importer.report import ProgressSink
 from gazetteer.io.importer.validators import Prepared
+from gazetteer.model import Place
+from gazetteer.storage import bulk
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import reset_id_sequence
 from gazetteer.storage.geometry import to_db
 from gazetteer.text import pinyin_key
-from gazetteer.types import SRID
+from gazetteer.types import SRID, utc_now
 
 WRITE_BATCH = 1000
+BULK_BATCH = 20_000  # rows per COPY / executemany (progress and memory)
 
 
 def _insert(
@@ -36,6 +39,36 @@ def _insert(
             progress.advance(len(chunk))
         if group is with_id and with_id and "id" in table.c:
             reset_id_sequence(conn, table)
+
+
+def _insert_places(
+    conn: Connection, items: list[Place], keys: list[tuple[str, str]], progress: ProgressSink
+) -> None:
+    """Places in bulk (COPY / one prepared statement; geometries as EWKT): an import of a
+    census export writes 100,000 of them."""
+    stamp = utc_now()
+    values = [
+        repo.place_values(p, pinyin_key=k[0], initials=k[1], stamp=stamp)
+        for p, k in zip(items, keys, strict=True)
+    ]
+    geoms = bulk.ewkt([p.geometry for p in items])
+    points = bulk.ewkt([repo.place_point(p) for p in items])
+    names = list(values[0]) if values else []
+    for with_id in (True, False):
+        idx = [i for i, p in enumerate(items) if (p.id is not None) == with_id]
+        cols = (["id"] if with_id else []) + names + ["geom", "point"]
+        rows = [
+            ((items[i].id,) if with_id else ())
+            + tuple(values[i][c] for c in names)
+            + (geoms[i], points[i])
+            for i in idx
+        ]
+        for start in range(0, len(rows), BULK_BATCH):
+            chunk = rows[start : start + BULK_BATCH]
+            bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=("geom", "point"))
+            progress.advance(len(chunk))
+        if with_id and rows:
+            reset_id_sequence(conn, t.places)
 
 
 def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
@@ -60,11 +93,7 @@ def write_layer(conn: Connection, prepared: Prepared, progress: ProgressSink) ->
         _insert(conn, t.admin_areas, [repo.admin_row(a) for a in ordered], progress)
     elif name == "places":
         repo.ensure_categories(conn)
-        rows = [
-            _with_id(repo.place_row(p, pinyin_key=k[0], initials=k[1]), p.id)
-            for p, k in zip(items, prepared.extra, strict=True)
-        ]
-        _insert(conn, t.places, rows, progress)
+        _insert_places(conn, items, prepared.extra, progress)
     elif name == "roads":
         repo.insert_roads(conn, items)
         progress.advance(len(items))

@@ -43,7 +43,9 @@ from gazetteer.storage.repository.places import (
     iter_places,
     place_from_row,
     place_history,
+    place_point,
     place_row,
+    place_values,
     update_place,
 )
 from gazetteer.storage.repository.rows import count
@@ -84,7 +86,9 @@ __all__ = [
     "iter_places",
     "place_from_row",
     "place_history",
+    "place_point",
     "place_row",
+    "place_values",
     "set_info",
     "update_place",
 ]

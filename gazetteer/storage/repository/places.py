@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Row, insert, select, update
 
 from gazetteer.errors import NotFound
@@ -27,8 +28,23 @@ from gazetteer.types import utc_now
 
 
 def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str, Any]:
-    stamp = utc_now()
-    point = p.point if p.point is not None else p.geometry.representative_point()
+    row = place_values(p, pinyin_key=pinyin_key, initials=initials)
+    row["geom"] = to_db(p.geometry)
+    row["point"] = to_db(place_point(p))
+    return row
+
+
+def place_point(p: Place) -> BaseGeometry:
+    """The representative point of a place (its own, or one inside its geometry)."""
+    return p.point if p.point is not None else p.geometry.representative_point()
+
+
+def place_values(
+    p: Place, *, pinyin_key: str = "", initials: str = "", stamp: datetime | None = None
+) -> dict[str, Any]:
+    """The columns of a place row except the geometries (bulk loads write those as
+    EWKT, :mod:`gazetteer.storage.bulk`)."""
+    stamp = stamp or utc_now()
     return {
         "code": p.code,
         "name": p.name,
@@ -40,8 +56,6 @@ def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str
         "initials": initials,
         "category_code": p.category_code,
         "admin_code": p.admin_code,
-        "geom": to_db(p.geometry),
-        "point": to_db(point),
         "meaning": p.meaning,
         "origin": p.origin,
         "history": p.history,
