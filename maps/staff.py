@@ -31,6 +31,10 @@ ACTION_LABELS = {
     "file": "备案",
     "create": "创建",
     "update": "修改",
+    "place.new_road": "写入地名库（新道路）",
+    "place.compound": "写入地名库（新小区）",
+    "place.rename": "地名库更名（原名保留）",
+    "place.adjustment": "地名库调整起止点",
 }
 DRAW_JS = f"{assets.VENDOR_PREFIX}/leaflet-draw/leaflet.draw.js"
 DRAW_CSS = f"{assets.VENDOR_PREFIX}/leaflet-draw/leaflet.draw.css"

@@ -205,6 +205,7 @@ def _case_page(
     *,
     errors: dict[str, str] | None = None,
     values: dict[str, str] | None = None,
+    tile_url: str = "",
 ) -> HTMLResponse:
     with engine.connect() as conn:
         case = wf.get_case(conn, case_id)
@@ -239,12 +240,15 @@ def _case_page(
         today=date.today().isoformat(),
         geometry=geojson_attr(case.proposal.geometry),
         place_kind=str(CASE_PLACE_KIND[case.kind]),
+        tile_url=tile_url,
     )
 
 
 @router.get("/staff/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: RecordId, ctx: Staff, engine: EngineDep, caches: CachesDep) -> HTMLResponse:
-    return _case_page(ctx, engine, caches, case_id)
+def case_page(
+    case_id: RecordId, ctx: Staff, engine: EngineDep, caches: CachesDep, settings: SettingsDep
+) -> HTMLResponse:
+    return _case_page(ctx, engine, caches, case_id, tile_url=settings.tile_url or "")
 
 
 ACTIONS = ("submit", "review", "consult", "approve", "reject", "withdraw", "announce", "file")

@@ -14,10 +14,33 @@
     try { return JSON.parse(text); } catch (e) { return null; }
   }
 
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.json() : { type: "FeatureCollection", features: [] };
+    });
+  }
+
+  /* Orientation without a tile server: town boundaries and roads from the database (the
+     public map's layers), drawn on a canvas below everything else. */
+  function backdrop(map) {
+    map.createPane("gzsBack");
+    map.getPane("gzsBack").style.zIndex = 250;
+    var canvas = L.canvas({ pane: "gzsBack" });
+    getJSON("/api/v1/map/admin.geojson?level=4").then(function (fc) {
+      L.geoJSON(fc, { pane: "gzsBack", renderer: canvas, interactive: false,
+        style: { color: "#8a7d99", weight: 1, dashArray: "4 3", fill: false } }).addTo(map);
+    }).catch(function () {});
+    getJSON("/api/v1/map/roads.geojson").then(function (fc) {
+      L.geoJSON(fc, { pane: "gzsBack", renderer: canvas, interactive: false,
+        style: { color: "#9aa3ad", weight: 1.5, opacity: 0.8 } }).addTo(map);
+    }).catch(function () {});
+  }
+
   function baseMap(el) {
-    var map = L.map(el, { zoomControl: true }).setView(CENTRE, 13);
+    var map = L.map(el, { zoomControl: true, maxZoom: 19 }).setView(CENTRE, 13);
     var tile = el.getAttribute("data-tile");
     if (tile) L.tileLayer(tile, { maxZoom: 19 }).addTo(map);
+    else backdrop(map);
     GZS.map = map;
     return map;
   }

@@ -224,6 +224,8 @@ def test_case_life_cycle_in_the_browser(staff_site: StaffSite, browser: Any) -> 
         steps = ap.locator("#timeline li").all_inner_texts()
         assert len(steps) >= 8, steps
         assert any("王审批" in s or "wang" in s for s in steps)
+        ap.goto(case_url)
+        ap.wait_for_selector("#case-map path.leaflet-interactive")
         screenshot(ap, "staff-case", docs=True)
         assert_accessible(ap)
 
