@@ -1,27 +1,51 @@
-"""Authentication dependencies: the current staff user from ``Authorization: Bearer``.
+"""Authentication dependencies: the staff user from a bearer token or a browser session.
 
 Usage in a route::
 
-    from api.auth import CurrentUser, require_role
+    from api.auth import CurrentUser, OptionalUser, require_role
 
     @router.post("/things")
     def create(user: Annotated[User, Depends(require_role("reviewer", "admin"))]) -> ...
 
-Without a token the request answers 401 (``NotAuthenticated``); with a valid token but
-none of the roles, 403 (``PermissionDenied``). ``admin`` satisfies every role check.
-Reads are public and need no dependency.
+``current_user`` accepts ``Authorization: Bearer <token>`` (API clients, no CSRF) or the
+``gz_session`` cookie of a signed-in browser (``/staff/login``). With the cookie, every
+state-changing request (POST/PUT/PATCH/DELETE) must carry the session's CSRF token as
+header ``X-CSRF-Token`` or as form field ``csrf_token`` (url-encoded forms); without it
+the answer is 403. Without credentials the request answers 401 (``NotAuthenticated``);
+with valid ones but none of the roles, 403 (``PermissionDenied``). ``admin`` satisfies
+every role check. ``OptionalUser`` is the user or None and never raises 401.
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from typing import Annotated
+from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.deps import EngineDep
+from api.deps import EngineDep, SettingsDep
+from gazetteer.errors import NotAuthenticated, PermissionDenied
 from gazetteer.model.accounts import User, check_role
 from gazetteer.services.accounts import authenticate
+from gazetteer.services.sessions import StaffSession, session_user
+
+SESSION_COOKIE = "gz_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+# Declares the bearer scheme in /openapi.json (securitySchemes + security on each operation
+# that takes a user), so that /docs can authorise; the header itself is read below.
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerAuth",
+    description="令牌 (token) from `gazetteer users add` / `gazetteer users token`",
+)
+BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)]
+CSRF_REFUSED = "CSRF 令牌缺失或无效，请刷新页面后重试 (missing or invalid CSRF token)"
 
 
 def bearer_token(request: Request) -> str | None:
@@ -33,14 +57,82 @@ def bearer_token(request: Request) -> str | None:
     return value.strip()
 
 
-def current_user(request: Request, engine: EngineDep) -> User:
-    """The authenticated user (401 without or with a bad token)."""
+async def sent_csrf_token(request: Request) -> str:
+    """The CSRF token the request carries (header, else url-encoded form field), or ''."""
+    header = request.headers.get(CSRF_HEADER)
+    if header:
+        return header
+    ctype = request.headers.get("content-type", "")
+    if ctype.startswith("application/x-www-form-urlencoded"):
+        body = await request.body()
+        values = parse_qs(body.decode("utf-8", "replace")).get(CSRF_FIELD, [])
+        return values[0] if values else ""
+    return ""
+
+
+async def check_csrf(request: Request, session: StaffSession) -> None:
+    """403 unless a state-changing request carries ``session``'s CSRF token."""
+    if request.method in SAFE_METHODS:
+        return
+    sent = await sent_csrf_token(request)
+    if not sent or not secrets.compare_digest(sent.encode(), session.csrf_token.encode()):
+        raise PermissionDenied(CSRF_REFUSED)
+
+
+async def browser_session(
+    request: Request, engine: EngineDep, settings: SettingsDep
+) -> StaffSession | None:
+    """The live staff session of the request's cookie, or None (no CSRF check here)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        return None
+    cached: StaffSession | None = getattr(request.state, "staff_session", None)
+    if cached is not None:
+        return cached
+    found = await run_in_threadpool(session_user, engine, cookie, settings=settings)
+    request.state.staff_session = found
+    return found
+
+
+async def optional_user(
+    request: Request, engine: EngineDep, settings: SettingsDep, _bearer: BearerCredentials
+) -> User | None:
+    """The user of a valid bearer token or session (CSRF checked for writes), else None."""
     token = bearer_token(request)
+    if token:
+        try:
+            return await run_in_threadpool(_by_token, engine, token)
+        except NotAuthenticated:
+            return None
+    session = await browser_session(request, engine, settings)
+    if session is None:
+        return None
+    await check_csrf(request, session)
+    return session.user
+
+
+def _by_token(engine: EngineDep, token: str) -> User:
     with engine.connect() as conn:
         return authenticate(conn, token)
 
 
+async def current_user(
+    request: Request, engine: EngineDep, settings: SettingsDep, _bearer: BearerCredentials
+) -> User:
+    """The authenticated user (401 without or with bad credentials; 403 for a cookie
+    request that changes state without the CSRF token)."""
+    token = bearer_token(request)
+    if token or not request.cookies.get(SESSION_COOKIE):
+        return await run_in_threadpool(_by_token, engine, token or "")
+    session = await browser_session(request, engine, settings)
+    if session is None:
+        raise NotAuthenticated("登录已过期，请重新登录 (session expired, please sign in again)")
+    await check_csrf(request, session)
+    return session.user
+
+
 CurrentUser = Annotated[User, Depends(current_user)]
+OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
 def require_role(*roles: str) -> Callable[..., User]:
@@ -53,4 +145,17 @@ def require_role(*roles: str) -> Callable[..., User]:
     return dependency
 
 
-__all__ = ["CurrentUser", "User", "bearer_token", "current_user", "require_role"]
+__all__ = [
+    "CSRF_FIELD",
+    "CSRF_HEADER",
+    "SESSION_COOKIE",
+    "CurrentUser",
+    "OptionalUser",
+    "User",
+    "bearer_token",
+    "browser_session",
+    "check_csrf",
+    "current_user",
+    "optional_user",
+    "require_role",
+]

@@ -38,11 +38,12 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, staff
 from api.caches import LayerCache, load_index_for_server, warm_up_search
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
 from api.routes.ogc import OPENAPI_JSON
+from api.security import SecurityHeaders
 from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
@@ -179,6 +180,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    staff.install(app)
+    app.add_middleware(SecurityHeaders)
     _add_openapi_routes(app)
     for router in ROUTERS:
         app.include_router(router)

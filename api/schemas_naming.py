@@ -78,6 +78,9 @@ class NameCheckPublic(DomainModel):
     generic: str = Field(description="通名")
     scope: str = Field(description="比对范围 uniqueness scope")
     findings: list[FindingPublic]
+    derived_admin_code: str | None = Field(
+        default=None, description="行政区划 derived from the geometry (where areas have polygons)"
+    )
 
     @classmethod
     def from_domain(cls, r: CheckResult) -> NameCheckPublic:

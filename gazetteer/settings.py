@@ -56,6 +56,18 @@ class Settings(BaseSettings):
     consultation_days: int = Field(default=10, ge=0, le=90)
     filing_due_days: int = 15
     notice_due_days: int = 15
+    session_idle_minutes: int = Field(
+        default=30, ge=1, le=24 * 60, description="staff browser sessions end after this idle time"
+    )
+    login_max_failures: int = Field(
+        default=5, ge=1, description="failed sign-ins per account before a brief lock"
+    )
+    login_max_failures_per_address: int = Field(
+        default=20, ge=1, description="failed sign-ins per client address before a brief lock"
+    )
+    login_lock_minutes: int = Field(
+        default=15, ge=1, description="window of the failure counts and length of the lock"
+    )
 
     @property
     def is_sqlite(self) -> bool:

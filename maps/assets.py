@@ -21,6 +21,8 @@ APP_ASSETS_DIR = Path(__file__).resolve().parent / "assets"
 VENDOR_PACKAGES = {
     "leaflet": "leaflet/dist",
     "leaflet.markercluster": "leaflet.markercluster/dist",
+    # the drawing plugin of the staff workbench's new-case page
+    "leaflet-draw": "leaflet-draw/dist",
 }
 # Files the pages need, as URL paths under VENDOR_PREFIX.
 REQUIRED_VENDOR_FILES = (

@@ -12,6 +12,8 @@ from api.routes import (
     pages,
     places,
     search,
+    staff,
+    staff_cases,
 )
 
 ROUTERS: list[APIRouter] = [
@@ -24,4 +26,6 @@ ROUTERS: list[APIRouter] = [
     facilities.router,
     coverage.router,
     naming.router,
+    staff.router,
+    staff_cases.router,
 ]

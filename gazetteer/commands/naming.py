@@ -9,11 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gazetteer.errors import InvalidInput
 from gazetteer.naming import batch
 from gazetteer.naming.model import CASE_STATE_NAMES, CaseState, CheckRequest, PlaceKind
 from gazetteer.naming.words import add_word
 from gazetteer.services import accounts as auth
 from gazetteer.services import naming as wf
+from gazetteer.services import sessions
 from gazetteer.services.naming import check as check_name
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
@@ -81,10 +83,20 @@ def _check_names(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _users_add(settings: Settings, args: argparse.Namespace) -> int:
+def _stdin_password() -> str:
+    """The password from the first line of standard input (``--password-stdin``)."""
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n")
 
+
+def _users_add(settings: Settings, args: argparse.Namespace) -> int:
+    password = _stdin_password() if args.password_stdin else None
+    if password is not None:
+        sessions.hash_password(password)  # checked before anything is written
     with write_transaction(_engine(settings)) as conn:
         new = auth.add_user(conn, args.name, args.role, display_name=args.display_name or "")
+        if password is not None:
+            sessions.set_password(conn, new.user.name, password)
     roles = ",".join(sorted(new.user.roles))
     print(
         f"已创建用户 {new.user.name} ({roles}). 令牌只显示这一次 (token shown once):",
@@ -102,6 +114,21 @@ def _users_token(settings: Settings, args: argparse.Namespace) -> int:
             print(f"已撤销 {n} 个令牌 (revoked {n} tokens)", file=sys.stderr)
         new = auth.issue_token(conn, args.name, label="cli")
     print(new.token)
+    return 0
+
+
+def _users_passwd(settings: Settings, args: argparse.Namespace) -> int:
+    password = _stdin_password()
+    with write_transaction(_engine(settings)) as conn:
+        user = sessions.set_password(conn, args.name, password)
+    print(f"已设置 {user.name} 的密码，其浏览器会话已结束 (password set; sessions ended)")
+    return 0
+
+
+def _users_disable(settings: Settings, args: argparse.Namespace) -> int:
+    with write_transaction(_engine(settings)) as conn:
+        user = sessions.disable_user(conn, args.name)
+    print(f"已停用用户 {user.name}：不能登录，令牌失效 (user disabled)")
     return 0
 
 
@@ -130,7 +157,7 @@ def _cases_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
 
-    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    as_of = parse_day(args.as_of) if args.as_of else date.today()
     with _engine(settings).connect() as conn:
         items = wf.overdue_cases(conn, as_of=as_of)
     what = {"notice": "公告", "filing": "备案"}
@@ -138,6 +165,18 @@ def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{o.number}\t{o.name}\t{what[o.what]}逾期 {o.days_overdue} 天 (due {o.due})")
     print(f"逾期 {len(items)} 项 ({len(items)} overdue)")
     return 0
+
+
+def parse_day(raw: str) -> date:
+    """A date as people type it: 2027-01-31, 2027/01/31 or 2027.01.31 (else a clear error)."""
+    text = raw.strip().replace("/", "-").replace(".", "-")
+    try:
+        y, m, d = (int(x) for x in text.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        raise InvalidInput(
+            f"日期格式应为 2027-01-31 (date must look like 2027-01-31): {raw[:20]!r}"
+        ) from None
 
 
 def _words_add(settings: Settings, args: argparse.Namespace) -> int:
@@ -175,7 +214,19 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
         "--role", action="append", required=True, help="reviewer, approver or admin (repeatable)"
     )
     p.add_argument("--display-name")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="also set a password for the staff pages, read from the first line of stdin",
+    )
     p.set_defaults(func=_users_add)
+    p = users.add_parser("passwd", help="set a user's password (read from stdin)")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="(the only way; for clarity)")
+    p.set_defaults(func=_users_passwd)
+    p = users.add_parser("disable", help="disable a user: no sign-in, no token")
+    p.add_argument("name")
+    p.set_defaults(func=_users_disable)
     p = users.add_parser("token", help="issue a new token for a user")
     p.add_argument("name")
     p.add_argument("--revoke", action="store_true", help="revoke the user's other tokens first")
@@ -191,7 +242,7 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--limit", type=int, default=50)
     p.set_defaults(func=_cases_list)
     p = cases.add_parser("overdue", help="approved cases with notice or filing overdue")
-    p.add_argument("--as-of", help="date (YYYY-MM-DD), default today")
+    p.add_argument("--as-of", help="date (YYYY-MM-DD or YYYY/MM/DD), default today")
     p.set_defaults(func=_cases_overdue)
 
     words = sub.add_parser("naming-words", help="forbidden-word lists").add_subparsers(

@@ -22,11 +22,13 @@ from datetime import date
 from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Row, func, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model.accounts import Role, User, check_role
 from gazetteer.naming import audit
+from gazetteer.naming.areas import area_findings
 from gazetteer.naming.check import check_name, name_facts
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
@@ -360,11 +362,20 @@ def run_checks(
     result = check_name(
         conn, request_for(case), include_pending=include_pending, references=references
     )
+    result = with_area_findings(conn, result, case.proposal.admin_code, case.proposal.geometry)
     if case.kind is CaseKind.ADJUSTMENT:
         # the name itself is unchanged: only the geometry is reviewed
         kept = tuple(f for f in result.findings if not f.rule.startswith("conflict."))
         result = replace(result, findings=kept)
     return result
+
+
+def with_area_findings(
+    conn: Connection, result: CheckResult, admin_code: str, geometry: BaseGeometry | None
+) -> CheckResult:
+    """``result`` with the derived area and a finding when the typed code contradicts it."""
+    derived, extra = area_findings(conn, admin_code, geometry)
+    return replace(result, derived_admin_code=derived, findings=result.findings + tuple(extra))
 
 
 def begin(conn: Connection, case_id: int, action: str, user: User) -> tuple[Case, Transition]:
@@ -411,7 +422,7 @@ def raise_on_errors(case: Case, result: CheckResult) -> None:
         return
     conflicts = [c for f in errors for c in f.conflicts]
     first = errors[0]
-    if first.rule.startswith("conflict.") or conflicts:
+    if first.rule.startswith("conflict."):
         raise Conflict(
             f"不能批准：{first.message} (cannot approve: the name conflicts with {conflicts[0]})",
             conflicts=conflicts,
@@ -446,4 +457,5 @@ __all__ = [
     "request_for",
     "run_checks",
     "validate_proposal",
+    "with_area_findings",
 ]

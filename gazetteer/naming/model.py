@@ -103,6 +103,8 @@ class CheckResult:
     toned_key: str
     scope: Scope
     findings: tuple[Finding, ...]
+    # the administrative area the geometry lies in (naming/areas.py), when known
+    derived_admin_code: str | None = None
 
     @property
     def ok(self) -> bool:

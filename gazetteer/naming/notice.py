@@ -95,4 +95,37 @@ def notice_text(case: Case, *, area: str, former_name: str = "") -> str:
     )
 
 
-__all__ = ["DEFAULT_AUTHORITY", "location_phrase", "notice_text"]
+def notice_docx(text: str) -> bytes:
+    """The notice as a Word document (python-docx) for the office's own letterhead: the
+    title centred and bold, the body in paragraphs, the office and date aligned right."""
+    import io
+
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt
+
+    doc = Document()
+    lines = text.split("\n")
+    title, rest = lines[0], lines[1:]
+    head = doc.add_paragraph()
+    head.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    run = head.add_run(title)
+    run.bold = True
+    run.font.size = Pt(18)
+    # the last two or three lines are the office, the date and the case number
+    tail = [x for x in rest if x.strip()][-3:]
+    for line in rest:
+        if not line.strip():
+            continue
+        para = doc.add_paragraph(line)
+        if line in tail:
+            para.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        else:
+            para.paragraph_format.first_line_indent = Pt(24)
+    doc.core_properties.title = title
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+__all__ = ["DEFAULT_AUTHORITY", "location_phrase", "notice_docx", "notice_text"]

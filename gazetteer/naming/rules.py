@@ -73,6 +73,12 @@ RULES: dict[str, Rule] = {
         _r("conflict.homophone", E, ART9_SCOPE, "同音"),
         _r("conflict.near_homophone", W, ART9_SCOPE, "近音"),
         _r("conflict.same_specific", W, ART9_SCOPE, "专名相同通名不同"),
+        _r(
+            "location.admin_mismatch",
+            E,
+            "《地名管理条例》第十四条（公告载明地名的位置）；统计用区划代码",
+            "行政区划与位置不符",
+        ),
     )
 }
 

@@ -56,7 +56,7 @@ def parse_roles(values: Iterable[str]) -> frozenset[Role]:
     return frozenset(out)
 
 
-def _user_from_mapping(r: Row[Any]) -> User:
+def user_from_row(r: Row[Any]) -> User:
     m = r._mapping
     return User(
         id=int(m["id"]),
@@ -135,11 +135,11 @@ def get_user_by_name(conn: Connection, name: str) -> User:
     r = conn.execute(select(users).where(users.c.name == name)).first()
     if r is None:
         raise NotFound(f"用户不存在 (no such user): {name}")
-    return _user_from_mapping(r)
+    return user_from_row(r)
 
 
 def list_users(conn: Connection) -> list[User]:
-    return [_user_from_mapping(r) for r in conn.execute(select(users).order_by(users.c.id))]
+    return [user_from_row(r) for r in conn.execute(select(users).order_by(users.c.id))]
 
 
 def authenticate(conn: Connection, token: str | None) -> User:
@@ -156,7 +156,7 @@ def authenticate(conn: Connection, token: str | None) -> User:
     r = conn.execute(q).first()
     if r is None:
         raise NotAuthenticated("令牌无效或已撤销 (invalid or revoked token)")
-    user = _user_from_mapping(r)
+    user = user_from_row(r)
     if not user.active:
         raise NotAuthenticated("账户已停用 (account disabled)")
     return user
@@ -172,4 +172,5 @@ __all__ = [
     "list_users",
     "parse_roles",
     "revoke_tokens",
+    "user_from_row",
 ]

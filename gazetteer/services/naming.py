@@ -43,6 +43,7 @@ from gazetteer.naming.cases import (
     raise_on_errors,
     run_checks,
     validate_proposal,
+    with_area_findings,
 )
 from gazetteer.naming.check import check_name
 from gazetteer.naming.model import (
@@ -67,8 +68,10 @@ S = CaseState
 def check(
     conn: Connection, request: CheckRequest, *, references: ReferenceCache | None = None
 ) -> CheckResult:
-    """Check a candidate name against every rule (nothing is stored)."""
-    return check_name(conn, request, references=references)
+    """Check a candidate name against every rule (nothing is stored), with the area derived
+    from the geometry (a typed code that contradicts it is a finding)."""
+    result = check_name(conn, request, references=references)
+    return with_area_findings(conn, result, request.admin_code, request.geometry)
 
 
 def check_batch(

@@ -39,6 +39,31 @@ users = Table(
     Column("roles", String(100), nullable=False),  # comma-separated: reviewer,approver,admin
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("password_hash", String(200), nullable=True),  # argon2id; migration 0009
+)
+
+# Browser sessions of staff (migration 0009): the cookie value's SHA-256 only.
+staff_sessions = Table(
+    "staff_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False),
+    Column("csrf_token", String(64), nullable=False),
+    Column("address", String(64), nullable=False, default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+    Index("ix_staff_sessions_user", "user_id"),
+)
+
+# Failed sign-ins by key ("user:NAME" / "addr:IP"), for throttling (migration 0009).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(120), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_login_failures_key_at", "key", "at"),
 )
 
 api_tokens = Table(
@@ -131,4 +156,13 @@ naming_words = Table(
     Index("ix_naming_words_list", "list_name"),
 )
 
-__all__ = ["api_tokens", "audit_log", "metadata", "naming_cases", "naming_words", "users"]
+__all__ = [
+    "api_tokens",
+    "audit_log",
+    "login_failures",
+    "metadata",
+    "naming_cases",
+    "naming_words",
+    "staff_sessions",
+    "users",
+]

@@ -160,7 +160,10 @@ def axe_violations(page: Any) -> list[str]:
     """
     if not AXE_JS.is_file():
         pytest.fail(f"axe-core missing at {AXE_JS}: run ./dev setup (npm ci)")
-    page.add_script_tag(path=str(AXE_JS))
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        # evaluated through the DevTools protocol: a page whose Content-Security-Policy
+        # forbids inline scripts (the staff pages) still gets the audit
+        page.evaluate(AXE_JS.read_text(encoding="utf-8") + "\n;true")
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS
     )

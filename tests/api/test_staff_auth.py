@@ -1,0 +1,208 @@
+"""Staff sign-in on both backends: password hashing, sessions, CSRF, throttling, idle
+expiry, security headers, the OpenAPI bearer scheme, and the CLI's user commands."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from api.main import create_app
+from api.security import INLINE_SCRIPT_CSP, STRICT_CSP, policy_for
+from gazetteer.services import accounts as auth
+from gazetteer.services import sessions
+from gazetteer.settings import Settings
+from gazetteer.storage.tables_naming import users
+
+PASSWORD = "correct horse 1"
+
+
+def _login(client: TestClient, name: str, password: str) -> httpx.Response:
+    page = client.get("/staff/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token is not None
+    return client.post(
+        "/staff/login",
+        data={"username": name, "password": password, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+
+
+def _csrf(html: str) -> str:
+    m = re.search(r'<meta name="csrf-token" content="([^"]+)">', html)
+    assert m is not None
+    return m.group(1)
+
+
+def test_sign_in_sessions_csrf_and_throttling(
+    settings: Settings, engine: Engine, tmp_path: Path
+) -> None:
+    with engine.begin() as conn:
+        token = auth.add_user(conn, "zhang", ["reviewer"]).token
+        auth.add_user(conn, "li", ["approver"])
+        sessions.set_password(conn, "zhang", PASSWORD)
+        sessions.set_password(conn, "li", PASSWORD)
+        stored = conn.execute(select(users.c.password_hash).where(users.c.name == "zhang"))
+        digest = stored.scalar_one()
+    assert digest.startswith("$argon2id$") and PASSWORD not in digest
+    assert sessions.verify_password(digest, PASSWORD)
+    assert not sessions.verify_password(digest, "wrong")
+    assert not sessions.verify_password(None, PASSWORD)
+
+    app_settings = settings.model_copy(
+        update={"cache_dir": tmp_path / "cache", "login_max_failures": 3}
+    )
+    with TestClient(create_app(app_settings)) as client:
+        # landing page instead of a JSON 404; strict CSP on it and on staff pages
+        home = client.get("/")
+        assert home.status_code == 200 and 'href="/staff/login"' in home.text
+        assert home.headers["content-security-policy"] == STRICT_CSP
+        assert home.headers["x-frame-options"] == "DENY"
+        assert home.headers["x-content-type-options"] == "nosniff"
+        assert home.headers["referrer-policy"] == "same-origin"
+        assert "content-security-policy" not in client.get("/healthz").headers
+
+        # pages need a session
+        r = client.get("/staff/cases?state=draft", follow_redirects=False)
+        assert r.status_code == 303
+        assert r.headers["location"] == "/staff/login?next=/staff/cases%3Fstate%3Ddraft"
+
+        # wrong name and wrong password: the same message, the form again
+        for name, password in (("zhang", "wrong password"), ("nobody", PASSWORD)):
+            r = _login(client, name, password)
+            assert r.status_code == 200 and "用户名或密码错误" in r.text
+        # the login form needs its own CSRF token
+        r = client.post(
+            "/staff/login", data={"username": "zhang", "password": PASSWORD}, follow_redirects=False
+        )
+        assert "gz_session" not in r.cookies and "页面已过期" in r.text
+
+        r = _login(client, "zhang", PASSWORD)
+        assert r.status_code == 303
+        set_cookie = r.headers["set-cookie"]
+        assert "gz_session=" in set_cookie and "HttpOnly" in set_cookie
+        assert "SameSite=lax" in set_cookie and "Path=/" in set_cookie
+        board = client.get("/staff/")
+        assert board.status_code == 200 and "工作台" in board.text
+        csrf = _csrf(board.text)
+
+        # cookie-authenticated writes need the CSRF token (403 JSON without)
+        r = client.post("/api/v1/naming/cases", json={})
+        assert r.status_code == 403 and "CSRF" in r.json()["message"]
+        r = client.post("/api/v1/naming/cases", json={}, headers={"X-CSRF-Token": "forged"})
+        assert r.status_code == 403
+        r = client.post("/api/v1/naming/cases", json={}, headers={"X-CSRF-Token": csrf})
+        assert r.status_code == 422  # authenticated; the body is what is wrong
+        assert client.post("/staff/logout", follow_redirects=False).status_code == 403
+
+        # bearer tokens keep working without any CSRF token
+        bearer = TestClient(client.app)
+        r = bearer.post(
+            "/api/v1/naming/cases", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 422
+        assert bearer.post("/api/v1/naming/cases", json={}).status_code == 401
+
+        # sign out ends the session on the server
+        r = client.post("/staff/logout", data={"csrf_token": csrf}, follow_redirects=False)
+        assert r.status_code == 303
+        client.cookies.clear()
+        # (a copy of the old cookie no longer works)
+        assert client.get("/staff/", follow_redirects=False).status_code == 303
+
+        # throttling: after 3 failures the right password is refused for a while, and the
+        # message does not say which half was wrong
+        for _ in range(3):
+            _login(client, "li", "nope-nope")
+        r = _login(client, "li", PASSWORD)
+        assert r.status_code == 200 and "登录失败次数过多" in r.text
+        assert "gz_session" not in client.cookies
+
+        # idle sessions end
+        assert _login(client, "zhang", PASSWORD).status_code == 303
+        assert client.get("/staff/").status_code == 200
+        assert sessions.expire_sessions(engine, "zhang") == 1
+        r = client.get("/staff/", follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
+
+        # a disabled account can neither sign in nor use its token
+        with engine.begin() as conn:
+            sessions.disable_user(conn, "zhang")
+        assert "用户名或密码错误" in _login(client, "zhang", PASSWORD).text
+        r = bearer.post(
+            "/api/v1/naming/cases", json={}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert r.status_code == 401
+
+        # the OpenAPI document declares the bearer scheme on the writes, not on reads
+        doc = client.get("/openapi.json").json()
+        assert doc["openapi"].startswith("3.0")
+        assert doc["components"]["securitySchemes"]["bearerAuth"] == {
+            "type": "http",
+            "scheme": "bearer",
+            "description": doc["components"]["securitySchemes"]["bearerAuth"]["description"],
+        }
+        assert doc["paths"]["/api/v1/naming/cases"]["post"]["security"] == [{"bearerAuth": []}]
+        assert "security" not in doc["paths"]["/api/v1/search"]["get"]
+        assert not any(p.startswith("/staff") for p in doc["paths"])
+
+
+def test_security_policy_by_page() -> None:
+    assert policy_for("/staff/cases") == STRICT_CSP
+    assert policy_for("/") == STRICT_CSP
+    for path in ("/map", "/map/coverage", "/places/12", "/docs", "/redoc"):
+        assert policy_for(path) == INLINE_SCRIPT_CSP
+    assert "'unsafe-inline'" not in STRICT_CSP.split("script-src")[1].split(";")[0]
+
+
+def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gazetteer.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_users_and_dates(settings: Settings, engine: Engine) -> None:
+    url = ("--database-url", settings.database_url)
+    r = _cli(
+        *url, "users", "add", "zhang", "--role", "reviewer", "--password-stdin", stdin="short\n"
+    )
+    assert r.returncode == 1 and "密码至少" in r.stderr and "Traceback" not in r.stderr
+    r = _cli(
+        *url,
+        "users",
+        "add",
+        "zhang",
+        "--role",
+        "reviewer",
+        "--password-stdin",
+        stdin=f"{PASSWORD}\n",
+    )
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip().startswith("gz_")  # the token, printed once
+    with engine.connect() as conn:
+        digest = conn.execute(select(users.c.password_hash).where(users.c.name == "zhang"))
+        assert sessions.verify_password(digest.scalar_one(), PASSWORD)
+    r = _cli(*url, "users", "passwd", "zhang", "--password-stdin", stdin="another password\n")
+    assert r.returncode == 0, r.stderr
+    with engine.connect() as conn:
+        digest = conn.execute(select(users.c.password_hash).where(users.c.name == "zhang"))
+        assert sessions.verify_password(digest.scalar_one(), "another password")
+    r = _cli(*url, "users", "passwd", "nobody", "--password-stdin", stdin="another password\n")
+    assert r.returncode == 1 and "用户不存在" in r.stderr
+    assert _cli(*url, "users", "disable", "zhang").returncode == 0
+    assert "停用" in _cli(*url, "users", "list").stdout
+
+    # dates as people type them, and a clear message instead of a traceback
+    r = _cli(*url, "cases", "overdue", "--as-of", "2027/01/31")
+    assert r.returncode == 0, r.stderr
+    r = _cli(*url, "cases", "overdue", "--as-of", "31.01.2027x")
+    assert r.returncode == 1 and "日期格式" in r.stderr and "Traceback" not in r.stderr
