@@ -199,9 +199,7 @@ def _coverage(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_table(
-    path: Path, columns: Any, rows: list[dict[str, Any]], headers: Headers
-) -> None:
+def _write_table(path: Path, columns: Any, rows: list[dict[str, Any]], headers: Headers) -> None:
     if path.suffix.lower() == ".csv":
         write_csv(path, columns, rows, headers=headers, bom=headers == "zh")
     else:
@@ -421,7 +419,9 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     )
     _headers_arg(p)
     p.set_defaults(func=_coverage)
-    p = csub.add_parser("report", help="覆盖报告 workbook: 按区市, 按镇街, 缺口村居 [推荐选址, 方案对比]")
+    p = csub.add_parser(
+        "report", help="覆盖报告 workbook: 按区市, 按镇街, 缺口村居 [推荐选址, 方案对比]"
+    )
     _common(p)
     p.add_argument("--out", required=True, help="output .xlsx (e.g. 报告.xlsx)")
     p.add_argument("--k", type=int, default=0, help="add the k recommended sites (推荐选址)")

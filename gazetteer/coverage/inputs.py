@@ -143,8 +143,7 @@ def parse_profile(value: str | None) -> str:
     if hit is not None and hit in names:
         return hit
     raise InvalidInput(
-        f"未知出行方式 (unknown travel profile): {value}; 可选 (choose from): "
-        + profile_choices()
+        f"未知出行方式 (unknown travel profile): {value}; 可选 (choose from): " + profile_choices()
     )
 
 
@@ -238,17 +237,17 @@ __all__ = [
     "MAX_SEARCH_MINUTES",
     "PROFILE_LABELS",
     "WEIGHT_LABELS",
-    "facility_type_choices",
-    "facility_type_of",
-    "parse_profile",
-    "profile_choices",
-    "resolve_area",
-    "weight_choices",
     "area_scope",
     "check_minutes",
     "check_query",
+    "facility_type_choices",
+    "facility_type_of",
     "no_facilities",
     "parse_facility_types",
+    "parse_profile",
     "parse_weight",
+    "profile_choices",
+    "resolve_area",
     "search_limit_s",
+    "weight_choices",
 ]

@@ -100,7 +100,6 @@ class Scope:
     minutes: FloatArray  # -1: beyond the search limit
 
 
-
 @dataclass(frozen=True, slots=True)
 class PickRow:
     """A recommended site with where it is (nearest named place, village, town), the weight
@@ -142,7 +141,7 @@ def scope(demand: DemandSet, idx: IntArray, query: CoverageQuery, time_s: FloatA
     w = demand.weights(query.weight)[idx]
     times = time_s[idx]
     covered = times <= query.minutes * 60.0 + 1e-9
-    minutes = np.round(np.where(np.isfinite(times), times / 60.0, -1.0), 2)
+    minutes = np.round(np.where(np.isfinite(times), times / 60.0, -1.0), 2).astype(np.float64)
     return Scope(idx, w, covered, minutes)
 
 
@@ -187,9 +186,7 @@ def group_codes(demand: DemandSet, sc: Scope, level: int) -> list[str]:
     return [str(c)[:n].ljust(12, "0") for c in demand.admin_codes[sc.idx]]
 
 
-def area_rows(
-    demand: DemandSet, sc: Scope, level: int, names: dict[str, str]
-) -> list[AreaRow]:
+def area_rows(demand: DemandSet, sc: Scope, level: int, names: dict[str, str]) -> list[AreaRow]:
     """Coverage summed by county (``level`` 3) or town (4) over the points of ``sc``."""
     codes = group_codes(demand, sc, level)
     parents = group_codes(demand, sc, level - 1) if level > CITY_LEVEL + 1 else None

@@ -15,8 +15,8 @@ import numpy as np
 from sqlalchemy import Engine
 
 from gazetteer.coverage import isochrones, scenarios
-from gazetteer.coverage import workbench as wb
 from gazetteer.coverage import recommend as rec
+from gazetteer.coverage import workbench as wb
 from gazetteer.coverage.analysis import merge_nearest, nearest_times
 from gazetteer.coverage.data import Context, CoverageCache, load_facilities
 from gazetteer.coverage.inputs import check_minutes, check_query, no_facilities, search_limit_s
@@ -319,9 +319,7 @@ def _scope_of(
     return sc, ctx, level, path, len(facilities), names
 
 
-def drill(
-    engine: Engine, query: CoverageQuery, *, cache: CoverageCache | None = None
-) -> wb.Drill:
+def drill(engine: Engine, query: CoverageQuery, *, cache: CoverageCache | None = None) -> wb.Drill:
     """Coverage of ``query.admin`` (the city when None) one level down: counties, towns,
     or the villages of a town; with the way back up and the gap villages."""
     sc, ctx, level, path, n_fac, names = _scope_of(engine, query, cache)
@@ -425,14 +423,20 @@ def pick_rows(
             pad = 0.01
             places = place_points(conn, bbox=(c.lon - pad, c.lat - pad, c.lon + pad, c.lat + pad))
             running += p.gain
+            village = demand.names[i] if i >= 0 else ""
             out.append(
                 wb.PickRow(
                     rank=p.rank,
                     lon=c.lon,
                     lat=c.lat,
                     name=c.name,
-                    nearest_place=_nearest([(x.name, x.lon, x.lat) for x in places], c.lon, c.lat),
-                    village=demand.names[i] if i >= 0 else "",
+                    nearest_place=_nearest(
+                        [(x.name, x.lon, x.lat) for x in places if x.name != village]
+                        or [(village, c.lon, c.lat)],
+                        c.lon,
+                        c.lat,
+                    ),
+                    village=village,
                     town_name=towns.get(str(demand.admin_codes[i]), "") if i >= 0 else "",
                     gain=p.gain,
                     running_total=running,
@@ -441,3 +445,54 @@ def pick_rows(
                 )
             )
     return out
+
+
+def report_pdf(
+    engine: Engine, r: wb.CoverageReport, *, cache: CoverageCache | None = None
+) -> bytes:
+    """The report as an A3 landscape PDF map (title, legend, scale, north arrow, date)."""
+    from shapely.ops import unary_union
+
+    from gazetteer.cartography.layers import admin_shapes, facility_points
+    from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
+    from gazetteer.model import AdminLevel
+
+    full = report(engine, r.query, all_villages=True, cache=cache)
+    area = r.path[-1] if r.path else None
+    prefix = area.code[: {2: 4, 3: 6, 4: 9}.get(area.level, 12)] if area else ""
+    with engine.connect() as conn:
+        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
+        shapes = [
+            s
+            for s in admin_shapes(conn, levels=levels, tolerance_deg=0.0005)
+            if s.code.startswith(prefix) or (area is not None and s.level < area.level)
+        ]
+        facs = facility_points(conn, types=[x.value for x in r.query.facility_types])
+    own = [s for s in shapes if area is not None and s.code == area.code]
+    if own:
+        b = own[0].geometry.bounds
+    elif shapes:
+        b = unary_union([s.geometry for s in shapes]).bounds
+    else:
+        xs = [v.lon for v in full.villages] or [0.0]
+        ys = [v.lat for v in full.villages] or [0.0]
+        b = (min(xs), min(ys), max(xs), max(ys))
+    bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    keep = [s for s in shapes if s.geometry.intersects(_box(bounds))]
+    layers = MapLayers(
+        areas=[(s.name, s.level, s.geometry) for s in keep],
+        villages=full.villages,
+        facilities=[
+            (f.lon, f.lat)
+            for f in facs
+            if bounds[0] <= f.lon <= bounds[2] and bounds[1] <= f.lat <= bounds[3]
+        ],
+        bounds=bounds,
+    )
+    return report_pdf_bytes(r, layers)
+
+
+def _box(b: tuple[float, float, float, float]) -> object:
+    from shapely.geometry import box
+
+    return box(*b)
