@@ -115,10 +115,12 @@
     }
     function setSelect(id, v) {
       var s = $(id);
-      if (!Array.prototype.some.call(s.options, function (o) { return o.value === v; })) {
+      var known = Array.prototype.some.call(s.options, function (o) { return o.value === v; });
+      if (!known && id === "wb-minutes" && isFinite(Number(v))) {
         var o = document.createElement("option"); o.value = v; o.textContent = v + " 分钟"; s.appendChild(o);
+        known = true;
       }
-      s.value = v;
+      if (known) s.value = v;
     }
     function urlOf(extra) {
       var q = new URLSearchParams();
@@ -147,7 +149,16 @@
       updateExports();
       return getJSON(urls.drill + "?" + apiParams()).then(function (d) {
         if (seq !== st.runs) return;
-        if (st.area && d.area.level > 2 && d.area.code !== st.area) { st.area = d.area.code; writeUrl(false); updateExports(); }
+        /* names in the URL (助餐点, 老年人口, 文登区) become the codes the answer holds */
+        var typeChanged = d.facility_types[0] !== st.type;
+        if (typeChanged || d.weight !== st.weight || d.profile !== st.profile ||
+            (st.area && d.area.level > 2 && d.area.code !== st.area)) {
+          st.type = d.facility_types[0]; st.weight = d.weight; st.profile = d.profile;
+          if (st.area) st.area = d.area.code;
+          setSelect("wb-type", st.type); setSelect("wb-weight", st.weight); setSelect("wb-profile", st.profile);
+          writeUrl(false); updateExports();
+          if (typeChanged) loadFacilities();
+        }
         st.drill = d;
         drawCrumbs(d); drawTable(d); drawGaps(d); drawFacts(d);
         return Promise.all([drawAreas(d), drawDemand(d)]).then(function () {
@@ -603,7 +614,7 @@
 
     readUrl();
     loadScenarios();
-    loadFacilities();
+    if ($("wb-type").value === st.type) loadFacilities();
     (st.scenario ? applyScenario(st.scenario) : Promise.resolve()).then(function () {
       drawSites();
       load(false);
