@@ -247,7 +247,11 @@ def test_report_pdf_and_workbook(wb: Workbench) -> None:
     pypdf = pytest.importorskip("pypdf")
     from openpyxl import load_workbook
 
-    params = {"facility_type": "elderly_meal_point", "minutes": 15, "weight": "elderly"}
+    params: dict[str, str | int] = {
+        "facility_type": "elderly_meal_point",
+        "minutes": 15,
+        "weight": "elderly",
+    }
     r = httpx.get(
         f"{wb.base}/api/v1/coverage/report",
         params={**params, "format": "pdf", "admin": "文登区"},
