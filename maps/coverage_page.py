@@ -10,10 +10,9 @@ file comes from this server.
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict
 from datetime import date
-
-from branca.element import Element
 
 from gazetteer.coverage.inputs import PROFILE_LABELS, WEIGHT_LABELS
 from maps import assets
@@ -71,16 +70,14 @@ def coverage_page_html(
             today=(today or date.today()).isoformat(),
         )
     )
-    html = page_html(m, title=TITLE, body_class="gz-wb", before_map=side)
+    out = page_html(m, title=TITLE, body_class="gz-wb", before_map=side)
     if csrf_token:
-        meta = Element(f'<meta name="csrf-token" content="{_attr(csrf_token)}" />')
-        html = html.replace("<head>\n", "<head>\n" + meta.render() + "\n", 1)
-    return html
+        meta = f'<meta name="csrf-token" content="{_attr(csrf_token)}" />'
+        out = out.replace("<head>\n", "<head>\n" + meta + "\n", 1)
+    return out
 
 
 def _attr(value: str) -> str:
-    import html
-
     return html.escape(value, quote=True)
 
 

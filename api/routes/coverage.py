@@ -38,6 +38,7 @@ from gazetteer.coverage.inputs import (
     resolve_area,
 )
 from gazetteer.coverage.model import Candidate, CoverageQuery
+from gazetteer.coverage.report import report_title, write_report_xlsx
 from gazetteer.errors import InvalidInput
 from gazetteer.services import coverage as svc
 
@@ -388,8 +389,6 @@ def coverage_report(
 ) -> Response:
     """The coverage report: a workbook (按区市, 按镇街, 缺口村居, 推荐选址, 方案对比) or an
     A3 landscape PDF map with title, legend, scale bar, north arrow, date and table."""
-    from gazetteer.coverage.report import report_title, write_report_xlsx
-
     q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
     try:
         ids = [int(x) for v in scenario or [] for x in v.split(",") if x.strip()]

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from shapely.geometry import box
+from shapely.ops import unary_union
 from sqlalchemy import Engine
 
+from gazetteer.cartography.layers import admin_shapes, facility_points, place_points
 from gazetteer.coverage import isochrones, scenarios
 from gazetteer.coverage import recommend as rec
 from gazetteer.coverage import workbench as wb
@@ -31,6 +34,7 @@ from gazetteer.coverage.model import (
     WhatIfChanges,
     WhatIfResult,
 )
+from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
 from gazetteer.coverage.summary import (
     area_index,
     area_names,
@@ -40,7 +44,7 @@ from gazetteer.coverage.summary import (
     summarise,
 )
 from gazetteer.errors import InvalidInput, NotFound
-from gazetteer.model import FacilityType
+from gazetteer.model import AdminLevel, FacilityType
 from gazetteer.network.graph import Snapped
 from gazetteer.storage.dialect import write_transaction
 
@@ -408,8 +412,6 @@ def pick_rows(
     engine: Engine, r: Recommendation, *, cache: CoverageCache | None = None
 ) -> list[wb.PickRow]:
     """The greedy picks (in the order they add the most) with where each one is."""
-    from gazetteer.cartography.layers import place_points
-
     cache = cache or CoverageCache()
     out: list[wb.PickRow] = []
     running = 0.0
@@ -451,12 +453,6 @@ def report_pdf(
     engine: Engine, r: wb.CoverageReport, *, cache: CoverageCache | None = None
 ) -> bytes:
     """The report as an A3 landscape PDF map (title, legend, scale, north arrow, date)."""
-    from shapely.ops import unary_union
-
-    from gazetteer.cartography.layers import admin_shapes, facility_points
-    from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
-    from gazetteer.model import AdminLevel
-
     full = report(engine, r.query, all_villages=True, cache=cache)
     area = r.path[-1] if r.path else None
     prefix = area.code[: {2: 4, 3: 6, 4: 9}.get(area.level, 12)] if area else ""
@@ -478,7 +474,7 @@ def report_pdf(
         ys = [v.lat for v in full.villages] or [0.0]
         b = (min(xs), min(ys), max(xs), max(ys))
     bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
-    keep = [s for s in shapes if s.geometry.intersects(_box(bounds))]
+    keep = [s for s in shapes if s.geometry.intersects(box(*bounds))]
     layers = MapLayers(
         areas=[(s.name, s.level, s.geometry) for s in keep],
         villages=full.villages,
@@ -490,9 +486,3 @@ def report_pdf(
         bounds=bounds,
     )
     return report_pdf_bytes(r, layers)
-
-
-def _box(b: tuple[float, float, float, float]) -> object:
-    from shapely.geometry import box
-
-    return box(*b)
