@@ -21,6 +21,7 @@ from gazetteer.coverage.model import (
     WhatIfChanges,
     WhatIfResult,
 )
+from gazetteer.coverage.workbench import LEVEL_NAMES, Drill
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
 from gazetteer.services.facilities import HistoryEntry, SubsidyReport
 
@@ -339,6 +340,18 @@ class ScenarioPublic(DomainModel):
         )
 
 
+class AreaChangePublic(BaseModel):
+    """One area before and after a scenario."""
+
+    admin_code: str
+    name: str
+    baseline_covered: float
+    covered: float
+    total: float
+    baseline_covered_share: float
+    covered_share: float
+
+
 class ScenarioComparison(BaseModel):
     scenario: ScenarioPublic
     baseline_covered_share: float
@@ -347,6 +360,26 @@ class ScenarioComparison(BaseModel):
     total: float
     covered_change: float
     newly_covered: int
+    by_area: list[AreaChangePublic] = Field(default_factory=list)
+
+    @staticmethod
+    def areas_of(r: WhatIfResult) -> list[AreaChangePublic]:
+        before = {a.admin_code: a for a in r.baseline.by_area}
+        out = []
+        for a in r.scenario.by_area:
+            b = before.get(a.admin_code)
+            out.append(
+                AreaChangePublic(
+                    admin_code=a.admin_code,
+                    name=a.name,
+                    baseline_covered=b.covered if b else 0.0,
+                    covered=a.covered,
+                    total=a.total,
+                    baseline_covered_share=b.covered_share if b else 0.0,
+                    covered_share=a.covered_share,
+                )
+            )
+        return out
 
 
 class CandidateIn(BaseModel):
@@ -439,3 +472,113 @@ class SetCoverPublic(DomainModel):
             greedy=[PickPublic.of(p) for p in s.greedy],
             exact=None if s.exact is None else [PickPublic.of(p) for p in s.exact],
         )
+
+
+# --- the planners' workbench ----------------------------------------------------------------
+
+
+class AreaRefPublic(DomainModel):
+    code: str
+    name: str
+    level: int
+
+
+class AreaRowPublic(DomainModel):
+    code: str
+    name: str
+    level: int
+    parent_name: str
+    covered: float
+    total: float
+    covered_share: float
+    villages: int
+    uncovered_villages: int
+    population: float
+    elderly: float
+    dependents: float
+
+
+class VillagePublic(DomainModel):
+    id: int
+    code: str
+    name: str
+    town_code: str
+    town_name: str
+    county_name: str
+    lon: float
+    lat: float
+    population: float
+    elderly: float
+    dependents: float
+    weight: float
+    minutes_to_nearest: float | None
+    covered: bool
+
+
+class DrillPublic(BaseModel):
+    """Coverage of an area one level down (counties, towns or villages), the way back up
+    (``path``, from the city) and the gap villages."""
+
+    area: AreaRefPublic
+    path: list[AreaRefPublic]
+    child_level: int
+    child_level_name: str
+    covered: float
+    total: float
+    covered_share: float
+    villages: int
+    uncovered_villages: int
+    facility_count: int
+    facility_types: list[str]
+    minutes: float
+    profile: str
+    weight: str
+    areas: list[AreaRowPublic]
+    village_rows: list[VillagePublic]
+    gaps: list[VillagePublic]
+    gaps_total: int
+
+    @classmethod
+    def of(cls, d: Drill) -> DrillPublic:
+        return cls(
+            area=AreaRefPublic.copy_of(d.area),
+            path=[AreaRefPublic.copy_of(a) for a in d.path],
+            child_level=d.child_level,
+            child_level_name=LEVEL_NAMES.get(d.child_level, ""),
+            covered=d.covered,
+            total=d.total,
+            covered_share=d.covered_share,
+            villages=d.villages,
+            uncovered_villages=d.uncovered_villages,
+            facility_count=d.facility_count,
+            facility_types=[x.value for x in d.query.facility_types],
+            minutes=d.query.minutes,
+            profile=d.query.profile,
+            weight=d.query.weight.value,
+            areas=[AreaRowPublic.copy_of(a) for a in d.areas],
+            village_rows=[VillagePublic.copy_of(v) for v in d.village_rows],
+            gaps=[VillagePublic.copy_of(v) for v in d.gaps],
+            gaps_total=d.gaps_total,
+        )
+
+
+class PickRowPublic(DomainModel):
+    rank: int
+    lon: float
+    lat: float
+    name: str
+    nearest_place: str
+    village: str
+    town_name: str
+    gain: float
+    running_total: float
+    covered_after: float
+    share_after: float
+
+
+class RecommendedPublic(BaseModel):
+    """The recommended sites as a ranked list (greedy order: each adds the most)."""
+
+    baseline_covered: float
+    total: float
+    sites: list[PickRowPublic]

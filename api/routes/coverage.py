@@ -5,17 +5,23 @@ Reads are public; saving a scenario needs the ``reviewer`` or ``admin`` role.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import io
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from shapely.geometry import mapping
+from sqlalchemy import Engine
 
 from api.auth import User, require_role
 from api.deps import CachesDep, EngineDep, RecordId
 from api.schemas_coverage import (
     CoveragePublic,
+    DrillPublic,
+    PickRowPublic,
     RecommendationPublic,
+    RecommendedPublic,
     RecommendRequest,
     ScenarioComparison,
     ScenarioCreate,
@@ -24,8 +30,15 @@ from api.schemas_coverage import (
     WhatIfPublic,
     WhatIfRequest,
 )
-from gazetteer.coverage.inputs import check_minutes, parse_facility_types, parse_weight
+from gazetteer.coverage.inputs import (
+    check_minutes,
+    parse_facility_types,
+    parse_profile,
+    parse_weight,
+    resolve_area,
+)
 from gazetteer.coverage.model import Candidate, CoverageQuery
+from gazetteer.coverage.report import report_title, write_report_xlsx
 from gazetteer.errors import InvalidInput
 from gazetteer.services import coverage as svc
 
@@ -169,6 +182,7 @@ def compare(
                 total=r.scenario.total,
                 covered_change=r.covered_change,
                 newly_covered=len(r.newly_covered),
+                by_area=ScenarioComparison.areas_of(r),
             )
         )
     return out
@@ -260,3 +274,137 @@ def set_cover(
         cache=caches.coverage,
     )
     return SetCoverPublic.of(s)
+
+
+# --- the planners' workbench ----------------------------------------------------------------
+
+Minutes = Annotated[float, Query(description="1-120")]
+Profile = Annotated[str, Query(description="walking, elderly_walking, ebike, car (or 步行 …)")]
+WeightQ = Annotated[str, Query(description="population, elderly, dependents (or 老年人口 …)")]
+AdminQ = Annotated[
+    str | None, Query(description="area: 6/9/12-digit code or a name (文登区, 张村镇)")
+]
+
+
+def _workbench_query(
+    engine: Engine,
+    facility_type: list[str],
+    minutes: float,
+    profile: str,
+    weight: str,
+    admin: str | None,
+    gaps_limit: int = 100,
+) -> CoverageQuery:
+    """The question, every part checked (names accepted) before any work."""
+    types = parse_facility_types(facility_type)
+    mins = check_minutes(minutes)
+    prof = parse_profile(profile)
+    w = parse_weight(weight)
+    code = None
+    if admin:
+        with engine.connect() as conn:
+            code = resolve_area(conn, admin)
+    return CoverageQuery(types, mins, prof, w, code, gaps_limit)
+
+
+@router.get("/drill", response_model=DrillPublic)
+def drill(
+    engine: EngineDep,
+    caches: CachesDep,
+    facility_type: FacilityTypes,
+    minutes: Minutes = 15,
+    profile: Profile = "walking",
+    weight: WeightQ = "population",
+    admin: AdminQ = None,
+    gaps_limit: Annotated[int, Query(ge=0, le=10000)] = 100,
+) -> DrillPublic:
+    """Coverage of an area one level down (city → counties → towns → villages), with the
+    covered and total weight, share and uncovered villages of each row, the way back up
+    and the gap villages by weight."""
+    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin, gaps_limit)
+    return DrillPublic.of(svc.drill(engine, q, cache=caches.coverage))
+
+
+@router.get("/recommended", response_model=RecommendedPublic)
+def recommended(
+    engine: EngineDep,
+    caches: CachesDep,
+    facility_type: FacilityTypes,
+    k: Annotated[int, Query(ge=1, le=50)] = 5,
+    minutes: Minutes = 15,
+    profile: Profile = "walking",
+    weight: WeightQ = "population",
+    admin: AdminQ = None,
+) -> RecommendedPublic:
+    """The recommended sites as a ranked list: where each is (nearest named place, village,
+    town), the weight it newly covers and the running total (greedy order)."""
+    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
+    r = svc.recommend(engine, q, k, exact=False, cache=caches.coverage)
+    rows = svc.pick_rows(engine, r, cache=caches.coverage)
+    return RecommendedPublic(
+        baseline_covered=r.baseline_covered,
+        total=r.total,
+        sites=[PickRowPublic.copy_of(p) for p in rows],
+    )
+
+
+def _attachment(body: bytes, media_type: str, filename: str) -> Response:
+    ascii_name = "coverage-report" + filename[filename.rfind(".") :]
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{ascii_name}"; '
+            f"filename*=UTF-8''{quote(filename)}"
+        },
+    )
+
+
+@router.get(
+    "/report",
+    responses={
+        200: {
+            "content": {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                "application/pdf": {},
+            },
+            "description": "the report workbook (xlsx) or the printed map (pdf)",
+        }
+    },
+)
+def coverage_report(
+    engine: EngineDep,
+    caches: CachesDep,
+    facility_type: FacilityTypes,
+    minutes: Minutes = 15,
+    profile: Profile = "walking",
+    weight: WeightQ = "population",
+    admin: AdminQ = None,
+    format: Annotated[Literal["xlsx", "pdf"], Query(description="xlsx or pdf")] = "xlsx",
+    k: Annotated[int, Query(ge=0, le=50, description="add k recommended sites")] = 0,
+    scenario: Annotated[
+        list[str] | None, Query(description="saved scenario ids for 方案对比")
+    ] = None,
+    headers: Annotated[Literal["zh", "en"], Query()] = "zh",
+) -> Response:
+    """The coverage report: a workbook (按区市, 按镇街, 缺口村居, 推荐选址, 方案对比) or an
+    A3 landscape PDF map with title, legend, scale bar, north arrow, date and table."""
+    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
+    try:
+        ids = [int(x) for v in scenario or [] for x in v.split(",") if x.strip()]
+    except ValueError:
+        raise InvalidInput("方案编号须为整数 (scenario ids must be integers)") from None
+    rep = svc.report(
+        engine, q, k=k, scenario_ids=ids if format == "xlsx" else (), cache=caches.coverage
+    )
+    title = report_title(rep)
+    if format == "pdf":
+        body = svc.report_pdf(engine, rep, cache=caches.coverage)
+        return _attachment(body, "application/pdf", f"{title}.pdf")
+    buf = io.BytesIO()
+    write_report_xlsx(buf, rep, headers=headers)
+    return _attachment(
+        buf.getvalue(),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        f"{title}.xlsx",
+    )

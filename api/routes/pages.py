@@ -25,6 +25,7 @@ from gazetteer.model import (
 from gazetteer.services import places
 from gazetteer.settings import Settings
 from maps import assets
+from maps.coverage_page import coverage_page_html
 from maps.pages import place_page_html
 from maps.render import (
     ENDPOINT_KEYS,
@@ -36,7 +37,6 @@ from maps.render import (
     category_legend,
     facility_legend,
     page_html,
-    render_coverage_map,
     render_public_map,
 )
 
@@ -101,8 +101,9 @@ def coverage_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -
     data = replace(data, available=available_endpoints(request, data.urls))
     if (b := _bounds(conn)) is not None:
         data = replace(data, bounds=b)
-    m = render_coverage_map(data)
-    return _html(page_html(m, title="15分钟服务圈覆盖分析", body_class="gz-full"))
+    # the planners' workbench; a signed-in user's CSRF token (sessions) goes into the page
+    csrf = getattr(request.state, "csrf_token", None)
+    return _html(coverage_page_html(data, csrf_token=csrf if isinstance(csrf, str) else None))
 
 
 @router.get("/places/{place_id}", response_class=HTMLResponse, summary="地名详情页 Place page")

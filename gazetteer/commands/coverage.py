@@ -1,5 +1,10 @@
 """CLI of the network and coverage area: ``gazetteer network``, ``gazetteer coverage``,
-``gazetteer recommend``. Output files: ``.csv`` or ``.geojson`` by extension."""
+``gazetteer recommend``. Output files: ``.csv``, ``.geojson`` or ``.xlsx`` by extension.
+
+Facility types, weights, profiles and areas are accepted by code or by the Chinese name
+the pages show (老年助餐点/助餐点, 老年人口/老年人, 步行, 文登区/张村镇); they and the output
+path are checked before any work starts. CSV files open in Excel on Chinese Windows
+(UTF-8 with BOM, Chinese headers, 是/否); ``--headers en`` writes the machine form."""
 
 from __future__ import annotations
 
@@ -20,8 +25,16 @@ from gazetteer.coverage import (
     parse_facility_types,
     parse_weight,
 )
-from gazetteer.coverage.data import load_demand
+from gazetteer.coverage.inputs import parse_profile, resolve_area
+from gazetteer.coverage.report import (
+    PICK_COLUMNS,
+    POINT_COLUMNS,
+    recommend_records,
+    village_record,
+    write_report_xlsx,
+)
 from gazetteer.errors import InvalidInput
+from gazetteer.io.office import Headers, write_csv
 from gazetteer.network import (
     get_profile,
     load_graph,
@@ -32,7 +45,9 @@ from gazetteer.network import (
 from gazetteer.services.coverage import (
     coverage,
     facility_isochrones,
+    pick_rows,
     recommend,
+    report,
     save_scenario,
     set_cover,
     what_if,
@@ -47,16 +62,47 @@ def _engine(settings: Settings) -> Any:
     return create_engine_from_settings(settings)
 
 
-def _query(args: argparse.Namespace) -> Any:
-
+def _query(args: argparse.Namespace, engine: Any = None) -> CoverageQuery:
+    """The question from the arguments: every name checked before any work starts (the
+    area resolved by name when an engine is given)."""
+    types = parse_facility_types(args.type)
+    minutes = check_minutes(args.minutes)
+    profile = parse_profile(args.profile)
+    weight = parse_weight(args.weight)
+    admin = args.admin
+    if admin and engine is not None:
+        with engine.connect() as conn:
+            admin = resolve_area(conn, admin)
     return CoverageQuery(
-        facility_types=parse_facility_types(args.type),
-        minutes=check_minutes(args.minutes),
-        profile=args.profile,
-        weight=parse_weight(args.weight),
-        admin=args.admin,
+        facility_types=types,
+        minutes=minutes,
+        profile=profile,
+        weight=weight,
+        admin=admin,
         gaps_limit=getattr(args, "gaps", 20),
     )
+
+
+def check_out(path: str | None, suffixes: tuple[str, ...]) -> Path | None:
+    """An output path checked before the run: a known suffix and a folder that exists."""
+    if not path:
+        return None
+    out = Path(path)
+    if out.suffix.lower() not in suffixes:
+        raise InvalidInput(
+            f"输出文件须为 {'、'.join(suffixes)} (output must be one of {', '.join(suffixes)}): "
+            f"{path}"
+        )
+    parent = out.parent if str(out.parent) else Path(".")
+    if not parent.is_dir():
+        raise InvalidInput(f"输出目录不存在 (output folder does not exist): {parent}")
+    if out.is_dir():
+        raise InvalidInput(f"输出路径是目录 (output path is a folder): {path}")
+    return out
+
+
+def _headers(args: argparse.Namespace) -> Headers:
+    return "en" if getattr(args, "headers", "zh") == "en" else "zh"
 
 
 def _write_rows(
@@ -115,8 +161,11 @@ def _network_info(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _coverage(settings: Settings, args: argparse.Namespace) -> int:
-
-    r = coverage(_engine(settings), _query(args))
+    out = check_out(args.out, (".csv", ".geojson", ".json", ".xlsx"))
+    engine = _engine(settings)
+    q = _query(args, engine)
+    want_points = out is not None and out.suffix.lower() != ".xlsx"
+    r = coverage(engine, q, with_points=want_points)
     print(
         f"覆盖率 covered share: {r.covered_share:.1%} ({r.covered:.0f} / {r.total:.0f} "
         f"{r.weight.value}), {r.facility_count} facilities, {r.minutes:g} min {r.profile}"
@@ -131,32 +180,47 @@ def _coverage(settings: Settings, args: argparse.Namespace) -> int:
         for g in r.gaps:
             mt = "-" if g.minutes_to_nearest is None else f"{g.minutes_to_nearest:.1f} min"
             print(f"  {g.code} {g.name:<12} {g.weight:8.0f}  nearest {mt}")
-    if args.out:
-        by_id = {g.id: g for g in r.gaps}
-
-        with _engine(settings).connect() as conn:
-            demand = load_demand(conn)
-        index = {int(x): i for i, x in enumerate(demand.ids)}
+    if out is not None:
+        rep = report(engine, q, all_villages=out.suffix.lower() != ".xlsx")
+        if out.suffix.lower() == ".xlsx":
+            write_report_xlsx(out, rep, headers=_headers(args))
+            print(f"已写出 (written): {out}")
+            return 0
+        rank = {v.id: i for i, v in enumerate(rep.gaps, start=1) if i <= q.gaps_limit}
+        nearest = {p.id: p.nearest_facility_id for p in r.points}
         rows = []
-        for p in r.points:
-            i = index[p.id]
-            rows.append(
-                {
-                    "id": p.id,
-                    "code": demand.codes[i],
-                    "name": demand.names[i],
-                    "admin_code": p.admin_code,
-                    "lon": float(demand.lonlat[i, 0]),
-                    "lat": float(demand.lonlat[i, 1]),
-                    "weight": p.weight,
-                    "minutes_to_nearest": p.minutes_to_nearest,
-                    "nearest_facility_id": p.nearest_facility_id,
-                    "covered": p.covered,
-                    "gap_rank": list(by_id).index(p.id) + 1 if p.id in by_id else None,
-                }
-            )
-        _write_rows(Path(args.out), rows)
-        print(f"已写出 (written): {args.out} ({len(rows)} demand points)")
+        for v in rep.villages:
+            row = village_record(v)
+            row["nearest_facility_id"] = nearest.get(v.id)
+            row["gap_rank"] = rank.get(v.id)
+            rows.append(row)
+        _write_table(out, POINT_COLUMNS, rows, _headers(args))
+        print(f"已写出 (written): {out} ({len(rows)} demand points)")
+    return 0
+
+
+def _write_table(path: Path, columns: Any, rows: list[dict[str, Any]], headers: Headers) -> None:
+    if path.suffix.lower() == ".csv":
+        write_csv(path, columns, rows, headers=headers, bom=headers == "zh")
+    else:
+        _write_rows(path, rows)
+
+
+def _report(settings: Settings, args: argparse.Namespace) -> int:
+    out = check_out(args.out, (".xlsx",))
+    assert out is not None  # required by the parser
+    engine = _engine(settings)
+    q = _query(args, engine)
+    ids = [int(x) for v in args.scenario or [] for x in str(v).split(",") if x.strip()]
+    rep = report(engine, q, k=args.k or 0, scenario_ids=ids)
+    write_report_xlsx(out, rep, headers=_headers(args))
+    print(
+        f"覆盖率 covered share: {rep.covered_share:.1%}; 按区市 {len(rep.by_county)} 行, "
+        f"按镇街 {len(rep.by_town)} 行, 缺口村居 {len(rep.gaps)} 行"
+        + (f", 推荐选址 {len(rep.picks)} 处" if rep.picks else "")
+        + (f", 方案对比 {len(rep.comparisons)} 个方案" if rep.comparisons else "")
+    )
+    print(f"已写出 (written): {out}")
     return 0
 
 
@@ -216,10 +280,11 @@ def _what_if(settings: Settings, args: argparse.Namespace) -> int:
         move=tuple(moves),
     )
     engine = _engine(settings)
+    q = _query(args, engine)
     if args.save:
-        s = save_scenario(engine, args.save, _query(args), changes, user="cli")
+        s = save_scenario(engine, args.save, q, changes, user="cli")
         print(f"已保存方案 (scenario saved): #{s.id} {s.name}")
-    r = what_if(engine, _query(args), changes)
+    r = what_if(engine, q, changes)
     print(
         f"现状 baseline: {r.baseline.covered_share:.1%}  方案 scenario: "
         f"{r.scenario.covered_share:.1%}  变化 change: {r.share_change:+.2%} "
@@ -232,6 +297,7 @@ def _what_if(settings: Settings, args: argparse.Namespace) -> int:
 def _recommend(settings: Settings, args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    out = check_out(args.out, (".csv", ".geojson", ".json"))
     source, cands = args.candidates, []
     if source not in ("demand", "nodes"):
         path = Path(source)
@@ -245,11 +311,12 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
                 cands.append(Candidate(float(row["lon"]), float(row["lat"]), row.get("name", "")))
         source = "list"
     engine = _engine(settings)
+    q = _query(args, engine)
     with tqdm(desc="coverage matrix", unit="site", disable=args.quiet, file=sys.stderr) as bar:
         if args.target_share is not None:
             sc = set_cover(
                 engine,
-                _query(args),
+                q,
                 args.target_share,
                 source=source,
                 candidates=cands,
@@ -267,7 +334,7 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
         else:
             r = recommend(
                 engine,
-                _query(args),
+                q,
                 args.k,
                 source=source,
                 candidates=cands,
@@ -284,25 +351,18 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
                 f"greedy gain {r.greedy_gain:.0f}, exact gain {ex} ({r.exact_status}), "
                 f"greedy gap {gap}"
             )
-    rows = []
     for p in picks:
-        c = p.candidate
-        rows.append(
-            {
-                "rank": p.rank,
-                "name": c.name,
-                "source": c.source,
-                "ref": c.ref,
-                "lon": c.lon,
-                "lat": c.lat,
-                "gain": p.gain,
-                "share_after": round(p.share_after, 6),
-            }
-        )
-        print(f"  {p.rank:3d}. {c.name:<16} +{p.gain:8.0f}  -> {p.share_after:.1%}")
-    if args.out:
-        _write_rows(Path(args.out), rows)
-        print(f"已写出 (written): {args.out}")
+        print(f"  {p.rank:3d}. {p.candidate.name:<16} +{p.gain:8.0f}  -> {p.share_after:.1%}")
+    if out is not None:
+        located = []
+        if args.target_share is None:
+            located = pick_rows(engine, r)
+        rows = recommend_records(picks, located)
+        if out.suffix.lower() == ".csv":
+            _write_table(out, PICK_COLUMNS, rows, _headers(args))
+        else:
+            _write_rows(out, rows)
+        print(f"已写出 (written): {out}")
     return 0
 
 
@@ -311,16 +371,31 @@ def _common(p: argparse.ArgumentParser, *, type_required: bool = True) -> None:
         "--type",
         action="append",
         required=type_required,
-        help="facility type (repeat or comma-separate), e.g. elderly_meal_point",
+        help="设施类型 facility type (repeat or comma-separate): 老年助餐点 or elderly_meal_point",
     )
     p.add_argument("--minutes", type=float, default=15.0, help="1-120, default 15")
     p.add_argument(
         "--profile",
         default="walking",
-        help="walking, elderly_walking, ebike, car (default walking)",
+        help="出行方式: 步行 walking, 老年人步行 elderly_walking, 电动自行车 ebike, 汽车 car",
     )
-    p.add_argument("--weight", default="population", help="population, elderly, dependents")
-    p.add_argument("--admin", default=None, help="limit to an area (6, 9 or 12 digits)")
+    p.add_argument(
+        "--weight",
+        default="population",
+        help="权重: 总人口 population, 老年人口 elderly, 分散特困供养对象 dependents",
+    )
+    p.add_argument(
+        "--admin", default=None, help="区域: 名称 (文登区, 张村镇) or code (6, 9 or 12 digits)"
+    )
+
+
+def _headers_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--headers",
+        choices=("zh", "en"),
+        default="zh",
+        help="CSV/xlsx headers: zh (people, default: 中文表头, BOM, 是/否) or en (programs)",
+    )
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:
@@ -339,8 +414,22 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p = csub.add_parser("summary", help="covered share, by area, gaps")
     _common(p)
     p.add_argument("--gaps", type=int, default=20, help="gaps to list (default 20)")
-    p.add_argument("--out", help="every demand point with its time (.csv or .geojson)")
+    p.add_argument(
+        "--out", help="every demand point with its time (.csv, .geojson) or the report (.xlsx)"
+    )
+    _headers_arg(p)
     p.set_defaults(func=_coverage)
+    p = csub.add_parser(
+        "report", help="覆盖报告 workbook: 按区市, 按镇街, 缺口村居 [推荐选址, 方案对比]"
+    )
+    _common(p)
+    p.add_argument("--out", required=True, help="output .xlsx (e.g. 报告.xlsx)")
+    p.add_argument("--k", type=int, default=0, help="add the k recommended sites (推荐选址)")
+    p.add_argument(
+        "--scenario", action="append", metavar="ID", help="saved scenario id(s) for 方案对比"
+    )
+    _headers_arg(p)
+    p.set_defaults(func=_report)
     p = csub.add_parser("isochrones", help="service-area polygons as GeoJSON")
     p.add_argument("--type", action="append", help="facility type(s)")
     p.add_argument("--id", type=int, action="append", help="facility id(s)")
@@ -375,5 +464,6 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--greedy-only", action="store_true", help="skip the exact HiGHS model")
     p.add_argument("--time-limit", type=float, default=30.0, help="HiGHS seconds (default 30)")
     p.add_argument("--out", help="picks as .csv or .geojson")
+    _headers_arg(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_recommend)

@@ -12,12 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from shapely.geometry import box
+from shapely.ops import unary_union
 from sqlalchemy import Engine
 
+from gazetteer.cartography.layers import admin_shapes, facility_points, place_points
 from gazetteer.coverage import isochrones, scenarios
 from gazetteer.coverage import recommend as rec
+from gazetteer.coverage import workbench as wb
 from gazetteer.coverage.analysis import merge_nearest, nearest_times
-from gazetteer.coverage.data import CoverageCache, load_facilities
+from gazetteer.coverage.data import Context, CoverageCache, load_facilities
 from gazetteer.coverage.inputs import check_minutes, check_query, no_facilities, search_limit_s
 from gazetteer.coverage.model import (
     Candidate,
@@ -30,6 +34,7 @@ from gazetteer.coverage.model import (
     WhatIfChanges,
     WhatIfResult,
 )
+from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
 from gazetteer.coverage.summary import (
     area_index,
     area_names,
@@ -39,7 +44,7 @@ from gazetteer.coverage.summary import (
     summarise,
 )
 from gazetteer.errors import InvalidInput, NotFound
-from gazetteer.model import FacilityType
+from gazetteer.model import AdminLevel, FacilityType
 from gazetteer.network.graph import Snapped
 from gazetteer.storage.dialect import write_transaction
 
@@ -282,11 +287,202 @@ def compare_scenarios(
 __all__ = [
     "compare_scenarios",
     "coverage",
+    "drill",
     "facility_isochrones",
     "get_scenario",
     "list_scenarios",
+    "pick_rows",
     "recommend",
+    "report",
     "save_scenario",
     "set_cover",
     "what_if",
 ]
+
+
+# --- the planners' workbench: drill-down and reports ---------------------------------------
+
+
+def _scope_of(
+    engine: Engine, query: CoverageQuery, cache: CoverageCache | None
+) -> tuple[wb.Scope, Context, int, list[wb.AreaRef], int, dict[str, str]]:
+    """The demand points of the query's area with their coverage, the way up to the city,
+    the area's level, the facility count and the names of the towns and counties."""
+    cache = cache or CoverageCache()
+    with engine.connect() as conn:
+        prefix, level = check_query(conn, query)
+        facilities = load_facilities(conn, query.facility_types)
+        if len(facilities) == 0:
+            raise no_facilities(query.facility_types)
+        ctx = cache.context(conn, query.profile)
+        base = baseline(cache, ctx, facilities, search_limit_s(query))
+        areas = area_index(ctx.demand, prefix, level)
+        sc = wb.scope(ctx.demand, areas.idx, query, base.near.time_s)
+        path = wb.area_path(conn, query.admin)
+        names = wb.names_of(conn, wb.needed_names(ctx.demand, sc))
+    return sc, ctx, level, path, len(facilities), names
+
+
+def drill(engine: Engine, query: CoverageQuery, *, cache: CoverageCache | None = None) -> wb.Drill:
+    """Coverage of ``query.admin`` (the city when None) one level down: counties, towns,
+    or the villages of a town; with the way back up and the gap villages."""
+    sc, ctx, level, path, n_fac, names = _scope_of(engine, query, cache)
+    demand = ctx.demand
+    child = min(level + 1, wb.VILLAGE_LEVEL)
+    rows: list[wb.AreaRow] = []
+    villages: list[wb.VillageRow] = []
+    if child < wb.VILLAGE_LEVEL:
+        rows = wb.area_rows(demand, sc, child, names)
+    else:
+        villages = wb.village_rows(demand, sc, names)
+    gaps_all = wb.gap_keys(sc)
+    total = float(sc.weight.sum())
+    covered = float(sc.weight[sc.covered].sum())
+    area = path[-1] if path else wb.AreaRef("", "", level)
+    return wb.Drill(
+        query=query,
+        area=area,
+        path=path,
+        child_level=child,
+        covered=covered,
+        total=total,
+        covered_share=covered / total if total else 0.0,
+        villages=len(sc.idx),
+        uncovered_villages=len(gaps_all),
+        facility_count=n_fac,
+        areas=rows,
+        village_rows=villages,
+        gaps=wb.village_rows(demand, sc, names, gaps_all[: query.gaps_limit]),
+        gaps_total=len(gaps_all),
+    )
+
+
+def report(
+    engine: Engine,
+    query: CoverageQuery,
+    *,
+    k: int = 0,
+    scenario_ids: Sequence[int] = (),
+    exact: bool = False,
+    all_villages: bool = False,
+    cache: CoverageCache | None = None,
+) -> wb.CoverageReport:
+    """Coverage of the area by county and town, every gap village, and on request the
+    ``k`` recommended sites and the saved scenarios compared."""
+    if k:
+        rec.check_k(k)
+    cache = cache or CoverageCache()
+    sc, ctx, level, path, n_fac, names = _scope_of(engine, query, cache)
+    demand = ctx.demand
+    by_county = wb.area_rows(demand, sc, 3, names) if level <= 3 else []
+    by_town = wb.area_rows(demand, sc, 4, names) if level <= 4 else []
+    gaps = wb.village_rows(demand, sc, names, wb.gap_keys(sc))
+    total = float(sc.weight.sum())
+    covered = float(sc.weight[sc.covered].sum())
+    picks = recommend(engine, query, k, exact=exact, cache=cache) if k else None
+    pick_list = pick_rows(engine, picks, cache=cache) if picks is not None else []
+    comps = compare_scenarios(engine, scenario_ids, cache=cache) if scenario_ids else []
+    return wb.CoverageReport(
+        query=query,
+        path=path,
+        covered=covered,
+        total=total,
+        covered_share=covered / total if total else 0.0,
+        facility_count=n_fac,
+        by_county=by_county,
+        by_town=by_town,
+        gaps=gaps,
+        recommendation=picks,
+        picks=pick_list,
+        villages=wb.village_rows(demand, sc, names) if all_villages else [],
+        comparisons=comps,
+    )
+
+
+def _nearest(rows: Sequence[tuple[str, float, float]], lon: float, lat: float) -> str:
+    best, dist = "", float("inf")
+    for name, x, y in rows:
+        d = (x - lon) ** 2 + (y - lat) ** 2
+        if d < dist:
+            best, dist = name, d
+    return best
+
+
+def pick_rows(
+    engine: Engine, r: Recommendation, *, cache: CoverageCache | None = None
+) -> list[wb.PickRow]:
+    """The greedy picks (in the order they add the most) with where each one is."""
+    cache = cache or CoverageCache()
+    out: list[wb.PickRow] = []
+    running = 0.0
+    with engine.connect() as conn:
+        demand = cache.context(conn, r.profile).demand
+        towns = wb.names_of(conn, {str(c) for c in np.unique(demand.admin_codes)})
+        for p in r.greedy:
+            c = p.candidate
+            d2 = (demand.lonlat[:, 0] - c.lon) ** 2 + (demand.lonlat[:, 1] - c.lat) ** 2
+            i = int(np.argmin(d2)) if len(d2) else -1
+            pad = 0.01
+            places = place_points(conn, bbox=(c.lon - pad, c.lat - pad, c.lon + pad, c.lat + pad))
+            running += p.gain
+            village = demand.names[i] if i >= 0 else ""
+            out.append(
+                wb.PickRow(
+                    rank=p.rank,
+                    lon=c.lon,
+                    lat=c.lat,
+                    name=c.name,
+                    nearest_place=_nearest(
+                        [(x.name, x.lon, x.lat) for x in places if x.name != village]
+                        or [(village, c.lon, c.lat)],
+                        c.lon,
+                        c.lat,
+                    ),
+                    village=village,
+                    town_name=towns.get(str(demand.admin_codes[i]), "") if i >= 0 else "",
+                    gain=p.gain,
+                    running_total=running,
+                    covered_after=p.covered_after,
+                    share_after=p.share_after,
+                )
+            )
+    return out
+
+
+def report_pdf(
+    engine: Engine, r: wb.CoverageReport, *, cache: CoverageCache | None = None
+) -> bytes:
+    """The report as an A3 landscape PDF map (title, legend, scale, north arrow, date)."""
+    full = report(engine, r.query, all_villages=True, cache=cache)
+    area = r.path[-1] if r.path else None
+    prefix = area.code[: {2: 4, 3: 6, 4: 9}.get(area.level, 12)] if area else ""
+    with engine.connect() as conn:
+        levels = [AdminLevel.CITY, AdminLevel.COUNTY, AdminLevel.TOWN]
+        shapes = [
+            s
+            for s in admin_shapes(conn, levels=levels, tolerance_deg=0.0005)
+            if s.code.startswith(prefix) or (area is not None and s.level < area.level)
+        ]
+        facs = facility_points(conn, types=[x.value for x in r.query.facility_types])
+    own = [s for s in shapes if area is not None and s.code == area.code]
+    if own:
+        b = own[0].geometry.bounds
+    elif shapes:
+        b = unary_union([s.geometry for s in shapes]).bounds
+    else:
+        xs = [v.lon for v in full.villages] or [0.0]
+        ys = [v.lat for v in full.villages] or [0.0]
+        b = (min(xs), min(ys), max(xs), max(ys))
+    bounds = (float(b[0]), float(b[1]), float(b[2]), float(b[3]))
+    keep = [s for s in shapes if s.geometry.intersects(box(*bounds))]
+    layers = MapLayers(
+        areas=[(s.name, s.level, s.geometry) for s in keep],
+        villages=full.villages,
+        facilities=[
+            (f.lon, f.lat)
+            for f in facs
+            if bounds[0] <= f.lon <= bounds[2] and bounds[1] <= f.lat <= bounds[3]
+        ],
+        bounds=bounds,
+    )
+    return report_pdf_bytes(r, layers)

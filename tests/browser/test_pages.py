@@ -147,29 +147,7 @@ def test_public_map_on_a_phone(site: Site, browser: Any) -> None:
         w.page.context.close()
 
 
-def test_coverage_map(site: Site, watched: Watched) -> None:
-    page = watched.page
-    page.goto(f"{site.base}/map/coverage")
-    page.wait_for_selector("body[data-coverage]", state="attached", timeout=LOAD_TIMEOUT_MS)
-    page.wait_for_selector("path.gz-demand, path.gz-gap", state="attached", timeout=15_000)
-    state = page.get_attribute("body", "data-coverage")
-    if state == "ok":
-        assert page.locator("#cov-table tr").count() > 1
-    else:  # the coverage API is not served: a clear message, no broken page
-        assert "尚未提供" in page.locator("#cov-msg").inner_text()
-    page.click("#cov-recommend")
-    page.wait_for_selector("body[data-recommend]", state="attached", timeout=LOAD_TIMEOUT_MS)
-    if state == "ok":  # service circles of the facilities in view (shaped from the roads)
-        page.wait_for_selector("body[data-isochrones]", state="attached", timeout=120_000)
-        assert page.locator(".leaflet-overlay-pane path").count() > 0
-        screenshot(page, "coverage-map-city")
-        # closer in, the refresh button recomputes the circles of the facilities in view
-        page.evaluate("document.body.removeAttribute('data-isochrones')")
-        page.evaluate("GZ.map.setView([37.49, 122.10], 12.5, {animate: false})")
-        page.click("#cov-iso")
-        page.wait_for_selector("body[data-isochrones]", state="attached", timeout=120_000)
-    screenshot(page, "coverage-map", docs=True)
-    watched.assert_clean()
+# The coverage page (the planners' workbench) is tested in test_coverage_workbench.py.
 
 
 def test_place_page_with_timeline_and_map(site: Site, watched: Watched) -> None:
