@@ -187,7 +187,7 @@ def _roads(rd: Any, pl: Any) -> CollectionDef:
         geometry=pl.c.geom,
         bbox_filter_table=pl,
         geometry_column="geom",
-        geometry_type="Geometry",
+        geometry_type="LineString",
         properties=(
             _p("code", pl.c.code, "string", "地名代码 place-name code"),
             _p("name", pl.c.name, "string", "道路名称 road name", f=True),

@@ -219,6 +219,8 @@ class _Translator:
             return self.prop(node).column
         if isinstance(node, ast.Function) and node.name.lower() in ("lower", "casei"):
             (arg,) = node.arguments
+            if isinstance(arg, str):
+                return arg.lower()  # Python's lower: SQLite's lower() is ASCII-only
             return func.lower(self.scalar(arg, like))
         if isinstance(node, (ast.Node, values.Geometry, values.Envelope, values.Interval)):
             raise _bad(f"not supported here: {node!r:.80}")

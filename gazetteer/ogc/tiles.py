@@ -102,7 +102,8 @@ def _tile_properties(c: CollectionDef) -> list[Any]:
 def _encode_postgis(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
     env = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     geom = func.ST_AsMVTGeom(func.ST_Transform(c.geometry, 3857), env, EXTENT, BUFFER, True)
-    cols = [c.key.label("fid"), geom.label("geom")]
+    # an integer key is the MVT feature id; a text key (admin codes) the property "id"
+    cols = [c.key.label("fid" if c.key_kind == "integer" else "id"), geom.label("geom")]
     cols += [p.column.label(p.name) for p in _tile_properties(c)]
     inner = (
         select(*cols)

@@ -194,7 +194,8 @@ def spatial_relation(column: ColumnElement[Any], relation: str, wkt: str) -> Col
 class DWithinMetres(GenericFunction[bool]):
     """Geometry within a distance in metres of a WKT geometry, on the ellipsoid. PostGIS:
     ``ST_DWithin(g::geography, ST_GeomFromText(:wkt, 4490)::geography, :m)``; SpatiaLite:
-    ``PtDistWithin(g, GeomFromText(:wkt, 4490), :m, 1) = 1``."""
+    ``ST_Distance(g, GeomFromText(:wkt, 4490), 1) <= :m`` (its ``PtDistWithin`` answers 1
+    for points kilometres too far in SRID 4490, SpatiaLite 5.0.1)."""
 
     type = Boolean()
     name = "gz_dwithin_m"
@@ -210,7 +211,7 @@ def _dwithin_pg(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
 @compiles(DWithinMetres, "sqlite")
 def _dwithin_sqlite(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
     geom, wkt, metres = _args(element, compiler, **kw)
-    return f"(PtDistWithin({geom}, GeomFromText({wkt}, {SRID}), {metres}, 1) = 1)"
+    return f"(ST_Distance({geom}, GeomFromText({wkt}, {SRID}), 1) <= {metres})"
 
 
 def dwithin_metres(column: ColumnElement[Any], wkt: str, metres: float) -> DWithinMetres:
