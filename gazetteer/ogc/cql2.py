@@ -27,7 +27,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 from pygeofilter import ast, values
 from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
@@ -187,14 +187,15 @@ def parse_filter(text: str, lang: str | None) -> Any:
             raise _bad(f"JSON syntax error at line {e.lineno} column {e.colno}: {e.msg}") from None
         try:
             return parse_json(_fix_json(doc))
-        except (ValueError, KeyError, TypeError, IndexError, LarkError) as e:
+        except Exception as e:  # pygeofilter raises bare Exceptions for some input
             raise _bad(f"not CQL2 JSON: {str(e)[:200]}") from None
     try:
         return parse_text(_rewrite_text(text))
     except UnexpectedInput as e:
         raise _bad(_where(e, text)) from None
-    except (LarkError, ValueError, TypeError) as e:
-        raise _bad(f"not CQL2 text: {str(e).splitlines()[0][:200]}") from None
+    except Exception as e:  # pygeofilter raises bare Exceptions for some input
+        first = (str(e).splitlines() or [""])[0]
+        raise _bad(f"not CQL2 text: {first[:200]}") from None
 
 
 # --- translation --------------------------------------------------------------------------
@@ -336,6 +337,8 @@ class _Translator:
             raise _bad(f"expected a geometry literal, got {node!r:.80}")
         if g.is_empty:
             raise _bad("empty geometry")
+        if not g.is_valid:
+            raise _bad("invalid geometry (e.g. a self-intersecting polygon)")
         x1, y1, x2, y2 = g.bounds
         if not (-180 <= x1 <= x2 <= 180 and -90 <= y1 <= y2 <= 90):
             raise _bad("geometry coordinates must be longitude/latitude (CRS84)")
@@ -463,6 +466,9 @@ def to_sql(c: CollectionDef, tree: Any) -> ColumnElement[bool]:
         return _Translator(c)(tree)
     except RecursionError:
         raise _bad("nested too deeply") from None
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
+        # a tree the grammar allows but no SQL means (e.g. CASEI with two arguments)
+        raise _bad(f"不支持的表达式 (unsupported expression): {type(e).__name__}") from None
 
 
 def compile_filter(c: CollectionDef, text: str, lang: str | None) -> ColumnElement[bool]:
