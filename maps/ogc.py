@@ -66,7 +66,10 @@ def _columns(features: list[dict[str, Any]]) -> list[str]:
     return list(cols)
 
 
-def items_html(doc: dict[str, Any], *, title: str, collection_url: str) -> str:
+def items_html(
+    doc: dict[str, Any], *, title: str, collection_url: str, lon_lat: bool = True
+) -> str:
+    """The items page; the map only when the coordinates are longitude/latitude (CRS84)."""
     features = doc.get("features", [])
     return _render(
         "items.html",
@@ -75,17 +78,18 @@ def items_html(doc: dict[str, Any], *, title: str, collection_url: str) -> str:
         collection_url=collection_url,
         columns=_columns(features),
         links={link["rel"]: link["href"] for link in doc.get("links", [])},
-        data=_data_block({"type": "FeatureCollection", "features": features}),
+        data=_data_block({"type": "FeatureCollection", "features": features}) if lon_lat else None,
     )
 
 
-def item_html(doc: dict[str, Any], *, title: str, collection_url: str) -> str:
+def item_html(doc: dict[str, Any], *, title: str, collection_url: str, lon_lat: bool = True) -> str:
+    """One feature's page; the map only when the coordinates are longitude/latitude."""
     return _render(
         "item.html",
         f=doc,
         title=title,
         collection_url=collection_url,
-        data=_data_block({"type": "FeatureCollection", "features": [doc]}),
+        data=_data_block({"type": "FeatureCollection", "features": [doc]}) if lon_lat else None,
     )
 
 

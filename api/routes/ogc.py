@@ -375,7 +375,9 @@ def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) 
     body = "".join(parts)
     if q.format == "html" or (q.format is None and _wants_html(request)):
         url = f"{_base(request)}/ogc/collections/{c.id}"
-        html = pages.items_html(json.loads(body), title=c.title, collection_url=url)
+        html = pages.items_html(
+            json.loads(body), title=c.title, collection_url=url, lon_lat=q.crs.is_crs84
+        )
         return HTMLResponse(html, headers={"Content-Crs": f"<{q.crs.uri}>"})
     return Response(
         content=body.encode("utf-8"),
@@ -508,7 +510,9 @@ def _make_item_route(c: ft.CollectionDef) -> Callable[..., Response]:
         body = ft.feature_json(f)[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
         headers = {"Content-Crs": f"<{crs.uri}>"}
         if _wants_html(request):
-            html = pages.item_html(json.loads(body), title=c.title, collection_url=url)
+            html = pages.item_html(
+                json.loads(body), title=c.title, collection_url=url, lon_lat=crs.is_crs84
+            )
             return HTMLResponse(html, headers=headers)
         return Response(content=body.encode("utf-8"), media_type=GEOJSON, headers=headers)
 
