@@ -53,6 +53,7 @@ class CollectionPublic(BaseModel):
     extent: ExtentPublic | None = None
     itemType: str = "feature"
     crs: list[str]
+    storageCrs: str | None = None
 
 
 class CollectionsPublic(BaseModel):

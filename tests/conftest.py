@@ -177,6 +177,7 @@ RUN_FIRST = (
 GROUPED = (
     "tests/browser/",
     "tests/api/ogc/test_ogc_api.py",
+    "tests/ogc/test_ogc_parts.py",
     "tests/api/test_search_api.py",
     "tests/api/test_coverage_api.py",
     "tests/api/test_facilities_api.py",

@@ -9,6 +9,7 @@ from api.routes import (
     map_data,
     naming,
     ogc,
+    ogc_tiles,
     pages,
     places,
     search,
@@ -19,6 +20,7 @@ from api.routes import (
 ROUTERS: list[APIRouter] = [
     health.router,
     ogc.router,
+    ogc_tiles.router,
     search.router,
     places.router,
     map_data.router,

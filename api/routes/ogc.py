@@ -1,10 +1,12 @@
-"""OGC API – Features Part 1 Core (GeoJSON, OpenAPI 3.0) under ``/ogc``.
+"""OGC API – Features Parts 1–3 (Core, GeoJSON, HTML, OpenAPI 3.0, CRS, Queryables,
+Filter/CQL2) under ``/ogc``; the vector tiles are in :mod:`api.routes.ogc_tiles`.
 
-Collections: places, roads, facilities, admin-areas, demand-points (``gazetteer.ogc.features``).
-Each collection gets its own ``/ogc/collections/<id>/items`` path in the OpenAPI document so
-that its property filters are described; query parameters are validated by the library
-(unknown or malformed → 400 JSON, unknown collection or feature → 404 JSON). Feature
-collections are written as GeoJSON text without a pydantic model per feature (speed).
+Collections: ``gazetteer.ogc.collections``. Each collection gets its own
+``/ogc/collections/<id>/items`` path in the OpenAPI document so that its property filters
+are described; query parameters are validated by the library (unknown or malformed → 400
+JSON, unknown collection or feature → 404 JSON). Feature collections are written as
+GeoJSON text without a pydantic model per feature (speed). Every document answers HTML for
+``f=html`` or a browser's ``Accept: text/html`` (pages rendered by :mod:`maps.ogc`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel
 
 from api.deps import ConnectionDep
 from api.schemas_ogc import (
@@ -32,18 +35,48 @@ from api.schemas_ogc import (
     TemporalExtentPublic,
 )
 from gazetteer.errors import InvalidInput
+from gazetteer.ogc import crs as crsmod
 from gazetteer.ogc import features as ft
+from gazetteer.ogc.cql2 import LANGS
+from gazetteer.ogc.tiles import MVT, TMS_ID
+from maps import ogc as pages
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
+HTML = "text/html"
 SCHEMA_JSON = "application/schema+json"
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+_F1 = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/"
+_F3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/"
+_CQL = "http://www.opengis.net/spec/cql2/1.0/conf/"
+_TILES = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/"
 CONFORMANCE = [
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
-    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    _F1 + "core",
+    _F1 + "geojson",
+    _F1 + "html",
+    _F1 + "oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    _F3 + "queryables",
+    _F3 + "queryables-query-parameters",
+    _F3 + "filter",
+    _F3 + "features-filter",
+    _CQL + "cql2-text",
+    _CQL + "cql2-json",
+    _CQL + "basic-cql2",
+    _CQL + "advanced-comparison-operators",
+    _CQL + "case-insensitive-comparison",
+    _CQL + "basic-spatial-functions",
+    _CQL + "basic-spatial-functions-plus",
+    _CQL + "spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    _TILES + "core",
+    _TILES + "tileset",
+    _TILES + "tilesets-list",
+    _TILES + "geodata-tilesets",
+    _TILES + "mvt",
+    _TILES + "oas30",
 ]
 EXTENT_TTL_S = 60.0
 
@@ -55,24 +88,49 @@ _F_PARAM: dict[str, Any] = {
     "name": "f",
     "in": "query",
     "required": False,
-    "description": "format: json (the only one)",
-    "schema": {"type": "string", "enum": ["json"]},
+    "description": "format: json (default for programs) or html (default for browsers)",
+    "schema": {"type": "string", "enum": ["json", "html"]},
 }
+_CRS_PARAM: dict[str, Any] = {
+    "name": "crs",
+    "in": "query",
+    "required": False,
+    "description": "输出坐标参考系 output CRS (axis order of that CRS; default CRS84)",
+    "schema": {"type": "string", "enum": list(crsmod.URIS)},
+}
+
+
+def _html_doc() -> dict[int | str, Any]:
+    return {200: {"content": {HTML: {"schema": {"type": "string"}}}}, **_ERRORS}
 
 
 def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _check_plain(request: Request) -> None:
-    """Documents other than items accept only ``f=json``."""
+def _wants_html(request: Request) -> bool:
+    f = request.query_params.get("f")
+    if f is not None:
+        return f == "html"
+    return HTML in request.headers.get("accept", "")
+
+
+def _check_plain(request: Request, *also: str) -> None:
+    """Documents other than items accept only ``f`` (and the names in ``also``)."""
     for name, value in request.query_params.multi_items():
-        if name != "f":
+        if name not in ("f", *also):
+            allowed = ", ".join(("f", *also))
             raise InvalidInput(
-                f"未知的查询参数 (unknown query parameter): {name[:40]!r}; allowed: f"
+                f"未知的查询参数 (unknown query parameter): {name[:40]!r}; allowed: {allowed}"
             )
-        if value not in ft.FORMATS:
-            raise InvalidInput(f"不支持的格式 (unsupported format): f={value[:20]!r}; use f=json")
+        if name == "f" and value not in ft.FORMATS:
+            raise InvalidInput(
+                f"不支持的格式 (unsupported format): f={value[:20]!r}; use f=json or f=html"
+            )
+
+
+def _json(model: BaseModel) -> Response:
+    return JSONResponse(model.model_dump(mode="json"))
 
 
 def _extents(request: Request, conn: ConnectionDep) -> dict[str, ft.Extent]:
@@ -104,40 +162,56 @@ def _collection_doc(base: str, c: ft.CollectionDef, extent: ft.Extent) -> Collec
         description=c.description,
         links=[
             LinkPublic(href=url, rel="self", type=JSON, title=c.title),
+            LinkPublic(href=f"{url}?f=html", rel="alternate", type=HTML, title="网页 HTML"),
             LinkPublic(href=f"{url}/items", rel="items", type=GEOJSON, title="要素 items"),
             LinkPublic(
                 href=f"{url}/schema", rel="describedby", type=SCHEMA_JSON, title="属性模式 schema"
             ),
+            LinkPublic(
+                href=f"{url}/queryables",
+                rel="http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                type=SCHEMA_JSON,
+                title="可查询属性 queryables",
+            ),
+            LinkPublic(
+                href=f"{url}/tiles",
+                rel="http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                type=JSON,
+                title="矢量瓦片 vector tiles",
+            ),
+            LinkPublic(
+                href=f"{url}/tiles/{TMS_ID}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}",
+                rel="item",
+                type=MVT,
+                title="矢量瓦片 Mapbox Vector Tiles (WebMercatorQuad)",
+            ),
         ],
         extent=ext if (ext.spatial or ext.temporal) else None,
         itemType="feature",
-        crs=[ft.CRS84],
+        crs=list(crsmod.URIS),
+        storageCrs=crsmod.STORAGE_CRS,
     )
 
 
-@router.get("", response_model=LandingPagePublic, responses=_ERRORS)
-def landing_page(request: Request) -> LandingPagePublic:
-    """OGC API – Features landing page (登陆页)."""
-    _check_plain(request)
-    base = _base(request)
+def _landing(base: str) -> LandingPagePublic:
     return LandingPagePublic(
         title="威海市地名信息服务 OGC API – Features",
         description=(
             "威海市标准地名、道路、民政设施、行政区划与需求点要素服务。Place names, roads, "
             "civil-affairs facilities, administrative areas and demand points of Weihai; "
-            "GeoJSON in CRS84 (CGCS2000 longitude/latitude)."
+            "GeoJSON in CRS84 (CGCS2000 longitude/latitude) or another CRS on request, "
+            "CQL2 filters, vector tiles."
         ),
         links=[
             LinkPublic(href=f"{base}/ogc", rel="self", type=JSON, title="本页 this document"),
+            LinkPublic(href=f"{base}/ogc?f=html", rel="alternate", type=HTML, title="网页 HTML"),
             LinkPublic(
                 href=f"{base}/openapi.json",
                 rel="service-desc",
                 type=OPENAPI_JSON,
                 title="OpenAPI 3.0 定义 API definition",
             ),
-            LinkPublic(
-                href=f"{base}/docs", rel="service-doc", type="text/html", title="API 文档 docs"
-            ),
+            LinkPublic(href=f"{base}/docs", rel="service-doc", type=HTML, title="API 文档 docs"),
             LinkPublic(
                 href=f"{base}/ogc/conformance",
                 rel="conformance",
@@ -145,42 +219,70 @@ def landing_page(request: Request) -> LandingPagePublic:
                 title="符合性声明 conformance",
             ),
             LinkPublic(
-                href=f"{base}/ogc/collections",
-                rel="data",
+                href=f"{base}/ogc/collections", rel="data", type=JSON, title="要素集合 collections"
+            ),
+            LinkPublic(
+                href=f"{base}/ogc/tileMatrixSets",
+                rel="http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
                 type=JSON,
-                title="要素集合 collections",
+                title="瓦片矩阵集 tile matrix sets",
             ),
         ],
     )
 
 
-@router.get("/conformance", response_model=ConformancePublic, responses=_ERRORS)
-def conformance(request: Request) -> ConformancePublic:
-    """Conformance classes implemented (Core, GeoJSON, OpenAPI 3.0)."""
+@router.get("", response_model=LandingPagePublic, responses=_html_doc())
+def landing_page(request: Request) -> Response:
+    """OGC API landing page (登陆页)."""
     _check_plain(request)
-    return ConformancePublic(conformsTo=CONFORMANCE)
+    doc = _landing(_base(request))
+    if _wants_html(request):
+        return HTMLResponse(pages.landing_html(doc.model_dump(mode="json")))
+    return _json(doc)
 
 
-@router.get("/collections", response_model=CollectionsPublic, responses=_ERRORS)
-def list_collections(request: Request, conn: ConnectionDep) -> CollectionsPublic:
+@router.get("/conformance", response_model=ConformancePublic, responses=_html_doc())
+def conformance(request: Request) -> Response:
+    """Conformance classes implemented (Features 1–3, CQL2, Tiles)."""
+    _check_plain(request)
+    doc = ConformancePublic(conformsTo=CONFORMANCE)
+    if _wants_html(request):
+        return HTMLResponse(pages.conformance_html(doc.model_dump(mode="json")))
+    return _json(doc)
+
+
+@router.get("/collections", response_model=CollectionsPublic, responses=_html_doc())
+def list_collections(request: Request, conn: ConnectionDep) -> Response:
     """The feature collections with their extents."""
     _check_plain(request)
     base = _base(request)
     extents = _extents(request, conn)
-    return CollectionsPublic(
-        links=[LinkPublic(href=f"{base}/ogc/collections", rel="self", type=JSON)],
+    doc = CollectionsPublic(
+        links=[
+            LinkPublic(href=f"{base}/ogc/collections", rel="self", type=JSON),
+            LinkPublic(href=f"{base}/ogc/collections?f=html", rel="alternate", type=HTML),
+        ],
         collections=[_collection_doc(base, c, extents[c.id]) for c in ft.collections()],
     )
+    if _wants_html(request):
+        return HTMLResponse(pages.collections_html(doc.model_dump(mode="json")))
+    return _json(doc)
 
 
-@router.get("/collections/{collectionId}", response_model=CollectionPublic, responses=_ERRORS)
-def describe_collection(
-    collectionId: str, request: Request, conn: ConnectionDep
-) -> CollectionPublic:
-    """One collection: title, extent, CRS and links to its items."""
+@router.get("/collections/{collectionId}", response_model=CollectionPublic, responses=_html_doc())
+def describe_collection(collectionId: str, request: Request, conn: ConnectionDep) -> Response:
+    """One collection: title, extent, CRS and links to its items, queryables and tiles."""
     c = ft.get_collection(collectionId)
     _check_plain(request)
-    return _collection_doc(_base(request), c, _extents(request, conn)[c.id])
+    doc = _collection_doc(_base(request), c, _extents(request, conn)[c.id])
+    if _wants_html(request):
+        return HTMLResponse(pages.collection_html(doc.model_dump(mode="json")))
+    return _json(doc)
+
+
+def _schema_response(request: Request, body: dict[str, Any]) -> Response:
+    _check_plain(request)
+    return Response(content=json.dumps(body, ensure_ascii=False), media_type=SCHEMA_JSON)
 
 
 @router.get(
@@ -191,9 +293,19 @@ def describe_collection(
 def collection_schema(collectionId: str, request: Request) -> Response:
     """JSON Schema of the collection's features (property names and types)."""
     c = ft.get_collection(collectionId)
-    _check_plain(request)
-    body = json.dumps(ft.properties_schema(c), ensure_ascii=False)
-    return Response(content=body, media_type=SCHEMA_JSON)
+    return _schema_response(request, ft.properties_schema(c))
+
+
+@router.get(
+    "/collections/{collectionId}/queryables",
+    responses={200: {"content": {SCHEMA_JSON: {}}}, **_ERRORS},
+    response_class=Response,
+)
+def collection_queryables(collectionId: str, request: Request) -> Response:
+    """Queryables (JSON Schema): the properties ``filter``, ``sortby`` may name."""
+    c = ft.get_collection(collectionId)
+    url = f"{_base(request)}/ogc/collections/{c.id}/queryables"
+    return _schema_response(request, ft.queryables(c, url))
 
 
 # --- items ---------------------------------------------------------------------------------
@@ -201,16 +313,23 @@ def collection_schema(collectionId: str, request: Request) -> Response:
 
 def _items_url(base: str, c: ft.CollectionDef, q: ft.ItemsQuery, **paging: str | int) -> str:
     params: list[tuple[str, str]] = [("limit", str(q.limit))]
-    if q.bbox is not None:
+    if q.raw_bbox is not None and q.bbox is not None:
+        params.append(("bbox", q.raw_bbox))
+    elif q.bbox is not None:
         params.append(("bbox", ",".join(repr(v) for v in q.bbox)))
     params += [(name, str(value)) for name, value in q.filters]
+    params += list(q.carried)
+    if not q.crs.is_crs84:
+        params.append(("crs", q.crs.uri))
+    if q.format is not None:
+        params.append(("f", q.format))
     params += [(k, str(v)) for k, v in paging.items()]
     return f"{base}/ogc/collections/{c.id}/items?{urlencode(params)}"
 
 
-def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) -> Response:
-    q = ft.parse_items_query(c, request.query_params.multi_items())
-    page = ft.read_items(conn, c, q)
+def _page_links(
+    request: Request, c: ft.CollectionDef, q: ft.ItemsQuery, page: ft.FeaturePage
+) -> list[dict[str, str]]:
     base = _base(request)
     links: list[dict[str, str]] = [
         {"href": str(request.url), "rel": "self", "type": GEOJSON, "title": "本页 this page"},
@@ -221,15 +340,13 @@ def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) 
             "title": c.title,
         },
     ]
+    next_href: str | None = None
     if page.next is not None:
-        links.append(
-            {
-                "href": _items_url(base, c, q, cursor=page.next.token()),
-                "rel": "next",
-                "type": GEOJSON,
-                "title": "下一页 next page",
-            }
-        )
+        next_href = _items_url(base, c, q, cursor=page.next.token())
+    elif page.next_offset is not None:
+        next_href = _items_url(base, c, q, offset=page.next_offset)
+    if next_href is not None:
+        links.append({"href": next_href, "rel": "next", "type": GEOJSON, "title": "下一页"})
     prev_href: str | None = None
     if page.prev is not None:
         prev_href = _items_url(base, c, q, cursor=page.prev.token())
@@ -237,6 +354,13 @@ def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) 
         prev_href = _items_url(base, c, q, offset=page.prev_offset)
     if prev_href is not None:
         links.append({"href": prev_href, "rel": "prev", "type": GEOJSON, "title": "上一页"})
+    return links
+
+
+def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) -> Response:
+    q = ft.parse_items_query(c, request.query_params.multi_items())
+    page = ft.read_items(conn, c, q)
+    links = _page_links(request, c, q, page)
     stamp = page.time_stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     parts = [
         '{"type":"FeatureCollection","features":',
@@ -248,7 +372,18 @@ def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) 
     if page.number_matched is not None:
         parts.append(f',"numberMatched":{page.number_matched}')
     parts.append("}")
-    return Response(content="".join(parts).encode("utf-8"), media_type=GEOJSON)
+    body = "".join(parts)
+    if q.format == "html" or (q.format is None and _wants_html(request)):
+        url = f"{_base(request)}/ogc/collections/{c.id}"
+        html = pages.items_html(
+            json.loads(body), title=c.title, collection_url=url, lon_lat=q.crs.is_crs84
+        )
+        return HTMLResponse(html, headers={"Content-Crs": f"<{q.crs.uri}>"})
+    return Response(
+        content=body.encode("utf-8"),
+        media_type=GEOJSON,
+        headers={"Content-Crs": f"<{q.crs.uri}>"},
+    )
 
 
 def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
@@ -260,6 +395,57 @@ def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) ->
         "schema": schema,
         **extra,
     }
+
+
+def _str(max_length: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": max_length}
+
+
+def _filter_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
+    names = ", ".join(p.name for p in c.properties)
+    return [
+        _param(
+            "datetime",
+            "时间 instant or interval (RFC 3339; open ends ..), e.g. 2010-01-01T00:00:00Z/.. "
+            "— against the years of validity of the features",
+            _str(100),
+        ),
+        _param(
+            "filter",
+            "CQL2 过滤条件 filter (text or JSON), on the queryables: geometry, " + names,
+            _str(20_000),
+        ),
+        _param(
+            "filter-lang",
+            "cql2-text (default) or cql2-json",
+            {"type": "string", "enum": list(LANGS)},
+        ),
+        _param(
+            "filter-crs",
+            "CRS of geometries in filter (CRS84 only)",
+            {"type": "string", "enum": [crsmod.CRS84]},
+        ),
+        _param(
+            "properties",
+            "返回的属性 properties to return, comma separated",
+            {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 50},
+            style="form",
+            explode=False,
+        ),
+        _param(
+            "sortby",
+            "排序 sort keys, comma separated, - for descending (e.g. -established_year,name)",
+            {"type": "array", "items": {"type": "string", "maxLength": 41}, "maxItems": 50},
+            style="form",
+            explode=False,
+        ),
+        _CRS_PARAM,
+        _param(
+            "bbox-crs",
+            "CRS of bbox (axis order of that CRS; default CRS84)",
+            {"type": "string", "enum": list(crsmod.URIS)},
+        ),
+    ]
 
 
 def _items_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
@@ -276,7 +462,7 @@ def _items_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
         ),
         _param(
             "bbox",
-            "minlon,minlat,maxlon,maxlat (CRS84)",
+            "minlon,minlat,maxlon,maxlat (CRS84; or in bbox-crs, in its axis order)",
             {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
             style="form",
             explode=False,
@@ -286,12 +472,9 @@ def _items_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
             "跳过的要素数 features to skip (prefer the next links)",
             {"type": "integer", "minimum": 0, "maximum": 10_000_000},
         ),
-        _param(
-            "cursor",
-            "分页游标 paging cursor, as given in next/prev links",
-            {"type": "string", "maxLength": 80},
-        ),
+        _param("cursor", "分页游标 paging cursor, as given in next/prev links", _str(80)),
         _F_PARAM,
+        *_filter_parameters(c),
     ]
     for p in c.filters:
         schema: dict[str, Any] = {"type": p.kind}
@@ -306,7 +489,7 @@ def _make_items_route(c: ft.CollectionDef) -> Callable[..., Response]:
         return _items_response(request, conn, c)
 
     items.__name__ = f"items_{c.id.replace('-', '_')}"
-    items.__doc__ = f"{c.title}: features (GeoJSON), filters: " + ", ".join(
+    items.__doc__ = f"{c.title}: features (GeoJSON or HTML); filters: " + ", ".join(
         p.name for p in c.filters
     )
     return items
@@ -314,8 +497,10 @@ def _make_items_route(c: ft.CollectionDef) -> Callable[..., Response]:
 
 def _make_item_route(c: ft.CollectionDef) -> Callable[..., Response]:
     def item(featureId: str, request: Request, conn: ConnectionDep) -> Response:
-        _check_plain(request)
-        f = ft.read_item(conn, c, featureId)
+        _check_plain(request, "crs")
+        raw_crs = request.query_params.get("crs")
+        crs = crsmod.parse_crs(raw_crs) if raw_crs is not None else crsmod.DEFAULT
+        f = ft.read_item(conn, c, featureId, crs=crs)
         base = _base(request)
         url = f"{base}/ogc/collections/{c.id}"
         links = [
@@ -323,10 +508,16 @@ def _make_item_route(c: ft.CollectionDef) -> Callable[..., Response]:
             {"href": url, "rel": "collection", "type": JSON, "title": c.title},
         ]
         body = ft.feature_json(f)[:-1] + ',"links":' + json.dumps(links, ensure_ascii=False) + "}"
-        return Response(content=body.encode("utf-8"), media_type=GEOJSON)
+        headers = {"Content-Crs": f"<{crs.uri}>"}
+        if _wants_html(request):
+            html = pages.item_html(
+                json.loads(body), title=c.title, collection_url=url, lon_lat=crs.is_crs84
+            )
+            return HTMLResponse(html, headers=headers)
+        return Response(content=body.encode("utf-8"), media_type=GEOJSON, headers=headers)
 
     item.__name__ = f"item_{c.id.replace('-', '_')}"
-    item.__doc__ = f"{c.title}: one feature by id (GeoJSON)."
+    item.__doc__ = f"{c.title}: one feature by id (GeoJSON or HTML)."
     return item
 
 
@@ -340,7 +531,10 @@ def _register_collection_routes() -> None:
             responses={
                 200: {
                     "description": "GeoJSON FeatureCollection",
-                    "content": {GEOJSON: {"schema": FEATURE_COLLECTION_SCHEMA}},
+                    "content": {
+                        GEOJSON: {"schema": FEATURE_COLLECTION_SCHEMA},
+                        HTML: {"schema": {"type": "string"}},
+                    },
                 },
                 **_ERRORS,
             },
@@ -355,11 +549,14 @@ def _register_collection_routes() -> None:
             responses={
                 200: {
                     "description": "GeoJSON Feature",
-                    "content": {GEOJSON: {"schema": FEATURE_SCHEMA}},
+                    "content": {
+                        GEOJSON: {"schema": FEATURE_SCHEMA},
+                        HTML: {"schema": {"type": "string"}},
+                    },
                 },
                 **_ERRORS,
             },
-            openapi_extra={"parameters": [_F_PARAM]},
+            openapi_extra={"parameters": [_F_PARAM, _CRS_PARAM]},
             summary=f"{c.title} feature",
         )
 

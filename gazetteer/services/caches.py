@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from gazetteer.cartography.sheet_cache import SheetCache, sheet_cache_for
 from gazetteer.coverage.data import CoverageCache
 from gazetteer.naming.reference import ReferenceCache
+from gazetteer.ogc.tiles import TileCache
 from gazetteer.search.index import load_index
 from gazetteer.search.memory import MemoryIndex
 from gazetteer.services.search import SearchService
@@ -35,6 +36,7 @@ class Caches:
     coverage: CoverageCache  # road graphs, snapped demand, facility baselines
     naming: ReferenceCache  # word lists, built-up areas, admin areas of the name check
     sheets: SheetCache  # rendered map sheets on disk, the render pool, the sheet index
+    tiles: TileCache  # encoded vector tiles of the OGC collections
 
     @classmethod
     def create(
@@ -54,6 +56,7 @@ class Caches:
                 max_mb=settings.cache_max_mb,
                 max_renders=settings.sheet_render_limit,
             ),
+            tiles=TileCache(),
         )
 
     def close(self) -> None:

@@ -146,6 +146,79 @@ def geom_bound(column: ColumnElement[Any], side: str) -> ColumnElement[float]:
     return _BOUNDS[side](column)
 
 
+class _SpatialRelation(GenericFunction[bool]):
+    """A DE-9IM relation between a geometry column and a WKT literal in CGCS2000; one
+    class per relation, so that the relation is part of the cache key. PostGIS:
+    ``ST_Intersects(g, ST_GeomFromText(:wkt, 4490))``; SpatiaLite returns 1/0/-1, so
+    ``(ST_Intersects(g, GeomFromText(:wkt, 4490)) = 1)``."""
+
+    type = Boolean()
+    inherit_cache = True
+    relation = ""
+
+
+def _relation(name: str) -> type[_SpatialRelation]:
+    cls = type(
+        f"_Rel{name}",
+        (_SpatialRelation,),
+        {"name": f"gz_rel_{name.lower()}", "relation": name, "inherit_cache": True},
+    )
+    return cls
+
+
+SPATIAL_RELATIONS: dict[str, type[_SpatialRelation]] = {
+    n: _relation(n)
+    for n in ("Intersects", "Disjoint", "Contains", "Within", "Touches", "Crosses", "Overlaps")
+}
+SPATIAL_RELATIONS["Equals"] = _relation("Equals")
+
+
+@compiles(_SpatialRelation, "postgresql")
+def _rel_pg(element: _SpatialRelation, compiler: Any, **kw: Any) -> str:
+    geom, wkt = _args(element, compiler, **kw)
+    return f"ST_{element.relation}({geom}, ST_GeomFromText({wkt}, {SRID}))"
+
+
+@compiles(_SpatialRelation, "sqlite")
+def _rel_sqlite(element: _SpatialRelation, compiler: Any, **kw: Any) -> str:
+    geom, wkt = _args(element, compiler, **kw)
+    return f"(ST_{element.relation}({geom}, GeomFromText({wkt}, {SRID})) = 1)"
+
+
+def spatial_relation(column: ColumnElement[Any], relation: str, wkt: str) -> ColumnElement[bool]:
+    """``column`` stands in ``relation`` (``Intersects``, ``Within`` …) to a WKT geometry in
+    CGCS2000 longitude/latitude."""
+    return SPATIAL_RELATIONS[relation](column, wkt)
+
+
+class DWithinMetres(GenericFunction[bool]):
+    """Geometry within a distance in metres of a WKT geometry, on the ellipsoid. PostGIS:
+    ``ST_DWithin(g::geography, ST_GeomFromText(:wkt, 4490)::geography, :m)``; SpatiaLite:
+    ``ST_Distance(g, GeomFromText(:wkt, 4490), 1) <= :m`` (its ``PtDistWithin`` answers 1
+    for points kilometres too far in SRID 4490, SpatiaLite 5.0.1)."""
+
+    type = Boolean()
+    name = "gz_dwithin_m"
+    inherit_cache = True
+
+
+@compiles(DWithinMetres, "postgresql")
+def _dwithin_pg(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
+    geom, wkt, metres = _args(element, compiler, **kw)
+    return f"ST_DWithin({geom}::geography, ST_GeomFromText({wkt}, {SRID})::geography, {metres})"
+
+
+@compiles(DWithinMetres, "sqlite")
+def _dwithin_sqlite(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
+    geom, wkt, metres = _args(element, compiler, **kw)
+    return f"(ST_Distance({geom}, GeomFromText({wkt}, {SRID}), 1) <= {metres})"
+
+
+def dwithin_metres(column: ColumnElement[Any], wkt: str, metres: float) -> DWithinMetres:
+    """``column`` lies within ``metres`` of a WKT geometry in CGCS2000 longitude/latitude."""
+    return DWithinMetres(column, wkt, float(metres))
+
+
 def is_sqlite(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "sqlite"
 
@@ -273,6 +346,7 @@ __all__ = [
     "BBoxMatch",
     "as_geojson",
     "bbox_match",
+    "dwithin_metres",
     "estimated_rows",
     "geom_bound",
     "gram_search_available",
@@ -281,6 +355,7 @@ __all__ = [
     "never_used_id",
     "reset_id_sequence",
     "serial_plans",
+    "spatial_relation",
     "suffix_match",
     "write_lock",
     "write_transaction",
