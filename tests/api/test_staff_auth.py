@@ -26,11 +26,12 @@ def _login(client: TestClient, name: str, password: str) -> httpx.Response:
     page = client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
-    return client.post(
+    r: httpx.Response = client.post(
         "/staff/login",
         data={"username": name, "password": password, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
+    return r
 
 
 def _csrf(html: str) -> str:
