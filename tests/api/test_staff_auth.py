@@ -102,6 +102,31 @@ def test_sign_in_sessions_csrf_and_throttling(
         assert r.status_code == 422  # authenticated; the body is what is wrong
         assert client.post("/staff/logout", follow_redirects=False).status_code == 403
 
+        # bad input in forms: the form again with a message per field, never a 500
+        bad = {
+            "csrf_token": csrf,
+            "kind": "new_road",
+            "name": "杏\x00坛路",
+            "admin_code": "12ab",
+            "geometry": "[1, 2]",
+            "width_m": "wide",
+        }
+        r = client.post("/staff/cases/new", data=bad)
+        assert r.status_code == 200
+        for field in ("admin_code", "geometry", "width_m"):
+            assert f'id="{field}-err"' in r.text, field
+        assert 'value="杏坛路"' in r.text
+        r = client.get("/staff/reports", params={"download": "1", "start": "2026-02-30"})
+        assert r.status_code == 200 and 'id="start-err"' in r.text
+        assert client.get("/staff/cases", params={"q": "x\x00", "page": "2"}).status_code == 200
+        assert client.get("/staff/cases/999999").status_code == 404
+        r = client.post(
+            "/staff/api/check",
+            json={"name": "杏坛路", "admin_code": "x", "geometry": {"type": "Point"}},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert r.status_code == 200 and r.json()["error"] == "invalid_input"
+
         # bearer tokens keep working without any CSRF token
         bearer = TestClient(client.app)
         r = bearer.post(
