@@ -73,7 +73,8 @@ async def form_data(request: Request) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         return {}
     parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[0] for k, v in parsed.items()}
+    # NUL never belongs in a form value (and PostgreSQL refuses it in text)
+    return {k: v[0].replace("\x00", "") for k, v in parsed.items()}
 
 
 def page(

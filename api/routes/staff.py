@@ -155,6 +155,7 @@ def case_list(
     order: str = "desc",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
+    q = q.replace("\x00", "")
     sort = sort if sort in workbench.SORTS else "updated"
     county = county if county.isdigit() else ""
     f = workbench.CaseFilter(
@@ -281,7 +282,7 @@ async def live_check(
 def _check(engine: EngineDep, caches: CachesDep, body: dict[str, Any]) -> Any:
     kind = _enum(CaseKind, str(body.get("kind", ""))) or CaseKind.NEW_ROAD
     geometry = to_shape(body["geometry"]) if isinstance(body.get("geometry"), dict) else None
-    raw = str(body.get("admin_code") or "").strip()
+    raw = str(body.get("admin_code") or "").replace("\x00", "").strip()
     with engine.connect() as conn:
         code = (
             AdminCode.parse(raw, lengths=COUNTY_OR_BELOW).value
@@ -291,7 +292,7 @@ def _check(engine: EngineDep, caches: CachesDep, body: dict[str, Any]) -> Any:
         if code is None:
             raise InvalidInput("请填写行政区划代码或在地图上绘制位置")
         req = CheckRequest(
-            name=str(body.get("name", ""))[:60],
+            name=str(body.get("name", "")).replace("\x00", "")[:60],
             kind=CASE_PLACE_KIND[kind],
             admin_code=code,
             geometry=geometry,

@@ -28,17 +28,17 @@ def derive_admin_code(conn: Connection, geometry: BaseGeometry | None) -> str | 
     pt = anchor_point(geometry)
     x, y = float(pt.x), float(pt.y)
     a = t.admin_areas
-    rows = conn.execute(
-        select(a.c.code, a.c.level, a.c.geom)
-        .where(a.c.geom.is_not(None))
-        .where(bbox_match(a, (x - 1e-9, y - 1e-9, x + 1e-9, y + 1e-9), "geom"))
+    box = bbox_match(a, (x - 1e-9, y - 1e-9, x + 1e-9, y + 1e-9), "geom")
+    candidates = conn.execute(
+        select(a.c.code, a.c.level).where(a.c.geom.is_not(None)).where(box)
     ).all()
-    best: tuple[int, str] | None = None
-    for code, level, g in rows:
+    # deepest first: usually the first polygon read (a small one) answers
+    for code, _level in sorted(candidates, key=lambda r: -int(r.level)):
+        g = conn.execute(select(a.c.geom).where(a.c.code == code)).scalar_one()
         shape: BaseGeometry | None = from_db(g)
-        if shape is not None and shape.covers(pt) and (best is None or int(level) > best[0]):
-            best = (int(level), str(code))
-    return best[1] if best else None
+        if shape is not None and shape.covers(pt):
+            return str(code)
+    return None
 
 
 def consistent(typed: str, derived: str) -> bool:

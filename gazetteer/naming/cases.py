@@ -23,7 +23,7 @@ from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model.accounts import Role, User, check_role
@@ -257,41 +257,45 @@ def list_cases(
     return total, [case_from_row(r) for r in conn.execute(q)]
 
 
-def overdue_cases(conn: Connection, *, as_of: date) -> list[OverdueItem]:
-    """Approved cases whose public notice or filing is past due on ``as_of``."""
-    c = naming_cases
+def overdue_cases(conn: Connection, *, as_of: date, limit: int | None = None) -> list[OverdueItem]:
+    """Approved cases whose public notice or filing is past due on ``as_of`` (the due dates
+    are compared in SQL; only the few columns of the list are read); the cases of the
+    first ``limit`` when given."""
+    c = naming_cases.c
+    approved, announced = str(S.APPROVED), str(S.ANNOUNCED)
+    q = (
+        select(c.id, c.number, c.name, c.state, c.notice_due, c.filing_due)
+        .where(
+            or_(
+                and_(c.state == approved, c.notice_due < as_of),
+                and_(c.state.in_([approved, announced]), c.filing_due < as_of),
+            )
+        )
+        .order_by(c.id)
+        .limit(limit)
+    )
     out: list[OverdueItem] = []
-    q = select(c).where(c.c.state.in_([str(S.APPROVED), str(S.ANNOUNCED)])).order_by(c.c.id)
     for r in conn.execute(q):
-        case = case_from_row(r)
-        if case.state is S.APPROVED and case.notice_due and case.notice_due < as_of:
-            out.append(
-                OverdueItem(
-                    case.id,
-                    case.number,
-                    case.name,
-                    case.state,
-                    "notice",
-                    case.notice_due,
-                    (as_of - case.notice_due).days,
-                )
-            )
-        if case.filing_due and case.filing_due < as_of:
-            out.append(
-                OverdueItem(
-                    case.id,
-                    case.number,
-                    case.name,
-                    case.state,
-                    "filing",
-                    case.filing_due,
-                    (as_of - case.filing_due).days,
-                )
-            )
+        state = CaseState(r.state)
+        if state is S.APPROVED and r.notice_due and r.notice_due < as_of:
+            days = (as_of - r.notice_due).days
+            out.append(OverdueItem(r.id, r.number, r.name, state, "notice", r.notice_due, days))
+        if r.filing_due and r.filing_due < as_of:
+            days = (as_of - r.filing_due).days
+            out.append(OverdueItem(r.id, r.number, r.name, state, "filing", r.filing_due, days))
     return out
 
 
 # --- creating and editing ----------------------------------------------------------------
+
+
+def count_overdue(conn: Connection, *, as_of: date) -> int:
+    """How many items :func:`overdue_cases` lists (a case late with both counts twice)."""
+    c = naming_cases.c
+    approved, announced = str(S.APPROVED), str(S.ANNOUNCED)
+    notice = select(func.count()).where(c.state == approved, c.notice_due < as_of)
+    filing = select(func.count()).where(c.state.in_([approved, announced]), c.filing_due < as_of)
+    return int(conn.execute(notice).scalar_one()) + int(conn.execute(filing).scalar_one())
 
 
 def validate_proposal(conn: Connection, p: CaseProposal) -> CaseProposal:
@@ -446,6 +450,7 @@ __all__ = [
     "begin",
     "case_from_row",
     "case_snapshot",
+    "count_overdue",
     "finish",
     "get_case",
     "list_cases",

@@ -19,7 +19,7 @@ from gazetteer.errors import InvalidInput
 from gazetteer.io.office import Column, ColumnKind, Table, write_xlsx
 from gazetteer.model import AdminLevel
 from gazetteer.model.accounts import Role, User
-from gazetteer.naming.cases import TRANSITIONS, case_from_row, overdue_cases
+from gazetteer.naming.cases import TRANSITIONS, case_from_row, count_overdue, overdue_cases
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
     CASE_STATE_NAMES,
@@ -70,7 +70,8 @@ class Dashboard:
     counts: dict[CaseState, int]
     mine: list[Case]
     waiting: list[Case]
-    overdue: list[OverdueItem]
+    overdue: list[OverdueItem]  # the first ``limit`` of them
+    overdue_total: int = 0
 
 
 def _overdue_condition(as_of: date) -> Any:
@@ -109,18 +110,39 @@ def search_cases(conn: Connection, f: CaseFilter) -> tuple[int, list[Case]]:
     if f.overdue:
         conds.append(_overdue_condition(f.as_of))
     col = SORTS[f.sort]
-    order = [col.desc() if f.descending else col.asc(), c.c.id.desc()]
     q = f.q.strip()
-    if q:
-        rows = conn.execute(select(c.c.id, c.c.name, c.c.pinyin_key).where(*conds)).all()
-        key = pinyin_key(q) if not q.isascii() else q
-        ids = [r.id for r in rows if _matches(q, r.name, r.pinyin_key or "") or key == r.pinyin_key]
-        conds.append(c.c.id.in_(ids) if ids else c.c.id < 0)
-        total = len(ids)
-    else:
+    if not q:
         total = int(conn.execute(select(func.count()).select_from(c).where(*conds)).scalar_one())
-    page = conn.execute(select(c).where(*conds).order_by(*order).limit(f.limit).offset(f.offset))
-    return total, [case_from_row(r) for r in page]
+        order = [col.desc() if f.descending else col.asc(), c.c.id.desc()]
+        page = conn.execute(
+            select(c).where(*conds).order_by(*order).limit(f.limit).offset(f.offset)
+        )
+        return total, [case_from_row(r) for r in page]
+    # a text: narrowed in SQL (names containing it; for letters, keys starting with the
+    # first letter or containing the letters), matched exactly in Python over the few
+    # columns needed, then only the page's rows are read
+    key = q if q.isascii() else pinyin_key(q)
+    if q.isascii():
+        letters = "".join(ch for ch in q.lower() if ch.isalnum())
+        if not letters:
+            return 0, []
+        conds.append(
+            or_(
+                c.c.pinyin_key.like(letters[0] + "%"),
+                func.replace(c.c.pinyin_key, " ", "").like(f"%{letters}%"),
+            )
+        )
+    else:
+        plain = q.replace("%", "").replace("_", "")
+        conds.append(or_(c.c.name.like(f"%{plain}%"), c.c.pinyin_key == key))
+    rows = conn.execute(
+        select(c.c.id, c.c.name, c.c.pinyin_key, col.label("sort_key")).where(*conds)
+    ).all()
+    hits = [r for r in rows if _matches(q, r.name, r.pinyin_key or "") or key == r.pinyin_key]
+    hits.sort(key=lambda r: (r.sort_key, r.id), reverse=f.descending)
+    ids = [r.id for r in hits[f.offset : f.offset + f.limit]]
+    found = {r.id: case_from_row(r) for r in conn.execute(select(c).where(c.c.id.in_(ids)))}
+    return len(hits), [found[i] for i in ids if i in found]
 
 
 def state_counts(conn: Connection) -> dict[CaseState, int]:
@@ -155,11 +177,13 @@ def dashboard(conn: Connection, user: User, *, as_of: date, limit: int = 20) -> 
             case = case_from_row(r)
             if allowed_actions(case, user) and len(waiting_cases) < limit:
                 waiting_cases.append(case)
+    overdue = overdue_cases(conn, as_of=as_of, limit=limit)
     return Dashboard(
         counts=state_counts(conn),
         mine=[case_from_row(r) for r in conn.execute(mine_q)],
         waiting=waiting_cases,
-        overdue=overdue_cases(conn, as_of=as_of),
+        overdue=overdue[:limit],
+        overdue_total=count_overdue(conn, as_of=as_of),
     )
 
 

@@ -3,17 +3,18 @@ expiry, security headers, the OpenAPI bearer scheme, and the CLI's user commands
 
 from __future__ import annotations
 
+import io
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from api.main import create_app
 from api.security import INLINE_SCRIPT_CSP, STRICT_CSP, policy_for
+from gazetteer.cli import main as cli_main
 from gazetteer.services import accounts as auth
 from gazetteer.services import sessions
 from gazetteer.settings import Settings
@@ -26,11 +27,12 @@ def _login(client: TestClient, name: str, password: str) -> httpx.Response:
     page = client.get("/staff/login")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
-    return client.post(
+    r: httpx.Response = client.post(
         "/staff/login",
         data={"username": name, "password": password, "csrf_token": token.group(1)},
         follow_redirects=False,
     )
+    return r
 
 
 def _csrf(html: str) -> str:
@@ -100,6 +102,31 @@ def test_sign_in_sessions_csrf_and_throttling(
         assert r.status_code == 422  # authenticated; the body is what is wrong
         assert client.post("/staff/logout", follow_redirects=False).status_code == 403
 
+        # bad input in forms: the form again with a message per field, never a 500
+        bad = {
+            "csrf_token": csrf,
+            "kind": "new_road",
+            "name": "杏\x00坛路",
+            "admin_code": "12ab",
+            "geometry": "[1, 2]",
+            "width_m": "wide",
+        }
+        r = client.post("/staff/cases/new", data=bad)
+        assert r.status_code == 200
+        for field in ("admin_code", "geometry", "width_m"):
+            assert f'id="{field}-err"' in r.text, field
+        assert 'value="杏坛路"' in r.text
+        r = client.get("/staff/reports", params={"download": "1", "start": "2026-02-30"})
+        assert r.status_code == 200 and 'id="start-err"' in r.text
+        assert client.get("/staff/cases", params={"q": "x\x00", "page": "2"}).status_code == 200
+        assert client.get("/staff/cases/999999").status_code == 404
+        r = client.post(
+            "/staff/api/check",
+            json={"name": "杏坛路", "admin_code": "x", "geometry": {"type": "Point"}},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert r.status_code == 200 and r.json()["error"] == "invalid_input"
+
         # bearer tokens keep working without any CSRF token
         bearer = TestClient(client.app)
         r = bearer.post(
@@ -160,49 +187,41 @@ def test_security_policy_by_page() -> None:
     assert "'unsafe-inline'" not in STRICT_CSP.split("script-src")[1].split(";")[0]
 
 
-def _cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gazetteer.cli", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_cli_users_and_dates(
+    settings: Settings,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    url = ["--database-url", settings.database_url]
 
+    def cli(*args: str, stdin: str = "") -> tuple[int, str, str]:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        rc = cli_main([*url, *args])
+        out = capsys.readouterr()
+        return rc, out.out, out.err
 
-def test_cli_users_and_dates(settings: Settings, engine: Engine) -> None:
-    url = ("--database-url", settings.database_url)
-    r = _cli(
-        *url, "users", "add", "zhang", "--role", "reviewer", "--password-stdin", stdin="short\n"
-    )
-    assert r.returncode == 1 and "密码至少" in r.stderr and "Traceback" not in r.stderr
-    r = _cli(
-        *url,
-        "users",
-        "add",
-        "zhang",
-        "--role",
-        "reviewer",
-        "--password-stdin",
-        stdin=f"{PASSWORD}\n",
-    )
-    assert r.returncode == 0, r.stderr
-    assert r.stdout.strip().startswith("gz_")  # the token, printed once
+    add = ("users", "add", "zhang", "--role", "reviewer", "--password-stdin")
+    rc, _, err = cli(*add, stdin="short\n")
+    assert rc == 1 and "密码至少" in err
+    rc, out, err = cli(*add, stdin=f"{PASSWORD}\n")
+    assert rc == 0, err
+    assert out.strip().startswith("gz_")  # the token, printed once
     with engine.connect() as conn:
         digest = conn.execute(select(users.c.password_hash).where(users.c.name == "zhang"))
         assert sessions.verify_password(digest.scalar_one(), PASSWORD)
-    r = _cli(*url, "users", "passwd", "zhang", "--password-stdin", stdin="another password\n")
-    assert r.returncode == 0, r.stderr
+    rc, _, err = cli("users", "passwd", "zhang", "--password-stdin", stdin="another password\n")
+    assert rc == 0, err
     with engine.connect() as conn:
         digest = conn.execute(select(users.c.password_hash).where(users.c.name == "zhang"))
         assert sessions.verify_password(digest.scalar_one(), "another password")
-    r = _cli(*url, "users", "passwd", "nobody", "--password-stdin", stdin="another password\n")
-    assert r.returncode == 1 and "用户不存在" in r.stderr
-    assert _cli(*url, "users", "disable", "zhang").returncode == 0
-    assert "停用" in _cli(*url, "users", "list").stdout
+    rc, _, err = cli("users", "passwd", "nobody", "--password-stdin", stdin="another password\n")
+    assert rc == 1 and "用户不存在" in err
+    assert cli("users", "disable", "zhang")[0] == 0
+    assert "停用" in cli("users", "list")[1]
 
     # dates as people type them, and a clear message instead of a traceback
-    r = _cli(*url, "cases", "overdue", "--as-of", "2027/01/31")
-    assert r.returncode == 0, r.stderr
-    r = _cli(*url, "cases", "overdue", "--as-of", "31.01.2027x")
-    assert r.returncode == 1 and "日期格式" in r.stderr and "Traceback" not in r.stderr
+    rc, out, err = cli("cases", "overdue", "--as-of", "2027/01/31")
+    assert rc == 0, err
+    rc, _, err = cli("cases", "overdue", "--as-of", "31.01.2027x")
+    assert rc == 1 and "日期格式" in err

@@ -105,7 +105,7 @@ def state_of(page: Any) -> str:
 
 def test_case_life_cycle_in_the_browser(staff_site: StaffSite, browser: Any) -> None:
     base = staff_site.base
-    rev = open_page(browser)
+    rev = open_page(browser, height=1000)  # the screenshot shows the findings too
     app = open_page(browser)
     try:
         page = rev.page
