@@ -147,7 +147,8 @@
       $("wb-summary").textContent = "计算中…";
       var seq = ++st.runs;
       updateExports();
-      return getJSON(urls.drill + "?" + apiParams()).then(function (d) {
+      /* one request: the rows, the gaps and every village's minutes */
+      return getJSON(urls.drill + "?include_points=true&" + apiParams()).then(function (d) {
         if (seq !== st.runs) return;
         /* names in the URL (助餐点, 老年人口, 文登区) become the codes the answer holds */
         var typeChanged = d.facility_types[0] !== st.type;
@@ -260,10 +261,9 @@
       });
     }
     function drawDemand(d) {
-      var p = "include_points=true&gaps_limit=0&" + apiParams();
-      return Promise.all([demand(), getJSON(urls.coverage + "?" + p)]).then(function (res) {
-        var fc = res[0], c = res[1], pts = {};
-        (c.points || []).forEach(function (x) { pts[x.id] = x; });
+      return demand().then(function (fc) {
+        var pts = {};
+        (d.points || []).forEach(function (x) { pts[x.id] = x; });
         st.points = pts;
         layers.demand.clearLayers();
         st.markers = {};

@@ -110,7 +110,12 @@ def test_drill_down_adds_up_at_every_level(client: TestClient) -> None:
     assert county["child_level"] == 4 and county["covered"] == pytest.approx(worst["covered"])
     assert sum(a["covered"] for a in county["areas"]) == pytest.approx(worst["covered"])
     town_row = county["areas"][0]
-    town = client.get("/api/v1/coverage/drill", params={**p, "admin": town_row["name"]}).json()
+    town = client.get(
+        "/api/v1/coverage/drill",
+        params={**p, "admin": town_row["name"], "include_points": "true"},
+    ).json()
+    assert len(town["points"]) == town_row["villages"]
+    assert sum(1 for x in town["points"] if not x["covered"]) == town_row["uncovered_villages"]
     assert [a["name"] for a in town["path"]] == ["威海市", worst["name"], town_row["name"]]
     assert town["child_level"] == 5 and len(town["village_rows"]) == town_row["villages"]
     assert sum(v["weight"] for v in town["village_rows"] if v["covered"]) == pytest.approx(
