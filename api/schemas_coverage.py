@@ -515,6 +515,12 @@ class VillagePublic(DomainModel):
     covered: bool
 
 
+class PointMinutesPublic(BaseModel):
+    id: int
+    minutes_to_nearest: float | None
+    covered: bool
+
+
 class DrillPublic(BaseModel):
     """Coverage of an area one level down (counties, towns or villages), the way back up
     (``path``, from the city) and the gap villages."""
@@ -537,9 +543,12 @@ class DrillPublic(BaseModel):
     village_rows: list[VillagePublic]
     gaps: list[VillagePublic]
     gaps_total: int
+    points: list[PointMinutesPublic] | None = Field(
+        default=None, description="every village of the area (include_points=true)"
+    )
 
     @classmethod
-    def of(cls, d: Drill) -> DrillPublic:
+    def of(cls, d: Drill, *, include_points: bool = False) -> DrillPublic:
         return cls(
             area=AreaRefPublic.copy_of(d.area),
             path=[AreaRefPublic.copy_of(a) for a in d.path],
@@ -559,6 +568,11 @@ class DrillPublic(BaseModel):
             village_rows=[VillagePublic.copy_of(v) for v in d.village_rows],
             gaps=[VillagePublic.copy_of(v) for v in d.gaps],
             gaps_total=d.gaps_total,
+            points=[
+                PointMinutesPublic(id=i, minutes_to_nearest=m, covered=c) for i, m, c in d.points
+            ]
+            if include_points
+            else None,
         )
 
 

@@ -317,12 +317,14 @@ def drill(
     weight: WeightQ = "population",
     admin: AdminQ = None,
     gaps_limit: Annotated[int, Query(ge=0, le=10000)] = 100,
+    include_points: Annotated[bool, Query(description="every village's minutes")] = False,
 ) -> DrillPublic:
     """Coverage of an area one level down (city → counties → towns → villages), with the
     covered and total weight, share and uncovered villages of each row, the way back up
     and the gap villages by weight."""
     q = _workbench_query(engine, facility_type, minutes, profile, weight, admin, gaps_limit)
-    return DrillPublic.of(svc.drill(engine, q, cache=caches.coverage))
+    d = svc.drill(engine, q, with_points=include_points, cache=caches.coverage)
+    return DrillPublic.of(d, include_points=include_points)
 
 
 @router.get("/recommended", response_model=RecommendedPublic)

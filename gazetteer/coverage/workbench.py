@@ -88,6 +88,8 @@ class Drill:
     village_rows: list[VillageRow] = field(default_factory=list)
     gaps: list[VillageRow] = field(default_factory=list)
     gaps_total: int = 0
+    # every village of the area as (demand point id, minutes or None, covered), when asked
+    points: list[tuple[int, float | None, bool]] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +262,18 @@ def village_rows(
     return out
 
 
+def point_times(demand: DemandSet, sc: Scope) -> list[tuple[int, float | None, bool]]:
+    """Each demand point of ``sc``: id, minutes to the nearest facility (None beyond the
+    search limit), covered."""
+    ids = demand.ids[sc.idx].tolist()
+    mins = sc.minutes.tolist()
+    cov = sc.covered.tolist()
+    return [
+        (int(i), None if m < 0 else float(m), bool(c))
+        for i, m, c in zip(ids, mins, cov, strict=True)
+    ]
+
+
 def gap_keys(sc: Scope, limit: int | None = None) -> IntArray:
     """Positions (within ``sc``) of the uncovered villages with weight, heaviest first."""
     k = np.flatnonzero(~sc.covered & (sc.weight > 0))
@@ -288,6 +302,7 @@ __all__ = [
     "group_codes",
     "names_of",
     "needed_names",
+    "point_times",
     "scope",
     "village_rows",
 ]

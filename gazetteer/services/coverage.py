@@ -323,7 +323,13 @@ def _scope_of(
     return sc, ctx, level, path, len(facilities), names
 
 
-def drill(engine: Engine, query: CoverageQuery, *, cache: CoverageCache | None = None) -> wb.Drill:
+def drill(
+    engine: Engine,
+    query: CoverageQuery,
+    *,
+    with_points: bool = False,
+    cache: CoverageCache | None = None,
+) -> wb.Drill:
     """Coverage of ``query.admin`` (the city when None) one level down: counties, towns,
     or the villages of a town; with the way back up and the gap villages."""
     sc, ctx, level, path, n_fac, names = _scope_of(engine, query, cache)
@@ -354,6 +360,7 @@ def drill(engine: Engine, query: CoverageQuery, *, cache: CoverageCache | None =
         village_rows=villages,
         gaps=wb.village_rows(demand, sc, names, gaps_all[: query.gaps_limit]),
         gaps_total=len(gaps_all),
+        points=wb.point_times(demand, sc) if with_points else [],
     )
 
 

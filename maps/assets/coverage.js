@@ -147,7 +147,8 @@
       $("wb-summary").textContent = "计算中…";
       var seq = ++st.runs;
       updateExports();
-      return getJSON(urls.drill + "?" + apiParams()).then(function (d) {
+      /* one request: the rows, the gaps and every village's minutes */
+      return getJSON(urls.drill + "?include_points=true&" + apiParams()).then(function (d) {
         if (seq !== st.runs) return;
         /* names in the URL (助餐点, 老年人口, 文登区) become the codes the answer holds */
         var typeChanged = d.facility_types[0] !== st.type;
@@ -260,10 +261,9 @@
       });
     }
     function drawDemand(d) {
-      var p = "include_points=true&gaps_limit=0&" + apiParams();
-      return Promise.all([demand(), getJSON(urls.coverage + "?" + p)]).then(function (res) {
-        var fc = res[0], c = res[1], pts = {};
-        (c.points || []).forEach(function (x) { pts[x.id] = x; });
+      return demand().then(function (fc) {
+        var pts = {};
+        (d.points || []).forEach(function (x) { pts[x.id] = x; });
         st.points = pts;
         layers.demand.clearLayers();
         st.markers = {};
@@ -346,7 +346,10 @@
       });
       var items = st.add.map(function (s, i) {
         return "<li>新址 " + (i + 1) + (s.name ? "（" + esc(s.name) + "）" : "") + "：" + s.lon.toFixed(4) + ", " + s.lat.toFixed(4) + "</li>";
-      }).concat(Object.keys(st.remove).map(function (id) { return "<li>撤除设施：" + esc(st.remove[id]) + "</li>"; }));
+      }).concat(Object.keys(st.remove).map(function (id) { return "<li>撤除设施：" + esc(st.remove[id]) + "</li>"; }))
+        .concat(Object.keys(st.move).map(function (id) {
+          return "<li>移动设施 " + esc(id) + " 至 " + st.move[id][0].toFixed(4) + ", " + st.move[id][1].toFixed(4) + "</li>";
+        }));
       $("wb-changes").innerHTML = items.length ? "<ul>" + items.join("") + "</ul>" : '<p class="wb-hint">尚无变更。</p>';
     }
     function whatIfBody() {
@@ -408,6 +411,7 @@
     $("wb-edit").onchange = function () {
       st.editing = this.checked;
       map.getContainer().classList.toggle("wb-editing", st.editing);
+      drawFacilities();
     };
     map.on("click", function (ev) { if (st.editing) addSite(ev.latlng); });
     $("wb-clear").onclick = function () {
@@ -425,20 +429,36 @@
       layers.fac.clearLayers();
       if (!facFc) return;
       facFc.features.forEach(function (f) {
-        var id = f.properties.id, gone = !!st.remove[id];
-        var ll = [f.geometry.coordinates[1], f.geometry.coordinates[0]];
-        var mk = L.circleMarker(ll, { radius: 6, pane: "wbFac", color: gone ? "#d73027" : "#fff", weight: 2,
-          fillColor: gone ? "#bbbbbb" : "#08306b", fillOpacity: 1, className: gone ? "wb-removed" : "wb-fac",
-          bubblingMouseEvents: false });
-        mk.bindTooltip(esc(f.properties.name) + (gone ? "（方案中撤除，点击恢复）" : st.editing ? "（点击撤除）" : ""));
+        var id = f.properties.id, gone = !!st.remove[id], moved = st.move[id];
+        var ll = moved ? [moved[1], moved[0]] : [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+        var name = f.properties.name;
+        var mk;
+        if (st.editing) {
+          /* editing: drag a facility to move it, click it to take it away (again: back) */
+          mk = L.marker(ll, { draggable: !gone, pane: "wbFac", keyboard: false,
+            icon: L.divIcon({ className: gone ? "wb-fac-edit wb-removed" : moved ? "wb-fac-edit wb-moved" : "wb-fac-edit",
+                              iconSize: [14, 14] }),
+            title: name + (gone ? "（方案中撤除，点击恢复）" : "（拖动移动，点击撤除）") });
+          mk.on("dragend", function () {
+            var p = mk.getLatLng();
+            st.move[id] = [Number(p.lng.toFixed(6)), Number(p.lat.toFixed(6))];
+            drawFacilities(); drawSites(); runWhatIf();
+          });
+        } else {
+          mk = L.circleMarker(ll, { radius: 6, pane: "wbFac", color: gone ? "#d73027" : "#fff", weight: 2,
+            fillColor: gone ? "#bbbbbb" : "#08306b", fillOpacity: 1, className: gone ? "wb-removed" : "wb-fac",
+            bubblingMouseEvents: false });
+          mk.bindTooltip(esc(name) + (gone ? "（方案中撤除）" : moved ? "（方案中移动）" : ""));
+        }
         mk.on("click", function () {
           if (!st.editing) return;
-          if (gone) delete st.remove[id]; else st.remove[id] = f.properties.name;
+          if (gone) delete st.remove[id]; else { st.remove[id] = name; delete st.move[id]; }
           drawFacilities(); drawSites(); runWhatIf();
         });
         mk.addTo(layers.fac);
       });
     }
+    GZ.workbench.facilities = function () { return facFc; };
 
     /* ---- save a scenario ---- */
     $("wb-save").onclick = function () {

@@ -239,6 +239,19 @@ def test_recommended_list_adds_a_site_to_the_scenario(wb: Workbench, page: Watch
     p.wait_for_selector("body[data-whatif='1']", state="attached", timeout=LOAD_MS)
     assert "推荐1" in p.inner_text("#wb-changes")
     assert int(p.get_attribute("body", "data-newly-covered")) >= 1
+    # editing: an existing facility is dragged to another place (a move in the scenario)
+    p.check("#wb-edit")
+    fac = p.locator(".wb-fac-edit").nth(10)
+    fac.scroll_into_view_if_needed()
+    box = fac.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    p.mouse.move(x, y)
+    p.mouse.down()
+    p.mouse.move(x + 40, y + 30, steps=8)
+    p.mouse.up()
+    p.wait_for_selector("body[data-whatif='2']", state="attached", timeout=LOAD_MS)
+    assert "移动设施" in p.inner_text("#wb-changes")
+    assert p.locator(".wb-fac-edit.wb-moved").count() == 1
     assert_accessible(p)
     page.assert_clean()
 

@@ -8,11 +8,12 @@ with a non-zero exit (never a traceback), CSV files are for Excel (BOM, Chinese 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
-import subprocess
-import sys
+import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from api.main import create_app
+from gazetteer.cli import main
 from gazetteer.coverage import CoverageQuery
 from gazetteer.coverage.inputs import (
     parse_facility_types,
@@ -52,16 +54,25 @@ def sqlite_demo(
     yield from demo_database("sqlite", request, tmp_path_factory)
 
 
-def run_cli(
-    settings: Settings, *args: str, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "gazetteer.cli", "--database-url", settings.database_url, *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(settings: Settings, *args: str, cwd: Path | None = None) -> Run:
+    """The ``gazetteer`` command in this process (as the console script calls it)."""
+    out, err = io.StringIO(), io.StringIO()
+    old = Path.cwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["--database-url", settings.database_url, *args])
+    finally:
+        os.chdir(old)
+    return Run(code, out.getvalue(), err.getvalue())
 
 
 def test_chinese_names_and_codes() -> None:
@@ -110,7 +121,12 @@ def test_drill_down_adds_up_at_every_level(client: TestClient) -> None:
     assert county["child_level"] == 4 and county["covered"] == pytest.approx(worst["covered"])
     assert sum(a["covered"] for a in county["areas"]) == pytest.approx(worst["covered"])
     town_row = county["areas"][0]
-    town = client.get("/api/v1/coverage/drill", params={**p, "admin": town_row["name"]}).json()
+    town = client.get(
+        "/api/v1/coverage/drill",
+        params={**p, "admin": town_row["name"], "include_points": "true"},
+    ).json()
+    assert len(town["points"]) == town_row["villages"]
+    assert sum(1 for x in town["points"] if not x["covered"]) == town_row["uncovered_villages"]
     assert [a["name"] for a in town["path"]] == ["威海市", worst["name"], town_row["name"]]
     assert town["child_level"] == 5 and len(town["village_rows"]) == town_row["villages"]
     assert sum(v["weight"] for v in town["village_rows"] if v["covered"]) == pytest.approx(
