@@ -9,7 +9,13 @@ is the client. Series, interleaved request by request in the same run:
 - ``cql2-json``: the same filter as CQL2 JSON;
 - baseline ``params``: the same selection with the Part 1 parameters
   (``bbox=...&category_code=...``), no CQL2 parsing;
-- baseline ``unfiltered``: the first page of ``places`` without any filter.
+- baseline ``unfiltered``: the first page of ``places`` without any filter;
+- baseline ``pygeoapi`` (with ``--pygeoapi URL``): a pygeoapi server (PostgreSQL provider)
+  over the same PostGIS table, the same selection as its ECQL text filter
+  ``BBOX(geom, ...) AND category_code = '...'`` (pygeoapi 0.21 reads ``filter`` as ECQL).
+  Its provider wants one geometry column in SRID 4326: run it on a view
+  ``places_pga`` (``ST_SetSRID(geom, 4326)`` with a GiST index on that expression, see
+  ``bench/RESULTS.md``).
 
 Each request is a first page (so it also counts ``numberMatched``), ``limit=100``, boxes
 and categories drawn from a fixed list so that no two consecutive requests are the same.
@@ -74,7 +80,7 @@ def requests_for(bbox: tuple[float, ...], cat: str) -> dict[str, dict[str, Any]]
     }
 
 
-def run(database_url: str, rounds: int) -> None:
+def run(database_url: str, rounds: int, pygeoapi: str | None = None) -> None:
     settings = Settings(database_url=database_url)
     times: dict[str, list[float]] = {}
     matched: dict[str, set[int]] = {}
@@ -83,11 +89,16 @@ def run(database_url: str, rounds: int) -> None:
         url = f"{base}/ogc/collections/places/items"
         for i in range(rounds + 5):
             bbox, cat = rnd.choice(BOXES), rnd.choice(CATEGORIES)
-            series = list(requests_for(bbox, cat).items())
+            series = [(url, name, params) for name, params in requests_for(bbox, cat).items()]
+            if pygeoapi:
+                b = ",".join(str(v) for v in bbox)
+                flt = f"BBOX(geom, {b}) AND category_code = '{cat}'"
+                params = {"f": "json", "limit": LIMIT, "filter": flt}
+                series.append((f"{pygeoapi}/collections/places/items", "baseline pygeoapi", params))
             rnd.shuffle(series)
-            for name, params in series:
+            for target, name, params in series:
                 t0 = time.perf_counter()
-                r = client.get(url, params=params)
+                r = client.get(target, params=params)
                 dt = (time.perf_counter() - t0) * 1000
                 assert r.status_code == 200, r.text
                 if i >= 5:  # warm-up rounds are not counted
@@ -100,6 +111,9 @@ def run(database_url: str, rounds: int) -> None:
         print(f"| {name} | {statistics.median(xs):.1f} | {pct(xs, 95):.1f} |")
     text95, base95 = pct(times["cql2-text"], 95), pct(times["baseline params"], 95)
     print(f"ratio p95 cql2-text / params baseline: {text95 / base95:.2f}")
+    if "baseline pygeoapi" in times:
+        print(f"ratio p95 pygeoapi / cql2-text: {pct(times['baseline pygeoapi'], 95) / text95:.2f}")
+        print(f"numberMatched seen (pygeoapi): {sorted(matched['baseline pygeoapi'])}")
     print(f"numberMatched seen (cql2-text): {sorted(matched['cql2-text'])}")
 
 
@@ -107,8 +121,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--database-url", required=True, help="a database holding the demo")
     ap.add_argument("--rounds", type=int, default=60)
+    ap.add_argument("--pygeoapi", help="base URL of a pygeoapi serving the same table")
     args = ap.parse_args()
-    run(args.database_url, args.rounds)
+    run(args.database_url, args.rounds, args.pygeoapi)
 
 
 if __name__ == "__main__":

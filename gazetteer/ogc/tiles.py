@@ -8,9 +8,10 @@ spatial index, as GeoJSON) are projected with pyproj and encoded by the
 dialect, because the two paths differ in more than one SQL construct (a whole encoder).
 
 Tiles are cached per process in a :class:`TileCache`, keyed by the collection's data
-version (:func:`gazetteer.storage.versions.layer_version`), so an edit shows up at once and
-unchanged data is encoded once. Each tile carries one layer named after the collection,
-with the feature id and the short properties (the collection's filterable ones).
+version (:func:`gazetteer.storage.versions.layer_version`, read at most once a second), so
+an edit shows up within a second and unchanged data is encoded once. Each tile carries one
+layer named after the collection, with the feature id and the short properties (the
+collection's filterable ones).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -175,15 +177,30 @@ def encode_tile(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
 class TileCache:
     """Encoded tiles of the process, keyed by collection, tile and data version (LRU)."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024, version_ttl_s: float = 1.0) -> None:
         self._max = max_bytes
         self._size = 0
         self._tiles: OrderedDict[tuple[str, int, int, int, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
+        self._ttl = version_ttl_s
+        self._versions: dict[str, tuple[float, str]] = {}
+
+    def _version(self, conn: Connection, layer: str) -> str:
+        """The layer's data version, read at most once per ``version_ttl_s`` (a map asks
+        for dozens of tiles at once; the version is an aggregate over the table)."""
+        now = time.monotonic()
+        with self._lock:
+            seen = self._versions.get(layer)
+        if seen is not None and now - seen[0] < self._ttl:
+            return seen[1]
+        version = layer_version(conn, layer)
+        with self._lock:
+            self._versions[layer] = (now, version)
+        return version
 
     def tile(self, conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
         """The tile, from the cache when the collection's data did not change."""
-        version = layer_version(conn, VERSION_LAYER[c.id])
+        version = self._version(conn, VERSION_LAYER[c.id])
         key = (c.id, tile.z, tile.x, tile.y, version)
         with self._lock:
             hit = self._tiles.get(key)

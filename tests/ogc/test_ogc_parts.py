@@ -440,6 +440,12 @@ def test_queryables_conformance_and_geometry_types(ogc_site: OgcSite) -> None:
         c = _get(f"{ogc_site.base}/ogc/collections/{cid}").json()
         assert c["storageCrs"] == EPSG + "4490" and len(c["crs"]) == 4
         assert any(x["rel"].endswith("/queryables") for x in c["links"])
+    api = _get(f"{ogc_site.base}/openapi.json").json()
+    for cid in formats:
+        op = api["paths"][f"/ogc/collections/{cid}/items"]["get"]
+        names = {p["name"] for p in op["parameters"]}
+        assert {"datetime", "filter", "filter-lang", "crs", "bbox-crs", "sortby"} <= names
+        assert "/ogc/collections/{collectionId}/queryables" in api["paths"]
     points = _all(ogc_site.base, "place-points")
     assert {f["geometry"]["type"] for f in points.values()} == {"Point"}
     assert sorted(points) == sorted(_all(ogc_site.base, "places"))
