@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
@@ -101,8 +102,40 @@ class PlaceSummary:
 
 def version(conn: Connection, layer: str) -> str:
     """The data version of a map layer (``places``, ``facilities``, ``admin``, ``roads``,
-    ``demand``): what a cache of the encoded layer is keyed by."""
+    ``demand``, ``land``): what a cache of the encoded layer is keyed by."""
+    if layer == "land":
+        return layer_version(conn, "admin") + "/" + layer_version(conn, "places")
     return layer_version(conn, layer)
+
+
+ISLAND_CATEGORY = "11500"  # 海岛
+
+
+def land(conn: Connection, *, tolerance_deg: float = 0.0) -> BaseGeometry | None:
+    """The land to draw: every county-level polygon (the real boundaries include the
+    islands) joined with the polygons of island names, or None when there is none."""
+    a = t.admin_areas
+    parts: list[BaseGeometry] = []
+    q = select(a.c.geom).where(a.c.level == int(AdminLevel.COUNTY), a.c.geom.is_not(None))
+    for (geom,) in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and not g.is_empty:
+            parts.append(g)
+    if not parts:  # no county polygons: the city's
+        q = select(a.c.geom).where(a.c.level == int(AdminLevel.CITY), a.c.geom.is_not(None))
+        parts += [g for (geom,) in conn.execute(q) if (g := from_db(geom)) is not None]
+    p = t.places
+    q = select(p.c.geom).where(p.c.category_code == ISLAND_CATEGORY, p.c.status == "current")
+    for (geom,) in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and g.geom_type in ("Polygon", "MultiPolygon"):
+            parts.append(g)
+    if not parts:
+        return None
+    merged = shapely.union_all([shapely.make_valid(g) for g in parts])
+    if tolerance_deg > 0:
+        merged = merged.simplify(tolerance_deg, preserve_topology=True)
+    return merged
 
 
 def place_points(
@@ -305,6 +338,7 @@ __all__ = [
     "demand_points",
     "facility_points",
     "facility_type_counts",
+    "land",
     "major_category_counts",
     "place_points",
     "place_summary",
