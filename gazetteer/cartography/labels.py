@@ -305,8 +305,9 @@ class LabelIndex:
         history: bool = False,
         limit: int = MAX_RESULTS,
     ) -> tuple[list[Label], bool]:
-        """Labels drawn at ``zoom`` whose point is in ``bbox`` (priority order), and
-        whether the result was cut at ``limit``."""
+        """Labels drawn at ``zoom`` whose point is in ``bbox`` (priority order; with
+        ``history`` the historical names first), and whether the result was cut at
+        ``limit``."""
         z = min(max(int(zoom), MIN_ZOOM), MAX_ZOOM)
         w, s, e, n = bbox
         sel = (
@@ -316,9 +317,12 @@ class LabelIndex:
             & (self.lat >= s)
             & (self.lat <= n)
         )
-        if not history:
-            sel &= ~self.historical
-        idx = np.flatnonzero(sel)
+        if history:  # asked for: the (few) historical names first, then the current ones
+            idx = np.concatenate(
+                [np.flatnonzero(sel & self.historical), np.flatnonzero(sel & ~self.historical)]
+            )
+        else:
+            idx = np.flatnonzero(sel & ~self.historical)
         return [self.labels[i] for i in idx[:limit]], len(idx) > limit
 
 

@@ -172,9 +172,7 @@ def test_labels_and_land(site: tuple[TestClient, dict[str, int]]) -> None:
     one = near["labels"][0]
     assert {"id", "text", "kind", "major", "lon", "lat", "w", "h", "font"} <= set(one)
     small = client.get(url, params={"bbox": "122.1,37.45,122.2,37.55", "zoom": 16}).json()
-    assert all(
-        122.1 <= x["lon"] <= 122.2 and 37.45 <= x["lat"] <= 37.55 for x in small["labels"]
-    )
+    assert all(122.1 <= x["lon"] <= 122.2 and 37.45 <= x["lat"] <= 37.55 for x in small["labels"])
     for bad in (
         {"bbox": "1,2,3", "zoom": 10},
         {"bbox": "121,36,123,38"},
