@@ -174,13 +174,14 @@ def test_facilities_near_a_point_sorted_by_walking_time(api: tuple[str, dict[str
     near = httpx.get(url, params={"near": f"{lon},{lat}", "radius_m": 300}).json()
     assert [i["id"] for i in near["items"]] == [items[0]["id"]]
     # refused, not ignored
-    for bad in (
+    bads: list[dict[str, str | int]] = [
         {"near": f"{lon},{lat}", "radius": 5},  # unknown parameter
         {"nearby": f"{lon},{lat}"},
         {"radius_m": 100},  # radius without near
         {"near": "x,y"},
         {"near": f"{lon},{lat}", "radius_m": 10**6},
-    ):
+    ]
+    for bad in bads:
         r = httpx.get(url, params=bad)
         assert r.status_code in (400, 422), (bad, r.text)
     r = httpx.get(url, params={"colour": "red"})
