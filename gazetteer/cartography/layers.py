@@ -143,8 +143,10 @@ def place_points(
     *,
     major_code: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    current_only: bool = False,
 ) -> list[PlacePoint]:
-    """Every name (optionally of one major category, or with its point in a bbox)."""
+    """Every name (optionally of one major category, with its point in a bbox, or only
+    the current names)."""
     p = t.places
     q = select(
         p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
@@ -154,6 +156,8 @@ def place_points(
         q = q.where(p.c.category_code.in_(codes or [major_code]))
     if bbox is not None:
         q = q.where(bbox_match(p, bbox, "point"))
+    if current_only:
+        q = q.where(p.c.status != "historical")
     return [
         PlacePoint(int(r[0]), r[1], r[2], round(float(r[3]), 6), round(float(r[4]), 6))
         for r in conn.execute(q)
@@ -282,6 +286,43 @@ def road_lines(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class NamedLine:
+    name: str
+    category_code: str
+    geometry: BaseGeometry
+
+
+def named_lines(
+    conn: Connection, *, bbox: tuple[float, float, float, float], category_prefix: str = "23"
+) -> list[NamedLine]:
+    """Current names drawn as lines (roads and streets: category 23...) meeting a bbox."""
+    p = t.places
+    q = (
+        select(p.c.name, p.c.category_code, p.c.geom)
+        .where(
+            p.c.category_code.startswith(category_prefix),
+            p.c.status != "historical",
+            bbox_match(p, bbox, "geom"),
+        )
+        .order_by(p.c.id)
+    )
+    out = []
+    for name, code, geom in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and g.geom_type in ("LineString", "MultiLineString"):
+            out.append(NamedLine(name, code, g))
+    return out
+
+
+def names_updated(conn: Connection) -> str:
+    """The date of the latest change to the names (ISO), or "" for an empty table."""
+    last = conn.execute(select(func.max(t.places.c.updated_at))).scalar_one_or_none()
+    if last is None:
+        return ""
+    return str(last)[:10]
+
+
 def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
     p = t.places
     a = t.admin_areas
@@ -330,6 +371,7 @@ __all__ = [
     "AdminShape",
     "DemandPointLite",
     "FacilityPoint",
+    "NamedLine",
     "PlacePoint",
     "PlaceSummary",
     "RoadLine",
@@ -340,6 +382,8 @@ __all__ = [
     "facility_type_counts",
     "land",
     "major_category_counts",
+    "named_lines",
+    "names_updated",
     "place_points",
     "place_summary",
     "road_lines",
