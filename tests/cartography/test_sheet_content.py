@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 from shapely.geometry import LineString, Point, box
 from sqlalchemy import Engine, update
@@ -57,8 +58,8 @@ def test_sheet_writes_road_names_along_roads_and_its_footer() -> None:
     # the unit stands right after the bar's last division
     unit = next(x for x in texts if x.get_gid() == "scale-unit")
     bar_ax = unit.axes
-    patches = bar_ax.patches
-    bar_end = max(p.get_x() + p.get_width() for p in patches)
+    assert bar_ax is not None
+    bar_end = max(p.get_x() + p.get_width() for p in bar_ax.patches if isinstance(p, Rectangle))
     assert unit.get_position()[0] >= bar_end and unit.get_position()[0] - bar_end < 0.01
     assert bar_end <= bar_ax.get_xlim()[1]  # the whole bar is inside its axes
     assert SHEET_DPI == 300
