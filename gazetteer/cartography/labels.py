@@ -170,37 +170,6 @@ def label_text(c: LabelCandidate) -> str:
     return f"{c.name} {c.years}" if c.historical and c.years else c.name
 
 
-class _Grid:
-    """Boxes in screen pixels at one zoom, indexed by a uniform grid."""
-
-    def __init__(self) -> None:
-        self.cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
-
-    @staticmethod
-    def _span(box: tuple[float, float, float, float]) -> tuple[range, range]:
-        x0, y0, x1, y1 = box
-        return (
-            range(math.floor(x0 / CELL_PX), math.floor(x1 / CELL_PX) + 1),
-            range(math.floor(y0 / CELL_PX), math.floor(y1 / CELL_PX) + 1),
-        )
-
-    def free(self, box: tuple[float, float, float, float]) -> bool:
-        x0, y0, x1, y1 = box
-        xs, ys = self._span(box)
-        for cx in xs:
-            for cy in ys:
-                for b in self.cells.get((cx, cy), ()):
-                    if x0 < b[2] and b[0] < x1 and y0 < b[3] and b[1] < y1:
-                        return False
-        return True
-
-    def add(self, box: tuple[float, float, float, float]) -> None:
-        xs, ys = self._span(box)
-        for cx in xs:
-            for cy in ys:
-                self.cells.setdefault((cx, cy), []).append(box)
-
-
 def place_labels(
     candidates: Sequence[LabelCandidate],
     *,
@@ -224,34 +193,59 @@ def place_labels(
         sizes.append((text_width_px(text, font), box_height_px(font), font, kind, rank))
         origin.append(world_xy(c.lon, c.lat))
     masks = np.zeros(len(ordered), dtype=np.int64)
+    half_w = [sz[0] / 2 + GAP_PX / 2 for sz in sizes]
+    half_h = [sz[1] / 2 + GAP_PX / 2 for sz in sizes]
     placed_cur: list[int] = []  # current labels placed so far (kept at every higher zoom)
+    waiting = list(range(n_cur))  # current labels not placed yet, in priority order
     prev_former: list[int] = []
     for z in range(min_zoom, max_zoom + 1):
         scale = float(2**z)
+        cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = {}
 
         def box(i: int, scale: float = scale) -> tuple[float, float, float, float]:
-            x, y = origin[i]
-            w, h = sizes[i][0] / 2 + GAP_PX / 2, sizes[i][1] / 2 + GAP_PX / 2
-            return (x * scale - w, y * scale - h, x * scale + w, y * scale + h)
+            x, y = origin[i][0] * scale, origin[i][1] * scale
+            return (x - half_w[i], y - half_h[i], x + half_w[i], y + half_h[i])
 
-        grid = _Grid()
+        def fits(
+            b: tuple[float, float, float, float],
+            cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = cells,
+        ) -> bool:
+            x0, y0, x1, y1 = b
+            for cx in range(int(x0 // CELL_PX), int(x1 // CELL_PX) + 1):
+                for cy in range(int(y0 // CELL_PX), int(y1 // CELL_PX) + 1):
+                    for o in cells.get((cx, cy), ()):
+                        if x0 < o[2] and o[0] < x1 and y0 < o[3] and o[1] < y1:
+                            return False
+            return True
+
+        def add(
+            b: tuple[float, float, float, float],
+            cells: dict[tuple[int, int], list[tuple[float, float, float, float]]] = cells,
+        ) -> None:
+            x0, y0, x1, y1 = b
+            for cx in range(int(x0 // CELL_PX), int(x1 // CELL_PX) + 1):
+                for cy in range(int(y0 // CELL_PX), int(y1 // CELL_PX) + 1):
+                    cells.setdefault((cx, cy), []).append(b)
+
         for i in placed_cur:
-            grid.add(box(i))
-        for i in range(n_cur):
-            if masks[i]:
-                continue
+            add(box(i))
+        still: list[int] = []
+        for i in waiting:
             b = box(i)
-            if grid.free(b):
-                grid.add(b)
+            if fits(b):
+                add(b)
                 placed_cur.append(i)
                 masks[i] = -1 << z  # every zoom from z on (bits above MAX_ZOOM unused)
+            else:
+                still.append(i)
+        waiting = still
         # historical names: in the space left at this zoom, the ones drawn just before first
         here: list[int] = []
         tried = set(prev_former)
         for i in [*prev_former, *(j for j in range(n_cur, len(ordered)) if j not in tried)]:
             b = box(i)
-            if grid.free(b):
-                grid.add(b)
+            if fits(b):
+                add(b)
                 here.append(i)
                 masks[i] |= 1 << z
         prev_former = here

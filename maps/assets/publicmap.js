@@ -142,9 +142,11 @@
       state.labels = body.labels.length;
       document.body.setAttribute("data-labels", String(body.labels.length));
       document.body.setAttribute("data-labels-zoom", String(body.zoom));
-      if (!state.firstLabels) {
+      if (!state.firstLabels) {  // first paint with names: the frame after they are added
         state.firstLabels = true;
-        if (window.performance && performance.mark) performance.mark("gz-labels");
+        requestAnimationFrame(function () {
+          if (window.performance && performance.mark) performance.mark("gz-labels");
+        });
       }
     }
     function refresh() {
@@ -199,10 +201,8 @@
     var base = baseLayers(map, urls, cfg.base, status);
     var labels = labelLayer(map, urls, state, status);
     state.labelLayer = labels;
-    base.ready.then(function () {
-      labels.refresh();
-      setTimeout(base.loadDetail, 0);
-    });
+    labels.refresh();  // in parallel with the land: the names are the first paint
+    base.ready.then(function () { setTimeout(base.loadDetail, 0); });
 
     /* drawer: layers and legend, nearby facilities. A bottom sheet on a phone that folds
        whenever a card opens, so it never covers the card. */
