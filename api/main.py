@@ -39,7 +39,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from api import errors, staff
-from api.caches import LayerCache, load_index_for_server, warm_up_search
+from api.caches import LayerCache, load_index_for_server, warm_up_labels, warm_up_search
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
 from api.routes.ogc import OPENAPI_JSON
@@ -161,6 +161,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.caches = caches
         app.state.layers = LayerCache()
         warm_up_search(engine, caches.search)
+        warm_up_labels(engine, caches.labels)
         try:
             yield
         finally:

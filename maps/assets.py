@@ -42,6 +42,8 @@ CLUSTER_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.css"
 CLUSTER_DEFAULT_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.Default.css"
 APP_JS = f"{APP_PREFIX}/gazetteer.js"
 APP_CSS = f"{APP_PREFIX}/gazetteer.css"
+PUBLIC_JS = f"{APP_PREFIX}/publicmap.js"  # the public map only
+PUBLIC_CSS = f"{APP_PREFIX}/publicmap.css"
 
 INSTALL_HINT = (
     "run ./dev setup (npm ci installs package.json's packages into node_modules/), "
@@ -105,6 +107,8 @@ __all__ = [
     "CLUSTER_JS",
     "LEAFLET_CSS",
     "LEAFLET_JS",
+    "PUBLIC_CSS",
+    "PUBLIC_JS",
     "VENDOR_PREFIX",
     "app_file",
     "check_assets",

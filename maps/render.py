@@ -20,6 +20,7 @@ from typing import Any
 
 import folium
 from branca.element import Element, Figure, MacroElement
+from folium.map import FitBounds
 from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -87,6 +88,9 @@ class DataUrls:
     """Where the page's script loads its layers (all on the same server)."""
 
     places: str = "/api/v1/map/places.geojson"  # ?category=<major code>
+    labels: str = "/api/v1/map/labels"  # ?bbox=...&zoom=...: the names to write
+    land: str = "/api/v1/map/land.geojson"
+    nearby: str = "/api/v1/facilities"  # ?near=lon,lat&radius_m=...
     place_summary: str = "/api/v1/map/places/{id}/summary"
     place_page: str = "/places/{id}"
     facilities: str = "/api/v1/map/facilities.geojson"
@@ -272,10 +276,19 @@ def _page(m: folium.Map, title: str, body_class: str, before_map: str = "") -> P
 
 
 def render_public_map(data: PublicMapData) -> folium.Map:
-    """The public map: clustered names by category (from the API), facilities by type,
-    boundaries, roads, search box and legend."""
-    m = offline_map(bounds=data.bounds, tile=data.tile, clusters=True)
+    """The public map: names written on the map (the labels of the view, from the API),
+    land, boundaries, roads, facilities by type, near me, historical names on request,
+    search box and a drawer with the legend (``publicmap.js``)."""
+    m = offline_map(bounds=data.bounds, tile=data.tile)
+    # The script sets the first view itself (on a phone the city fills the screen); an
+    # animated fitBounds still running would undo it when its animation ends.
+    for key, child in list(m._children.items()):
+        if isinstance(child, FitBounds):
+            del m._children[key]
+    m.default_js = [*m.default_js, ("publicmap", assets.PUBLIC_JS)]
+    m.default_css = [*m.default_css, ("publicmap_css", assets.PUBLIC_CSS)]
     config = {
+        "bounds": list(data.bounds),
         "categories": [asdict(c) for c in data.categories],
         "majorOf": dict(data.major_of),
         "facilityTypes": [asdict(f) for f in data.facility_types],

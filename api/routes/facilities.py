@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.auth import User, require_role
-from api.deps import ConnectionDep, EngineDep, RecordId
+from api.deps import CachesDep, ConnectionDep, EngineDep, RecordId
+from api.params import only_params
 from api.schemas_coverage import (
     FacilityCreate,
     FacilityHistoryPublic,
@@ -20,26 +21,95 @@ from api.schemas_coverage import (
     SubsidyReportPublic,
 )
 from gazetteer.coverage.inputs import parse_facility_types
+from gazetteer.errors import InvalidInput
+from gazetteer.model import Facility
 from gazetteer.model.subsidies import RULES as SUBSIDY_RULES
 from gazetteer.services import facilities as uc
+from gazetteer.types import parse_point
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
 
 
-@router.get("", response_model=FacilityList)
+class FacilityNearby(FacilityPublic):
+    """A facility with, when the list was asked ``near`` a point, how far it is."""
+
+    distance_m: float | None = None  # straight line
+    walk_m: float | None = None  # over the road network (walking)
+    walk_minutes: float | None = None
+    route: list[tuple[float, float]] | None = None  # lon/lat from the point to the facility
+
+
+class FacilityListNear(FacilityList):
+    items: list[FacilityNearby]  # type: ignore[assignment]
+    near: tuple[float, float] | None = None
+    radius_m: float | None = None
+
+
+def _nearby(f: Facility) -> FacilityNearby:
+    return FacilityNearby(**FacilityPublic.of(f).model_dump())
+
+
+LIST_PARAMS = ("type", "admin", "limit", "offset", "near", "radius_m")
+
+
+@router.get("", response_model=FacilityListNear)
 def list_facilities(
+    request: Request,
     conn: ConnectionDep,
+    caches: CachesDep,
     type: Annotated[list[str] | None, Query(description="facility type(s)")] = None,
     admin: Annotated[str | None, Query(description="6-, 9- or 12-digit area code")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
-) -> FacilityList:
-    """Facilities, optionally by type and area."""
+    near: Annotated[
+        str | None,
+        Query(
+            description="lon,lat: only facilities within radius_m, nearest first by walking "
+            "time over the road network (with distance, minutes and route)"
+        ),
+    ] = None,
+    radius_m: Annotated[
+        float, Query(gt=0, le=uc.MAX_NEAR_RADIUS_M, description="with near: straight-line radius")
+    ] = 1000.0,
+) -> FacilityListNear:
+    """Facilities, optionally by type and area, or near a point (sorted by distance).
+    Unknown query parameters are refused (400)."""
+    only_params(request, LIST_PARAMS)
     types = list(parse_facility_types(type)) if type else None
-    items, total = uc.list_facilities(conn, types=types, admin=admin, limit=limit, offset=offset)
-    return FacilityList(
-        items=[FacilityPublic.of(f) for f in items], total=total, limit=limit, offset=offset
+    point = parse_point(near, what="near")
+    if point is None:
+        if "radius_m" in request.query_params:
+            raise InvalidInput("radius_m 需与 near 一起使用 (radius_m needs near=lon,lat)")
+        items, total = uc.list_facilities(
+            conn, types=types, admin=admin, limit=limit, offset=offset
+        )
+        return FacilityListNear(
+            items=[_nearby(f) for f in items], total=total, limit=limit, offset=offset
+        )
+    if admin:
+        raise InvalidInput("near 不能与 admin 同用 (near cannot be combined with admin)")
+    found = uc.nearby_facilities(
+        conn, point[0], point[1], radius_m=radius_m, types=types, cache=caches.coverage
+    )
+    page = found[offset : offset + limit]
+    return FacilityListNear(
+        items=[
+            _nearby(n.facility).model_copy(
+                update={
+                    "distance_m": n.distance_m,
+                    "walk_m": n.walk_m,
+                    "walk_minutes": n.walk_minutes,
+                    "route": list(n.route) or None,
+                }
+            )
+            for n in page
+        ],
+        total=len(found),
+        limit=limit,
+        offset=offset,
+        near=point,
+        radius_m=radius_m,
     )
 
 

@@ -24,12 +24,15 @@ from sqlalchemy import Connection
 
 from api.caches import LayerCache
 from api.deps import CachesDep, ConnectionDep, EngineDep, LayersDep, RecordId
+from api.params import only_params
 from api.schemas_places import PlaceSummaryPublic
+from gazetteer.cartography import labels as map_labels
 from gazetteer.cartography import layers
 from gazetteer.cartography.sheet_cache import SheetCache, SheetKey
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, FacilityType, classification
 from gazetteer.services import sheets
+from gazetteer.types import parse_bbox
 
 PlaceId = RecordId
 
@@ -172,6 +175,93 @@ def admin_geojson(
         )
 
     return cached_layer(request, cache, conn, "admin", (str(level),), build)
+
+
+@router.get("/land.geojson", summary="陆地 Land: county areas and island outlines")
+def land_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Response:
+    """The land the public map draws under everything: the county-level polygons (real
+    boundaries include the islands) joined with the outlines of island names (海岛)."""
+    only_params(request, ())
+
+    def build() -> dict[str, Any]:
+        g = layers.land(conn, tolerance_deg=0.0005)
+        if g is None:
+            return _fc([])
+        return _fc([{"type": "Feature", "geometry": _round_coords(mapping(g)), "properties": {}}])
+
+    return cached_layer(request, cache, conn, "land", (), build)
+
+
+class LabelPublic(BaseModel):
+    id: int
+    text: str  # what is written (historical names carry their years)
+    name: str
+    kind: str  # admin | water | island | mountain | place | historical
+    major: str  # major category code
+    lon: float
+    lat: float
+    w: int  # box width and height in CSS pixels, centred on the point
+    h: int
+    font: int  # font size in CSS pixels
+    minzoom: int
+    historical: bool
+    years: str
+
+
+class LabelsPublic(BaseModel):
+    zoom: int
+    count: int
+    truncated: bool
+    labels: list[LabelPublic]
+
+
+@router.get(
+    "/labels",
+    response_model=LabelsPublic,
+    summary="地图注记 Names to write on the map for a view and zoom",
+    description=(
+        "The labels drawn at `zoom` (integer, 7..18) whose point lies in `bbox` "
+        "(minlon,minlat,maxlon,maxlat), most important first, at most "
+        f"{map_labels.MAX_RESULTS}. Placement (which label fits at which zoom without "
+        "overlapping a more important one) is computed once per data version on the "
+        "server; boxes are centred on the point. Historical names only with `history=true`."
+    ),
+)
+def labels(
+    request: Request,
+    conn: ConnectionDep,
+    caches: CachesDep,
+    bbox: Annotated[str, Query(description="minlon,minlat,maxlon,maxlat")],
+    zoom: Annotated[int, Query(ge=0, le=24)],
+    history: Annotated[bool, Query(description="also historical names")] = False,
+) -> LabelsPublic:
+    only_params(request, ("bbox", "zoom", "history"))
+    box = parse_bbox(bbox)
+    index, _version = caches.labels.get(conn)
+    found, truncated = index.query(box, zoom, history=history)
+    return LabelsPublic(
+        zoom=zoom,
+        count=len(found),
+        truncated=truncated,
+        labels=[
+            LabelPublic(
+                id=x.id,
+                text=x.text,
+                name=x.name,
+                kind=x.kind,
+                major=x.major,
+                lon=x.lon,
+                lat=x.lat,
+                w=x.width,
+                h=x.height,
+                font=x.font,
+                minzoom=x.minzoom,
+                historical=x.historical,
+                years=x.years,
+            )
+            for x in found
+        ],
+    )
 
 
 @router.get("/roads.geojson", summary="道路图层 Main roads of the network (simplified)")

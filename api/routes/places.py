@@ -68,9 +68,13 @@ def reverse_lookup(
     lon: Annotated[float, Query(description="longitude (CGCS2000)")],
     lat: Annotated[float, Query(description="latitude (CGCS2000)")],
     limit: Annotated[int, Query(description="nearest names to return, 1..50")] = 5,
+    status: Annotated[
+        str, Query(description="current (default): current names only; all: also historical")
+    ] = "current",
 ) -> ReversePublic:
-    """The administrative areas containing the point and the nearest names."""
-    return ReversePublic.from_domain(reverse(conn, lon, lat, limit=limit))
+    """The administrative areas containing the point and the nearest names (current names
+    unless ``status=all``)."""
+    return ReversePublic.from_domain(reverse(conn, lon, lat, limit=limit, status=status))
 
 
 @router.get("/admin/{code}", response_model=AdminNodePublic)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, func, select
 
@@ -101,8 +102,40 @@ class PlaceSummary:
 
 def version(conn: Connection, layer: str) -> str:
     """The data version of a map layer (``places``, ``facilities``, ``admin``, ``roads``,
-    ``demand``): what a cache of the encoded layer is keyed by."""
+    ``demand``, ``land``): what a cache of the encoded layer is keyed by."""
+    if layer == "land":
+        return layer_version(conn, "admin") + "/" + layer_version(conn, "places")
     return layer_version(conn, layer)
+
+
+ISLAND_CATEGORY = "11500"  # 海岛
+
+
+def land(conn: Connection, *, tolerance_deg: float = 0.0) -> BaseGeometry | None:
+    """The land to draw: every county-level polygon (the real boundaries include the
+    islands) joined with the polygons of island names, or None when there is none."""
+    a = t.admin_areas
+    parts: list[BaseGeometry] = []
+    q = select(a.c.geom).where(a.c.level == int(AdminLevel.COUNTY), a.c.geom.is_not(None))
+    for (geom,) in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and not g.is_empty:
+            parts.append(g)
+    if not parts:  # no county polygons: the city's
+        q = select(a.c.geom).where(a.c.level == int(AdminLevel.CITY), a.c.geom.is_not(None))
+        parts += [g for (geom,) in conn.execute(q) if (g := from_db(geom)) is not None]
+    p = t.places
+    q = select(p.c.geom).where(p.c.category_code == ISLAND_CATEGORY, p.c.status == "current")
+    for (geom,) in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and g.geom_type in ("Polygon", "MultiPolygon"):
+            parts.append(g)
+    if not parts:
+        return None
+    merged = shapely.union_all([shapely.make_valid(g) for g in parts])
+    if tolerance_deg > 0:
+        merged = merged.simplify(tolerance_deg, preserve_topology=True)
+    return merged
 
 
 def place_points(
@@ -110,8 +143,10 @@ def place_points(
     *,
     major_code: str | None = None,
     bbox: tuple[float, float, float, float] | None = None,
+    current_only: bool = False,
 ) -> list[PlacePoint]:
-    """Every name (optionally of one major category, or with its point in a bbox)."""
+    """Every name (optionally of one major category, with its point in a bbox, or only
+    the current names)."""
     p = t.places
     q = select(
         p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
@@ -121,6 +156,8 @@ def place_points(
         q = q.where(p.c.category_code.in_(codes or [major_code]))
     if bbox is not None:
         q = q.where(bbox_match(p, bbox, "point"))
+    if current_only:
+        q = q.where(p.c.status != "historical")
     return [
         PlacePoint(int(r[0]), r[1], r[2], round(float(r[3]), 6), round(float(r[4]), 6))
         for r in conn.execute(q)
@@ -249,6 +286,43 @@ def road_lines(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class NamedLine:
+    name: str
+    category_code: str
+    geometry: BaseGeometry
+
+
+def named_lines(
+    conn: Connection, *, bbox: tuple[float, float, float, float], category_prefix: str = "23"
+) -> list[NamedLine]:
+    """Current names drawn as lines (roads and streets: category 23...) meeting a bbox."""
+    p = t.places
+    q = (
+        select(p.c.name, p.c.category_code, p.c.geom)
+        .where(
+            p.c.category_code.startswith(category_prefix),
+            p.c.status != "historical",
+            bbox_match(p, bbox, "geom"),
+        )
+        .order_by(p.c.id)
+    )
+    out = []
+    for name, code, geom in conn.execute(q):
+        g = from_db(geom)
+        if g is not None and g.geom_type in ("LineString", "MultiLineString"):
+            out.append(NamedLine(name, code, g))
+    return out
+
+
+def names_updated(conn: Connection) -> str:
+    """The date of the latest change to the names (ISO), or "" for an empty table."""
+    last = conn.execute(select(func.max(t.places.c.updated_at))).scalar_one_or_none()
+    if last is None:
+        return ""
+    return str(last)[:10]
+
+
 def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
     p = t.places
     a = t.admin_areas
@@ -297,6 +371,7 @@ __all__ = [
     "AdminShape",
     "DemandPointLite",
     "FacilityPoint",
+    "NamedLine",
     "PlacePoint",
     "PlaceSummary",
     "RoadLine",
@@ -305,7 +380,10 @@ __all__ = [
     "demand_points",
     "facility_points",
     "facility_type_counts",
+    "land",
     "major_category_counts",
+    "named_lines",
+    "names_updated",
     "place_points",
     "place_summary",
     "road_lines",

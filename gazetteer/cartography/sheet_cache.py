@@ -63,7 +63,7 @@ from gazetteer.storage.engine import database_key
 log = logging.getLogger(__name__)
 
 SUBDIR = "sheets"
-SHEET_DPI = 110  # PNG resolution (A3 at 110 dpi: 1,819 × 1,286 px); part of the key
+SHEET_DPI = 300  # PNG resolution (print: A3 at 300 dpi, 4,961 × 3,508 px); part of the key
 DEFAULT_MAX_RENDERS = 2
 INDEX_MEMO_SIZE = 8  # sheet indexes kept per process: (database, data version) pairs
 MAGIC = b"GZSHEET1\n"  # then the payload's sha256 in hex, a newline, the payload

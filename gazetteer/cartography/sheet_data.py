@@ -12,14 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection
 
+from gazetteer.cartography import labels as map_labels
 from gazetteer.cartography import layers
 from gazetteer.cartography.sheet_grid import MapSheet, sheet_from_code, sheets_touching
 from gazetteer.errors import InvalidInput
 from gazetteer.model import AdminLevel, RoadClass, classification
 
 Bounds = tuple[float, float, float, float]
+PRODUCER = "威海市民政局"
 SHEET_ROAD_CLASSES = (*layers.MAJOR_ROAD_CLASSES, RoadClass.RESIDENTIAL)
 
 
@@ -47,6 +50,11 @@ class SheetData:
     neighbours: dict[str, str] = field(default_factory=dict)  # direction -> sheet number
     index_sheets: Sequence[str] = ()  # for county sheets: the grid sheets it spans
     footer: str = ""
+    land: BaseGeometry | None = None  # land to fill (counties and islands)
+    road_names: Sequence[layers.NamedLine] = ()  # written along their lines
+    series: str = ""  # the series title (e.g. 威海市地名图) when the title names the sheet
+    producer: str = PRODUCER  # 编制单位
+    compiled: str = ""  # 编制日期 (ISO date of the data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +66,32 @@ class SheetRef:
     name: str = ""
 
 
+def _name_candidates(conn: Connection) -> list[layers.PlacePoint]:
+    """Current names, most important first (seats, towns, islands, bays, ... by the map
+    labels' category rank), to name a sheet after."""
+    found = layers.place_points(conn, current_only=True)
+    return sorted(found, key=lambda p: (map_labels.category_rank(p.category_code)[0], p.id))
+
+
+def sheet_name(candidates: Sequence[layers.PlacePoint], bounds: Bounds) -> str:
+    """The most important name with its point on the sheet ("" when none)."""
+    w, s, e, n = bounds
+    for p in candidates:
+        if w <= p.lon < e and s <= p.lat < n:
+            return p.name
+    return ""
+
+
 def sheet_set(conn: Connection) -> list[SheetRef]:
     """Every sheet to print: the grid sheets touching the city's land (computed from the
-    boundary in the database), then one per county-level area with a polygon."""
+    boundary in the database), each named after its most important place, then one per
+    county-level area with a polygon."""
     city = layers.admin_boundary(conn)
-    refs = [SheetRef("grid", s.code) for s in sheets_touching(city.geometry)]
+    candidates = _name_candidates(conn)
+    refs = [
+        SheetRef("grid", s.code, sheet_name(candidates, s.bounds))
+        for s in sheets_touching(city.geometry)
+    ]
     for a in layers.admin_shapes(conn, levels=[AdminLevel.COUNTY]):
         refs.append(SheetRef("county", a.code, a.name))
     return refs
@@ -71,7 +100,7 @@ def sheet_set(conn: Connection) -> list[SheetRef]:
 def _labels(conn: Connection, bounds: Bounds) -> list[SheetLabel]:
     cls = classification()
     out = []
-    for p in layers.place_points(conn, bbox=bounds):
+    for p in layers.place_points(conn, bbox=bounds, current_only=True):
         major = cls.major_of(p.category_code)
         code = major.code if major else p.category_code
         priority = 0 if code == "21" else (1 if code in ("216", "22", "1") else 2)
@@ -85,7 +114,8 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
     if ref.kind == "grid":
         sheet: MapSheet = sheet_from_code(ref.number)
         bounds = sheet.bounds
-        title = f"{city.name}地名图"
+        series = f"{city.name}地名图"
+        title = sheet_name(_name_candidates(conn), bounds) or series
         number = f"1:50 000　{sheet.code}"
         neighbours = {k: v.code for k, v in sheet.neighbours().items()}
         index: list[str] = []
@@ -96,6 +126,7 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
         pad = max(e - w, n - s) * 0.04
         bounds = (w - pad, s - pad, e + pad, n + pad)
         title = f"{area.name}地名图"
+        series = ""
         number = f"{area.code[:6]}　{area.name}"
         neighbours = {}
         index = [s.code for s in sheets_touching(area.geometry)]
@@ -109,8 +140,11 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
         bbox=bounds,
     )
     labels = _labels(conn, bounds)
+    road_names: list[layers.NamedLine] = []
     if ref.kind == "county":
         labels = [lb for lb in labels if lb.priority <= 1]
+    else:
+        road_names = layers.named_lines(conn, bbox=bounds)
     return SheetData(
         kind=ref.kind,
         number=number,
@@ -122,15 +156,21 @@ def load_sheet_data(conn: Connection, ref: SheetRef) -> SheetData:
         labels=labels,
         neighbours=neighbours,
         index_sheets=index,
+        land=layers.land(conn, tolerance_deg=0.0002),
+        road_names=road_names,
+        series=series,
+        compiled=layers.names_updated(conn),
     )
 
 
 __all__ = [
+    "PRODUCER",
     "SHEET_ROAD_CLASSES",
     "Bounds",
     "SheetData",
     "SheetLabel",
     "SheetRef",
     "load_sheet_data",
+    "sheet_name",
     "sheet_set",
 ]

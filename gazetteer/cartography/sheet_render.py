@@ -134,11 +134,18 @@ def render_sheet(data: SheetData) -> Figure:
     ax.set_facecolor("#e3eef7")  # sea
     frame = box(west, south, east, north)
 
+    if data.land is not None:  # counties and islands (刘公岛 is land, not sea)
+        for poly in _polys(data.land.intersection(frame)):
+            xs, ys = poly.exterior.xy
+            ax.fill(xs, ys, facecolor="#f6f3e9", edgecolor="#8fb3cc", lw=0.4, zorder=1)
+            for hole in poly.interiors:
+                hx, hy = hole.xy
+                ax.fill(hx, hy, facecolor="#e3eef7", edgecolor="none", zorder=1)
     for a in sorted(data.areas, key=lambda s: s.level):
         clipped = a.geometry.intersection(frame) if a.level <= 3 else a.geometry
         for poly in _polys(clipped):
             xs, ys = poly.exterior.xy
-            if a.level <= 3:
+            if a.level <= 3 and data.land is None:
                 ax.fill(xs, ys, facecolor="#f6f3e9", edgecolor="none", zorder=1)
             ax.plot(
                 xs,
@@ -181,7 +188,9 @@ def render_sheet(data: SheetData) -> Figure:
             linewidths=0,
             zorder=4,
         )
-    for lb in declutter(inside, deg_per_pt, max_labels=MAX_LABELS):
+    placed = declutter(inside, deg_per_pt, max_labels=MAX_LABELS)
+    _road_names(ax, data, deg_per_pt, aspect, placed)
+    for lb in placed:
         ax.annotate(
             lb.name,
             (lb.lon, lb.lat),
@@ -211,19 +220,86 @@ def render_sheet(data: SheetData) -> Figure:
         spine.set_linewidth(1.6)
 
     fig.text(0.38, 0.955, data.title, ha="center", va="center", fontproperties=_font(20, "bold"))
-    fig.text(0.38, 0.922, data.number, ha="center", va="center", fontproperties=_font(12))
+    caption = f"{data.number}　{data.series}" if data.series else data.number
+    fig.text(0.38, 0.922, caption, ha="center", va="center", fontproperties=_font(12))
     _north_arrow(fig)
     _scale_bar(fig, ax, west, east, lat0)
     _legend(fig, data)
     _index(fig, data)
     fig.text(
         0.05,
-        0.025,
+        0.012,
         data.footer or FOOTER,
         fontproperties=_font(8),
         color="#444",
     )
+    made = f"编制单位：{data.producer}"
+    if data.compiled:
+        y, m, d = data.compiled[:10].split("-")
+        made += f"　编制日期：{int(y)}年{int(m)}月{int(d)}日"
+    fig.text(0.71, 0.012, made, ha="right", fontproperties=_font(8), color="#444")
     return fig
+
+
+ROAD_NAME_PT = 6.0
+MAX_ROAD_NAMES = 80
+
+
+def _road_names(
+    ax: object,
+    data: SheetData,
+    deg_per_pt: tuple[float, float],
+    aspect: float,
+    placed: Sequence[SheetLabel],
+) -> None:
+    """Road names written along their roads: once per name, at the middle of its longest
+    line, turned to the road's direction, kept only where no other name is."""
+    west, south, east, north = data.bounds
+    frame = box(west, south, east, north)
+    best: dict[str, LineString] = {}
+    for r in data.road_names:
+        for line in _lines(r.geometry.intersection(frame)):
+            if line.length > best.get(r.name, LineString()).length:
+                best[r.name] = line
+    dx, dy = deg_per_pt
+    taken = [
+        (lb.lon, lb.lat, lb.lon + (len(lb.name) * 7 + 4) * dx, lb.lat + 9 * dy) for lb in placed
+    ]
+    count = 0
+    for name, line in sorted(best.items(), key=lambda kv: -kv[1].length):
+        text_deg = len(name) * ROAD_NAME_PT * dx * 1.1
+        if line.length < text_deg * 0.8:  # shorter than its name on paper
+            continue
+        mid = line.interpolate(0.5, normalized=True)
+        a = line.interpolate(max(line.project(mid) - text_deg / 2, 0))
+        b = line.interpolate(min(line.project(mid) + text_deg / 2, line.length))
+        angle = math.degrees(math.atan2((b.y - a.y) * aspect, b.x - a.x))
+        if angle > 90:
+            angle -= 180
+        elif angle < -90:
+            angle += 180
+        half_w = abs(math.cos(math.radians(angle))) * text_deg / 2 + 4 * dx
+        half_h = abs(math.sin(math.radians(angle))) * text_deg / 2 / aspect + 5 * dy
+        bb = (mid.x - half_w, mid.y - half_h, mid.x + half_w, mid.y + half_h)
+        if any(not (bb[2] < t[0] or t[2] < bb[0] or bb[3] < t[1] or t[3] < bb[1]) for t in taken):
+            continue
+        taken.append(bb)
+        ax.text(  # type: ignore[attr-defined]
+            mid.x,
+            mid.y,
+            name,
+            rotation=angle,
+            rotation_mode="anchor",
+            ha="center",
+            va="center",
+            fontproperties=_font(ROAD_NAME_PT),
+            color="#5a4a2a",
+            zorder=5,
+            gid="road-name",
+        )
+        count += 1
+        if count >= MAX_ROAD_NAMES:
+            break
 
 
 def declutter(
@@ -286,9 +362,12 @@ def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -
     ax.apply_aspect()  # type: ignore[attr-defined]  # the drawn box, after the aspect
     bbox = ax.get_position()  # type: ignore[attr-defined]
     fig_frac_per_km = bbox.width / width_km
-    sb = fig.add_axes((bbox.x0, 0.045, 0.5, 0.02))
+    end = 4 * step_km * fig_frac_per_km
+    # the axes hold the whole bar and its unit (a narrower one cut the bar short)
+    room = end + 0.05
+    sb = fig.add_axes((bbox.x0, 0.045, room, 0.02))
     sb.set_axis_off()
-    sb.set_xlim(0, 0.5)
+    sb.set_xlim(0, room)
     sb.set_ylim(0, 1)
     for i in range(4):
         x0 = i * step_km * fig_frac_per_km
@@ -302,14 +381,24 @@ def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -
                 lw=0.8,
             )
         )
-        sb.text(x0, 0.0, f"{i * step_km:g}", ha="center", va="bottom", fontsize=7)
+    for i in range(5):
+        sb.text(
+            i * step_km * fig_frac_per_km,
+            0.0,
+            f"{i * step_km:g}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+        )
+    # the unit label at the bar's end, on the bar's line
     sb.text(
-        4 * step_km * fig_frac_per_km,
-        0.0,
-        f"{4 * step_km:g} 千米",
-        ha="center",
-        va="bottom",
-        fontproperties=_font(7),
+        end + 0.004,
+        0.675,
+        "千米",
+        ha="left",
+        va="center",
+        fontproperties=_font(8),
+        gid="scale-unit",
     )
 
 

@@ -14,10 +14,11 @@ consistent without talking to each other.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection
 
+from gazetteer.cartography.labels import LabelCache
 from gazetteer.cartography.sheet_cache import SheetCache, sheet_cache_for
 from gazetteer.coverage.data import CoverageCache
 from gazetteer.naming.reference import ReferenceCache
@@ -37,6 +38,7 @@ class Caches:
     naming: ReferenceCache  # word lists, built-up areas, admin areas of the name check
     sheets: SheetCache  # rendered map sheets on disk, the render pool, the sheet index
     tiles: TileCache  # encoded vector tiles of the OGC collections
+    labels: LabelCache = field(default_factory=LabelCache)  # map label placement per version
 
     @classmethod
     def create(

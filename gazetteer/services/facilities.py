@@ -10,23 +10,28 @@ Subsidies follow the policy in :mod:`gazetteer.model.subsidies`."""
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
+from gazetteer.coverage.data import CoverageCache
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model import Facility, FacilityType
 from gazetteer.model.subsidies import subsidies_by_year
+from gazetteer.network.nearest import reach
+from gazetteer.network.profiles import get_profile
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import never_used_id, write_transaction
+from gazetteer.storage.dialect import bbox_match, never_used_id, write_transaction
 from gazetteer.storage.geometry import to_db
 from gazetteer.storage.tables_coverage import facility_history
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode, in_china, utc_now
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, check_lon_lat, distance_m, in_china, utc_now
 
 EDITABLE = {
     "name",
@@ -175,6 +180,90 @@ def list_facilities(
     total = int(conn.execute(cq).scalar_one())
     rows = conn.execute(q.order_by(f.c.id).limit(limit).offset(offset)).all()
     return [repo.facility_from_row(r) for r in rows], total
+
+
+MAX_NEAR_RADIUS_M = 20_000.0
+NEAR_PROFILE = "walking"
+
+
+@dataclass(frozen=True, slots=True)
+class NearbyFacility:
+    """A facility near a point: straight-line metres, and walking metres, minutes and
+    route over the road network (None when the network does not reach it)."""
+
+    facility: Facility
+    distance_m: float
+    walk_m: float | None
+    walk_minutes: float | None
+    route: tuple[tuple[float, float], ...]
+
+
+def nearby_facilities(
+    conn: Connection,
+    lon: float,
+    lat: float,
+    *,
+    radius_m: float,
+    types: list[FacilityType] | None = None,
+    cache: CoverageCache | None = None,
+) -> list[NearbyFacility]:
+    """Facilities within ``radius_m`` (straight line) of (lon, lat), nearest first by
+    walking time over the road network (straight-line distance where the network does
+    not reach, after the reached ones)."""
+    check_lon_lat(lon, lat, what="near")
+    if not (0 < radius_m <= MAX_NEAR_RADIUS_M):
+        raise InvalidInput(
+            f"radius_m 应在 0 到 {MAX_NEAR_RADIUS_M:.0f} 之间 "
+            f"(radius_m must be in (0, {MAX_NEAR_RADIUS_M:.0f}])"
+        )
+    f = t.facilities
+    dlat = radius_m / 111_000.0
+    dlon = radius_m / (111_000.0 * max(math.cos(math.radians(lat)), 0.01))
+    box = (lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    q = select(f).where(bbox_match(f, box)).order_by(f.c.id)
+    if types:
+        q = q.where(f.c.type.in_([x.value for x in types]))
+    found = []
+    for r in conn.execute(q):
+        fac = repo.facility_from_row(r)
+        d = distance_m(lon, lat, fac.point.x, fac.point.y)
+        if d <= radius_m:
+            found.append((fac, d))
+    if not found:
+        return []
+    cache = cache if cache is not None else CoverageCache()
+    profile = get_profile(NEAR_PROFILE)
+    times: list[float] = [math.inf] * len(found)
+    routes: list[tuple[tuple[float, float], ...]] = [()] * len(found)
+    try:
+        pg = cache.graphs.get(conn).for_profile(profile)
+        pts = np.array([[fac.point.x, fac.point.y] for fac, _ in found], dtype=float)
+        for i, got in enumerate(reach(pg, (lon, lat), pts)):
+            times[i], routes[i] = got.time_s, got.route
+    except InvalidInput:  # no usable road network: straight-line order only
+        pass
+    speed_ms = profile.default_speed_kmh / 3.6
+    out = []
+    for (fac, d), t_s, route in zip(found, times, routes, strict=True):
+        ok = math.isfinite(t_s)
+        out.append(
+            NearbyFacility(
+                facility=fac,
+                distance_m=round(d, 1),
+                walk_m=round(t_s * speed_ms, 1) if ok else None,
+                walk_minutes=round(t_s / 60.0, 2) if ok else None,
+                route=route,
+            )
+        )
+    out.sort(
+        key=lambda x: (
+            x.walk_minutes is None,
+            x.walk_minutes if x.walk_minutes is not None else x.distance_m,
+            x.distance_m,
+            x.facility.id or 0,
+        )
+    )
+    return out
 
 
 def facility_history_entries(conn: Connection, facility_id: int) -> list[HistoryEntry]:
@@ -343,7 +432,9 @@ def delete_facility(
 
 
 __all__ = [
+    "MAX_NEAR_RADIUS_M",
     "HistoryEntry",
+    "NearbyFacility",
     "SubsidyReport",
     "SubsidyRow",
     "create_facility",
@@ -351,6 +442,7 @@ __all__ = [
     "facility_history_entries",
     "get_facility",
     "list_facilities",
+    "nearby_facilities",
     "subsidy_report",
     "update_facility",
 ]

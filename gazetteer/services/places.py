@@ -108,8 +108,10 @@ def nearest_places(
     limit: int = NEIGHBOURS,
     exclude_id: int | None = None,
     max_radius_deg: float = 0.8,
+    current_only: bool = False,
 ) -> list[NearbyPlace]:
-    """The ``limit`` names nearest to (lon, lat) by their representative point.
+    """The ``limit`` names nearest to (lon, lat) by their representative point
+    (``current_only``: leave historical names out).
 
     Searches growing boxes through the spatial index (both backends), then sorts the
     candidates by great-circle distance.
@@ -127,6 +129,8 @@ def nearest_places(
         )
         if exclude_id is not None:
             q = q.where(p.c.id != exclude_id)
+        if current_only:
+            q = q.where(p.c.status != "historical")
         rows = [(int(r[0]), r[1], r[2], float(r[3]), float(r[4])) for r in conn.execute(q)]
         # enough candidates inside the circle inscribed in the box, or the box is large
         inside = [
@@ -205,9 +209,15 @@ def place_page(conn: Connection, place_id: int) -> PlacePage:
     return PlacePage(details, context)
 
 
-def reverse(conn: Connection, lon: float, lat: float, *, limit: int = 5) -> ReverseResult:
+def reverse(
+    conn: Connection, lon: float, lat: float, *, limit: int = 5, status: str = "current"
+) -> ReverseResult:
     """Administrative areas containing (lon, lat) -- by polygon where one is stored -- and
-    the nearest names."""
+    the nearest names: current names only, unless ``status`` is ``all``."""
+    if status not in ("current", "all"):
+        raise InvalidInput(
+            f"status 应为 current 或 all (status must be current or all): {status!r}"
+        )
     check_lon_lat(lon, lat, what="reverse")
     if not 1 <= limit <= MAX_REVERSE_NEAREST:
         raise InvalidInput(
@@ -228,7 +238,10 @@ def reverse(conn: Connection, lon: float, lat: float, *, limit: int = 5) -> Reve
             areas.append(AdminRef(code=code, name=name, level=int(level), kind=kind or ""))
     areas.sort(key=lambda x: (x.level, x.code))
     return ReverseResult(
-        lon=lon, lat=lat, areas=areas, nearest=nearest_places(conn, lon, lat, limit=limit)
+        lon=lon,
+        lat=lat,
+        areas=areas,
+        nearest=nearest_places(conn, lon, lat, limit=limit, current_only=status != "all"),
     )
 
 

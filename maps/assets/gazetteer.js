@@ -1,7 +1,7 @@
 /* Weihai gazetteer maps: the page scripts behind /map, /map/coverage and /places/{id}.
  * Everything loads from this server (GeoJSON layers from /api/v1/...); no other host.
- * GZ.publicMap(map, config) and GZ.coverageMap(map, config) are called by the page
- * (see maps/render.py); config carries the legend, colours and the data URLs.
+ * GZ.publicMap(map, config) (publicmap.js) and GZ.coverageMap(map, config) are called by
+ * the page (see maps/render.py); config carries the legend, colours and the data URLs.
  */
 (function () {
   "use strict";
@@ -169,147 +169,7 @@
     return popup;
   };
 
-  /* ---- the public map ---- */
-  GZ.publicMap = function (map, cfg) {
-    var urls = cfg.urls, st = status(map);
-    GZ.map = map;
-    var state = (GZ.state = { categories: {}, facilities: {}, namesLoaded: 0 });
-    var base = GZ.baseLayers(map, urls, cfg.base, st);
-
-    // legend with toggles
-    var legend = panel(map, "gz-legend gz-collapsed", "");
-    var btn = el("button", "gz-legend-toggle", "图层与图例");
-    btn.type = "button";
-    btn.onclick = function () { legend.classList.toggle("gz-collapsed"); };
-    legend.appendChild(btn);
-    var body = el("div", "gz-legend-body");
-    legend.appendChild(body);
-    function toggle(id, label, layer, checked) {
-      var lab = el("label", "", "");
-      var cb = el("input");
-      cb.type = "checkbox"; cb.id = id; cb.checked = checked;
-      cb.onchange = function () { if (cb.checked) map.addLayer(layer); else map.removeLayer(layer); };
-      lab.appendChild(cb);
-      lab.insertAdjacentHTML("beforeend", " " + label);
-      body.appendChild(lab);
-      return cb;
-    }
-    body.appendChild(el("h2", "", "地名（按大类）"));
-    var pending = cfg.categories.length;
-    function oneDone() {
-      pending -= 1;
-      if (pending === 0) {
-        requestAnimationFrame(function () {
-          document.body.setAttribute("data-names-loaded", String(state.namesLoaded));
-          if (window.performance && performance.mark) performance.mark("gz-names-loaded");
-          setTimeout(base.loadDetail, 0);
-        });
-      }
-    }
-    var groups = {};
-    cfg.categories.forEach(function (c) {
-      var color = c.color, code = c.key;
-      var group = L.markerClusterGroup({
-        chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 80,
-        disableClusteringAtZoom: 17, chunkInterval: 400, chunkDelay: 10,
-        chunkProgress: function (done, total) {
-          // also called when the empty group is added to the map: count only our batch
-          if (done === total && group.gzWaiting) {
-            group.gzWaiting = false;
-            setTimeout(oneDone, 0);
-          }
-        },
-        iconCreateFunction: function (cl) {
-          var n = cl.getChildCount(), size = n < 50 ? 30 : n < 500 ? 36 : 42;
-          return L.divIcon({
-            html: "<div>" + n + "</div>", iconSize: [size, size],
-            className: "gz-cluster gz-cat-" + code
-          });
-        }
-      });
-      group.gzIcon = L.divIcon({ className: "gz-dot gz-cat-" + code, iconSize: [12, 12], html: "" });
-      groups[code] = group;
-      state.categories[code] = group;
-      var countTxt = c.count == null ? "" : ' <span class="gz-count">' + c.count + "</span>";
-      toggle("toggle-cat-" + code,
-        '<span class="gz-swatch" style="background:' + color + '"></span>' + esc(c.label) + countTxt,
-        group, true);
-      map.addLayer(group);
-      group.on("click", function (ev) {
-        GZ.openPlacePopup(map, urls, ev.layer.placeId, ev.layer.getLatLng());
-      });
-    });
-    /* One request for every name (one connection, one parse); markers are split into the
-       category layers by the subcategory -> major table of the config. */
-    getJSON(urls.places).then(function (fc) {
-      var byCat = {};
-      fc.features.forEach(function (f) {
-        var p = f.properties, major = cfg.majorOf[p.category_code] || p.category_code;
-        var group = groups[major];
-        if (!group) return;
-        var xy = f.geometry.coordinates;
-        var mk = L.marker([xy[1], xy[0]], { icon: group.gzIcon, title: p.name, keyboard: false });
-        mk.placeId = p.id;
-        (byCat[major] = byCat[major] || []).push(mk);
-      });
-      cfg.categories.forEach(function (c) {
-        var markers = byCat[c.key] || [];
-        state.namesLoaded += markers.length;
-        if (markers.length) {
-          groups[c.key].gzWaiting = true;
-          groups[c.key].addLayers(markers);
-        } else {
-          oneDone();
-        }
-      });
-    }).catch(function (e) {
-      st.show("地名图层加载失败：" + e.message, true);
-      document.body.setAttribute("data-names-loaded", "0");
-    });
-    // colour the category dots and clusters
-    var css = cfg.categories.map(function (c) {
-      return ".gz-cat-" + c.key + "{background:" + c.color + ";}" +
-        ".gz-cluster.gz-cat-" + c.key + "{background:" + c.color + "e6;}";
-    }).join("\n");
-    document.head.appendChild(el("style", "", css));
-
-    // facilities by type
-    body.appendChild(el("h2", "", "民政设施"));
-    var facGroups = {};
-    cfg.facilityTypes.forEach(function (t) {
-      facGroups[t.key] = L.layerGroup();
-      state.facilities[t.key] = facGroups[t.key];
-      var countTxt = t.count == null ? "" : ' <span class="gz-count">' + t.count + "</span>";
-      toggle("toggle-fac-" + t.key,
-        '<span class="gz-glyph" style="background:' + t.color + '">' + esc(t.glyph) + "</span>" +
-        esc(t.label) + countTxt, facGroups[t.key], false);
-    });
-    var facStyle = {};
-    cfg.facilityTypes.forEach(function (t) { facStyle[t.key] = t; });
-    getJSON(urls.facilities).then(function (fc) {
-      fc.features.forEach(function (f) {
-        var p = f.properties, t = facStyle[p.type], xy = f.geometry.coordinates;
-        if (!t) return;
-        var icon = L.divIcon({ className: "gz-fac gz-fac-" + p.type, iconSize: [20, 20],
-          html: '<span style="display:block;border-radius:50%;background:' + t.color + '">' +
-                esc(t.glyph) + "</span>" });
-        var extra = [];
-        if (p.beds != null) extra.push("床位 " + p.beds);
-        if (p.capacity != null) extra.push("服务能力 " + p.capacity);
-        L.marker([xy[1], xy[0]], { icon: icon, title: p.name })
-          .bindPopup('<div class="gz-popup"><h3>' + esc(p.name) + "</h3><div>" + esc(t.label) +
-            "</div><div>" + esc(extra.join(" · ")) + "</div></div>")
-          .addTo(facGroups[p.type]);
-      });
-    }).catch(function (e) { st.show("设施加载失败：" + e.message, true); });
-
-    body.appendChild(el("h2", "", "底图"));
-    toggle("toggle-admin", "行政区界线", base.admin, true);
-    toggle("toggle-roads", "道路", base.roads, true);
-
-    GZ.searchBox(map, urls, cfg.available.indexOf("search") >= 0);
-    return state;
-  };
+  /* The public map itself (GZ.publicMap) is in publicmap.js, loaded on /map only. */
 
   /* ---- search box with suggestions as you type (GET /api/v1/search) ---- */
   GZ.searchBox = function (map, urls, available) {

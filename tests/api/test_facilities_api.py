@@ -149,3 +149,41 @@ def test_list_and_subsidies(api: tuple[str, dict[str, str]]) -> None:
     one = httpx.get(f"{url}/subsidies", params={"year": 2020, "district": "371002"}).json()
     assert [r["year"] for r in one["rows"]] == [2020]
     assert httpx.get(f"{url}/subsidies", params={"district": "371099"}).status_code == 404
+
+
+def test_facilities_near_a_point_sorted_by_walking_time(api: tuple[str, dict[str, str]]) -> None:
+    from tests.datasets.grid_city import lonlat
+
+    base, _tok = api
+    url = f"{base}/api/v1/facilities"
+    lon, lat = lonlat(700, 650)  # close to the second seeded meal point (800, 700)
+    r = httpx.get(
+        url, params={"near": f"{lon},{lat}", "radius_m": 3000, "type": "elderly_meal_point"}
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    items = body["items"]
+    assert body["total"] == len(items) == 2 and body["near"] == [lon, lat]
+    walk = [i["walk_minutes"] for i in items]
+    assert walk == sorted(walk) and walk[0] is not None
+    assert items[0]["distance_m"] < items[1]["distance_m"]
+    assert items[0]["walk_m"] >= items[0]["distance_m"] * 0.99  # never shorter than straight
+    route = items[0]["route"]
+    assert route[0] == pytest.approx([lon, lat], abs=1e-5) and len(route) >= 2
+    # a small radius keeps only the nearest
+    near = httpx.get(url, params={"near": f"{lon},{lat}", "radius_m": 300}).json()
+    assert [i["id"] for i in near["items"]] == [items[0]["id"]]
+    # refused, not ignored
+    bads: list[dict[str, str | int]] = [
+        {"near": f"{lon},{lat}", "radius": 5},  # unknown parameter
+        {"nearby": f"{lon},{lat}"},
+        {"radius_m": 100},  # radius without near
+        {"near": "x,y"},
+        {"near": f"{lon},{lat}", "radius_m": 10**6},
+    ]
+    for bad in bads:
+        r = httpx.get(url, params=bad)
+        assert r.status_code in (400, 422), (bad, r.text)
+    r = httpx.get(url, params={"colour": "red"})
+    assert r.status_code == 400 and "unknown query parameter" in r.json()["message"]
+    assert httpx.get(url, params={"limit": 5}).status_code == 200

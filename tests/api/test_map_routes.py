@@ -154,3 +154,34 @@ def test_sheet_list_and_download(site: tuple[TestClient, dict[str, int]]) -> Non
     assert client.get("/api/v1/map/sheets/J51E015009.svg").status_code == 400
     assert client.get("/api/v1/map/sheets/J51E001001.png").status_code == 404
     assert client.get("/api/v1/map/sheets/XYZ.png").status_code == 404
+
+
+def test_labels_and_land(site: tuple[TestClient, dict[str, int]]) -> None:
+    from shapely.geometry import Point, shape
+
+    client, _ids = site
+    url = "/api/v1/map/labels"
+    city = client.get(url, params={"bbox": "121,36.5,123,37.8", "zoom": 8})
+    assert city.status_code == 200, city.text
+    body = city.json()
+    assert body["labels"] and body["labels"][0]["name"] == "威海市"  # the city seat first
+    assert body["count"] == len(body["labels"]) and not body["truncated"]
+    near = client.get(url, params={"bbox": "121,36.5,123,37.8", "zoom": 16}).json()
+    assert len(near["labels"]) > len(body["labels"])
+    assert all(x["minzoom"] <= 16 and not x["historical"] for x in near["labels"])
+    one = near["labels"][0]
+    assert {"id", "text", "kind", "major", "lon", "lat", "w", "h", "font"} <= set(one)
+    small = client.get(url, params={"bbox": "122.1,37.45,122.2,37.55", "zoom": 16}).json()
+    assert all(122.1 <= x["lon"] <= 122.2 and 37.45 <= x["lat"] <= 37.55 for x in small["labels"])
+    for bad in (
+        {"bbox": "1,2,3", "zoom": 10},
+        {"bbox": "121,36,123,38"},
+        {"bbox": "121,36,123,38", "zoom": 10, "z": 3},
+    ):
+        r = client.get(url, params=bad)
+        assert r.status_code in (400, 422), bad
+    land = client.get("/api/v1/map/land.geojson").json()["features"]
+    assert len(land) == 1
+    liugong = Point(122.1817, 37.5054)  # 刘公岛: an island of 环翠区
+    assert shape(land[0]["geometry"]).contains(liugong)
+    assert client.get("/api/v1/map/land.geojson", params={"x": 1}).status_code == 400

@@ -13,6 +13,7 @@ from gazetteer.errors import NotFound, StorageUnavailable
 from gazetteer.model import FACILITY_TYPE_NAMES
 from maps import assets
 from maps.render import (
+    WEIHAI_BOUNDS,
     CoverageMapData,
     HistoryItem,
     PublicMapData,
@@ -47,7 +48,9 @@ def _config(html: str, function: str) -> dict[str, object]:
 def test_public_map_loads_only_local_assets() -> None:
     html = page_html(render_public_map(_public()), title="威海市地名地图", body_class="gz-full")
     urls = URL_ATTR.findall(html)
-    assert assets.LEAFLET_JS in urls and assets.CLUSTER_JS in urls and assets.APP_JS in urls
+    assert assets.LEAFLET_JS in urls and assets.APP_JS in urls and assets.PUBLIC_JS in urls
+    assert assets.CLUSTER_JS not in urls  # names are labels of the view, not clustered dots
+    assert urls.index(assets.APP_JS) < urls.index(assets.PUBLIC_JS)
     assert all(u.startswith("/static/") or u == "data:," for u in urls), urls
     for cdn in ("jquery", "bootstrap", "font-awesome", "fontawesome", "awesome-markers", "cdn"):
         assert cdn not in html.lower()
@@ -63,7 +66,10 @@ def test_public_map_config_carries_legend_and_urls_not_names() -> None:
     assert isinstance(cats, list)
     assert [c["key"] for c in cats] == ["1", "22"]
     assert cats[1]["count"] == 5 and cats[1]["color"].startswith("#")
-    assert cfg["urls"]["places"] == "/api/v1/map/places.geojson"  # type: ignore[index]
+    assert cfg["urls"]["labels"] == "/api/v1/map/labels"  # type: ignore[index]
+    assert cfg["urls"]["land"] == "/api/v1/map/land.geojson"  # type: ignore[index]
+    assert cfg["urls"]["nearby"] == "/api/v1/facilities"  # type: ignore[index]
+    assert cfg["bounds"] == list(WEIHAI_BOUNDS)
     assert cfg["base"] is True
     assert len(html) < 20_000  # names are loaded by the page, not embedded
 
@@ -89,6 +95,12 @@ def test_no_tiles_by_default_and_an_optional_tile_layer() -> None:
     osm = page_html(offline_map(tile=TileSource("/tiles/{z}/{x}/{y}.png", "本地瓦片")), title="t")
     assert "L.tileLayer" in osm and "/tiles/{z}/{x}/{y}.png" in osm
     assert "crs: L.CRS.EPSG3857" in osm
+
+
+def test_public_map_script_is_a_static_file() -> None:
+    assert assets.app_file("publicmap.js").is_file() and assets.app_file("publicmap.css").is_file()
+    js = assets.app_file("publicmap.js").read_text("utf-8")
+    assert "GZ.publicMap = function" in js and "GZ.near = function" in js
 
 
 def test_gcj02_tiles_switch_the_map_crs() -> None:
