@@ -8,9 +8,10 @@ Usage::
 ``--sqlite`` must hold the demo (``gazetteer demo``). The app is served by uvicorn (one
 process, in a thread) and asked over HTTP, warm (one pass first), as the page asks:
 
-* drill-down: ``GET /api/v1/coverage/drill`` cycling through the city, its 7 counties and
-  its 73 towns; baseline: ``GET /api/v1/coverage`` for the same areas (the figures the
-  old page fetched, without the drill-down rows);
+* drill-down: ``GET /api/v1/coverage/drill?include_points=true`` (as the page asks)
+  cycling through the city, its 7 counties and its 73 towns; baseline: ``GET
+  /api/v1/coverage`` for the same areas (the figures the old page fetched, without the
+  drill-down rows and village minutes);
 * what-if: ``POST /api/v1/coverage/what-if`` adding one site at a gap village of a county
   (the page's update after a click); baseline: the same request without changes;
 * xlsx report of the whole city (``GET /api/v1/coverage/report?format=xlsx``, every town
@@ -97,8 +98,10 @@ def main() -> None:
             areas += [a["code"] for a in d["areas"]]
 
         def drill(code: str) -> Callable[[], httpx.Response]:
+            # as the page asks: the rows, the gaps and every village's minutes
+            q = {**P, "include_points": "true"}
             return lambda: c.get(
-                "/api/v1/coverage/drill", params={**P, "admin": code} if code else P
+                "/api/v1/coverage/drill", params={**q, "admin": code} if code else q
             )
 
         def figures(code: str) -> Callable[[], httpx.Response]:

@@ -199,6 +199,8 @@
         "　时间：" + st.minutes + " 分钟　出行方式：" + (cfg.profiles[st.profile] || st.profile) +
         "　权重：" + w + "　覆盖：" + num(d.covered) + " / " + num(d.total) + "（" + pct(d.covered_share) + "）";
       $("wb-print-facts").textContent = text;
+      $("wb-print-title").textContent = d.area.name + (type ? type.textContent.replace(/（\d+）$/, "") : "") +
+        " " + st.minutes + " 分钟服务圈覆盖分析";
       $("wb-summary").innerHTML = "<b>" + esc(d.area.name) + "</b> 覆盖率 <b>" + pct(d.covered_share) +
         "</b>（" + esc(w) + " " + num(d.covered) + " / " + num(d.total) + "）· 设施 " + d.facility_count +
         " 处 · 未覆盖村居 <b>" + d.uncovered_villages + "</b> / " + d.villages + " 个";

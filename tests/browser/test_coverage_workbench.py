@@ -203,7 +203,10 @@ def test_what_if_save_and_compare_two_scenarios(wb: Workbench, page: Watched) ->
         f"document.body.getAttribute('data-saved') !== {first!r}",
         timeout=LOAD_MS,
     )
-    p.wait_for_selector("#wb-scen-list input.wb-scen", timeout=LOAD_MS)
+    # the list is read again after each save
+    p.wait_for_function(
+        "document.getElementById('wb-scen-list').textContent.includes('方案乙')", timeout=LOAD_MS
+    )
     names = p.inner_text("#wb-scen-list")
     assert "方案甲" in names and "方案乙" in names
     for box in p.locator("#wb-scen-list input.wb-scen").all()[-2:]:
