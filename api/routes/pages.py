@@ -10,11 +10,13 @@ network.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from sqlalchemy import Connection
 
+from api.auth import browser_session
 from api.deps import ConnectionDep, RecordId, SettingsDep
 from gazetteer.cartography import layers
 from gazetteer.errors import NotFound
@@ -23,6 +25,7 @@ from gazetteer.model import (
     classification,
 )
 from gazetteer.services import places
+from gazetteer.services.sessions import StaffSession
 from gazetteer.settings import Settings
 from maps import assets
 from maps.coverage_page import coverage_page_html
@@ -94,16 +97,25 @@ def public_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -> 
 
 
 @router.get("/map/coverage", response_class=HTMLResponse, summary="服务圈覆盖地图 Coverage map")
-def coverage_map(request: Request, conn: ConnectionDep, settings: SettingsDep) -> HTMLResponse:
+def coverage_map(
+    request: Request,
+    conn: ConnectionDep,
+    settings: SettingsDep,
+    session: Annotated[StaffSession | None, Depends(browser_session)],
+) -> HTMLResponse:
     assets.check_assets(settings.assets_dir)
     items = _facility_items(conn)
     data = CoverageMapData(facility_types=items, tile=tile_source(settings))
     data = replace(data, available=available_endpoints(request, data.urls))
     if (b := _bounds(conn)) is not None:
         data = replace(data, bounds=b)
-    # the planners' workbench; a signed-in user's CSRF token (sessions) goes into the page
-    csrf = getattr(request.state, "csrf_token", None)
-    return _html(coverage_page_html(data, csrf_token=csrf if isinstance(csrf, str) else None))
+    # the planners' workbench; a signed-in user's CSRF token (sessions) goes into the page,
+    # which is then personal and never cached
+    if session is None:
+        return _html(coverage_page_html(data))
+    page = _html(coverage_page_html(data, csrf_token=session.csrf_token))
+    page.headers["Cache-Control"] = "no-store"
+    return page
 
 
 @router.get("/places/{place_id}", response_class=HTMLResponse, summary="地名详情页 Place page")

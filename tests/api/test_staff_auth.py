@@ -69,6 +69,7 @@ def test_sign_in_sessions_csrf_and_throttling(
         assert home.headers["referrer-policy"] == "same-origin"
         assert "content-security-policy" not in client.get("/healthz").headers
 
+        assert 'name="csrf-token"' not in client.get("/map/coverage").text
         # pages need a session
         r = client.get("/staff/cases?state=draft", follow_redirects=False)
         assert r.status_code == 303
@@ -92,6 +93,12 @@ def test_sign_in_sessions_csrf_and_throttling(
         board = client.get("/staff/")
         assert board.status_code == 200 and "工作台" in board.text
         csrf = _csrf(board.text)
+        # the planners' workbench of a signed-in user carries the session's CSRF token
+        # (its scenario saves go through the cookie) and is never cached
+        workbench = client.get("/map/coverage")
+        assert workbench.status_code == 200
+        assert f'<meta name="csrf-token" content="{csrf}"' in workbench.text
+        assert workbench.headers["cache-control"] == "no-store"
 
         # cookie-authenticated writes need the CSRF token (403 JSON without)
         r = client.post("/api/v1/naming/cases", json={})
