@@ -25,9 +25,11 @@ def generate(seed: int) -> DemoData:
 def compute_keys(data: DemoData) -> None:
     """Romanisation, 专名/通名 and search keys for every place and former name."""
     cache: dict[tuple[str, str], tuple[str, str, str, str, str]] = {}
-    # the dataset's own towns and sub-districts are known places (1984 rules, rule 14:
+    # the dataset's own towns, sub-districts and villages are known places (1984 rules, rule 14:
     # 大疃镇养老服务中心 Dàtuǎn Zhèn Yǎnglǎo Fúwù Zhōngxīn)
-    register_local_places(p.name for p in data.places if p.category_code.startswith("215"))
+    register_local_places(
+        p.name for p in data.places if p.category_code.startswith(("215", "216", "222"))
+    )
     for p in data.places:
         kind = p.reading or ""
         p.reading = None

@@ -81,11 +81,21 @@ def known_full() -> frozenset[str]:
     return frozenset(known_place_codes()) | frozenset(_local)
 
 
+# 通名 of village and community seats, stripped from local names too (上埠村 -> 上埠)
+_SEAT_GENERICS = ("村民委员会", "居民委员会", "村委会", "居委会", "社区", "村")
+
+
 @cache
 def known_bases() -> frozenset[str]:
     """Known place names without their administrative 通名, two characters or more
-    (浙江, 郑州, 青岛, 大疃); one-character bases (莘 of 莘县) only count with their 通名."""
+    (浙江, 郑州, 青岛, 大疃); one-character bases (莘 of 莘县) only count with their 通名.
+    Local village and community names count without 村/社区 (上埠村 -> 上埠)."""
     out = {_strip_admin(n) for n in known_full()}
+    for name in _local:
+        for generic in _SEAT_GENERICS:
+            if name.endswith(generic) and len(name) > len(generic):
+                out.add(name[: -len(generic)])
+                break
     return frozenset(b for b in out if len(b) >= 2)
 
 

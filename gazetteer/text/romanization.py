@@ -20,6 +20,7 @@ Multi-syllable 通名 are written as one word (风景名胜区 Fēngjǐngmíngsh
 from __future__ import annotations
 
 from functools import cache, lru_cache
+from pathlib import Path
 from typing import Literal, get_args
 
 from gazetteer.text.names import DIRECTIONS, NameParts, _parse_text
@@ -66,20 +67,36 @@ def _words(text: str, syls: list[str], start: int, end: int) -> list[str]:
 
 
 _INSTITUTION_CLASSES = frozenset({"org", "facility"})
+# transport 通名 that name an institution rather than a way (桥, 港, 站 stay 专名 + 通名)
+_INSTITUTION_GENERICS = frozenset({"机场", "航空港", "客运站", "客运中心", "汽车站", "火车站"})
 
 
 @cache
-def _phrase_dict() -> dict[str, list[list[str]]]:
+def _word_set() -> frozenset[str]:
+    """Words for segmenting institution names (GB/T 16159 writes words apart): jieba's
+    dictionary (PyPI jieba, MIT; only its word list is used, ~0.7 s to load once) and
+    pypinyin's phrases."""
     from pypinyin.constants import PHRASES_DICT
 
-    return PHRASES_DICT
+    words = {w for w in PHRASES_DICT if 2 <= len(w) <= 6}
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba is a dependency
+        return frozenset(words)
+    path = Path(jieba.__file__).with_name("dict.txt")
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            word = line.split(" ", 1)[0]
+            if 2 <= len(word) <= 6:
+                words.add(word)
+    return frozenset(words)
 
 
 def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Words of ``text[start:end]`` (GB/T 16159: words are written apart) by forward
     maximum matching on pypinyin's phrase dictionary; a single character joins the word
     before it (or, at the start, the word after it)."""
-    phrases = _phrase_dict()
+    phrases = _word_set()
     spans: list[tuple[int, int]] = []
     i = start
     while i < end:
@@ -151,6 +168,18 @@ def _specific_words(text: str, syls: list[str], start: int, end: int) -> list[st
     return _words(text, syls, start, end)
 
 
+def _generic_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Words of a multi-syllable 通名: a shorter 通名 at its end is a word of its own
+    (有限公司 Yǒuxiàn Gōngsī); otherwise the 通名 is one word (服务站 Fúwùzhàn)."""
+    from gazetteer.text._data import generics
+
+    table = generics()
+    for cut in range(start + 2, end - 1):
+        if text[cut:end] in table and len(text[cut:end]) >= 2:
+            return [(start, cut), (cut, end)]
+    return [(start, end)]
+
+
 def _institution_words(text: str, syls: list[str], parts: NameParts) -> list[str]:
     """Rule 14: the name of an institution or facility. A known place at the start is a
     word of its own (青岛啤酒厂 Qīngdǎo Píjiǔchǎng); the rest is written word by word and a
@@ -165,7 +194,7 @@ def _institution_words(text: str, syls: list[str], parts: NameParts) -> list[str
     if not HAN_RUN.fullmatch(text, pos, len(text)):
         return words + _words(text, syls, pos, len(text))
     spans = _word_spans(text, pos, spec_end) if spec_end > pos else []
-    generic_spans = _word_spans(text, spec_end, len(text))
+    generic_spans = _generic_spans(text, spec_end, len(text))
     if len(parts.generic) == 1 and spans:
         last = spans.pop()
         generic_spans = [(last[0], len(text))]
@@ -183,7 +212,10 @@ def _tail_words(text: str, syls: list[str], kind: str | None) -> list[str]:
     )
     if joined:
         return _words(text, syls, 0, len(text))
-    if kind is None and parts.generic_class in _INSTITUTION_CLASSES and not parts.ordinal:
+    institution = (
+        parts.generic_class in _INSTITUTION_CLASSES or parts.generic in _INSTITUTION_GENERICS
+    )
+    if kind is None and institution and not parts.ordinal:
         return _institution_words(text, syls, parts)
     spec_end = len(parts.specific)
     gen_start = spec_end + len(parts.ordinal)
