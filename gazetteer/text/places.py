@@ -65,7 +65,38 @@ def _phrase_across(text: str, j: int, length: int) -> bool:
         return False
     from pypinyin.constants import PHRASES_DICT
 
-    return any(text[j : j + k] in PHRASES_DICT for k in (2, 3, 4) if j + k <= len(text))
+    return any(
+        text[j : j + k] in PHRASES_DICT or text[j : j + k] in _ADMIN_CHAR_WORDS
+        for k in (2, 3, 4)
+        if j + k <= len(text)
+    )
+
+
+# everyday words that start with an administrative 通名 character (pypinyin's phrase table
+# lacks them): 威海市立医院 is 威海 + 市立医院
+_ADMIN_CHAR_WORDS = frozenset(
+    [
+        "市场",
+        "市立",
+        "市区",
+        "市民",
+        "市政",
+        "市属",
+        "区域",
+        "区间",
+        "区属",
+        "县城",
+        "县立",
+        "县属",
+        "省会",
+        "省立",
+        "省属",
+        "镇区",
+        "乡村",
+        "乡镇",
+        "旗舰",
+    ]
+)
 
 
 def _strip_admin(name: str) -> str:
@@ -121,6 +152,8 @@ def admin_chain(text: str) -> list[tuple[int, int]]:
                 if end >= n or _phrase_across(text, j, len(generic)):
                     continue
                 unit = text[pos:end]
+                if j - pos < 2 and pos > 0:
+                    continue  # 乳山市城区街道: 城区 is not 城 + 区 inside a chain
                 if unit in known_full() or (spans and generic in _OPEN_UNITS and 2 <= j - pos <= 4):
                     found = (j, end)
                     break

@@ -210,6 +210,18 @@ def _tail_words(text: str, syls: list[str], kind: str | None) -> list[str]:
         or (not parts.specific and not parts.ordinal)
         or (kind is None and parts.generic_class == "settlement")
     )
+    institution = (
+        parts.generic_class in _INSTITUTION_CLASSES or parts.generic in _INSTITUTION_GENERICS
+    )
+    if (
+        joined
+        and institution
+        and kind is None
+        and parts.generic == text
+        and HAN_RUN.fullmatch(text)
+    ):
+        # a bare institution 通名 after a place chain (浙江省人民政府 … Rénmín Zhèngfǔ)
+        return [_join(syls[a:b]) for a, b in _generic_spans(text, 0, len(text))]
     if joined:
         return _words(text, syls, 0, len(text))
     institution = (

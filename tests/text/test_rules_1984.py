@@ -197,3 +197,15 @@ def test_erhua_only_where_written_and_not_in_words() -> None:
 @pytest.mark.parametrize("name", NOT_REPRODUCED)
 def test_not_reproduced_examples_still_romanise(name: str) -> None:
     assert romanize(name)
+
+
+def test_rule_14_chains_and_everyday_words() -> None:
+    assert romanize("浙江省人民政府") == "Zhèjiāng Shěng Rénmín Zhèngfǔ"
+    assert romanize("威海市立医院") == "Wēihǎi Shìlì Yīyuàn"  # 市立 is a word
+    assert romanize("乳山市城区街道") == "Rǔshān Shì Chéngqū Jiēdào"  # 城区 is not 城 + 区
+    assert romanize("莘县人民医院") == "Shēn Xiàn Rénmín Yīyuàn"
+    assert romanize("山东省威海市环翠区张村镇") == (
+        "Shāndōng Shěng Wēihǎi Shì Huáncuì Qū Zhāngcūn Zhèn"
+    )
+    assert romanize("威海大水泊国际机场") == "Wēihǎi Dàshuǐbó Guójì Jīchǎng"
+    assert romanize("竹岛解放食品有限公司") == "Zhúdǎo Jiěfàng Shípǐn Yǒuxiàn Gōngsī"
