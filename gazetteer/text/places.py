@@ -36,6 +36,7 @@ ADMIN_GENERICS: tuple[str, ...] = (
     "旗",
     "盟",
 )
+_FIRST_CHARS = frozenset(g[0] for g in ADMIN_GENERICS)
 # Lower units that may follow a known unit even when they are not on the list themselves
 # (a town of the local database that was not registered).
 _OPEN_UNITS = ("街道", "镇", "乡")
@@ -140,11 +141,16 @@ def admin_chain(text: str) -> list[tuple[int, int]]:
     []
     """
     spans: list[tuple[int, int]] = []
-    pos = 0
     n = len(text)
+    starts = [j for j in range(1, n - 1) if text[j] in _FIRST_CHARS]
+    if not starts:
+        return spans  # the common case (roads, villages): nothing to split
+    pos = 0
     while pos < n:
         found: tuple[int, int] | None = None
-        for j in range(pos + 1, n):
+        for j in starts:
+            if j <= pos:
+                continue
             for generic in ADMIN_GENERICS:
                 if not text.startswith(generic, j):
                     continue
