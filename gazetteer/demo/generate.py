@@ -28,7 +28,8 @@ def compute_keys(data: DemoData) -> None:
     # the dataset's own towns, sub-districts and villages are known places (1984 rules, rule 14:
     # 大疃镇养老服务中心 Dàtuǎn Zhèn Yǎnglǎo Fúwù Zhōngxīn)
     register_local_places(
-        p.name for p in data.places if p.category_code.startswith(("215", "216", "222"))
+        (p.name for p in data.places if p.category_code.startswith(("215", "216", "222"))),
+        replace=True,
     )
     for p in data.places:
         kind = p.reading or ""

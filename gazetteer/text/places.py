@@ -44,13 +44,21 @@ _OPEN_UNITS = ("街道", "镇", "乡")
 _local: set[str] = set()
 
 
-def register_local_places(names: Iterable[str]) -> int:
+def register_local_places(names: Iterable[str], *, replace: bool = False) -> int:
     """Add place names of the local database (towns, sub-districts, villages with their
-    通名) to the known places; returns how many were new. Clears the romanisation caches."""
+    通名) to the known places; returns how many were new. ``replace`` drops the names
+    registered before (a dataset build registers exactly its own names, so that the
+    romanisation does not depend on what the process built earlier). Clears the
+    romanisation caches."""
+    new = {n.strip() for n in names if n and n.strip()}
     before = len(_local)
-    _local.update(n.strip() for n in names if n and n.strip())
+    changed = replace and new != _local
+    if replace:
+        _local.clear()
+        before = 0
+    _local.update(new)
     added = len(_local) - before
-    if added:
+    if added or changed:
         known_full.cache_clear()
         known_bases.cache_clear()
         from gazetteer.text import romanization
