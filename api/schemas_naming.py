@@ -139,6 +139,20 @@ class ReasonRequest(BaseModel):
     reason: str = Field(default="", max_length=2000)
 
 
+class ExceptionGrant(BaseModel):
+    """A reviewer's exception to one rule for a case (实施办法 art. 3/4), with its reason."""
+
+    rule: str = Field(min_length=1, max_length=60, examples=["content.enterprise"])
+    reason: str = Field(min_length=4, max_length=2000, examples=["以小区内龙湖（湖泊）得名"])
+
+
+class ReportRecord(BaseModel):
+    """One of the art. 11 reports (evaluation, expert_review, consultation) on a case."""
+
+    kind: str = Field(examples=["expert_review"])
+    summary: str = Field(min_length=1, max_length=4000)
+
+
 class DateRequest(BaseModel):
     on: date | None = Field(default=None, description="日期 (default today)")
 

@@ -24,10 +24,12 @@ from api.schemas_naming import (
     CaseUpdate,
     ConsultationRequest,
     DateRequest,
+    ExceptionGrant,
     NameCheckPublic,
     NameCheckRequest,
     OverduePublic,
     ReasonRequest,
+    ReportRecord,
     WordCreate,
     WordListPublic,
     to_shape,
@@ -283,6 +285,27 @@ def file_case(
     """Announced → filed: filed with the higher authority (reviewer)."""
     on = body.on if body else None
     return CasePublic.from_domain(wf.file_case(engine, case_id, user, on=on))
+
+
+@router.post("/cases/{case_id}/exceptions", response_model=list[AuditEntryPublic], status_code=201)
+def grant_exception(
+    case_id: RecordId, body: ExceptionGrant, engine: EngineDep, user: Reviewer
+) -> list[AuditEntryPublic]:
+    """Grant an exception to one rule for this case, with the reason (reviewer); recorded
+    in the audit trail, which is returned."""
+    wf.grant_exception(engine, case_id, body.rule, body.reason, user)
+    with engine.connect() as conn:
+        return [AuditEntryPublic.from_domain(e) for e in wf.case_audit(conn, case_id)]
+
+
+@router.post("/cases/{case_id}/reports", response_model=list[AuditEntryPublic], status_code=201)
+def record_report(
+    case_id: RecordId, body: ReportRecord, engine: EngineDep, user: Reviewer
+) -> list[AuditEntryPublic]:
+    """Record an art. 11 report (综合评估, 专家论证, 征求意见) on the case (reviewer)."""
+    wf.record_report(engine, case_id, body.kind, body.summary, user)
+    with engine.connect() as conn:
+        return [AuditEntryPublic.from_domain(e) for e in wf.case_audit(conn, case_id)]
 
 
 @router.get("/words", response_model=list[WordListPublic])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from gazetteer.demo.places import fill_places
 from gazetteer.demo.state import DemoData, Generator
 from gazetteer.text import initials, pinyin_key, romanize, split_generic
+from gazetteer.text.places import register_local_places
 
 
 def generate(seed: int) -> DemoData:
@@ -24,6 +25,12 @@ def generate(seed: int) -> DemoData:
 def compute_keys(data: DemoData) -> None:
     """Romanisation, 专名/通名 and search keys for every place and former name."""
     cache: dict[tuple[str, str], tuple[str, str, str, str, str]] = {}
+    # the dataset's own towns, sub-districts and villages are known places (1984 rules, rule 14:
+    # 大疃镇养老服务中心 Dàtuǎn Zhèn Yǎnglǎo Fúwù Zhōngxīn)
+    register_local_places(
+        (p.name for p in data.places if p.category_code.startswith(("215", "216", "222"))),
+        replace=True,
+    )
     for p in data.places:
         kind = p.reading or ""
         p.reading = None

@@ -17,8 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from gazetteer.demo.context import DemoContext
-from gazetteer.naming.cases import CASE_PLACE_KIND, NUMBER_PREFIX, area_label
-from gazetteer.naming.model import Case, CaseKind, CaseProposal, CaseState, PlaceKind
+from gazetteer.naming.cases import (
+    CASE_PLACE_KIND,
+    DEPARTMENT_APPROVED,
+    NUMBER_PREFIX,
+    area_label,
+    final_state,
+)
+from gazetteer.naming.model import Case, CaseKind, CaseProposal, PlaceKind
 from gazetteer.naming.notice import DEFAULT_AUTHORITY, notice_text
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
@@ -69,9 +75,15 @@ def demo_hook(conn: Connection, ctx: DemoContext) -> None:
         number = f"{NUMBER_PREFIX}-{year}-{seq[year]:04d}"
         consult_end = approved_on - timedelta(days=rng.randint(3, 20))
         consult_start = consult_end - timedelta(days=7)
-        announced = approved_on + timedelta(days=rng.randint(2, 12))
-        filed = announced + timedelta(days=rng.randint(0, 2))
-        filed = min(filed, approved_on + timedelta(days=15))
+        if kind in DEPARTMENT_APPROVED:
+            # art. 13(4)/14: filed within 15 days of approval, announced within 15 of filing
+            filed = approved_on + timedelta(days=rng.randint(2, 12))
+            announced = filed + timedelta(days=rng.randint(1, 10))
+        else:
+            announced = approved_on + timedelta(days=rng.randint(2, 12))
+            filed = announced + timedelta(days=rng.randint(0, 2))
+            filed = min(filed, approved_on + timedelta(days=15))
+        state = final_state(kind)
         authority = AUTHORITY.get(kind, DEFAULT_AUTHORITY)
         doc = (
             f"威政字〔{year}〕{rng.randint(10, 99)}号"
@@ -95,7 +107,7 @@ def demo_hook(conn: Connection, ctx: DemoContext) -> None:
         case = Case(
             id=0,
             number=number,
-            state=CaseState.FILED,
+            state=state,
             proposal=proposal,
             specific=place.specific,
             generic=place.generic,
@@ -113,7 +125,7 @@ def demo_hook(conn: Connection, ctx: DemoContext) -> None:
             {
                 "number": number,
                 "kind": str(kind),
-                "state": str(CaseState.FILED),
+                "state": str(state),
                 "name": place.name,
                 "specific": place.specific,
                 "generic": place.generic,
@@ -175,7 +187,7 @@ def demo_hook(conn: Connection, ctx: DemoContext) -> None:
                 "place_id": r["place_id"],
                 "before": None,
                 "after": json.dumps(
-                    {"state": "filed", "name": r["name"], "approval_no": r["approval_no"]},
+                    {"state": r["state"], "name": r["name"], "approval_no": r["approval_no"]},
                     ensure_ascii=False,
                 ),
                 "note": "2016–2020 年已办结案件（演示数据导入）",

@@ -24,7 +24,7 @@ from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.naming.check import check_names
 from gazetteer.naming.model import CheckRequest, CheckResult, Finding, PlaceKind, Severity
 from gazetteer.naming.reference import ReferenceCache
-from gazetteer.naming.rules import ART9_SCOPE
+from gazetteer.naming.rules import ITEM8 as ART9_SCOPE
 from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
 MAX_ROWS = 20_000

@@ -23,7 +23,7 @@ from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, func, or_, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model.accounts import Role, User, check_role
@@ -96,6 +96,32 @@ TRANSITIONS: dict[str, Transition] = {
         Transition("file", frozenset({S.ANNOUNCED}), S.FILED, Role.REVIEWER, "备案"),
     )
 }
+
+# 《地名管理条例》 art. 12(6): compounds (important residential areas and buildings) are
+# approved by the housing department; art. 13(4): the department files them with the 地名
+# department within 15 days of approval; art. 14: the 地名 department announces them within
+# 15 days of the filing. So their order is approve -> file -> announce. Names approved by a
+# government (streets, art. 12(5)) are filed (art. 13(2)) and announced (art. 14) within 15
+# days of the approval each: approve -> announce -> file.
+DEPARTMENT_APPROVED: frozenset[CaseKind] = frozenset({CaseKind.COMPOUND})
+ART14_DAYS = 15  # art. 13/14: filing and notice each within 15 days
+_DEPARTMENT_TRANSITIONS: dict[str, Transition] = {
+    "file": Transition("file", frozenset({S.APPROVED}), S.FILED, Role.REVIEWER, "备案"),
+    "announce": Transition("announce", frozenset({S.FILED}), S.ANNOUNCED, Role.REVIEWER, "公告"),
+}
+
+
+def transition_for(kind: CaseKind, action: str) -> Transition:
+    """The transition of ``action`` for a case of ``kind`` (art. 14 order per kind)."""
+    if kind in DEPARTMENT_APPROVED and action in _DEPARTMENT_TRANSITIONS:
+        return _DEPARTMENT_TRANSITIONS[action]
+    return TRANSITIONS[action]
+
+
+def final_state(kind: CaseKind) -> CaseState:
+    """The state a completed case of ``kind`` ends in."""
+    return S.ANNOUNCED if kind in DEPARTMENT_APPROVED else S.FILED
+
 
 CASE_PLACE_KIND: dict[CaseKind, PlaceKind] = {
     CaseKind.NEW_ROAD: PlaceKind.ROAD,
@@ -258,29 +284,30 @@ def list_cases(
 
 
 def overdue_cases(conn: Connection, *, as_of: date, limit: int | None = None) -> list[OverdueItem]:
-    """Approved cases whose public notice or filing is past due on ``as_of`` (the due dates
-    are compared in SQL; only the few columns of the list are read); the cases of the
-    first ``limit`` when given."""
+    """Cases whose public notice or filing is past due on ``as_of``, in the order of art. 14
+    for each kind: roads are announced then filed, names approved by a department
+    (:data:`DEPARTMENT_APPROVED`) are filed then announced. The due dates are compared in
+    SQL and only the list's columns are read; the cases of the first ``limit`` when given."""
     c = naming_cases.c
-    approved, announced = str(S.APPROVED), str(S.ANNOUNCED)
+    notice_open, filing_open = _due_open()
     q = (
         select(c.id, c.number, c.name, c.state, c.notice_due, c.filing_due)
         .where(
             or_(
-                and_(c.state == approved, c.notice_due < as_of),
-                and_(c.state.in_([approved, announced]), c.filing_due < as_of),
+                and_(notice_open, c.notice_due < as_of),
+                and_(filing_open, c.filing_due < as_of),
             )
         )
         .order_by(c.id)
         .limit(limit)
     )
     out: list[OverdueItem] = []
-    for r in conn.execute(q):
+    for r in conn.execute(q.add_columns(notice_open.label("n_open"), filing_open.label("f_open"))):
         state = CaseState(r.state)
-        if state is S.APPROVED and r.notice_due and r.notice_due < as_of:
+        if r.n_open and r.notice_due and r.notice_due < as_of:
             days = (as_of - r.notice_due).days
             out.append(OverdueItem(r.id, r.number, r.name, state, "notice", r.notice_due, days))
-        if r.filing_due and r.filing_due < as_of:
+        if r.f_open and r.filing_due and r.filing_due < as_of:
             days = (as_of - r.filing_due).days
             out.append(OverdueItem(r.id, r.number, r.name, state, "filing", r.filing_due, days))
     return out
@@ -289,12 +316,26 @@ def overdue_cases(conn: Connection, *, as_of: date, limit: int | None = None) ->
 # --- creating and editing ----------------------------------------------------------------
 
 
+def _due_open() -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """SQL conditions: the case still owes its public notice / its filing (art. 14: roads
+    are announced then filed; :data:`DEPARTMENT_APPROVED` kinds are filed then announced)."""
+    c = naming_cases.c
+    approved, announced, filed = str(S.APPROVED), str(S.ANNOUNCED), str(S.FILED)
+    dept = [str(k) for k in DEPARTMENT_APPROVED]
+    notice_open = or_(
+        and_(c.state == approved, c.kind.not_in(dept)),
+        and_(c.state == filed, c.kind.in_(dept)),
+    )
+    filing_open = or_(c.state == approved, and_(c.state == announced, c.kind.not_in(dept)))
+    return notice_open, filing_open
+
+
 def count_overdue(conn: Connection, *, as_of: date) -> int:
     """How many items :func:`overdue_cases` lists (a case late with both counts twice)."""
     c = naming_cases.c
-    approved, announced = str(S.APPROVED), str(S.ANNOUNCED)
-    notice = select(func.count()).where(c.state == approved, c.notice_due < as_of)
-    filing = select(func.count()).where(c.state.in_([approved, announced]), c.filing_due < as_of)
+    notice_open, filing_open = _due_open()
+    notice = select(func.count()).where(notice_open, c.notice_due < as_of)
+    filing = select(func.count()).where(filing_open, c.filing_due < as_of)
     return int(conn.execute(notice).scalar_one()) + int(conn.execute(filing).scalar_one())
 
 
@@ -355,6 +396,85 @@ def request_for(case: Case) -> CheckRequest:
     )
 
 
+# --- exceptions and art. 11 reports, recorded in the case's audit trail -----------------
+
+EXCEPTION_ACTION = "grant_exception"
+REPORT_ACTION = "record_report"
+REPORT_KINDS: dict[str, str] = {
+    "evaluation": "综合评估报告",
+    "expert_review": "专家论证报告",
+    "consultation": "征求意见报告",
+}
+
+
+def grant_exception(conn: Connection, case_id: int, rule: str, reason: str, user: User) -> None:
+    """A reviewer grants an exception to one rule for this case, with the reason (实施办法
+    art. 3/4: the words have no 特定联系 with the person or enterprise). Only rules that
+    allow exceptions qualify; the grant is an audit entry, so it is never lost."""
+    from gazetteer.naming.rules import RULES
+
+    check_role(user, Role.REVIEWER)
+    case = get_case(conn, case_id)
+    r = RULES.get(rule)
+    if r is None or not r.exception:
+        allowed = sorted(k for k, v in RULES.items() if v.exception)
+        raise InvalidInput(
+            f"规则{rule}不能准予例外 (no exception for rule {rule}; allowed: {', '.join(allowed)})"
+        )
+    reason = reason.strip()
+    if len(reason) < 4:
+        raise InvalidInput("准予例外须写明理由（至少4个字）(a reason is required)")
+    audit.record(
+        conn,
+        user,
+        EXCEPTION_ACTION,
+        case_id=case.id,
+        place_id=case.proposal.place_id,
+        after={"rule": rule, "reason": reason, "article": r.article},
+        note=reason,
+    )
+
+
+def record_report(conn: Connection, case_id: int, kind: str, summary: str, user: User) -> None:
+    """Record one of the art. 11 reports (综合评估, 专家论证, 征求意见; contents per 实施办法
+    art. 5) on the case."""
+    check_role(user, Role.REVIEWER)
+    case = get_case(conn, case_id)
+    if kind not in REPORT_KINDS:
+        raise InvalidInput(f"未知报告类型 (unknown report kind {kind}; use {sorted(REPORT_KINDS)})")
+    summary = summary.strip()
+    if not summary:
+        raise InvalidInput("报告须有摘要 (the report needs a summary)")
+    audit.record(
+        conn,
+        user,
+        REPORT_ACTION,
+        case_id=case.id,
+        place_id=case.proposal.place_id,
+        after={"kind": kind, "label": REPORT_KINDS[kind], "summary": summary},
+        note=summary,
+    )
+
+
+def case_exceptions(conn: Connection, case_id: int) -> dict[str, str]:
+    """Rule id -> reason of the exceptions granted on the case (the latest grant wins)."""
+    out: dict[str, str] = {}
+    for e in audit.case_trail(conn, case_id):
+        if e.action == EXCEPTION_ACTION and e.after:
+            out[str(e.after["rule"])] = str(e.after["reason"])
+    return out
+
+
+def case_reports(conn: Connection, case_id: int) -> tuple[str, ...]:
+    """Kinds of art. 11 report recorded on the case."""
+    kinds = {
+        str(e.after["kind"])
+        for e in audit.case_trail(conn, case_id)
+        if e.action == REPORT_ACTION and e.after
+    }
+    return tuple(sorted(kinds))
+
+
 def run_checks(
     conn: Connection,
     case: Case,
@@ -362,10 +482,22 @@ def run_checks(
     include_pending: bool = True,
     references: ReferenceCache | None = None,
 ) -> CheckResult:
-    """The checks of a case's name (only the geometry's for an adjustment)."""
-    result = check_name(
-        conn, request_for(case), include_pending=include_pending, references=references
+    """The checks of a case's name (only the geometry's for an adjustment), with the
+    exceptions granted on the case and, for a renaming, the protection list."""
+    request = request_for(case)
+    former = ""
+    if case.kind is CaseKind.RENAME and case.proposal.place_id is not None:
+        row = conn.execute(
+            select(t.places.c.name).where(t.places.c.id == case.proposal.place_id)
+        ).first()
+        former = str(row.name) if row is not None else ""
+    request = replace(
+        request,
+        exceptions=tuple(sorted(case_exceptions(conn, case.id).items())),
+        former_name=former,
+        records=case_reports(conn, case.id),
     )
+    result = check_name(conn, request, include_pending=include_pending, references=references)
     result = with_area_findings(conn, result, case.proposal.admin_code, case.proposal.geometry)
     if case.kind is CaseKind.ADJUSTMENT:
         # the name itself is unchanged: only the geometry is reviewed
@@ -383,10 +515,10 @@ def with_area_findings(
 
 
 def begin(conn: Connection, case_id: int, action: str, user: User) -> tuple[Case, Transition]:
-    tr = TRANSITIONS[action]
-    check_role(user, tr.role)
+    check_role(user, TRANSITIONS[action].role)
     write_lock(conn, NAMING_LOCK)
     case = get_case(conn, case_id)
+    tr = transition_for(case.kind, action)
     if case.state not in tr.sources:
         raise Conflict(
             f"案件{case.number}当前状态为“{CASE_STATE_NAMES[case.state]}”，不能{tr.label} "
@@ -440,27 +572,38 @@ def raise_on_errors(case: Case, result: CheckResult) -> None:
 
 
 __all__ = [
+    "ART14_DAYS",
     "CASE_KIND_NAMES",
     "CASE_PLACE_KIND",
+    "DEPARTMENT_APPROVED",
+    "EXCEPTION_ACTION",
     "NAMING_LOCK",
     "NUMBER_PREFIX",
+    "REPORT_ACTION",
+    "REPORT_KINDS",
     "TRANSITIONS",
     "Transition",
     "area_label",
     "begin",
+    "case_exceptions",
     "case_from_row",
+    "case_reports",
     "case_snapshot",
     "count_overdue",
+    "final_state",
     "finish",
     "get_case",
+    "grant_exception",
     "list_cases",
     "next_number",
     "overdue_cases",
     "place_snapshot",
     "proposal_values",
     "raise_on_errors",
+    "record_report",
     "request_for",
     "run_checks",
+    "transition_for",
     "validate_proposal",
     "with_area_findings",
 ]

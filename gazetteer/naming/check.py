@@ -53,9 +53,16 @@ from gazetteer.naming.reference import Bua, Reference, ReferenceCache
 from gazetteer.naming.rules import (
     Candidate,
     NameFacts,
+    apply_exceptions,
     conflict_findings,
     content_findings,
+    division_findings,
+    facility_findings,
+    national_findings,
     near_keys,
+    protection_findings,
+    scope_findings,
+    script_findings,
     structure_findings,
 )
 from gazetteer.naming.words import WordLists
@@ -394,7 +401,13 @@ def check_with_source(source: NameSource, request: CheckRequest, words: WordList
     findings = structure_findings(
         facts, request.kind, words, width_m=request.width_m, grade=request.grade
     )
+    findings += script_findings(request.name)
     findings += content_findings(facts, words)
+    findings += division_findings(facts, request.kind, words)
+    findings += national_findings(facts)
+    findings += facility_findings(facts, _local_names(source, request.admin_code))
+    if request.former_name:
+        findings += protection_findings(request.former_name, words, request.records)
     keys = near_keys(facts.pinyin_key) if facts.pinyin_key else []
     names = [facts.name]
     if facts.specific:
@@ -408,6 +421,9 @@ def check_with_source(source: NameSource, request: CheckRequest, words: WordList
         exclude_case_id=request.exclude_case_id,
     )
     findings += conflict_findings(facts, cands, scope)
+    findings += scope_findings(request.kind, scope, complete=_scope_complete(request.kind, scope))
+    if request.exceptions:
+        findings = apply_exceptions(findings, dict(request.exceptions))
     return CheckResult(
         name=request.name,
         normalized=facts.name,
@@ -419,6 +435,27 @@ def check_with_source(source: NameSource, request: CheckRequest, words: WordList
         scope=scope,
         findings=tuple(findings),
     )
+
+
+def _local_names(source: NameSource, admin_code: str) -> list[str]:
+    """Names of the county and town the feature lies in (art. 9(10))."""
+    info = getattr(source, "_admin_info", None)
+    if info is None or not admin_code:
+        return []
+    out = []
+    for code in {admin_code[:6], admin_code[:9]}:
+        name, _ = info(code)
+        if name:
+            out.append(name)
+    return out
+
+
+def _scope_complete(kind: PlaceKind, scope: Scope) -> bool:
+    """Whether the database holds the whole scope the Regulation names (art. 9(8)): a town
+    must be unique in the province, and the database holds one city."""
+    if kind is PlaceKind.TOWN:
+        return False
+    return not scope.label.startswith("县级区划")
 
 
 _SIBLINGS: dict[PlaceKind, tuple[str, ...]] = {

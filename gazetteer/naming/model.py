@@ -50,6 +50,12 @@ class CheckRequest:
     grade: str = ""
     exclude_place_id: int | None = None
     exclude_case_id: int | None = None
+    # reviewer-granted exceptions (rule id -> reason), as recorded in the case's audit trail
+    exceptions: tuple[tuple[str, str], ...] = ()
+    # a renaming: the name being replaced (checked against the protection list) and the
+    # art. 11 reports recorded on the case ('evaluation', 'expert_review', 'consultation')
+    former_name: str = ""
+    records: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

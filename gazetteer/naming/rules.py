@@ -20,13 +20,42 @@ from functools import lru_cache
 from gazetteer.naming.model import PLACE_KIND_NAMES, Finding, PlaceKind, Scope, Severity
 from gazetteer.naming.words import WordLists
 from gazetteer.text import NameParts, is_common_char, is_han
+from gazetteer.text._data import generics
 from gazetteer.text.numerals import NUMERAL_CHARS
 from gazetteer.text.pinyin import valid_bases
+from gazetteer.text.standard_chars import TABLE_CITATION, nonstandard_chars
 
-ART9 = "《地名管理条例》（2022）第九条"
-ART9_SCOPE = "《地名管理条例》（2022）第九条（同一建成区/县域内不重名、避免同音）"
+REG = "《地名管理条例》（2022，国务院令第753号）"
+IMPL = "《地名管理条例实施办法》（2024，民政部令第71号）"
+ART9 = f"{REG}第九条第一款"
 CLEANUP = "民发〔2018〕146号（清理整治“大、洋、怪、重”地名）"
-LOCAL_ROADS = "地方道路命名规则（专名+通名、通名分级）"
+# Local road-naming rules (naming-standards.md §3.10) have no 文号 here: rules resting on
+# them alone are warnings.
+LOCAL_ROADS = "地方道路命名规则（无文号，仅作提示）"
+_ITEMS = "一二三四五六七八九十"
+
+
+def art9(item: int, text: str) -> str:
+    """条/款/项 citation of art. 9 para. 1 item ``item`` (1-10) with its wording."""
+    return f"{ART9}第（{_ITEMS[item - 1]}）项（{text}）"
+
+
+COMPOSITION = f"{ART9}（地名由专名和通名两部分组成）"
+ITEM1 = art9(1, "含义明确、健康，不违背公序良俗")
+ITEM2 = art9(2, "符合地理实体的实际地域、规模、性质等特征")
+ITEM3 = art9(3, "使用国家通用语言文字，避免使用生僻字")
+ITEM4 = art9(4, "一般不以人名作地名，不以国家领导人的名字作地名")
+ITEM5 = art9(5, "不以外国人名、地名作地名")
+ITEM6 = art9(6, "不以企业名称或者商标名称作地名")
+ITEM7 = art9(7, "著名自然地理实体名称、全国县级以上行政区划名称不应重名，并避免同音")
+ITEM8 = art9(8, "同一范围内不应重名，并避免同音")
+ITEM9 = art9(9, "不以著名自然地理实体、历史文化遗产遗址、超出本行政区域的实体名称作政区专名")
+ITEM10 = art9(10, "重要设施名称一般应当与所在地地名统一")
+ART10 = f"{REG}第十条第二款（具有重要历史文化价值、体现中华历史文脉的地名，一般不得更名）"
+ART11 = f"{REG}第十一条第二款（综合评估、专家论证、征求意见）；{IMPL}第五条"
+ART25 = f"{REG}第二十五条（保护名录）"
+IMPL3 = f"{IMPL}第三条（人名包括本名及其别名、化名等，文艺作品中的人物角色名称）"
+IMPL4 = f"{IMPL}第四条（与企业名称或者商标名称不存在特定联系的除外）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,44 +64,47 @@ class Rule:
     severity: Severity
     article: str
     title: str
+    # whether a reviewer may grant an exception (recorded with its reason)
+    exception: bool = False
 
 
-def _r(id: str, severity: Severity, article: str, title: str) -> Rule:
-    return Rule(id, severity, article, title)
+def _r(id: str, severity: Severity, article: str, title: str, exception: bool = False) -> Rule:
+    return Rule(id, severity, article, title, exception)
 
 
 E, W = Severity.ERROR, Severity.WARNING
 RULES: dict[str, Rule] = {
     r.id: r
     for r in (
-        _r("structure.missing_generic", E, ART9, "缺少通名"),
-        _r("structure.bare_generic", E, f"{ART9}；{LOCAL_ROADS}", "只有通名没有专名"),
-        _r("structure.bare_ordinal", E, LOCAL_ROADS, "单纯以序数作名称"),
-        _r("structure.stacked_generic", E, f"{LOCAL_ROADS}；{CLEANUP}", "通名叠加"),
-        _r(
-            "structure.non_chinese",
-            E,
-            f"{ART9}（使用国家通用语言文字）；{CLEANUP}",
-            "含字母数字符号",
-        ),
-        _r("structure.generic_kind", E, f"{ART9}（与实体的性质相符）", "通名与实体类别不符"),
-        _r(
-            "structure.road_class",
-            W,
-            f"{ART9}（与实体的规模相符）；{LOCAL_ROADS}",
-            "通名与道路等级宽度不符",
-        ),
-        _r("content.rare_character", E, f"{ART9}（避免使用生僻字）", "生僻字"),
-        _r("content.leader_name", E, f"{ART9}（不以国家领导人的名字命名）", "国家领导人姓名"),
-        _r("content.foreign", E, f"{ART9}（不以外国人名、地名命名）；{CLEANUP}", "洋名"),
-        _r("content.exaggerated", E, f"{ART9}（含义健康、与实体相符）；{CLEANUP}", "夸大"),
-        _r("content.feudal", E, f"{ART9}（不违背公序良俗）；{CLEANUP}", "封建色彩"),
-        _r("content.enterprise", E, f"{ART9}（不以企业名称或商标名称命名）", "企业名称或商标"),
-        _r("conflict.duplicate", E, ART9_SCOPE, "重名"),
-        _r("conflict.homophone_same_tone", E, ART9_SCOPE, "同音同调"),
-        _r("conflict.homophone", E, ART9_SCOPE, "同音"),
-        _r("conflict.near_homophone", W, ART9_SCOPE, "近音"),
-        _r("conflict.same_specific", W, ART9_SCOPE, "专名相同通名不同"),
+        _r("structure.missing_generic", E, COMPOSITION, "缺少通名"),
+        _r("structure.unknown_generic", W, COMPOSITION, "通名不在通名表中"),
+        _r("structure.bare_generic", E, COMPOSITION, "只有通名没有专名"),
+        _r("structure.bare_ordinal", E, f"{ITEM1}；{LOCAL_ROADS}", "单纯以序数作名称"),
+        _r("structure.stacked_generic", E, f"{COMPOSITION}；{CLEANUP}", "通名叠加"),
+        _r("structure.non_chinese", E, f"{ITEM3}；{CLEANUP}", "含字母数字符号"),
+        _r("structure.generic_kind", E, ITEM2, "通名与实体类别不符"),
+        _r("structure.road_class", W, f"{ITEM2}；{LOCAL_ROADS}", "通名与道路等级宽度不符"),
+        _r("content.rare_character", E, ITEM3, "生僻字"),
+        _r("content.nonstandard_character", E, ITEM3, "繁体字、异体字或旧字形"),
+        _r("content.character_table_missing", W, ITEM3, "未能对照《通用规范汉字表》"),
+        _r("content.leader_name", E, ITEM4, "国家领导人姓名"),
+        _r("content.person_name", W, f"{ITEM4}；{IMPL3}", "人名", True),
+        _r("content.foreign", E, f"{ITEM5}；{CLEANUP}", "洋名", True),
+        _r("content.exaggerated", E, f"{ITEM2}；{CLEANUP}", "夸大"),
+        _r("content.feudal", E, f"{ITEM1}；{CLEANUP}", "封建色彩"),
+        _r("content.public_order", E, ITEM1, "违背公序良俗"),
+        _r("content.enterprise", E, f"{ITEM6}；{IMPL4}", "企业名称或商标", True),
+        _r("content.famous_feature", E, ITEM9, "以著名地理实体或遗产作政区专名", True),
+        _r("content.facility_place", W, ITEM10, "设施名称未与所在地地名统一"),
+        _r("conflict.national", E, ITEM7, "全国县级以上行政区划重名"),
+        _r("conflict.national_homophone", W, ITEM7, "全国县级以上行政区划同音"),
+        _r("conflict.duplicate", E, ITEM8, "重名"),
+        _r("conflict.homophone_same_tone", E, ITEM8, "同音同调"),
+        _r("conflict.homophone", E, ITEM8, "同音"),
+        _r("conflict.near_homophone", W, ITEM8, "近音"),
+        _r("conflict.same_specific", W, ITEM8, "专名相同通名不同"),
+        _r("conflict.scope_unchecked", W, ITEM8, "范围未能完整核对"),
+        _r("protection.rename", E, f"{ART10}；{ART25}；{ART11}", "更名保护名录地名", True),
         _r(
             "location.admin_mismatch",
             E,
@@ -166,6 +198,17 @@ def structure_findings(
         )
     if not parts.generic:
         sev = W if kind is PlaceKind.VILLAGE or parts.fused else None
+        han = [c for c in name if is_han(c)]
+        if len(han) >= 3 and not parts.fused:
+            # the last word may well be a 通名 the table lacks: say so, do not refuse
+            out.append(
+                finding(
+                    "structure.unknown_generic",
+                    f"“{name}”的末字“{han[-1]}”不在通名表中（通名不在通名表中），请核对其通名"
+                    f"（{_kind_label(kind)}常用：{KIND_GENERIC_EXAMPLES[kind]}）。",
+                )
+            )
+            return out
         out.append(
             finding(
                 "structure.missing_generic",
@@ -189,8 +232,15 @@ def structure_findings(
             )
         )
     spec = parts.specific
+    fits = KIND_GENERIC_CLASSES[kind]
     for stacked in sorted(words.plain("stacked_generics"), key=len, reverse=True):
         if len(spec) > len(stacked) and spec.endswith(stacked):
+            # a name built on another feature's name with its 通名 is legitimate (人民广场路,
+            # 王家村路: the road is named after the square or the village); stacking is two
+            # 通名 of the same kind of feature (环球大厦广场, 幸福花园小区)
+            inner = generics().get(stacked)
+            if inner is not None and inner not in fits and inner != parts.generic_class:
+                break
             out.append(
                 finding(
                     "structure.stacked_generic",
@@ -198,7 +248,6 @@ def structure_findings(
                 )
             )
             break
-    fits = KIND_GENERIC_CLASSES[kind]
     if parts.generic_class not in fits:
         out.append(
             finding(
@@ -250,24 +299,74 @@ def _road_class_findings(
 
 _LIST_RULES = (
     ("leaders", "content.leader_name", "含国家领导人姓名“{w}”，地名不得以国家领导人的名字命名"),
+    (
+        "persons",
+        "content.person_name",
+        "含人名“{w}”，地名一般不以人名命名；与该人无特定联系的，由审查人准予例外并记录理由",
+    ),
     ("foreign", "content.foreign", "含外国人名、地名或外语词“{w}”（洋名），不得使用"),
     ("exaggerated", "content.exaggerated", "含夸大词语“{w}”（大），与实体规模不符"),
     ("feudal", "content.feudal", "含封建色彩词语“{w}”"),
-    ("enterprises", "content.enterprise", "含企业名称或商标“{w}”，地名不得以企业名称或商标命名"),
+    ("public_order", "content.public_order", "含违背公序良俗的词语“{w}”"),
+    (
+        "enterprises",
+        "content.enterprise",
+        "含企业名称或商标“{w}”，地名不得以企业名称或商标命名；与企业无特定联系的，"
+        "由审查人准予例外并记录理由",
+    ),
 )
 
 
-def content_findings(facts: NameFacts, words: WordLists) -> list[Finding]:
-    out: list[Finding] = []
-    rare = [c for c in facts.name if is_han(c) and not is_common_char(c)]
+def script_findings(raw_name: str) -> list[Finding]:
+    """Art. 9(3) against the 《通用规范汉字表》, on the name as written (before the
+    traditional -> simplified normalisation: a traditional form is a finding, not silently
+    converted). Characters of the table are never rare."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", raw_name)
+    found = nonstandard_chars(text)
+    if found is None:
+        rare = [c for c in text if is_han(c) and not is_common_char(c)]
+        out = [
+            finding(
+                "content.character_table_missing",
+                f"未找到{TABLE_CITATION}，按GB 2312近似核对用字，请人工复核。",
+            )
+        ]
+        if rare:
+            out.append(
+                finding(
+                    "content.rare_character",
+                    f"“{text}”含生僻字“{'、'.join(dict.fromkeys(rare))}”（GB 2312以外，"
+                    "近似判断），应避免使用。",
+                    severity=Severity.WARNING,
+                )
+            )
+        return out
+    out = []
+    variants = [n for n in found if n.standard]
+    rare = [n.char for n in found if not n.standard]
+    if variants:
+        shown = "、".join(f"“{n.char}”应为“{n.standard}”" for n in variants)
+        out.append(
+            finding(
+                "content.nonstandard_character",
+                f"“{text}”含繁体字、异体字或旧字形（不在{TABLE_CITATION}内）：{shown}，"
+                "请改用规范字后重新提交。",
+            )
+        )
     if rare:
         out.append(
             finding(
                 "content.rare_character",
-                f"“{facts.name}”含生僻字“{'、'.join(dict.fromkeys(rare))}”"
-                "（不在通用规范汉字常用范围内），应避免使用。",
+                f"“{text}”含生僻字“{'、'.join(rare)}”（不在{TABLE_CITATION}内），应避免使用。",
             )
         )
+    return out
+
+
+def content_findings(facts: NameFacts, words: WordLists) -> list[Finding]:
+    out: list[Finding] = []
     for list_name, rule_id, template in _LIST_RULES:
         hits = [w for w in words.words(list_name) if w.word in facts.name]
         if not hits:
@@ -276,13 +375,186 @@ def content_findings(facts: NameFacts, words: WordLists) -> list[Finding]:
         hits.sort(key=lambda w: (w.severity is not Severity.ERROR, -len(w.word)))
         w = hits[0]
         note = f"（{w.note}）" if w.note else ""
+        source = f"［依据：{w.source}］" if w.source else ""
         out.append(
             finding(
                 rule_id,
-                f"“{facts.name}”" + template.format(w=w.word) + note + "。",
+                f"“{facts.name}”" + template.format(w=w.word) + note + "。" + source,
                 severity=w.severity,
             )
         )
+    return out
+
+
+def division_findings(facts: NameFacts, kind: PlaceKind, words: WordLists) -> list[Finding]:
+    """Art. 9(9): the 专名 of an administrative division (乡镇、街道) is not the name of a
+    famous natural feature, heritage site or a feature beyond the area."""
+    if kind is not PlaceKind.TOWN:
+        return []
+    hits = [w for w in words.words("famous") if w.word in facts.specific]
+    if not hits:
+        return []
+    w = max(hits, key=lambda w: len(w.word))
+    note = f"（{w.note}）" if w.note else ""
+    return [
+        finding(
+            "content.famous_feature",
+            f"“{facts.name}”以国内著名的自然地理实体或历史文化遗产“{w.word}”{note}作行政区划专名；"
+            "如确系以当地同名地理实体命名，由审查人准予例外并记录理由。",
+            severity=w.severity,
+        )
+    ]
+
+
+_FACILITY_CLASSES = frozenset({"transport", "facility"})
+
+
+def facility_findings(facts: NameFacts, local_names: Sequence[str]) -> list[Finding]:
+    """Art. 9(10): names of important transport, water, power ... facilities should agree
+    with the name of the place where they are (a warning: 一般应当)."""
+    if facts.parts.generic_class not in _FACILITY_CLASSES or not local_names:
+        return []
+    bases = {_strip_admin(n) for n in local_names if n}
+    if any(b and b in facts.name for b in bases):
+        return []
+    shown = "、".join(sorted(b for b in bases if b)[:3])
+    return [
+        finding(
+            "content.facility_place",
+            f"“{facts.name}”为设施名称，一般应当与所在地地名（{shown}）统一，请说明理由。",
+        )
+    ]
+
+
+def _strip_admin(name: str) -> str:
+    from gazetteer.text.places import ADMIN_GENERICS
+
+    for generic in ADMIN_GENERICS:
+        if name.endswith(generic) and len(name) > len(generic):
+            return name[: -len(generic)]
+    return name
+
+
+_COUNTY_GENERICS = ("自治县", "自治旗", "县", "市", "区", "旗")
+
+
+def national_findings(facts: NameFacts) -> list[Finding]:
+    """Art. 9(7): county-level names are unique nationwide and avoid homophones. Applies to
+    names whose 通名 is a county-level one (县、市、区、旗)."""
+    if not facts.generic or facts.generic not in _COUNTY_GENERICS:
+        return []
+    from gazetteer.text._data import known_place_codes
+
+    codes = known_place_codes()
+    same = [n for n, c in codes.items() if n == facts.name and len(c) == 6]
+    if same:
+        return [
+            finding(
+                "conflict.national",
+                f"“{facts.name}”与全国已有县级以上行政区划名称“{same[0]}”（{codes[same[0]]}）重名。",
+                (f"division:{codes[same[0]]}",),
+            )
+        ]
+    homo = [
+        n
+        for n, c in codes.items()
+        if len(c) == 6 and n.endswith(facts.generic) and _key(n) == facts.pinyin_key
+    ]
+    if homo:
+        return [
+            finding(
+                "conflict.national_homophone",
+                f"“{facts.name}”与全国已有县级以上行政区划名称{'、'.join(homo[:3])}同音，应避免。",
+                tuple(f"division:{codes[n]}" for n in homo[:3]),
+            )
+        ]
+    return []
+
+
+@lru_cache(maxsize=8192)
+def _key(name: str) -> str:
+    from gazetteer.text import pinyin_key
+
+    return pinyin_key(name)
+
+
+def protection_findings(
+    old_name: str, words: WordLists, records: Iterable[str] = ()
+) -> list[Finding]:
+    """Art. 10 para. 2 and art. 25: renaming a name on the protection list (保护名录) needs
+    the art. 11 reports (综合评估 and 专家论证; 实施办法 art. 5) recorded on the case.
+    ``records``: the kinds of report already recorded ('evaluation', 'expert_review',
+    'consultation')."""
+    listed = {w.word: w for w in words.words("protected")}
+    if old_name not in listed:
+        return []
+    missing = [
+        label
+        for kind, label in (("evaluation", "综合评估报告"), ("expert_review", "专家论证报告"))
+        if kind not in set(records)
+    ]
+    w = listed[old_name]
+    note = f"（{w.note}）" if w.note else ""
+    if not missing:
+        return [
+            finding(
+                "protection.rename",
+                f"“{old_name}”{note}列入地名保护名录，更名的综合评估和专家论证报告已记录；"
+                "所在地人民政府应预先制定保护措施（第二十五条）。",
+                severity=Severity.WARNING,
+            )
+        ]
+    return [
+        finding(
+            "protection.rename",
+            f"“{old_name}”{note}列入地名保护名录，一般不得更名；确需更名的，案件须记录"
+            f"{'、'.join(missing)}。",
+        )
+    ]
+
+
+def scope_findings(kind: PlaceKind, scope: Scope, *, complete: bool) -> list[Finding]:
+    """Art. 9(8) by kind: towns within the province, village seats within the county,
+    streets and important compounds/buildings within the built-up area. When the database
+    does not hold the whole scope, say which scope could not be checked."""
+    if complete:
+        return []
+    wanted = {
+        PlaceKind.TOWN: "同一个省级行政区域（乡、镇名称）",
+        PlaceKind.VILLAGE: "同一个县级行政区域（村民委员会、居民委员会所在地名称）",
+        PlaceKind.ROAD: "同一个建成区（街路巷名称）",
+        PlaceKind.COMPOUND: "同一个建成区（住宅区名称）",
+        PlaceKind.BUILDING: "同一个建成区（楼宇名称）",
+    }[kind]
+    return [
+        finding(
+            "conflict.scope_unchecked",
+            f"依法应在{wanted}内核对重名和同音，本库只能核对“{scope.label}”，"
+            "范围外的名称未能核对，请向上级地名行政主管部门查询。",
+        )
+    ]
+
+
+def apply_exceptions(findings: Iterable[Finding], exceptions: dict[str, str]) -> list[Finding]:
+    """Findings with the reviewer's granted exceptions applied: a finding of a rule that
+    allows exceptions (实施办法 art. 3/4 and the like) and has one becomes a warning that
+    quotes the reason; the others are unchanged (leaders' names never have exceptions)."""
+    out: list[Finding] = []
+    for f in findings:
+        reason = exceptions.get(f.rule)
+        rule = RULES.get(f.rule)
+        if reason and rule is not None and rule.exception:
+            out.append(
+                Finding(
+                    rule=f.rule,
+                    severity=Severity.WARNING,
+                    article=f.article,
+                    message=f"{f.message}［审查人已准予例外：{reason}］",
+                    conflicts=f.conflicts,
+                )
+            )
+        else:
+            out.append(f)
     return out
 
 
@@ -443,9 +715,16 @@ __all__ = [
     "Candidate",
     "NameFacts",
     "Rule",
+    "apply_exceptions",
     "conflict_findings",
     "content_findings",
+    "division_findings",
+    "facility_findings",
     "fuzzy_key",
+    "national_findings",
     "near_keys",
+    "protection_findings",
+    "scope_findings",
+    "script_findings",
     "structure_findings",
 ]

@@ -26,6 +26,10 @@ WORD_LISTS: dict[str, str] = {
     "leaders": "国家领导人姓名",
     "enterprises": "企业名称和商标",
     "stacked_generics": "叠加通名",
+    "persons": "人名（本名、字号、别名、化名、文艺作品人物）",
+    "public_order": "违背公序良俗的词语（赌博、低俗、迷信）",
+    "famous": "国内著名自然地理实体和历史文化遗产遗址",
+    "protected": "地名保护名录",
 }
 
 
@@ -34,6 +38,7 @@ class Word:
     word: str
     severity: Severity = Severity.ERROR
     note: str = ""
+    source: str = ""  # the document the entry rests on (column 4 or the file's ``#@source``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,15 +70,20 @@ def _read(name: str) -> str:
 
 def _parse_words(text: str) -> tuple[Word, ...]:
     out: list[Word] = []
+    default_source = ""
     for raw in text.splitlines():
         line = raw.rstrip("\n")
+        if line.startswith("#@source"):
+            default_source = line.removeprefix("#@source").strip()
+            continue
         if not line.strip() or line.lstrip().startswith("#"):
             continue
         cells = line.split("\t")
         word = cells[0].strip()
         sev = Severity(cells[1].strip()) if len(cells) > 1 and cells[1].strip() else Severity.ERROR
         note = cells[2].strip() if len(cells) > 2 else ""
-        out.append(Word(word, sev, note))
+        source = cells[3].strip() if len(cells) > 3 and cells[3].strip() else default_source
+        out.append(Word(word, sev, note, source))
     return tuple(out)
 
 

@@ -26,9 +26,11 @@ from sqlalchemy import Connection, Engine, insert, update
 
 from gazetteer.errors import Conflict, InvalidInput, PermissionDenied
 from gazetteer.model.accounts import Role, User, check_role
-from gazetteer.naming import audit, batch, words
+from gazetteer.naming import audit, batch, cases, words
 from gazetteer.naming.approval import apply_approval
 from gazetteer.naming.cases import (
+    ART14_DAYS,
+    DEPARTMENT_APPROVED,
     NAMING_LOCK,
     area_label,
     begin,
@@ -229,12 +231,26 @@ def withdraw(engine: Engine, case_id: int, user: User, *, reason: str = "") -> C
         return finish(conn, case, tr, user, {}, note=reason.strip())
 
 
+def grant_exception(engine: Engine, case_id: int, rule: str, reason: str, user: User) -> None:
+    """Record a reviewer's exception to ``rule`` on the case (实施办法 art. 3/4)."""
+    with write_transaction(engine) as conn:
+        cases.grant_exception(conn, case_id, rule, reason, user)
+
+
+def record_report(engine: Engine, case_id: int, kind: str, summary: str, user: User) -> None:
+    """Record an art. 11 report on the case."""
+    with write_transaction(engine) as conn:
+        cases.record_report(conn, case_id, kind, summary, user)
+
+
 def announce(engine: Engine, case_id: int, user: User, *, on: date | None = None) -> Case:
     on = on or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "announce", user)
         if case.approval_date and on < case.approval_date:
             raise InvalidInput("公告日期不能早于批准日期 (notice date before approval date)")
+        if case.kind in DEPARTMENT_APPROVED and case.filed_on and on < case.filed_on:
+            raise InvalidInput("公告日期不能早于备案日期 (notice date before filing date)")
         return finish(conn, case, tr, user, {"announced_on": on})
 
 
@@ -244,7 +260,11 @@ def file_case(engine: Engine, case_id: int, user: User, *, on: date | None = Non
         case, tr = begin(conn, case_id, "file", user)
         if case.approval_date and on < case.approval_date:
             raise InvalidInput("备案日期不能早于批准日期 (filing date before approval date)")
-        return finish(conn, case, tr, user, {"filed_on": on})
+        values: dict[str, Any] = {"filed_on": on}
+        if case.kind in DEPARTMENT_APPROVED:
+            # art. 14: a department-approved name is announced within 15 days of filing
+            values["notice_due"] = on + timedelta(days=ART14_DAYS)
+        return finish(conn, case, tr, user, values)
 
 
 def approve(
@@ -297,7 +317,10 @@ def approve(
             "approver_authority": authority or DEFAULT_AUTHORITY,
             "approved_by": user.id,
             "place_id": place_id,
-            "notice_due": approval_date + timedelta(days=settings.notice_due_days),
+            # a department-approved name's notice is due 15 days after its filing (art. 14)
+            "notice_due": None
+            if case.kind in DEPARTMENT_APPROVED
+            else approval_date + timedelta(days=settings.notice_due_days),
             "filing_due": approval_date + timedelta(days=settings.filing_due_days),
             "notice_text": text_,
             "findings": json.dumps([f.to_json() for f in result.findings], ensure_ascii=False),

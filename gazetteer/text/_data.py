@@ -61,3 +61,23 @@ def not_ordinals() -> frozenset[str]:
 @cache
 def common_extra() -> frozenset[str]:
     return frozenset(_lines("common_extra.txt"))
+
+
+@cache
+def place_reading_sources() -> dict[str, str]:
+    """Place-name reading table: text -> its source code (column 3; see the file header)."""
+    out: dict[str, str] = {}
+    for line in _lines("place_readings.tsv"):
+        cols = line.split("\t")
+        out[cols[0]] = cols[2].strip() if len(cols) > 2 else ""
+    return out
+
+
+@cache
+def known_place_codes() -> dict[str, str]:
+    """Known place names (provinces, prefectures, counties, Weihai towns) -> code."""
+    out: dict[str, str] = {}
+    for line in _lines("known_places.tsv"):
+        cols = line.split("\t")
+        out.setdefault(cols[0], cols[1] if len(cols) > 1 else "")
+    return out

@@ -26,6 +26,12 @@ from gazetteer.text.normalization import normalize
 from gazetteer.text.numerals import NUMERAL_CHARS, chinese_to_arabic
 
 DIRECTIONS = frozenset("东西南北中上下前后")
+# One-syllable modifiers that join a road 通名 (1984 rules, rule 2: 景山后街 Jǐngshān Hòujiē,
+# 造币左路 Zàobì Zuǒlù, 清波门直街 Qīngbōmén Zhíjiē, 东直门外南后街 Dōngzhíménwài
+# Nánhòujiē). 内/外 are not among them: they join the 专名 (朝阳门内大街 Cháoyángménnèi Dàjiē).
+ROAD_MODIFIERS = frozenset("东西南北中上下前后左右直横正")
+# One-syllable modifiers of a one-character water 通名 (rule 2: 潮白新河 Cháobái Xīnhé).
+WATER_MODIFIERS = frozenset("新老")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +55,10 @@ class NameParts:
         """The ordinal as a number (经五路 -> 5), or ``None``."""
         if not self.ordinal:
             return None
-        if self.ordinal.isascii() and self.ordinal.isdigit():
-            return int(self.ordinal)
-        return chinese_to_arabic(self.ordinal)
+        ordinal = self.ordinal.removeprefix("第")
+        if ordinal.isascii() and ordinal.isdigit():
+            return int(ordinal)
+        return chinese_to_arabic(ordinal)
 
 
 def _find_generic(text: str) -> str:
@@ -82,12 +89,21 @@ def _trailing_ordinal(specific: str) -> str:
     while start > 0 and specific[start - 1] in NUMERAL_CHARS:
         start -= 1
     run = specific[start:]
-    if not run or chinese_to_arabic(run) is None:
+    if not run:
+        return ""
+    blocked = not_ordinals()
+    # 东四十二条 is 东四 + 12 (rule 7), not 东 + 42: a listed word ending inside the run
+    # (东四, 西四) keeps its numeral and the ordinal is what follows it.
+    for k in range(1, len(run)):
+        head = specific[: start + k]
+        if any(head.endswith(b) for b in blocked) and chinese_to_arabic(run[k:]) is not None:
+            return run[k:]
+    if chinese_to_arabic(run) is None:
         return ""
     if start > 0:
         if specific[start - 1] == "第":
-            return ""
-        blocked = not_ordinals()
+            # 第九弄 Dì-9 Lòng (rule 7): a leading 第 belongs to the ordinal
+            return "第" + run if start == 1 else ""
         for back in range(1, 3):
             if start - back >= 0 and specific[start - back : end] in blocked:
                 return ""
@@ -109,9 +125,22 @@ def _parse_text(text: str, *, fused_ok: bool = True) -> NameParts:
         ordinal = _trailing_ordinal(specific)
         if ordinal:
             specific = specific[: len(specific) - len(ordinal)]
-        elif len(specific) >= 3 and specific[-1] in DIRECTIONS:
-            generic = specific[-1] + generic
-            specific = specific[:-1]
+        else:
+            while len(specific) >= 3 and specific[-1] in ROAD_MODIFIERS:
+                generic = specific[-1] + generic
+                specific = specific[:-1]
+            if len(specific) == 2 and specific[0] == "小" and specific[1] in DIRECTIONS:
+                # 小南街 Xiǎo Nánjiē (rule 2): 小 is the 专名, 南 modifies the 通名
+                generic = specific[1] + generic
+                specific = specific[:1]
+    elif (
+        cls == "water"
+        and len(generic) == 1
+        and len(specific) >= 3
+        and specific[-1] in WATER_MODIFIERS
+    ):
+        generic = specific[-1] + generic
+        specific = specific[:-1]
     return NameParts(specific, ordinal, generic, cls)
 
 
