@@ -6,10 +6,11 @@ level-3 characters exist only for place names). A character in the table is neve
 character; a character outside it is a finding, with the standard form proposed when it is
 a traditional or variant form (never converted silently).
 
-The table is read from ``GAZETTEER_CHAR_TABLE`` or, by default, from the shared reference
-copy ``../shared/reference/tongyong_guifan_8105.tsv`` next to the checkout (lines
-``U+XXXX<TAB>character<TAB>pinyin``); it is not copied into the repository. Without it,
-:func:`standard_table` is ``None`` and callers fall back to the GB 2312 proxy
+The table ships with the library (``data/tongyong_guifan_8105.txt``: the characters in the
+table's order, one level per line; a public national standard, so the check works wherever
+the service runs). ``GAZETTEER_CHAR_TABLE`` may name another copy in the reference layout
+(lines ``U+XXXX<TAB>character<TAB>pinyin``, the table's order). Only when no copy can be read
+is :func:`standard_table` ``None``; callers then fall back to the GB 2312 proxy
 (:func:`gazetteer.text.is_common_char`) and say so.
 """
 
@@ -20,34 +21,39 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-TABLE_NAME = "tongyong_guifan_8105.tsv"
+PACKAGED = Path(__file__).with_name("data") / "tongyong_guifan_8105.txt"
 TABLE_CITATION = "《通用规范汉字表》（国发〔2013〕23号）"
+LEVEL_SIZES = (3500, 3000, 1605)
 
 
-def _candidates() -> list[Path]:
-    env = os.environ.get("GAZETTEER_CHAR_TABLE")
-    here = Path(__file__).resolve()
-    out = [Path(env)] if env else []
-    for parent in here.parents[2:5]:
-        out.append(parent.parent / "shared" / "reference" / TABLE_NAME)
-        out.append(parent / "shared" / "reference" / TABLE_NAME)
-    out.append(Path("/work/shared/reference") / TABLE_NAME)
-    return out
+def _read_tsv(path: Path) -> dict[str, int]:
+    """A copy in the reference layout: ``U+XXXX<TAB>character<TAB>…``, in the table's order."""
+    table: dict[str, int] = {}
+    lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.strip()]
+    for i, line in enumerate(lines):
+        cols = line.split("\t")
+        if len(cols) >= 2 and cols[1]:
+            table[cols[1]] = 1 if i < 3500 else 2 if i < 6500 else 3
+    return table
+
+
+def _read_packaged(path: Path) -> dict[str, int]:
+    """The shipped copy: one line of characters per level (``#`` lines are comments)."""
+    lines = [ln.strip() for ln in path.read_text("utf-8").splitlines()]
+    levels = [ln for ln in lines if ln and not ln.startswith("#")]
+    return {ch: level for level, chars in enumerate(levels, start=1) for ch in chars}
 
 
 @cache
 def standard_table() -> dict[str, int] | None:
-    """Character -> level (1-3) of the 通用规范汉字表, or ``None`` when no copy is found."""
-    for path in _candidates():
-        if path.is_file():
-            table: dict[str, int] = {}
-            lines = [ln for ln in path.read_text("utf-8").splitlines() if ln.strip()]
-            for i, line in enumerate(lines):
-                cols = line.split("\t")
-                if len(cols) >= 2 and cols[1]:
-                    table[cols[1]] = 1 if i < 3500 else 2 if i < 6500 else 3
-            if table:
-                return table
+    """Character -> level (1-3) of the 通用规范汉字表, or ``None`` when no copy is readable."""
+    env = os.environ.get("GAZETTEER_CHAR_TABLE")
+    if env and Path(env).is_file():
+        table = _read_tsv(Path(env))
+        if table:
+            return table
+    if PACKAGED.is_file():
+        return _read_packaged(PACKAGED) or None
     return None
 
 
@@ -87,4 +93,11 @@ def nonstandard_chars(text: str) -> list[NonStandard] | None:
     return out
 
 
-__all__ = ["TABLE_CITATION", "NonStandard", "nonstandard_chars", "standard_form", "standard_table"]
+__all__ = [
+    "LEVEL_SIZES",
+    "TABLE_CITATION",
+    "NonStandard",
+    "nonstandard_chars",
+    "standard_form",
+    "standard_table",
+]

@@ -5,6 +5,7 @@ and reports on the case, the art. 14 order) on both backends."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from shapely.geometry import Point
@@ -32,7 +33,7 @@ from gazetteer.naming.words import load_word_lists
 from gazetteer.services import accounts as auth
 from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
-from gazetteer.text.standard_chars import standard_table
+from gazetteer.text.standard_chars import LEVEL_SIZES, standard_table
 from tests.datasets.naming_frame import HUANCUILOU, build_frame
 
 W = load_word_lists()
@@ -84,7 +85,20 @@ def test_9_2_generic_must_fit_the_feature() -> None:
     assert _content("杏林小区", R) == {"structure.generic_kind": Severity.ERROR}
 
 
-@pytest.mark.skipif(standard_table() is None, reason="通用规范汉字表 copy not present")
+def test_9_3_the_shipped_table_is_the_standard() -> None:
+    """The library ships the 8,105 characters (the check must not depend on a shared
+    folder); the copy equals the reference file where that is present."""
+    table = standard_table()
+    assert table is not None and len(table) == sum(LEVEL_SIZES) == 8105
+    assert [sum(1 for v in table.values() if v == lv) for lv in (1, 2, 3)] == list(LEVEL_SIZES)
+    assert table["一"] == 1 and table["𬜬"] == 3
+    reference = Path(__file__).resolve().parents[3] / "shared/reference/tongyong_guifan_8105.tsv"
+    if reference.is_file():
+        lines = [ln.split("\t") for ln in reference.read_text("utf-8").splitlines() if ln]
+        levels = [1] * 3500 + [2] * 3000 + [3] * 1605
+        assert {cols[1]: lv for cols, lv in zip(lines, levels, strict=True)} == table
+
+
 def test_9_3_table_characters_are_never_rare_and_traditional_forms_are_findings() -> None:
     assert script_findings("𬜬山路") == []  # 𬜬: level 3 of the table, a place-name character
     assert _content("崮山路") == {} and _content("苘山路") == {}
