@@ -38,7 +38,7 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import errors
+from api import errors, limits
 from api.caches import LayerCache, load_index_for_server, warm_up_search
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
@@ -179,6 +179,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     errors.install(app)
+    limits.install(app, settings)
     _add_openapi_routes(app)
     for router in ROUTERS:
         app.include_router(router)

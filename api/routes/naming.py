@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
 from api.auth import require_role
-from api.deps import CachesDep, ConnectionDep, EngineDep, RecordId, SettingsDep
+from api.deps import CachesDep, ConnectionDep, EngineDep, HeavyDep, RecordId, SettingsDep
+from api.limits import Cancel
 from api.schemas_naming import (
     ApprovalRequest,
     AuditEntryPublic,
@@ -32,7 +33,7 @@ from api.schemas_naming import (
     WordListPublic,
     to_shape,
 )
-from gazetteer.errors import InvalidInput
+from gazetteer.errors import InvalidInput, TooLarge
 from gazetteer.model.accounts import User
 from gazetteer.naming import batch, words
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
@@ -77,8 +78,9 @@ def check(body: NameCheckRequest, conn: ConnectionDep, caches: CachesDep) -> Nam
 )
 async def check_batch(
     request: Request,
-    conn: ConnectionDep,
+    engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     """Check a CSV of names sent as the request body (``Content-Type: text/csv``; columns
@@ -88,16 +90,26 @@ async def check_batch(
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
-    rows, results = wf.check_batch(conn, data, references=caches.naming)
+            raise TooLarge("文件过大，最大5MB (file larger than 5 MB)")
+
+    def work(cancel: Cancel) -> bytes:
+        # parsing, checking and the report all run in the heavy pool, off the event loop
+        with engine.connect() as conn:
+            rows, results = wf.check_batch(conn, data, references=caches.naming)
+        cancel.update()
+        if format == "xlsx":
+            return batch.report_xlsx(rows, results)
+        return batch.report_csv(rows, results)
+
+    report = await heavy.run(request, work)
     if format == "xlsx":
         return Response(
-            batch.report_xlsx(rows, results),
+            report,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": 'attachment; filename="naming-check.xlsx"'},
         )
     return Response(
-        batch.report_csv(rows, results),
+        report,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="naming-check.csv"'},
     )

@@ -1,0 +1,249 @@
+"""Hardening: one request must never take the service down (issue 16), on both backends.
+
+One seeded database and one server per backend for the module, with small limits
+(body 256 KB, one heavy worker, rate 12 heavy requests a minute) so that each bound is
+reached with little data. Tests that need the app in-process (a slow heavy route, a held
+lock) build their own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+import time
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import httpx
+import pytest
+from fastapi import Request
+from sqlalchemy import Engine, text
+
+from api.deps import HeavyDep
+from api.limits import Cancel, Cancelled
+from api.main import create_app
+from gazetteer.services import accounts as auth
+from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.dialect import write_transaction
+from tests.conftest import new_database_settings
+from tests.datasets.grid_city import TOWN_A1, seed
+from tests.server import live_server, serve_in_thread
+
+MEAL = "elderly_meal_point"
+BODY_LIMIT = 256 * 1024
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+class Site(NamedTuple):
+    base: str
+    token: str
+    settings: Settings
+    engine: Engine
+
+
+@pytest.fixture(scope="module")
+def site(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Site]:
+    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("hard"))
+    settings = next(gen).model_copy(
+        update={"max_body_bytes": BODY_LIMIT, "heavy_workers": 1, "heavy_rate_per_minute": 12}
+    )
+    engine = create_engine_from_settings(settings)
+    try:
+        seed(engine)
+        with write_transaction(engine) as conn:
+            token = auth.add_user(conn, "planner", ["reviewer"]).token
+        with live_server(settings) as base:
+            yield Site(base, token, settings, engine)
+    finally:
+        engine.dispose()
+        next(gen, None)
+
+
+def _batch(n: int, name: str = "杏林路") -> bytes:
+    return ("name,kind,admin_code\n" + f"{name},road,{TOWN_A1}\n" * n).encode()
+
+
+def test_batch_check_report_grows_linearly(site: Site) -> None:
+    """4,000 identical rows (the probe's 100 KB upload): each duplicate group is reported
+    once, so the report is about as long per row as for 100 rows (was 600 MB, 13 s)."""
+    sizes = {}
+    for n in (100, 4000):
+        t0 = time.monotonic()
+        r = httpx.post(
+            f"{site.base}/api/v1/naming/check/batch",
+            content=_batch(n),
+            headers={"Content-Type": "text/csv"},
+            timeout=60,
+        )
+        assert r.status_code == 200, r.text
+        sizes[n] = len(r.content)
+        assert time.monotonic() - t0 < 20
+    assert sizes[4000] < 60 * sizes[100]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert len(rows) == 4000
+    assert "batch.duplicate" in rows[0]["rules"] and "row:2" in rows[0]["conflicts"]
+    assert rows[-1]["conflicts"].endswith("row:1")
+
+
+def test_body_limit_is_413_json_for_announced_and_streamed_bodies(site: Site) -> None:
+    big = b"name,kind,admin_code\n" + b"x" * (BODY_LIMIT + 10)
+    url = f"{site.base}/api/v1/naming/check/batch"
+    r = httpx.post(url, content=big, headers={"Content-Type": "text/csv"})
+    assert r.status_code == 413 and r.json()["error"] == "too_large"
+
+    def chunks() -> Iterator[bytes]:  # chunked: no Content-Length
+        for _ in range(40):
+            yield b"y" * 8192
+
+    r = httpx.post(url, content=chunks(), headers={"Content-Type": "text/csv"})
+    assert r.status_code == 413 and "body" in r.text
+    # JSON bodies have a tighter limit (parsed on the event loop)
+    r = httpx.post(
+        f"{site.base}/api/v1/naming/check",
+        content=b'{"name": "' + b"a" * (BODY_LIMIT - 100) + b'"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert r.status_code in (413, 422)
+    assert httpx.get(f"{site.base}/healthz").status_code == 200
+
+
+def test_compare_deduplicates_and_caps_ids(site: Site) -> None:
+    base, h = site.base, {"Authorization": f"Bearer {site.token}"}
+    body = {"name": "甲", "facility_type": [MEAL], "minutes": 5, "add": [], "remove": []}
+    r = httpx.post(f"{base}/api/v1/coverage/scenarios", json=body, headers=h, timeout=60)
+    assert r.status_code == 201, r.text
+    sid = r.json()["id"]
+    url = f"{base}/api/v1/coverage/scenarios/compare"
+    r = httpx.get(url, params={"ids": ",".join([str(sid)] * 500)}, timeout=60)
+    assert r.status_code == 200, r.text
+    assert len(r.json()) == 1
+    r = httpx.get(url, params={"ids": ",".join(str(i) for i in range(1, 20))})
+    assert r.status_code == 400 and "ids" in r.text
+    r = httpx.get(url, params={"ids": str(2**63)})
+    assert r.status_code == 400 and "ids" in r.text
+
+
+def test_isochrone_minutes_are_capped(site: Site) -> None:
+    r = httpx.get(
+        f"{site.base}/api/v1/coverage/isochrones",
+        params=[("facility_type", MEAL)] + [("minutes", m) for m in range(1, 11)],
+    )
+    assert r.status_code in (400, 422) and "minutes" in r.text
+    r = httpx.get(
+        f"{site.base}/api/v1/coverage/isochrones",
+        params=[("facility_type", MEAL), ("minutes", 5)],
+        timeout=60,
+    )
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+
+
+def test_heavy_requests_are_rate_limited_per_client(site: Site) -> None:
+    """Runs last of the module's heavy tests: it spends the client's quota."""
+    url = f"{site.base}/api/v1/coverage/scenarios/compare"
+    codes = [httpx.get(url, params={"ids": "999999"}).status_code for _ in range(14)]
+    assert 429 in codes and set(codes) <= {404, 429}
+    r = httpx.get(url, params={"ids": "999999"})
+    assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+    assert "请求过于频繁" in r.json()["message"]
+    assert httpx.get(f"{site.base}/healthz").status_code == 200
+
+
+# -- in-process app: a slow heavy route, a held lock ------------------------------------
+
+
+@pytest.fixture
+def slow_app(settings: Settings) -> Iterator[tuple[str, dict[str, object]]]:
+    """The app with one extra heavy route that works in 20 ms steps for ``s`` seconds."""
+    app = create_app(settings.model_copy(update={"heavy_workers": 1, "heavy_queue": 0}))
+    seen: dict[str, object] = {}
+
+    @app.get("/test/slow")
+    async def slow(request: Request, heavy: HeavyDep, s: float = 3) -> dict[str, str]:
+        def work(cancel: Cancel) -> dict[str, str]:
+            end = time.monotonic() + s
+            try:
+                while time.monotonic() < end:
+                    cancel.update()
+                    time.sleep(0.02)
+            except Cancelled:
+                seen["cancelled"] = True
+                raise
+            seen["finished"] = True
+            return {"ok": "yes"}
+
+        return await heavy.run(request, work)
+
+    with serve_in_thread(app) as base:
+        yield base, seen
+
+
+def test_heavy_pool_is_bounded_and_light_requests_answer(
+    slow_app: tuple[str, dict[str, object]],
+) -> None:
+    base, seen = slow_app
+    t = threading.Thread(target=lambda: httpx.get(f"{base}/test/slow?s=2", timeout=10))
+    t.start()
+    time.sleep(0.5)
+    t0 = time.monotonic()
+    assert httpx.get(f"{base}/healthz").status_code == 200
+    assert time.monotonic() - t0 < 0.5
+    full = httpx.get(f"{base}/test/slow?s=0.1")
+    assert full.status_code == 503 and full.headers["retry-after"]
+    assert "busy" in full.json()["error"]
+    t.join()
+    assert seen.get("finished")
+
+
+def test_heavy_work_stops_when_the_client_disconnects(
+    slow_app: tuple[str, dict[str, object]],
+) -> None:
+    base, seen = slow_app
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.get(f"{base}/test/slow?s=5", timeout=0.5)
+    deadline = time.monotonic() + 3
+    while "cancelled" not in seen and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen.get("cancelled") and not seen.get("finished")
+
+
+def test_held_lock_gives_503_with_retry_after_and_reads_go_on(settings: Settings) -> None:
+    """Another writer holds the database: writes answer 503 + Retry-After after the bounded
+    wait, in Chinese and English; reads and /healthz keep answering."""
+    s = settings.model_copy(update={"lock_timeout_s": 1.0})
+    engine = create_engine_from_settings(s)
+    seed(engine)
+    with write_transaction(engine) as conn:
+        token = auth.add_user(conn, "admin", ["admin"]).token
+    app = create_app(s)
+    holder = create_engine_from_settings(settings)
+    with serve_in_thread(app) as base, holder.connect() as raw:
+        held = raw.execution_options(sqlite_begin="BEGIN IMMEDIATE")
+        held.begin()  # SQLite: takes the write lock
+        if not s.is_sqlite:
+            held.execute(text("SELECT pg_advisory_xact_lock(1)"))
+            held.execute(text("LOCK TABLE naming_words IN ACCESS EXCLUSIVE MODE"))
+        t0 = time.monotonic()
+        r = httpx.post(
+            f"{base}/api/v1/naming/words",
+            json={"list_name": "enterprises", "word": "测试"},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] and "busy" in r.text and "请稍后重试" in r.text
+        assert time.monotonic() - t0 < 10
+        assert httpx.get(f"{base}/healthz", timeout=5).status_code == 200
+        assert httpx.get(f"{base}/api/v1/search", params={"q": "x"}, timeout=5).status_code < 500
+        held.rollback()
+    holder.dispose()
+    engine.dispose()
