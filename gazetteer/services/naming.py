@@ -59,7 +59,7 @@ from gazetteer.naming.reference import ReferenceCache
 from gazetteer.settings import Settings
 from gazetteer.storage.dialect import write_lock, write_transaction
 from gazetteer.storage.tables_naming import naming_cases
-from gazetteer.types import utc_now
+from gazetteer.types import local_date, local_today, utc_now
 
 S = CaseState
 
@@ -108,6 +108,30 @@ def add_word(engine: Engine, list_name: str, word: str, *, note: str = "") -> wo
     with write_transaction(engine) as conn:
         words.add_word(conn, list_name, word, note=note)
         return words.load_word_lists(conn)
+
+
+def step_date(on: date | None, field: str, *, not_before: date | None, after: str) -> date:
+    """The date a step records: today (Weihai) when not given; never in the future and
+    never before the previous step's date ``not_before`` (named ``after``)."""
+    today = local_today()
+    on = on or today
+    if on > today:
+        raise InvalidInput(
+            f"{field} 不能晚于今天 {today.isoformat()} ({field} must not be in the future)",
+            details=[{"field": field, "problem": f"after today ({today.isoformat()})"}],
+        )
+    if not_before is not None and on < not_before:
+        raise InvalidInput(
+            f"{field} 不能早于{after} {not_before.isoformat()} "
+            f"({field} must not be before the {after}, {not_before.isoformat()})",
+            details=[{"field": field, "problem": f"before the {after}"}],
+        )
+    return on
+
+
+def _last_step(case: Case) -> date | None:
+    """The Weihai date of the case's last recorded step."""
+    return local_date(case.updated_at) if case.updated_at else None
 
 
 def create_case(engine: Engine, proposal: CaseProposal, user: User) -> Case:
@@ -198,9 +222,9 @@ def start_consultation(
     engine: Engine, case_id: int, user: User, settings: Settings, *, start: date | None = None
 ) -> Case:
     """under_review → public_consultation for ``settings.consultation_days`` days."""
-    start = start or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "consult", user)
+        start = step_date(start, "start_date", not_before=_last_step(case), after="review")
         end = start + timedelta(days=settings.consultation_days)
         return finish(
             conn,
@@ -227,20 +251,17 @@ def withdraw(engine: Engine, case_id: int, user: User, *, reason: str = "") -> C
 
 
 def announce(engine: Engine, case_id: int, user: User, *, on: date | None = None) -> Case:
-    on = on or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "announce", user)
-        if case.approval_date and on < case.approval_date:
-            raise InvalidInput("公告日期不能早于批准日期 (notice date before approval date)")
+        on = step_date(on, "on", not_before=case.approval_date, after="approval date")
         return finish(conn, case, tr, user, {"announced_on": on})
 
 
 def file_case(engine: Engine, case_id: int, user: User, *, on: date | None = None) -> Case:
-    on = on or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "file", user)
-        if case.approval_date and on < case.approval_date:
-            raise InvalidInput("备案日期不能早于批准日期 (filing date before approval date)")
+        previous = case.announced_on or case.approval_date
+        on = step_date(on, "on", not_before=previous, after="notice date")
         return finish(conn, case, tr, user, {"filed_on": on})
 
 
@@ -259,9 +280,14 @@ def approve(
     approval_no = approval_no.strip()
     if not approval_no:
         raise InvalidInput("须填写批准文号 (approval document number is required)")
-    approval_date = approval_date or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "approve", user)
+        approval_date = step_date(
+            approval_date,
+            "approval_date",
+            not_before=case.consultation_start or _last_step(case),
+            after="consultation start",
+        )
         if user.id in (case.submitted_by, case.created_by):
             raise PermissionDenied(
                 "审批人不能审批本人起草或提交的案件 (the approver must not be the submitter)"

@@ -33,6 +33,7 @@ from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current
 from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_naming import audit_log, naming_cases
+from tests.builder import backdate_case
 from tests.datasets.naming_frame import HUANCUILOU, build_frame
 from tests.guarded_sql import assert_rejected, raw_sql
 from tests.server import serve_in_thread
@@ -66,6 +67,7 @@ def _filed_case(engine: Engine, settings: Settings) -> int:
     case = wf.create_case(engine, proposal, rev)
     wf.submit(engine, case.id, rev)
     wf.start_review(engine, case.id, rev)
+    backdate_case(engine, case.id, day0)
     wf.start_consultation(engine, case.id, rev, settings, start=day0)
     approved_on = day0 + timedelta(days=settings.consultation_days)
     doc = "威政字〔2024〕12号"
