@@ -12,6 +12,7 @@ import csv
 import io
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -27,7 +28,7 @@ from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from tests.conftest import new_database_settings
+from tests.conftest import _pg_admin, new_database_settings
 from tests.datasets.grid_city import TOWN_A1, seed
 from tests.server import live_server, serve_in_thread
 
@@ -58,15 +59,26 @@ def site(
         update={"max_body_bytes": BODY_LIMIT, "heavy_workers": 1, "heavy_rate_per_minute": 12}
     )
     engine = create_engine_from_settings(settings)
+    role = None if settings.is_sqlite else f"gz_app_{uuid.uuid4().hex[:8]}"
     try:
         seed(engine)
         with write_transaction(engine) as conn:
             token = auth.add_user(conn, "planner", ["reviewer"]).token
-        with live_server(settings) as base:
+        served = settings
+        if role is not None:
+            # the service runs as a role that owns nothing (migration 0009, docs/deploy.md)
+            with _pg_admin().connect() as conn:
+                conn.execute(text(f"CREATE ROLE {role} LOGIN IN ROLE gazetteer_app"))
+            url = settings.database_url.replace("://postgres@", f"://{role}@")
+            served = settings.model_copy(update={"database_url": url})
+        with live_server(served) as base:
             yield Site(base, token, settings, engine)
     finally:
         engine.dispose()
         next(gen, None)
+        if role is not None:
+            with _pg_admin().connect() as conn:
+                conn.execute(text(f"DROP ROLE IF EXISTS {role}"))
 
 
 def _batch(n: int, name: str = "杏林路") -> bytes:
