@@ -22,6 +22,7 @@ from api.schemas_coverage import (
 from gazetteer.coverage.inputs import parse_facility_types
 from gazetteer.model.subsidies import RULES as SUBSIDY_RULES
 from gazetteer.services import facilities as uc
+from gazetteer.types import INT32_MAX
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
@@ -33,7 +34,7 @@ def list_facilities(
     type: Annotated[list[str] | None, Query(description="facility type(s)")] = None,
     admin: Annotated[str | None, Query(description="6-, 9- or 12-digit area code")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
 ) -> FacilityList:
     """Facilities, optionally by type and area."""
     types = list(parse_facility_types(type)) if type else None
@@ -46,7 +47,7 @@ def list_facilities(
 @router.get("/subsidies", response_model=SubsidyReportPublic)
 def subsidies(
     conn: ConnectionDep,
-    year: Annotated[int | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     district: Annotated[str | None, Query(description="county-level code, 6 or 12 digits")] = None,
 ) -> SubsidyReportPublic:
     """Meal-site subsidies (construction, operation, rural elderly tables) by district and year."""
@@ -95,7 +96,7 @@ def delete_facility(
     facility_id: RecordId,
     engine: EngineDep,
     user: Staff,
-    version: Annotated[int | None, Query()] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     note: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     uc.delete_facility(engine, facility_id, user=user.name, expected_version=version, note=note)

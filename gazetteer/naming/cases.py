@@ -298,7 +298,13 @@ def validate_proposal(conn: Connection, p: CaseProposal) -> CaseProposal:
     if p.kind in (CaseKind.RENAME, CaseKind.ADJUSTMENT):
         if p.place_id is None:
             raise InvalidInput("更名和起止点调整须指定地名 place_id (place_id is required)")
-        place = repo.get_place(conn, p.place_id)
+        try:
+            place = repo.get_place(conn, p.place_id)
+        except NotFound:
+            raise InvalidInput(
+                f"地名不存在 (place_id: no place with id {p.place_id})",
+                details=[{"field": "place_id", "problem": "no such place"}],
+            ) from None
         if p.kind is CaseKind.ADJUSTMENT:
             if p.geometry is None:
                 raise InvalidInput("起止点调整须提供新的道路几何 (new geometry is required)")

@@ -21,7 +21,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from gazetteer.errors import Busy, StorageUnavailable
+from gazetteer.errors import Busy, InvalidInput, StorageUnavailable
 from gazetteer.settings import Settings
 from gazetteer.storage import append_only, gate
 
@@ -114,6 +114,22 @@ def _is_lock_wait(error: BaseException) -> bool:
     return "database is locked" in said or "database table is locked" in said
 
 
+UNSTORABLE_MESSAGE = (
+    "数值超出范围或文本含有非法字符 (a value is out of the database's range or text "
+    "contains a NUL character)"
+)
+
+
+def _is_unstorable(error: BaseException | None) -> bool:
+    """An integer too large for the column or a NUL in text (PostgreSQL)."""
+    if isinstance(error, OverflowError):
+        return True
+    if getattr(error, "sqlstate", None) in ("22003", "22P05", "22021"):
+        return True
+    said = str(error)
+    return "NUL (0x00)" in said or "too large to convert" in said
+
+
 def _translate_errors(engine: Engine) -> Engine:
     """Database errors with a domain meaning become domain errors (API status, CLI message).
 
@@ -129,6 +145,10 @@ def _translate_errors(engine: Engine) -> Engine:
         ):
             log.warning("lock wait bounded: %s", ctx.original_exception)
             raise Busy(BUSY_MESSAGE) from ctx.sqlalchemy_exception
+        if _is_unstorable(ctx.original_exception):
+            # a safety net: request schemas bound every value; this catches what slips by
+            log.warning("unstorable value: %s", ctx.original_exception)
+            raise InvalidInput(UNSTORABLE_MESSAGE) from ctx.original_exception
         if not isinstance(ctx.sqlalchemy_exception, IntegrityError):
             return
         domain = append_only.violation(ctx.original_exception)

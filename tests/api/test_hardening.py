@@ -259,3 +259,51 @@ def test_held_lock_gives_503_with_retry_after_and_reads_go_on(settings: Settings
         held.rollback()
     holder.dispose()
     engine.dispose()
+
+
+def test_bad_input_is_4xx_naming_the_field(site: Site) -> None:
+    """Issue 16: these answered 500 (integers >= 2^63 on SQLite, > 2^31-1 on PostgreSQL,
+    null for required fields in PATCH, NUL in text on PostgreSQL, unknown place_id)."""
+    base, h = site.base, {"Authorization": f"Bearer {site.token}"}
+    with httpx.Client(base_url=base, headers=h, timeout=30) as c:
+        f = c.get("/api/v1/facilities").json()["items"][0]
+        good = {
+            "name": "测试点",
+            "type": MEAL,
+            "admin_code": f["admin_code"],
+            "lon": f["lon"],
+            "lat": f["lat"],
+        }
+        for field, value in (
+            ("beds", 2**63),
+            ("capacity", 2**31),
+            ("place_id", 2**63),
+            ("name", "食\x00堂"),
+            ("operator", "a\x00"),
+        ):
+            r = c.post("/api/v1/facilities", json={**good, field: value})
+            assert r.status_code == 422, (field, r.text)
+            assert f"body.{field}" in r.text
+        for field in ("name", "lon", "admin_code"):
+            r = c.patch(f"/api/v1/facilities/{f['id']}", json={field: None})
+            assert r.status_code == 422 and f"body.{field}" in r.text, r.text
+        for url, field in (
+            (f"/api/v1/facilities?offset={2**63}", "offset"),
+            (f"/api/v1/facilities/{2**63}", "facility_id"),
+            (f"/api/v1/facilities/{f['id']}?version={2**63}", "version"),
+            (f"/api/v1/coverage/scenarios/{2**31}", "scenario_id"),
+        ):
+            r = c.request("DELETE" if "version" in url else "GET", url)
+            assert r.status_code == 422 and field in r.text, (url, r.text)
+        r = c.post(
+            "/api/v1/naming/cases",
+            json={"kind": "rename", "name": "新名路", "admin_code": TOWN_A1, "place_id": 999999},
+        )
+        assert r.status_code == 400 and "place_id" in r.text, r.text
+        r = c.post(
+            "/api/v1/naming/cases",
+            json={"kind": "rename", "name": "新名路", "admin_code": TOWN_A1, "place_id": 2**63},
+        )
+        assert r.status_code == 422 and "place_id" in r.text
+        r = c.get("/api/v1/naming/cases/overdue", params={"as_of": "-1e-251"})
+        assert r.status_code == 422 and "as_of" in r.text

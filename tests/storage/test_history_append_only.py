@@ -234,6 +234,7 @@ def _guard_triggers(engine: Engine) -> dict[str, set[str]]:
 
 
 def _expected_guards(engine: Engine) -> dict[str, set[str]]:
+    kinds: tuple[str, ...]
     if engine.dialect.name == "sqlite":
         kinds, suffix = ("no_update", "no_delete", "no_replace"), ""
     else:
