@@ -76,7 +76,9 @@ def test_a_varied_write_session_exports_and_imports_into_an_empty_database(
             "beds": rng.randint(0, 50),
         }
         try:
-            ids.append(fac.create_facility(engine, values, user="zhang").id)
+            created = fac.create_facility(engine, values, user="zhang").id
+            assert created is not None
+            ids.append(created)
             stored += 1
         except InvalidInput as exc:
             assert "geometry" in str(exc.details) or "lon/lat" in str(exc.details)
