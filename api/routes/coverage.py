@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from shapely.geometry import mapping
 
-from api.auth import User, require_role
+from api.auth import OptionalUser, User, require_role
 from api.deps import CachesDep, EngineDep, HeavyDep, RecordId
 from api.limits import Cancel
 from api.schemas_coverage import (
@@ -154,9 +154,16 @@ async def what_if(
     return WhatIfPublic.of(result)
 
 
+def _shown(s: Any, user: User | None) -> ScenarioPublic:
+    """A scenario; who saved it (``created_by``) only for staff."""
+    public = ScenarioPublic.of(s)
+    return public if user is not None else public.model_copy(update={"created_by": ""})
+
+
 @router.get("/scenarios", response_model=list[ScenarioPublic])
-def list_scenarios(engine: EngineDep) -> list[ScenarioPublic]:
-    return [ScenarioPublic.of(s) for s in svc.list_scenarios(engine)]
+def list_scenarios(engine: EngineDep, user: OptionalUser) -> list[ScenarioPublic]:
+    """Saved scenarios (``created_by`` only with a staff token)."""
+    return [_shown(s, user) for s in svc.list_scenarios(engine)]
 
 
 @router.post("/scenarios", response_model=ScenarioPublic, status_code=201)
@@ -183,6 +190,7 @@ async def compare(
     engine: EngineDep,
     caches: CachesDep,
     heavy: HeavyDep,
+    user: OptionalUser,
     ids: Annotated[
         list[str],
         Query(description="scenario ids (repeat or comma-separated; at most 10 different)"),
@@ -213,7 +221,7 @@ async def compare(
     for s, r in pairs:
         out.append(
             ScenarioComparison(
-                scenario=ScenarioPublic.of(s),
+                scenario=_shown(s, user),
                 baseline_covered_share=r.baseline.covered_share,
                 covered_share=r.scenario.covered_share,
                 covered=r.scenario.covered,
@@ -226,8 +234,8 @@ async def compare(
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic)
-def get_scenario(scenario_id: RecordId, engine: EngineDep) -> ScenarioPublic:
-    return ScenarioPublic.of(svc.get_scenario(engine, scenario_id))
+def get_scenario(scenario_id: RecordId, engine: EngineDep, user: OptionalUser) -> ScenarioPublic:
+    return _shown(svc.get_scenario(engine, scenario_id), user)
 
 
 @router.get("/recommend", response_model=RecommendationPublic)

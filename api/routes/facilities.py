@@ -5,11 +5,12 @@ Writes need the ``reviewer`` or ``admin`` role (``Authorization: Bearer <token>`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from api.auth import User, require_role
+from api.auth import OptionalUser, User, require_role
 from api.deps import ConnectionDep, EngineDep, RecordId
 from api.schemas_coverage import (
     FacilityCreate,
@@ -62,11 +63,16 @@ def get_facility(facility_id: RecordId, conn: ConnectionDep) -> FacilityPublic:
 
 
 @router.get("/{facility_id}/history", response_model=list[FacilityHistoryPublic])
-def facility_history(facility_id: RecordId, conn: ConnectionDep) -> list[FacilityHistoryPublic]:
-    """Every former state of the facility (also after deletion)."""
+def facility_history(
+    facility_id: RecordId, conn: ConnectionDep, user: OptionalUser
+) -> list[FacilityHistoryPublic]:
+    """Every former state of the facility (also after deletion); who made each change
+    (``changed_by``) only with a staff token, empty for the public."""
     entries = uc.facility_history_entries(conn, facility_id)
     if not entries:
         uc.get_facility(conn, facility_id)  # 404 for an unknown id
+    if user is None:
+        entries = [replace(h, changed_by="") for h in entries]
     return [FacilityHistoryPublic.of(h) for h in entries]
 
 

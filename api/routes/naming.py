@@ -1,7 +1,9 @@
 """Naming review: name check, batch check, cases and their workflow, audit trail.
 
-Reads are public; writes need a bearer token (``gazetteer users add``) with the role shown
-per endpoint (401 without a token, 403 with the wrong role). ``admin`` may do everything.
+Reads are public except drafts and internal cases, which only staff see, and the audit
+trails (snapshots, staff names: staff token); writes need a bearer token (``gazetteer
+users add``) with the role shown per endpoint (401 without a token, 403 with the wrong
+role). ``admin`` may do everything.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.auth import require_role
+from api.auth import CurrentUser, OptionalUser, require_role
 from api.deps import CachesDep, ConnectionDep, EngineDep, HeavyDep, RecordId, SettingsDep
 from api.limits import Cancel
 from api.schemas_naming import (
@@ -118,6 +120,7 @@ async def check_batch(
 @router.get("/cases", response_model=CasePage)
 def list_cases(
     conn: ConnectionDep,
+    user: OptionalUser,
     state: CaseState | None = None,
     kind: CaseKind | None = None,
     historic: bool | None = None,
@@ -133,6 +136,7 @@ def list_cases(
         place_id=place_id,
         limit=limit,
         offset=offset,
+        public_only=user is None,
     )
     return CasePage(total=total, items=[CasePublic.from_domain(c) for c in items])
 
@@ -145,8 +149,9 @@ def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePubli
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def get_case(case_id: RecordId, conn: ConnectionDep) -> CasePublic:
-    return CasePublic.from_domain(wf.get_case(conn, case_id))
+def get_case(case_id: RecordId, conn: ConnectionDep, user: OptionalUser) -> CasePublic:
+    """A case; drafts and internal cases only with a staff token (404 to the public)."""
+    return CasePublic.from_domain(wf.visible_case(conn, case_id, staff=user is not None))
 
 
 @router.get("/cases/{case_id}/notice", response_class=PlainTextResponse)
@@ -156,13 +161,17 @@ def case_notice(case_id: RecordId, conn: ConnectionDep) -> str:
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEntryPublic])
-def case_audit(case_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
+def case_audit(case_id: RecordId, conn: ConnectionDep, user: CurrentUser) -> list[AuditEntryPublic]:
+    """Who did what to a case, with before/after snapshots (staff token)."""
     return [AuditEntryPublic.from_domain(e) for e in wf.case_audit(conn, case_id)]
 
 
 @router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
-def place_audit(place_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
-    """Every audited change of a place (approvals that created, renamed or adjusted it)."""
+def place_audit(
+    place_id: RecordId, conn: ConnectionDep, user: CurrentUser
+) -> list[AuditEntryPublic]:
+    """Every audited change of a place (approvals that created, renamed or adjusted it;
+    staff token)."""
     if not 1 <= place_id <= INT32_MAX:
         raise InvalidInput("地名编号超出范围 (place id out of range)")
     return [AuditEntryPublic.from_domain(e) for e in wf.place_audit(conn, place_id)]

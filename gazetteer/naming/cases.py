@@ -22,7 +22,7 @@ from datetime import date
 from typing import Any
 
 from shapely.geometry import LineString, MultiLineString
-from sqlalchemy import Connection, Row, func, select, update
+from sqlalchemy import ColumnElement, Connection, Row, func, select, update
 
 from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model.accounts import Role, User, check_role
@@ -229,6 +229,18 @@ def get_case(conn: Connection, case_id: int) -> Case:
     return case_from_row(r)
 
 
+#: Case states the public may see: from the public consultation on (drafts, cases under
+#: review, rejected and withdrawn ones are internal).
+PUBLIC_STATES = frozenset(
+    (
+        CaseState.PUBLIC_CONSULTATION,
+        CaseState.APPROVED,
+        CaseState.ANNOUNCED,
+        CaseState.FILED,
+    )
+)
+
+
 def list_cases(
     conn: Connection,
     *,
@@ -238,10 +250,13 @@ def list_cases(
     place_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    public_only: bool = False,
 ) -> tuple[int, list[Case]]:
-    """(total, page) of cases, newest first."""
+    """(total, page) of cases, newest first (``public_only``: those the public may see)."""
     c = naming_cases
-    conds = []
+    conds: list[ColumnElement[bool]] = []
+    if public_only:
+        conds.append(c.c.state.in_([str(s) for s in PUBLIC_STATES]))
     if state is not None:
         conds.append(c.c.state == str(state))
     if kind is not None:
@@ -435,6 +450,7 @@ __all__ = [
     "CASE_PLACE_KIND",
     "NAMING_LOCK",
     "NUMBER_PREFIX",
+    "PUBLIC_STATES",
     "TRANSITIONS",
     "Transition",
     "area_label",

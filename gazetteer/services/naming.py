@@ -24,12 +24,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, update
 
-from gazetteer.errors import Conflict, InvalidInput, PermissionDenied
+from gazetteer.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gazetteer.model.accounts import Role, User, check_role
 from gazetteer.naming import audit, batch, words
 from gazetteer.naming.approval import apply_approval
 from gazetteer.naming.cases import (
     NAMING_LOCK,
+    PUBLIC_STATES,
     area_label,
     begin,
     case_snapshot,
@@ -77,6 +78,15 @@ def check_batch(
     """Check every row of a CSV of candidate names; the rows and their results."""
     rows = batch.parse_csv(data)
     return rows, batch.check_batch(conn, rows, references=references)
+
+
+def visible_case(conn: Connection, case_id: int, *, staff: bool) -> Case:
+    """A case as a reader may see it: the public sees cases from the public consultation
+    on (a draft or internal case is "not found" to them), staff see every case."""
+    case = get_case(conn, case_id)
+    if not staff and case.state not in PUBLIC_STATES:
+        raise NotFound(f"案件不存在 (no case with id {case_id})")
+    return case
 
 
 def case_notice(conn: Connection, case_id: int) -> str:
@@ -358,6 +368,7 @@ __all__ = [
     "start_review",
     "submit",
     "update_case",
+    "visible_case",
     "withdraw",
     "word_lists",
 ]

@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 import httpx
@@ -307,3 +308,93 @@ def test_bad_input_is_4xx_naming_the_field(site: Site) -> None:
         assert r.status_code == 422 and "place_id" in r.text
         r = c.get("/api/v1/naming/cases/overdue", params={"as_of": "-1e-251"})
         assert r.status_code == 422 and "as_of" in r.text
+
+
+def test_drafts_trails_and_staff_names_need_a_staff_token(site: Site) -> None:
+    base, h = site.base, {"Authorization": f"Bearer {site.token}"}
+    line = {"type": "LineString", "coordinates": [[122.001, 37.001], [122.004, 37.001]]}
+    r = httpx.post(
+        f"{base}/api/v1/naming/cases",
+        json={"kind": "new_road", "name": "梧桐路", "admin_code": TOWN_A1, "geometry": line},
+        headers=h,
+    )
+    assert r.status_code == 201, r.text
+    cid = r.json()["id"]
+    assert httpx.get(f"{base}/api/v1/naming/cases/{cid}").status_code == 404
+    assert httpx.get(f"{base}/api/v1/naming/cases/{cid}", headers=h).status_code == 200
+    public = httpx.get(f"{base}/api/v1/naming/cases").json()
+    staff = httpx.get(f"{base}/api/v1/naming/cases", headers=h).json()
+    assert cid not in [c["id"] for c in public["items"]]
+    assert cid in [c["id"] for c in staff["items"]]
+    assert httpx.get(f"{base}/api/v1/naming/cases/{cid}/audit").status_code == 401
+    trail = httpx.get(f"{base}/api/v1/naming/cases/{cid}/audit", headers=h)
+    assert trail.status_code == 200 and trail.json()[0]["user"] == "planner"
+    assert httpx.get(f"{base}/api/v1/naming/places/1/audit").status_code == 401
+    # facility history: who changed it only for staff
+    fid = httpx.get(f"{base}/api/v1/facilities").json()["items"][0]["id"]
+    r = httpx.patch(f"{base}/api/v1/facilities/{fid}", json={"beds": 7}, headers=h)
+    assert r.status_code == 200, r.text
+    hist = httpx.get(f"{base}/api/v1/facilities/{fid}/history").json()
+    assert hist and {e["changed_by"] for e in hist} == {""}
+    hist = httpx.get(f"{base}/api/v1/facilities/{fid}/history", headers=h).json()
+    assert "planner" in {e["changed_by"] for e in hist}
+    # scenarios: who saved them only for staff
+    body = {"name": "乙", "facility_type": [MEAL], "minutes": 5, "add": [], "remove": []}
+    r = httpx.post(f"{base}/api/v1/coverage/scenarios", json=body, headers=h, timeout=60)
+    sid = r.json()["id"]
+    assert httpx.get(f"{base}/api/v1/coverage/scenarios/{sid}").json()["created_by"] == ""
+    got = httpx.get(f"{base}/api/v1/coverage/scenarios/{sid}", headers=h).json()
+    assert got["created_by"] == "planner"
+    assert {s["created_by"] for s in httpx.get(f"{base}/api/v1/coverage/scenarios").json()} == {""}
+
+
+def test_tokens_expire_record_their_last_use_and_can_be_revoked(
+    site: Site, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sqlalchemy import select, update
+
+    from gazetteer.cli import main as cli_main
+    from gazetteer.storage.tables_naming import api_tokens
+
+    base = site.base
+    with write_transaction(site.engine) as conn:
+        old = auth.add_user(conn, "old", ["reviewer"]).token
+        gone = auth.add_user(conn, "gone", ["reviewer"]).token
+        conn.execute(
+            update(api_tokens)
+            .where(api_tokens.c.token_hash == auth.hash_token(old))
+            .values(expires_at=datetime(2020, 1, 1, tzinfo=UTC))
+        )
+    r = httpx.get(f"{base}/api/v1/naming/cases/1/audit", headers={"Authorization": f"Bearer {old}"})
+    assert r.status_code == 401 and "expired" in r.text
+    h = {"Authorization": f"Bearer {gone}"}
+    assert httpx.get(f"{base}/api/v1/naming/places/1/audit", headers=h).status_code == 200
+    with site.engine.connect() as conn:
+        row = conn.execute(
+            select(api_tokens.c.expires_at, api_tokens.c.last_used_at).where(
+                api_tokens.c.token_hash == auth.hash_token(gone)
+            )
+        ).one()
+    assert row.last_used_at is not None and row.expires_at is not None
+    url = site.settings.database_url
+    assert cli_main(["--database-url", url, "users", "token", "gone", "--revoke"]) == 0
+    assert capsys.readouterr().out == ""  # no new token
+    assert httpx.get(f"{base}/api/v1/naming/places/1/audit", headers=h).status_code == 401
+
+
+def test_ogc_links_never_echo_the_host_header(site: Site, settings: Settings) -> None:
+    r = httpx.get(
+        f"{site.base}/ogc/collections/facilities/items",
+        params={"limit": 1},
+        headers={"Host": "evil.example"},
+    )
+    assert r.status_code == 200, r.text
+    assert "evil.example" not in r.text
+    assert any(link["rel"] == "next" for link in r.json()["links"])
+    public = "https://gis.example.gov.cn/gazetteer"
+    app = create_app(settings.model_copy(update={"public_base_url": public}))
+    with serve_in_thread(app) as base:
+        seed(create_engine_from_settings(settings))
+        r = httpx.get(f"{base}/ogc/collections/facilities/items", params={"limit": 1})
+        links = [link["href"] for link in r.json()["links"]]
+        assert links and all(href.startswith(public + "/ogc/") for href in links), links

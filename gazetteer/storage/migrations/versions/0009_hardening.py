@@ -11,6 +11,8 @@ Revises: 0008_bulk
   (``BEFORE INSERT`` when a row with the new id exists) rejects it with the append-only
   message, naming ``REPLACE``. An UPSERT (``ON CONFLICT DO UPDATE``) already hits the
   UPDATE trigger.
+* ``api_tokens`` gets ``expires_at`` (a token is refused after it; tokens issued before
+  this migration have none and stay valid until revoked) and ``last_used_at``.
 * PostgreSQL: the role ``gazetteer_app`` (NOLOGIN) gets DML on every table and use of
   every sequence of the schema, and nothing else: no ownership, so it can neither drop a
   table nor disable a trigger nor ``TRUNCATE``. The service logs in as a role that is a
@@ -18,7 +20,7 @@ Revises: 0008_bulk
   upgrade grants again (``ALTER DEFAULT PRIVILEGES`` covers tables the owner creates later).
 """
 
-import sqlalchemy as sa  # noqa: F401
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0009_hardening"
@@ -75,6 +77,8 @@ _PG_DOWN = [
 
 def upgrade() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
+    op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True)))
+    op.add_column("api_tokens", sa.Column("last_used_at", sa.DateTime(timezone=True)))
     for stmt in _PG_UP if pg else _SQLITE_UP:
         op.execute(stmt)
 
@@ -83,3 +87,6 @@ def downgrade() -> None:
     pg = op.get_bind().dialect.name == "postgresql"
     for stmt in _PG_DOWN if pg else _SQLITE_DOWN:
         op.execute(stmt)
+    with op.batch_alter_table("api_tokens") as batch:
+        batch.drop_column("last_used_at")
+        batch.drop_column("expires_at")
