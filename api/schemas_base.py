@@ -34,6 +34,38 @@ def _storable(value: Any) -> Any:
     return value
 
 
+class ErrorDetail(BaseModel):
+    field: str
+    problem: str
+
+
+class ErrorBody(BaseModel):
+    """Every error answer: ``{"error": code, "message": "中文 (English)", "details": …}``."""
+
+    error: str
+    message: str
+    details: Any = None
+    conflicts: list[str | int] | None = None
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+#: The error answers any operation may give, documented on every operation.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _error("bad input (the message names the field)"),
+    401: _error("a staff token is required or was refused"),
+    403: _error("the token's role may not do this"),
+    404: _error("no such record"),
+    409: _error("conflicts with stored data"),
+    413: _error("request body too large"),
+    422: _error("invalid parameters or body (details name each field)"),
+    429: _error("too many heavy requests from this client (see Retry-After)"),
+    503: _error("busy: a bounded wait ran out (see Retry-After)"),
+}
+
+
 class RequestModel(BaseModel):
     """A request body: every integer fits a 32-bit column and no text holds NUL, so bad
     input is a 422 naming the field instead of an error inside the database driver.
@@ -64,4 +96,4 @@ class DomainModel(BaseModel):
         return cls(**values, **overrides)
 
 
-__all__ = ["DomainModel", "RequestModel"]
+__all__ = ["ERROR_RESPONSES", "DomainModel", "ErrorBody", "ErrorDetail", "RequestModel"]

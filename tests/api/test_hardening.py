@@ -398,3 +398,54 @@ def test_ogc_links_never_echo_the_host_header(site: Site, settings: Settings) ->
         r = httpx.get(f"{base}/ogc/collections/facilities/items", params={"limit": 1})
         links = [link["href"] for link in r.json()["links"]]
         assert links and all(href.startswith(public + "/ogc/") for href in links), links
+
+
+CONFORMANCE_EXAMPLES = 4
+
+
+def test_schemathesis_responses_conform_to_the_schema(site: Site) -> None:
+    """Schemathesis with response-schema, status-code and content-type conformance on
+    the public reads (a few examples each, so it stays well under a minute)."""
+    import schemathesis
+    from hypothesis import HealthCheck, Phase, given
+    from hypothesis import settings as hsettings
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    schema = schemathesis.openapi.from_url(f"{site.base}/openapi.json")
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()  # type: ignore[union-attr]
+        if operation.method.upper() != "GET" or "/map" in operation.path:
+            continue
+
+        @hsettings(
+            max_examples=CONFORMANCE_EXAMPLES,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=True,
+            database=None,
+        )
+        @given(case=operation.as_strategy())
+        def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
+            response = case.call(base_url=site.base, timeout=60)
+            case.validate_response(response, checks=checks)
+
+        try:
+            check()
+        except BaseException as exc:  # a FailureGroup; collect every operation's
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            failures.append(f"{operation.label}: {str(exc)[:400]}")
+    assert not failures, "\n\n".join(failures)

@@ -207,8 +207,9 @@ def test_every_write_endpoint_needs_a_token_and_the_right_role(server: Site) -> 
             r = c.request(method, url, json=body, headers=h(tokens[wrong[role]]))
             assert r.status_code == 403, (url, r.text)
             assert r.json()["error"] == "permission_denied"
-        # reads are public
-        assert c.get(f"/api/v1/naming/cases/{case_id}").status_code == 200
+        # reads are public, but a draft only for staff
+        assert c.get(f"/api/v1/naming/cases/{case_id}").status_code == 404
+        assert c.get(f"/api/v1/naming/cases/{case_id}", headers=h(tokens["rev"])).status_code == 200
         assert c.get("/api/v1/naming/words").status_code == 200
         # admin may do an admin-only write
         r = c.post(
@@ -265,7 +266,8 @@ def test_full_case_cycle_over_http(server: Site) -> None:
         )
         r = c.post(f"/api/v1/naming/cases/{cid}/file", headers=h(tokens["rev"]))
         assert r.status_code == 200 and r.json()["state"] == "filed"
-        trail = c.get(f"/api/v1/naming/cases/{cid}/audit").json()
+        assert c.get(f"/api/v1/naming/cases/{cid}/audit").status_code == 401
+        trail = c.get(f"/api/v1/naming/cases/{cid}/audit", headers=h(tokens["rev"])).json()
         assert [e["action"] for e in trail] == [
             "create",
             "update",
@@ -278,7 +280,9 @@ def test_full_case_cycle_over_http(server: Site) -> None:
             "file",
         ]
         assert trail[6]["user"] == "wang" and trail[6]["before"]["state"] == "public_consultation"
-        ptrail = c.get(f"/api/v1/naming/places/{body['place_id']}/audit").json()
+        ptrail = c.get(
+            f"/api/v1/naming/places/{body['place_id']}/audit", headers=h(tokens["rev"])
+        ).json()
         assert ptrail[0]["action"] == "place.new_road" and ptrail[0]["after"]["name"] == "松涛路"
         listed = c.get("/api/v1/naming/cases", params={"state": "filed"}).json()
         assert listed["total"] == 1 and listed["items"][0]["id"] == cid
