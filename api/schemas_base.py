@@ -3,6 +3,7 @@ schemas whose every value fits both databases."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ValidationInfo, field_validator
@@ -82,7 +83,17 @@ class RequestModel(BaseModel):
 
 
 class DomainModel(BaseModel):
-    """A response schema filled from a domain dataclass with fields of the same names."""
+    """A response schema filled from a domain dataclass with fields of the same names.
+
+    Timestamps always carry their offset: SQLite gives stored UTC timestamps back naive,
+    and a date-time without an offset is not an RFC 3339 ``date-time``."""
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _utc_offset(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
 
     @classmethod
     def copy_of(cls, obj: object, **overrides: Any) -> Self:
