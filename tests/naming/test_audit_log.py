@@ -163,6 +163,8 @@ def _serve_with_tamper_route(settings: Settings) -> Iterator[str]:
 
 def test_api_answers_409_with_a_json_body(engine: Engine, settings: Settings) -> None:
     case_id = _filed_case(engine, settings)
+    with engine.begin() as conn:
+        token = auth.add_user(conn, "reader", ["reviewer"]).token
     before = _trail(engine)
     with _serve_with_tamper_route(settings) as base:
         r = httpx.post(f"{base}/tamper-audit", timeout=30)
@@ -170,7 +172,11 @@ def test_api_answers_409_with_a_json_body(engine: Engine, settings: Settings) ->
         body = r.json()
         assert body["error"] == "append_only" and "审核记录只能追加" in body["message"]
         assert "Traceback" not in r.text
-        trail = httpx.get(f"{base}/api/v1/naming/cases/{case_id}/audit", timeout=30)
+        trail = httpx.get(
+            f"{base}/api/v1/naming/cases/{case_id}/audit",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         assert trail.status_code == 200
         assert [e["action"] for e in trail.json()] == FILED_TRAIL
     assert _trail(engine) == before
@@ -231,7 +237,7 @@ def test_clear_content_empties_the_log_and_keeps_the_guard(
     before = _trail(engine)
     guards = _guard_triggers(engine)
     assert guards == (
-        {"trg_audit_log_no_update", "trg_audit_log_no_delete"}
+        {"trg_audit_log_no_update", "trg_audit_log_no_delete", "trg_audit_log_no_replace"}
         if engine.dialect.name == "sqlite"
         else {"trg_audit_log_append_only", "trg_audit_log_no_truncate"}
     )
