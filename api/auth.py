@@ -13,11 +13,14 @@ state-changing request (POST/PUT/PATCH/DELETE) must carry the session's CSRF tok
 header ``X-CSRF-Token`` or as form field ``csrf_token`` (url-encoded forms); without it
 the answer is 403. Without credentials the request answers 401 (``NotAuthenticated``);
 with valid ones but none of the roles, 403 (``PermissionDenied``). ``admin`` satisfies
-every role check. ``OptionalUser`` is the user or None and never raises 401.
+every role check. Tokens expire (``GAZETTEER_TOKEN_DAYS``) and record their last use.
+``OptionalUser`` is the user or None and never raises 401: public reads use it to show
+staff more (drafts, audit trails, staff names).
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable
 from typing import Annotated
@@ -26,12 +29,15 @@ from urllib.parse import parse_qs
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 
 from api.deps import EngineDep, SettingsDep
-from gazetteer.errors import NotAuthenticated, PermissionDenied
+from gazetteer.errors import GazetteerError, NotAuthenticated, PermissionDenied
 from gazetteer.model.accounts import User, check_role
-from gazetteer.services.accounts import authenticate
+from gazetteer.services.accounts import check_token, record_use
 from gazetteer.services.sessions import StaffSession, session_user
+
+log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "gz_session"
 CSRF_HEADER = "x-csrf-token"
@@ -101,7 +107,7 @@ async def optional_user(
     token = bearer_token(request)
     if token:
         try:
-            return await run_in_threadpool(_by_token, engine, token)
+            return await run_in_threadpool(_user_of, engine, token)
         except NotAuthenticated:
             return None
     session = await browser_session(request, engine, settings)
@@ -111,9 +117,17 @@ async def optional_user(
     return session.user
 
 
-def _by_token(engine: EngineDep, token: str) -> User:
+def _user_of(engine: Engine, token: str | None) -> User:
+    """The user of a bearer token (401 when missing, unknown, revoked or expired); its last
+    use is recorded at most once per interval, best effort."""
     with engine.connect() as conn:
-        return authenticate(conn, token)
+        user, stale = check_token(conn, token)
+    if stale and token:
+        try:  # the last use, best effort: a busy database must not fail a read
+            record_use(engine, token)
+        except GazetteerError:
+            log.info("last use of a token of %s not recorded (database busy)", user.name)
+    return user
 
 
 async def current_user(
@@ -123,7 +137,7 @@ async def current_user(
     request that changes state without the CSRF token)."""
     token = bearer_token(request)
     if token or not request.cookies.get(SESSION_COOKIE):
-        return await run_in_threadpool(_by_token, engine, token or "")
+        return await run_in_threadpool(_user_of, engine, token)
     session = await browser_session(request, engine, settings)
     if session is None:
         raise NotAuthenticated("登录已过期，请重新登录 (session expired, please sign in again)")

@@ -9,6 +9,7 @@ from fastapi import Depends, Path, Request
 from sqlalchemy import Connection, Engine
 
 from api.caches import LayerCache
+from api.limits import HeavyPool, heavy_pool
 from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
 from gazetteer.types import INT32_MAX
@@ -45,6 +46,7 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 ConnectionDep = Annotated[Connection, Depends(get_connection)]
 CachesDep = Annotated[Caches, Depends(get_caches)]
 LayersDep = Annotated[LayerCache, Depends(get_layers)]
+HeavyDep = Annotated[HeavyPool, Depends(heavy_pool)]
 
 
 # Path ids of stored records: integers the databases can hold (a larger or negative id is a

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gazetteer import errors as e
@@ -28,7 +29,11 @@ STATUS: dict[type[e.GazetteerError], int] = {
     e.NotAuthenticated: 401,
     e.PermissionDenied: 403,
     e.StorageUnavailable: 503,
+    e.Busy: 503,
+    e.TooLarge: 413,
+    e.RateLimited: 429,
 }
+BUSY_MESSAGE = "服务繁忙，请稍后重试 (the service is busy; please retry in a few seconds)"
 
 
 def status_for(exc: e.GazetteerError) -> int:
@@ -59,8 +64,19 @@ def install(app: FastAPI) -> None:
         body = error_body(exc.code, exc.message, exc.details)
         if isinstance(exc, e.Conflict) and exc.conflicts:
             body["conflicts"] = exc.conflicts
-        headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, e.NotAuthenticated) else None
+        headers: dict[str, str] | None = None
+        if isinstance(exc, e.NotAuthenticated):
+            headers = {"WWW-Authenticate": "Bearer"}
+        elif isinstance(exc, e.Busy | e.RateLimited):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return JSONResponse(body, status_code=status_for(exc), headers=headers)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:
+        log.warning("no pooled connection in time on %s %s", request.method, request.url.path)
+        return JSONResponse(
+            error_body("busy", BUSY_MESSAGE), status_code=503, headers={"Retry-After": "5"}
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -38,11 +38,12 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from api import errors, staff
+from api import errors, limits, staff
 from api.caches import LayerCache, load_index_for_server, warm_up_labels, warm_up_search
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
 from api.routes.ogc import OPENAPI_JSON
+from api.schemas_base import ERROR_RESPONSES
 from api.security import SecurityHeaders
 from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
@@ -86,11 +87,25 @@ class GazetteerAPI(FastAPI):
 
     def openapi(self) -> dict[str, Any]:
         source = super().openapi()
+        _errors_as_json(source)
         cached = self._openapi30
         if cached is None or cached[0] is not source:
             cached = (source, to_openapi30(source))
             self._openapi30 = cached
         return cached[1]
+
+
+def _errors_as_json(doc: dict[str, Any]) -> None:
+    """Error answers are JSON on every operation, HTML pages and plain-text ones included
+    (FastAPI documents them in the operation's own media type)."""
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            for code, response in op.get("responses", {}).items():
+                content = response.get("content")
+                if str(code)[0] in "45" and content and "application/json" not in content:
+                    response["content"] = {"application/json": next(iter(content.values()))}
 
 
 def _add_openapi_routes(app: FastAPI) -> None:
@@ -183,9 +198,10 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     staff.install(app)
     app.add_middleware(SecurityHeaders)
+    limits.install(app, settings)
     _add_openapi_routes(app)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, responses=ERROR_RESPONSES)
     return app
 
 

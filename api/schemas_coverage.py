@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas_base import DomainModel
+from api.schemas_base import DomainModel, RequestModel
 from gazetteer.coverage.inputs import parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
     Candidate,
@@ -66,7 +66,7 @@ class FacilityList(BaseModel):
     offset: int
 
 
-class FacilityCreate(BaseModel):
+class FacilityCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     type: str
     admin_code: str = Field(min_length=12, max_length=12)
@@ -83,7 +83,8 @@ class FacilityCreate(BaseModel):
     opened_year: int | None = Field(default=None, ge=1900, le=2100)
 
 
-class FacilityUpdate(BaseModel):
+class FacilityUpdate(RequestModel):
+    NOT_NULL = frozenset(("name", "type", "admin_code", "lon", "lat", "operator", "mode", "level"))
     name: str | None = Field(default=None, min_length=1, max_length=100)
     type: str | None = None
     admin_code: str | None = Field(default=None, min_length=12, max_length=12)
@@ -248,19 +249,19 @@ class CoveragePublic(DomainModel):
         )
 
 
-class NewSiteIn(BaseModel):
+class NewSiteIn(RequestModel):
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     name: str = Field(default="", max_length=100)
 
 
-class MovedSiteIn(BaseModel):
+class MovedSiteIn(RequestModel):
     id: int
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
 
 
-class WhatIfRequest(BaseModel):
+class WhatIfRequest(RequestModel):
     facility_type: list[str] = Field(min_length=1)
     minutes: float = 15
     profile: str = "walking"
@@ -382,7 +383,7 @@ class ScenarioComparison(BaseModel):
         return out
 
 
-class CandidateIn(BaseModel):
+class CandidateIn(RequestModel):
     lon: float = Field(ge=-180, le=180)
     lat: float = Field(ge=-90, le=90)
     name: str = Field(default="", max_length=100)
@@ -440,7 +441,7 @@ class RecommendationPublic(DomainModel):
         )
 
 
-class RecommendRequest(BaseModel):
+class RecommendRequest(RequestModel):
     facility_type: list[str] = Field(min_length=1)
     k: int = Field(default=10, ge=1, le=200)
     minutes: float = 15

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from api.schemas_base import DomainModel
+from api.schemas_base import DomainModel, RequestModel
 from gazetteer.errors import InvalidInput
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
@@ -45,7 +45,7 @@ def from_shape(geometry: BaseGeometry | None) -> dict[str, Any] | None:
     return dict(mapping(geometry)) if geometry is not None and not geometry.is_empty else None
 
 
-class NameCheckRequest(BaseModel):
+class NameCheckRequest(RequestModel):
     name: str = Field(min_length=1, max_length=60, examples=["文华路"])
     kind: PlaceKind = Field(
         default=PlaceKind.ROAD, description="road/compound/building/village/town"
@@ -92,7 +92,7 @@ class NameCheckPublic(DomainModel):
         )
 
 
-class CaseCreate(BaseModel):
+class CaseCreate(RequestModel):
     kind: CaseKind
     name: str = Field(default="", max_length=60, description="new name (ignored for adjustment)")
     admin_code: str = Field(default="", pattern=r"^(\d{6,12})?$")
@@ -109,7 +109,19 @@ class CaseCreate(BaseModel):
     applicant: str = Field(default="", max_length=100)
 
 
-class CaseUpdate(BaseModel):
+class CaseUpdate(RequestModel):
+    NOT_NULL = frozenset(
+        (
+            "name",
+            "admin_code",
+            "start_desc",
+            "end_desc",
+            "grade",
+            "developer",
+            "reason",
+            "applicant",
+        )
+    )
     name: str | None = Field(default=None, max_length=60)
     admin_code: str | None = Field(default=None, pattern=r"^\d{6,12}$")
     geometry: dict[str, Any] | None = None
@@ -125,35 +137,35 @@ class CaseUpdate(BaseModel):
     applicant: str | None = Field(default=None, max_length=100)
 
 
-class ConsultationRequest(BaseModel):
+class ConsultationRequest(RequestModel):
     start_date: date | None = Field(default=None, description="公示开始日期 (default today)")
 
 
-class ApprovalRequest(BaseModel):
+class ApprovalRequest(RequestModel):
     approval_no: str = Field(min_length=1, max_length=60, examples=["威政字〔2024〕12号"])
     approval_date: date | None = None
     authority: str = Field(default="", max_length=100, examples=["威海市人民政府"])
 
 
-class ReasonRequest(BaseModel):
+class ReasonRequest(RequestModel):
     reason: str = Field(default="", max_length=2000)
 
 
-class ExceptionGrant(BaseModel):
+class ExceptionGrant(RequestModel):
     """A reviewer's exception to one rule for a case (实施办法 art. 3/4), with its reason."""
 
     rule: str = Field(min_length=1, max_length=60, examples=["content.enterprise"])
     reason: str = Field(min_length=4, max_length=2000, examples=["以小区内龙湖（湖泊）得名"])
 
 
-class ReportRecord(BaseModel):
+class ReportRecord(RequestModel):
     """One of the art. 11 reports (evaluation, expert_review, consultation) on a case."""
 
     kind: str = Field(examples=["expert_review"])
     summary: str = Field(min_length=1, max_length=4000)
 
 
-class DateRequest(BaseModel):
+class DateRequest(RequestModel):
     on: date | None = Field(default=None, description="日期 (default today)")
 
 
@@ -250,7 +262,7 @@ class OverduePublic(DomainModel):
         return cls.copy_of(o, what="notice" if o.what == "notice" else "filing")
 
 
-class WordCreate(BaseModel):
+class WordCreate(RequestModel):
     list_name: str = Field(examples=["enterprises"])
     word: str = Field(min_length=1, max_length=60)
     note: str = Field(default="", max_length=200)

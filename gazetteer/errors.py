@@ -78,3 +78,29 @@ class StorageUnavailable(GazetteerError):
     """The database or a spatial extension cannot be used (with what to install)."""
 
     code = "storage_unavailable"
+
+
+class Busy(GazetteerError):
+    """A bounded wait ran out (a database lock, the pool, the heavy-work queue): retry later."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, details: Any = None, retry_after_s: int = 5) -> None:
+        super().__init__(message, details=details)
+        self.retry_after_s = retry_after_s
+
+
+class TooLarge(InvalidInput):
+    """A request body or upload larger than the configured limit."""
+
+    code = "too_large"
+
+
+class RateLimited(GazetteerError):
+    """Too many heavy requests from one client in a short time."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, details: Any = None, retry_after_s: int = 60) -> None:
+        super().__init__(message, details=details)
+        self.retry_after_s = retry_after_s

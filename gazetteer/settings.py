@@ -68,6 +68,34 @@ class Settings(BaseSettings):
     login_lock_minutes: int = Field(
         default=15, ge=1, description="window of the failure counts and length of the lock"
     )
+    # Hardening: bounds that keep one request from taking the service down.
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=1024, description="largest request body; larger is a 413"
+    )
+    heavy_workers: int = Field(
+        default=2, ge=1, description="heavy computations (isochrones, batch checks…) at once"
+    )
+    heavy_queue: int = Field(
+        default=8, ge=0, description="heavy requests waiting for a worker; more is a 503"
+    )
+    heavy_rate_per_minute: int = Field(
+        default=30, ge=0, description="heavy requests per client and minute (0: no limit)"
+    )
+    lock_timeout_s: float = Field(
+        default=5.0, gt=0, description="longest wait for a database lock; then a 503"
+    )
+    statement_timeout_s: float = Field(
+        default=120.0, gt=0, description="longest PostgreSQL statement of the service"
+    )
+    pool_timeout_s: float = Field(
+        default=10.0, gt=0, description="longest wait for a pooled connection; then a 503"
+    )
+    public_base_url: str | None = Field(
+        default=None,
+        description="public URL of the service (https://host/prefix) for links in answers; "
+        "unset: links use the server's own address, never the request's Host header",
+    )
+    token_days: int = Field(default=180, ge=1, description="days a new staff token is valid")
 
     @property
     def is_sqlite(self) -> bool:

@@ -20,9 +20,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,6 +48,22 @@ FloatArray = NDArray[np.float64]
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC (every stored timestamp)."""
     return datetime.now(UTC)
+
+
+#: The time zone of the dates staff record (approval, notice, filing …): Weihai's.
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_today() -> date:
+    """Today's date in Weihai (Asia/Shanghai), whatever the server's time zone."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def local_date(stamp: datetime) -> date:
+    """The Weihai date of a stored timestamp (naive timestamps are UTC)."""
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(LOCAL_TZ).date()
 
 
 # --- the administrative code -------------------------------------------------------------
@@ -275,6 +292,7 @@ __all__ = [
     "INT64_MAX",
     "INT64_MIN",
     "LEVEL_DIGITS",
+    "LOCAL_TZ",
     "METRIC_SRID",
     "SRID",
     "AdminCode",
@@ -287,6 +305,8 @@ __all__ = [
     "in_china",
     "line_length_m",
     "lineage",
+    "local_date",
+    "local_today",
     "lonlat_to_metric",
     "metric_to_lonlat",
     "metric_transformer",

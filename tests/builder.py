@@ -216,3 +216,18 @@ class Builder:
 
 
 __all__ = ["Builder", "multipolygon"]
+
+
+def backdate_case(engine: Engine, case_id: int, day: date) -> None:
+    """Let a case's last step have happened on ``day`` (a case reviewed in the past): step
+    dates are checked against the case's history, so a test that records an approval in
+    the past first moves that history back."""
+    from sqlalchemy import update
+
+    from gazetteer.storage.tables_naming import naming_cases
+
+    stamp = datetime(day.year, day.month, day.day, 1, 0)
+    with write_transaction(engine) as conn:
+        conn.execute(
+            update(naming_cases).where(naming_cases.c.id == case_id).values(updated_at=stamp)
+        )

@@ -9,13 +9,14 @@ import io
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from shapely.geometry import mapping
 from sqlalchemy import Engine
 
-from api.auth import User, require_role
-from api.deps import CachesDep, EngineDep, RecordId
+from api.auth import OptionalUser, User, require_role
+from api.deps import CachesDep, EngineDep, HeavyDep, RecordId
+from api.limits import Cancel
 from api.schemas_coverage import (
     CoveragePublic,
     DrillPublic,
@@ -41,8 +42,14 @@ from gazetteer.coverage.model import Candidate, CoverageQuery
 from gazetteer.coverage.report import report_title, write_report_xlsx
 from gazetteer.errors import InvalidInput
 from gazetteer.services import coverage as svc
+from gazetteer.types import INT32_MAX
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
+# Bounds on one request's work (each minute value is a full service-area computation; each
+# compared scenario a full what-if).
+MAX_MINUTE_VALUES = 4
+MAX_COMPARE_IDS = 10
+MAX_FACILITY_IDS = 200
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
 
 FacilityTypes = Annotated[
@@ -89,25 +96,43 @@ def coverage(
     )
 
 
-@router.get("/isochrones")
-def isochrones(
+@router.get("/isochrones", responses={200: {"content": {"application/geo+json": {}}}})
+async def isochrones(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     facility_type: Annotated[list[str] | None, Query()] = None,
-    facility_id: Annotated[list[int] | None, Query()] = None,
-    minutes: Annotated[list[float] | None, Query(description="default 5, 10, 15")] = None,
+    facility_id: Annotated[
+        list[Annotated[int, Query(ge=1, le=INT32_MAX)]] | None,
+        Query(max_length=MAX_FACILITY_IDS),
+    ] = None,
+    minutes: Annotated[
+        list[float] | None,
+        Query(description="default 5, 10, 15; at most 4 values", max_length=MAX_MINUTE_VALUES),
+    ] = None,
     profile: str = "walking",
 ) -> JSONResponse:
     """GeoJSON service areas per facility, shaped from the reachable roads."""
     types = parse_facility_types(facility_type) if facility_type else ()
-    items = svc.facility_isochrones(
-        engine,
-        facility_types=types,
-        facility_ids=facility_id or (),
-        minutes=minutes or (5, 10, 15),
-        profile=profile,
-        cache=caches.coverage,
-    )
+    if minutes and len(set(minutes)) > MAX_MINUTE_VALUES:
+        raise InvalidInput(
+            f"最多{MAX_MINUTE_VALUES}个分钟数 (at most {MAX_MINUTE_VALUES} minute values)",
+            details=[{"field": "query.minutes", "problem": "too many values"}],
+        )
+
+    def work(cancel: Cancel) -> list[Any]:
+        return svc.facility_isochrones(
+            engine,
+            facility_types=types,
+            facility_ids=sorted(set(facility_id or ())),
+            minutes=minutes or (5, 10, 15),
+            profile=profile,
+            progress=cancel,
+            cache=caches.coverage,
+        )
+
+    items = await heavy.run(request, work)
     features: list[dict[str, Any]] = [
         {
             "type": "Feature",
@@ -129,17 +154,29 @@ def isochrones(
 
 
 @router.post("/what-if", response_model=WhatIfPublic)
-def what_if(body: WhatIfRequest, engine: EngineDep, caches: CachesDep) -> WhatIfPublic:
+async def what_if(
+    request: Request, body: WhatIfRequest, engine: EngineDep, caches: CachesDep, heavy: HeavyDep
+) -> WhatIfPublic:
     """Coverage with facilities added, removed or moved, and the difference (nothing saved)."""
     check_minutes(body.minutes)
-    return WhatIfPublic.of(
-        svc.what_if(engine, body.query(), body.changes(), with_points=False, cache=caches.coverage)
+    query, changes = body.query(), body.changes()
+    result = await heavy.run(
+        request,
+        lambda _c: svc.what_if(engine, query, changes, with_points=False, cache=caches.coverage),
     )
+    return WhatIfPublic.of(result)
+
+
+def _shown(s: Any, user: User | None) -> ScenarioPublic:
+    """A scenario; who saved it (``created_by``) only for staff."""
+    public = ScenarioPublic.of(s)
+    return public if user is not None else public.model_copy(update={"created_by": ""})
 
 
 @router.get("/scenarios", response_model=list[ScenarioPublic])
-def list_scenarios(engine: EngineDep) -> list[ScenarioPublic]:
-    return [ScenarioPublic.of(s) for s in svc.list_scenarios(engine)]
+def list_scenarios(engine: EngineDep, user: OptionalUser) -> list[ScenarioPublic]:
+    """Saved scenarios (``created_by`` only with a staff token)."""
+    return [_shown(s, user) for s in svc.list_scenarios(engine)]
 
 
 @router.post("/scenarios", response_model=ScenarioPublic, status_code=201)
@@ -161,21 +198,43 @@ def save_scenario(
 
 
 @router.get("/scenarios/compare", response_model=list[ScenarioComparison])
-def compare(
+async def compare(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
-    ids: Annotated[list[str], Query(description="scenario ids (repeat or comma-separated)")],
+    heavy: HeavyDep,
+    user: OptionalUser,
+    ids: Annotated[
+        list[str],
+        Query(description="scenario ids (repeat or comma-separated; at most 10 different)"),
+    ],
 ) -> list[ScenarioComparison]:
-    """Saved scenarios recomputed on the current data, side by side."""
-    try:
-        id_list = [int(x) for v in ids for x in v.split(",") if x.strip()]
-    except ValueError:
-        raise InvalidInput("方案编号须为整数 (scenario ids must be integers)") from None
+    """Saved scenarios recomputed on the current data, side by side (each id once)."""
+    id_list: list[int] = []
+    for v in ids:
+        for x in v.split(","):
+            if not x.strip():
+                continue
+            if not x.strip().isdigit() or not 1 <= int(x) <= INT32_MAX:
+                raise InvalidInput(
+                    "方案编号须为正整数 (scenario ids must be positive integers)",
+                    details=[{"field": "query.ids", "problem": f"not a scenario id: {x[:20]!r}"}],
+                )
+            if int(x) not in id_list:
+                id_list.append(int(x))
+    if len(id_list) > MAX_COMPARE_IDS:
+        raise InvalidInput(
+            f"最多比较{MAX_COMPARE_IDS}个方案 (at most {MAX_COMPARE_IDS} scenarios at once)",
+            details=[{"field": "query.ids", "problem": "too many ids"}],
+        )
+    pairs = await heavy.run(
+        request, lambda _c: svc.compare_scenarios(engine, id_list, cache=caches.coverage)
+    )
     out = []
-    for s, r in svc.compare_scenarios(engine, id_list, cache=caches.coverage):
+    for s, r in pairs:
         out.append(
             ScenarioComparison(
-                scenario=ScenarioPublic.of(s),
+                scenario=_shown(s, user),
                 baseline_covered_share=r.baseline.covered_share,
                 covered_share=r.scenario.covered_share,
                 covered=r.scenario.covered,
@@ -189,14 +248,16 @@ def compare(
 
 
 @router.get("/scenarios/{scenario_id}", response_model=ScenarioPublic)
-def get_scenario(scenario_id: RecordId, engine: EngineDep) -> ScenarioPublic:
-    return ScenarioPublic.of(svc.get_scenario(engine, scenario_id))
+def get_scenario(scenario_id: RecordId, engine: EngineDep, user: OptionalUser) -> ScenarioPublic:
+    return _shown(svc.get_scenario(engine, scenario_id), user)
 
 
 @router.get("/recommend", response_model=RecommendationPublic)
-def recommend(
+async def recommend(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     facility_type: FacilityTypes,
     k: Annotated[int, Query(ge=1, le=200)] = 10,
     minutes: float = 15,
@@ -214,42 +275,56 @@ def recommend(
             "POST a list to /api/v1/coverage/recommend)"
         )
     q = _query(facility_type, minutes, profile, weight, admin)
-    r = svc.recommend(
-        engine,
-        q,
-        k,
-        source=candidates,
-        exact=exact,
-        time_limit_s=time_limit_s,
-        cache=caches.coverage,
+    r = await heavy.run(
+        request,
+        lambda c: svc.recommend(
+            engine,
+            q,
+            k,
+            source=candidates,
+            exact=exact,
+            time_limit_s=time_limit_s,
+            progress=c,
+            cache=caches.coverage,
+        ),
     )
     return RecommendationPublic.of(r)
 
 
 @router.post("/recommend", response_model=RecommendationPublic)
-def recommend_from_list(
-    body: RecommendRequest, engine: EngineDep, caches: CachesDep
+async def recommend_from_list(
+    request: Request,
+    body: RecommendRequest,
+    engine: EngineDep,
+    caches: CachesDep,
+    heavy: HeavyDep,
 ) -> RecommendationPublic:
     """As GET, choosing among a supplied candidate list."""
     q = _query(body.facility_type, body.minutes, body.profile, body.weight, body.admin)
     cands = [Candidate(c.lon, c.lat, c.name, "list", i) for i, c in enumerate(body.candidates)]
-    r = svc.recommend(
-        engine,
-        q,
-        body.k,
-        source="list",
-        candidates=cands,
-        exact=body.exact,
-        time_limit_s=body.time_limit_s,
-        cache=caches.coverage,
+    r = await heavy.run(
+        request,
+        lambda c: svc.recommend(
+            engine,
+            q,
+            body.k,
+            source="list",
+            candidates=cands,
+            exact=body.exact,
+            time_limit_s=body.time_limit_s,
+            progress=c,
+            cache=caches.coverage,
+        ),
     )
     return RecommendationPublic.of(r)
 
 
 @router.get("/set-cover", response_model=SetCoverPublic)
-def set_cover(
+async def set_cover(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     facility_type: FacilityTypes,
     target_share: Annotated[float, Query(gt=0, le=1)] = 0.9,
     minutes: float = 15,
@@ -264,14 +339,18 @@ def set_cover(
     if candidates not in ("demand", "nodes"):
         raise InvalidInput("候选来源须为 demand 或 nodes (candidates must be demand or nodes)")
     q = _query(facility_type, minutes, profile, weight, admin)
-    s = svc.set_cover(
-        engine,
-        q,
-        target_share,
-        source=candidates,
-        exact=exact,
-        time_limit_s=time_limit_s,
-        cache=caches.coverage,
+    s = await heavy.run(
+        request,
+        lambda c: svc.set_cover(
+            engine,
+            q,
+            target_share,
+            source=candidates,
+            exact=exact,
+            time_limit_s=time_limit_s,
+            progress=c,
+            cache=caches.coverage,
+        ),
     )
     return SetCoverPublic.of(s)
 

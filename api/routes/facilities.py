@@ -5,11 +5,12 @@ Writes need the ``reviewer`` or ``admin`` role (``Authorization: Bearer <token>`
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from api.auth import User, require_role
+from api.auth import OptionalUser, User, require_role
 from api.deps import CachesDep, ConnectionDep, EngineDep, RecordId
 from api.params import only_params
 from api.schemas_coverage import (
@@ -25,7 +26,7 @@ from gazetteer.errors import InvalidInput
 from gazetteer.model import Facility
 from gazetteer.model.subsidies import RULES as SUBSIDY_RULES
 from gazetteer.services import facilities as uc
-from gazetteer.types import parse_point
+from gazetteer.types import INT32_MAX, parse_point
 
 router = APIRouter(prefix="/api/v1/facilities", tags=["facilities"])
 Staff = Annotated[User, Depends(require_role("reviewer", "admin"))]
@@ -61,7 +62,7 @@ def list_facilities(
     type: Annotated[list[str] | None, Query(description="facility type(s)")] = None,
     admin: Annotated[str | None, Query(description="6-, 9- or 12-digit area code")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=10**7)] = 0,
     near: Annotated[
         str | None,
         Query(
@@ -116,7 +117,7 @@ def list_facilities(
 @router.get("/subsidies", response_model=SubsidyReportPublic)
 def subsidies(
     conn: ConnectionDep,
-    year: Annotated[int | None, Query()] = None,
+    year: Annotated[int | None, Query(ge=1949, le=2100)] = None,
     district: Annotated[str | None, Query(description="county-level code, 6 or 12 digits")] = None,
 ) -> SubsidyReportPublic:
     """Meal-site subsidies (construction, operation, rural elderly tables) by district and year."""
@@ -131,11 +132,16 @@ def get_facility(facility_id: RecordId, conn: ConnectionDep) -> FacilityPublic:
 
 
 @router.get("/{facility_id}/history", response_model=list[FacilityHistoryPublic])
-def facility_history(facility_id: RecordId, conn: ConnectionDep) -> list[FacilityHistoryPublic]:
-    """Every former state of the facility (also after deletion)."""
+def facility_history(
+    facility_id: RecordId, conn: ConnectionDep, user: OptionalUser
+) -> list[FacilityHistoryPublic]:
+    """Every former state of the facility (also after deletion); who made each change
+    (``changed_by``) only with a staff token, empty for the public."""
     entries = uc.facility_history_entries(conn, facility_id)
     if not entries:
         uc.get_facility(conn, facility_id)  # 404 for an unknown id
+    if user is None:
+        entries = [replace(h, changed_by="") for h in entries]
     return [FacilityHistoryPublic.of(h) for h in entries]
 
 
@@ -165,7 +171,7 @@ def delete_facility(
     facility_id: RecordId,
     engine: EngineDep,
     user: Staff,
-    version: Annotated[int | None, Query()] = None,
+    version: Annotated[int | None, Query(ge=1, le=INT32_MAX)] = None,
     note: Annotated[str, Query(max_length=500)] = "",
 ) -> Response:
     uc.delete_facility(engine, facility_id, user=user.name, expected_version=version, note=note)

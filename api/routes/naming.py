@@ -1,7 +1,9 @@
 """Naming review: name check, batch check, cases and their workflow, audit trail.
 
-Reads are public; writes need a bearer token (``gazetteer users add``) with the role shown
-per endpoint (401 without a token, 403 with the wrong role). ``admin`` may do everything.
+Reads are public except drafts and internal cases, which only staff see, and the audit
+trails (snapshots, staff names: staff token); writes need a bearer token (``gazetteer
+users add``) with the role shown per endpoint (401 without a token, 403 with the wrong
+role). ``admin`` may do everything.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse, Response
 
-from api.auth import require_role
-from api.deps import CachesDep, ConnectionDep, EngineDep, RecordId, SettingsDep
+from api.auth import CurrentUser, OptionalUser, require_role
+from api.deps import CachesDep, ConnectionDep, EngineDep, HeavyDep, RecordId, SettingsDep
+from api.limits import Cancel
 from api.schemas_naming import (
     ApprovalRequest,
     AuditEntryPublic,
@@ -34,7 +37,7 @@ from api.schemas_naming import (
     WordListPublic,
     to_shape,
 )
-from gazetteer.errors import InvalidInput
+from gazetteer.errors import InvalidInput, TooLarge
 from gazetteer.model.accounts import User
 from gazetteer.naming import batch, words
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
@@ -79,8 +82,9 @@ def check(body: NameCheckRequest, conn: ConnectionDep, caches: CachesDep) -> Nam
 )
 async def check_batch(
     request: Request,
-    conn: ConnectionDep,
+    engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     format: Annotated[str, Query(pattern="^(csv|xlsx)$")] = "csv",
 ) -> Response:
     """Check a CSV of names sent as the request body (``Content-Type: text/csv``; columns
@@ -90,16 +94,26 @@ async def check_batch(
     async for chunk in request.stream():
         data += chunk
         if len(data) > MAX_UPLOAD_BYTES:
-            raise InvalidInput("文件过大，最大5MB (file larger than 5 MB)")
-    rows, results = wf.check_batch(conn, data, references=caches.naming)
+            raise TooLarge("文件过大，最大5MB (file larger than 5 MB)")
+
+    def work(cancel: Cancel) -> bytes:
+        # parsing, checking and the report all run in the heavy pool, off the event loop
+        with engine.connect() as conn:
+            rows, results = wf.check_batch(conn, data, references=caches.naming)
+        cancel.update()
+        if format == "xlsx":
+            return batch.report_xlsx(rows, results)
+        return batch.report_csv(rows, results)
+
+    report = await heavy.run(request, work)
     if format == "xlsx":
         return Response(
-            batch.report_xlsx(rows, results),
+            report,
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={"Content-Disposition": 'attachment; filename="naming-check.xlsx"'},
         )
     return Response(
-        batch.report_csv(rows, results),
+        report,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="naming-check.csv"'},
     )
@@ -108,6 +122,7 @@ async def check_batch(
 @router.get("/cases", response_model=CasePage)
 def list_cases(
     conn: ConnectionDep,
+    user: OptionalUser,
     state: CaseState | None = None,
     kind: CaseKind | None = None,
     historic: bool | None = None,
@@ -123,6 +138,7 @@ def list_cases(
         place_id=place_id,
         limit=limit,
         offset=offset,
+        public_only=user is None,
     )
     return CasePage(total=total, items=[CasePublic.from_domain(c) for c in items])
 
@@ -135,8 +151,9 @@ def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePubli
 
 
 @router.get("/cases/{case_id}", response_model=CasePublic)
-def get_case(case_id: RecordId, conn: ConnectionDep) -> CasePublic:
-    return CasePublic.from_domain(wf.get_case(conn, case_id))
+def get_case(case_id: RecordId, conn: ConnectionDep, user: OptionalUser) -> CasePublic:
+    """A case; drafts and internal cases only with a staff token (404 to the public)."""
+    return CasePublic.from_domain(wf.visible_case(conn, case_id, staff=user is not None))
 
 
 @router.get("/cases/{case_id}/notice", response_class=PlainTextResponse)
@@ -146,13 +163,17 @@ def case_notice(case_id: RecordId, conn: ConnectionDep) -> str:
 
 
 @router.get("/cases/{case_id}/audit", response_model=list[AuditEntryPublic])
-def case_audit(case_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
+def case_audit(case_id: RecordId, conn: ConnectionDep, user: CurrentUser) -> list[AuditEntryPublic]:
+    """Who did what to a case, with before/after snapshots (staff token)."""
     return [AuditEntryPublic.from_domain(e) for e in wf.case_audit(conn, case_id)]
 
 
 @router.get("/places/{place_id}/audit", response_model=list[AuditEntryPublic])
-def place_audit(place_id: RecordId, conn: ConnectionDep) -> list[AuditEntryPublic]:
-    """Every audited change of a place (approvals that created, renamed or adjusted it)."""
+def place_audit(
+    place_id: RecordId, conn: ConnectionDep, user: CurrentUser
+) -> list[AuditEntryPublic]:
+    """Every audited change of a place (approvals that created, renamed or adjusted it;
+    staff token)."""
     if not 1 <= place_id <= INT32_MAX:
         raise InvalidInput("地名编号超出范围 (place id out of range)")
     return [AuditEntryPublic.from_domain(e) for e in wf.place_audit(conn, place_id)]

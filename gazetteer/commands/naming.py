@@ -94,7 +94,13 @@ def _users_add(settings: Settings, args: argparse.Namespace) -> int:
     if password is not None:
         sessions.hash_password(password)  # checked before anything is written
     with write_transaction(_engine(settings)) as conn:
-        new = auth.add_user(conn, args.name, args.role, display_name=args.display_name or "")
+        new = auth.add_user(
+            conn,
+            args.name,
+            args.role,
+            display_name=args.display_name or "",
+            days=settings.token_days,
+        )
         if password is not None:
             sessions.set_password(conn, new.user.name, password)
     roles = ",".join(sorted(new.user.roles))
@@ -109,10 +115,20 @@ def _users_add(settings: Settings, args: argparse.Namespace) -> int:
 def _users_token(settings: Settings, args: argparse.Namespace) -> int:
 
     with write_transaction(_engine(settings)) as conn:
+        if args.list:
+            for tk in auth.list_tokens(conn, args.name):
+                state = "revoked" if tk.revoked_at else "live"
+                print(
+                    f"{tk.id}\t{tk.label}\t{state}\tcreated {tk.created_at:%Y-%m-%d}\t"
+                    f"expires {tk.expires_at or '-'}\tlast used {tk.last_used_at or '-'}"
+                )
+            return 0
         if args.revoke:
             n = auth.revoke_tokens(conn, args.name)
             print(f"已撤销 {n} 个令牌 (revoked {n} tokens)", file=sys.stderr)
-        new = auth.issue_token(conn, args.name, label="cli")
+            if not args.new:
+                return 0
+        new = auth.issue_token(conn, args.name, label="cli", days=args.days or settings.token_days)
     print(new.token)
     return 0
 
@@ -229,7 +245,12 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.set_defaults(func=_users_disable)
     p = users.add_parser("token", help="issue a new token for a user")
     p.add_argument("name")
-    p.add_argument("--revoke", action="store_true", help="revoke the user's other tokens first")
+    p.add_argument(
+        "--revoke", action="store_true", help="revoke every token of the user (no new one)"
+    )
+    p.add_argument("--new", action="store_true", help="with --revoke: then issue a new token")
+    p.add_argument("--days", type=int, help="validity of the new token (GAZETTEER_TOKEN_DAYS)")
+    p.add_argument("--list", action="store_true", help="list the tokens: expiry, last use")
     p.set_defaults(func=_users_token)
     p = users.add_parser("list", help="list users")
     p.set_defaults(func=_users_list)

@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, update
 
-from gazetteer.model import CensusStatus, ChangeReason, Compound, Place, Road
+from gazetteer.io.validation import check_place_location
+from gazetteer.model import CensusStatus, ChangeReason, Compound, Place, Road, classification
 from gazetteer.naming.cases import CASE_PLACE_KIND, place_snapshot
 from gazetteer.naming.check import KIND_CATEGORY
 from gazetteer.naming.model import Case, CaseKind, CheckResult
@@ -18,6 +19,12 @@ from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.text import initials, pinyin_key
 from gazetteer.types import geodesic_length_m
+
+
+def _check_location(conn: Connection, admin_code: str, category: str, geometry: Any) -> None:
+    """The shared rule of every write path: the place lies in the area it claims."""
+    major = classification().major_of(category)
+    check_place_location(conn, admin_code, category, major.code if major else category, geometry)
 
 
 def apply_approval(
@@ -42,6 +49,7 @@ def apply_approval(
             source=f"naming case {case.number}",
         )
         place.census_status = CensusStatus.ADDED
+        _check_location(conn, place.admin_code, place.category_code, p.geometry)
         place_id = repo.insert_place(conn, place, pinyin_key=keys[0], initials=keys[1])
         if case.kind is CaseKind.NEW_ROAD:
             length = p.length_m if p.length_m is not None else geodesic_length_m(p.geometry) or 0.0
@@ -53,6 +61,9 @@ def apply_approval(
         return place_id, None, ""
     assert p.place_id is not None
     before = place_snapshot(conn, p.place_id)
+    if p.geometry is not None:
+        current = repo.get_place(conn, p.place_id)
+        _check_location(conn, current.admin_code, current.category_code, p.geometry)
     if case.kind is CaseKind.RENAME:
         changes: dict[str, Any] = {
             "name": result.normalized,

@@ -28,6 +28,8 @@ from gazetteer.naming.rules import ITEM8 as ART9_SCOPE
 from gazetteer.types import COUNTY_OR_BELOW, AdminCode
 
 MAX_ROWS = 20_000
+# rows a duplicate group lists by number on its first row (the rest are counted)
+GROUP_LISTED = 50
 REPORT_COLUMNS = (
     "row", "name", "kind", "admin_code", "ok", "romanized", "specific", "generic", "scope",
     "errors", "warnings", "rules", "messages", "conflicts",
@@ -103,15 +105,31 @@ def check_batch(
     for members in groups.values():
         if len(members) < 2:
             continue
-        for i in members:
-            others = [j for j in members if j != i]
-            names = "、".join(f"第{rows[j].row}行“{results[j].normalized}”" for j in others)
+        # One finding per group, on its first row, naming the others (at most
+        # GROUP_LISTED of them); the others point back to that row. The report grows with
+        # the file, never with the square of a group's size.
+        first, rest = members[0], members[1:]
+        listed = rest[:GROUP_LISTED]
+        names = "、".join(f"第{rows[j].row}行“{results[j].normalized}”" for j in listed)
+        more = f"等{len(rest)}行" if len(rest) > len(listed) else ""
+        head = Finding(
+            rule="batch.duplicate",
+            severity=Severity.WARNING,
+            article=ART9_SCOPE,
+            message=f"“{results[first].normalized}”与本批{names}{more}同名或同音，只能选用其一。",
+            conflicts=tuple(f"row:{rows[j].row}" for j in listed),
+        )
+        results[first] = replace(results[first], findings=(*results[first].findings, head))
+        for i in rest:
             f = Finding(
                 rule="batch.duplicate",
                 severity=Severity.WARNING,
                 article=ART9_SCOPE,
-                message=f"“{results[i].normalized}”与本批{names}同名或同音，只能选用其一。",
-                conflicts=tuple(f"row:{rows[j].row}" for j in others),
+                message=(
+                    f"“{results[i].normalized}”与本批第{rows[first].row}行"
+                    f"“{results[first].normalized}”同名或同音，只能选用其一。"
+                ),
+                conflicts=(f"row:{rows[first].row}",),
             )
             results[i] = replace(results[i], findings=(*results[i].findings, f))
     return results

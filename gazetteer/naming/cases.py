@@ -257,6 +257,18 @@ def get_case(conn: Connection, case_id: int) -> Case:
     return case_from_row(r)
 
 
+#: Case states the public may see: from the public consultation on (drafts, cases under
+#: review, rejected and withdrawn ones are internal).
+PUBLIC_STATES = frozenset(
+    (
+        CaseState.PUBLIC_CONSULTATION,
+        CaseState.APPROVED,
+        CaseState.ANNOUNCED,
+        CaseState.FILED,
+    )
+)
+
+
 def list_cases(
     conn: Connection,
     *,
@@ -266,10 +278,13 @@ def list_cases(
     place_id: int | None = None,
     limit: int = 100,
     offset: int = 0,
+    public_only: bool = False,
 ) -> tuple[int, list[Case]]:
-    """(total, page) of cases, newest first."""
+    """(total, page) of cases, newest first (``public_only``: those the public may see)."""
     c = naming_cases
-    conds = []
+    conds: list[ColumnElement[bool]] = []
+    if public_only:
+        conds.append(c.c.state.in_([str(s) for s in PUBLIC_STATES]))
     if state is not None:
         conds.append(c.c.state == str(state))
     if kind is not None:
@@ -345,7 +360,13 @@ def validate_proposal(conn: Connection, p: CaseProposal) -> CaseProposal:
     if p.kind in (CaseKind.RENAME, CaseKind.ADJUSTMENT):
         if p.place_id is None:
             raise InvalidInput("更名和起止点调整须指定地名 place_id (place_id is required)")
-        place = repo.get_place(conn, p.place_id)
+        try:
+            place = repo.get_place(conn, p.place_id)
+        except NotFound:
+            raise InvalidInput(
+                f"地名不存在 (place_id: no place with id {p.place_id})",
+                details=[{"field": "place_id", "problem": "no such place"}],
+            ) from None
         if p.kind is CaseKind.ADJUSTMENT:
             if p.geometry is None:
                 raise InvalidInput("起止点调整须提供新的道路几何 (new geometry is required)")
@@ -579,6 +600,7 @@ __all__ = [
     "EXCEPTION_ACTION",
     "NAMING_LOCK",
     "NUMBER_PREFIX",
+    "PUBLIC_STATES",
     "REPORT_ACTION",
     "REPORT_KINDS",
     "TRANSITIONS",

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from gazetteer.coverage.data import CoverageCache
 from gazetteer.errors import Conflict, InvalidInput, NotFound
+from gazetteer.io.validation import check_facility_location
 from gazetteer.model import Facility, FacilityType
 from gazetteer.model.subsidies import subsidies_by_year
 from gazetteer.network.nearest import reach
@@ -350,6 +351,9 @@ def create_facility(engine: Engine, values: Mapping[str, Any], *, user: str = ""
         raise InvalidInput(f"缺少字段 (missing fields): {missing}")
     with write_transaction(engine) as conn:
         _validate_values(conn, values)
+        check_facility_location(
+            conn, str(values["admin_code"]), float(values["lon"]), float(values["lat"])
+        )
         f = Facility(
             name=str(values["name"]).strip(),
             type=FacilityType(values["type"]),
@@ -400,6 +404,13 @@ def update_facility(
             v.setdefault("lon", old.point.x)
             v.setdefault("lat", old.point.y)
         _validate_values(conn, v, facility_id)
+        if {"lon", "lat", "admin_code"} & set(v):
+            check_facility_location(
+                conn,
+                str(v.get("admin_code", old.admin_code)),
+                float(v.get("lon", old.point.x)),
+                float(v.get("lat", old.point.y)),
+            )
         _record(conn, old, "update", user, note)
         values: dict[str, Any] = {}
         for key, value in v.items():

@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, update
 
-from gazetteer.errors import Conflict, InvalidInput, PermissionDenied
+from gazetteer.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from gazetteer.model.accounts import Role, User, check_role
 from gazetteer.naming import audit, batch, cases, words
 from gazetteer.naming.approval import apply_approval
@@ -32,6 +32,7 @@ from gazetteer.naming.cases import (
     ART14_DAYS,
     DEPARTMENT_APPROVED,
     NAMING_LOCK,
+    PUBLIC_STATES,
     area_label,
     begin,
     case_snapshot,
@@ -62,7 +63,7 @@ from gazetteer.naming.reference import ReferenceCache
 from gazetteer.settings import Settings
 from gazetteer.storage.dialect import write_lock, write_transaction
 from gazetteer.storage.tables_naming import naming_cases
-from gazetteer.types import utc_now
+from gazetteer.types import local_date, local_today, utc_now
 
 S = CaseState
 
@@ -82,6 +83,15 @@ def check_batch(
     """Check every row of a CSV of candidate names; the rows and their results."""
     rows = batch.parse_csv(data)
     return rows, batch.check_batch(conn, rows, references=references)
+
+
+def visible_case(conn: Connection, case_id: int, *, staff: bool) -> Case:
+    """A case as a reader may see it: the public sees cases from the public consultation
+    on (a draft or internal case is "not found" to them), staff see every case."""
+    case = get_case(conn, case_id)
+    if not staff and case.state not in PUBLIC_STATES:
+        raise NotFound(f"案件不存在 (no case with id {case_id})")
+    return case
 
 
 def case_notice(conn: Connection, case_id: int) -> str:
@@ -113,6 +123,30 @@ def add_word(engine: Engine, list_name: str, word: str, *, note: str = "") -> wo
     with write_transaction(engine) as conn:
         words.add_word(conn, list_name, word, note=note)
         return words.load_word_lists(conn)
+
+
+def step_date(on: date | None, field: str, *, not_before: date | None, after: str) -> date:
+    """The date a step records: today (Weihai) when not given; never in the future and
+    never before the previous step's date ``not_before`` (named ``after``)."""
+    today = local_today()
+    on = on or today
+    if on > today:
+        raise InvalidInput(
+            f"{field} 不能晚于今天 {today.isoformat()} ({field} must not be in the future)",
+            details=[{"field": field, "problem": f"after today ({today.isoformat()})"}],
+        )
+    if not_before is not None and on < not_before:
+        raise InvalidInput(
+            f"{field} 不能早于{after} {not_before.isoformat()} "
+            f"({field} must not be before the {after}, {not_before.isoformat()})",
+            details=[{"field": field, "problem": f"before the {after}"}],
+        )
+    return on
+
+
+def _last_step(case: Case) -> date | None:
+    """The Weihai date of the case's last recorded step."""
+    return local_date(case.updated_at) if case.updated_at else None
 
 
 def create_case(engine: Engine, proposal: CaseProposal, user: User) -> Case:
@@ -203,9 +237,9 @@ def start_consultation(
     engine: Engine, case_id: int, user: User, settings: Settings, *, start: date | None = None
 ) -> Case:
     """under_review → public_consultation for ``settings.consultation_days`` days."""
-    start = start or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "consult", user)
+        start = step_date(start, "start_date", not_before=_last_step(case), after="review")
         end = start + timedelta(days=settings.consultation_days)
         return finish(
             conn,
@@ -244,24 +278,27 @@ def record_report(engine: Engine, case_id: int, kind: str, summary: str, user: U
 
 
 def announce(engine: Engine, case_id: int, user: User, *, on: date | None = None) -> Case:
-    on = on or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "announce", user)
-        if case.approval_date and on < case.approval_date:
-            raise InvalidInput("公告日期不能早于批准日期 (notice date before approval date)")
-        if case.kind in DEPARTMENT_APPROVED and case.filed_on and on < case.filed_on:
-            raise InvalidInput("公告日期不能早于备案日期 (notice date before filing date)")
+        # art. 14: a department-approved name is filed first, then announced
+        dept = case.kind in DEPARTMENT_APPROVED
+        previous = case.filed_on if dept and case.filed_on else case.approval_date
+        on = step_date(
+            on, "on", not_before=previous, after="filing date" if dept else "approval date"
+        )
         return finish(conn, case, tr, user, {"announced_on": on})
 
 
 def file_case(engine: Engine, case_id: int, user: User, *, on: date | None = None) -> Case:
-    on = on or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "file", user)
-        if case.approval_date and on < case.approval_date:
-            raise InvalidInput("备案日期不能早于批准日期 (filing date before approval date)")
+        dept = case.kind in DEPARTMENT_APPROVED
+        previous = case.approval_date if dept else (case.announced_on or case.approval_date)
+        on = step_date(
+            on, "on", not_before=previous, after="approval date" if dept else "notice date"
+        )
         values: dict[str, Any] = {"filed_on": on}
-        if case.kind in DEPARTMENT_APPROVED:
+        if dept:
             # art. 14: a department-approved name is announced within 15 days of filing
             values["notice_due"] = on + timedelta(days=ART14_DAYS)
         return finish(conn, case, tr, user, values)
@@ -282,9 +319,14 @@ def approve(
     approval_no = approval_no.strip()
     if not approval_no:
         raise InvalidInput("须填写批准文号 (approval document number is required)")
-    approval_date = approval_date or date.today()
     with write_transaction(engine) as conn:
         case, tr = begin(conn, case_id, "approve", user)
+        approval_date = step_date(
+            approval_date,
+            "approval_date",
+            not_before=case.consultation_start or _last_step(case),
+            after="consultation start",
+        )
         if user.id in (case.submitted_by, case.created_by):
             raise PermissionDenied(
                 "审批人不能审批本人起草或提交的案件 (the approver must not be the submitter)"
@@ -358,6 +400,7 @@ __all__ = [
     "start_review",
     "submit",
     "update_case",
+    "visible_case",
     "withdraw",
     "word_lists",
 ]

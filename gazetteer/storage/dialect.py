@@ -20,6 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import GenericFunction
 from sqlalchemy.types import Boolean, Float, String
 
+from gazetteer.storage import gate
 from gazetteer.types import SRID, BBox
 
 
@@ -229,8 +230,9 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
 
     On SQLite the write lock is taken at ``BEGIN IMMEDIATE``, so two writers never both
     read a state and then both write; on PostgreSQL use :func:`write_lock` for the same.
+    The engine's write gate (:mod:`gazetteer.storage.gate`) keeps connections for reads.
     """
-    with engine.connect() as conn:
+    with gate.writing(engine), engine.connect() as conn:
         if is_sqlite(conn):
             conn = conn.execution_options(sqlite_begin="BEGIN IMMEDIATE")
         with conn.begin():

@@ -18,12 +18,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
 
-from gazetteer.errors import StorageUnavailable
+from gazetteer.errors import Busy, InvalidInput, StorageUnavailable
 from gazetteer.settings import Settings
-from gazetteer.storage import append_only
+from gazetteer.storage import append_only, gate
 
 log = logging.getLogger(__name__)
 
@@ -78,13 +78,15 @@ def _load_spatialite(dbapi_conn: Any, explicit: str | None) -> None:
     dbapi_conn.enable_load_extension(False)
 
 
-def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
+def _init_sqlite_connection(
+    dbapi_conn: Any, explicit: str | None, busy_timeout_ms: int = 5000
+) -> None:
     # Let SQLAlchemy, not the driver, decide when transactions begin (see "begin" below).
     dbapi_conn.isolation_level = None
     _load_spatialite(dbapi_conn, explicit)
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("SELECT count(*) FROM sqlite_master WHERE name='spatial_ref_sys'")
@@ -94,6 +96,38 @@ def _init_sqlite_connection(dbapi_conn: Any, explicit: str | None) -> None:
         for srid in _SRIDS:
             cur.execute("SELECT InsertEpsgSrid(?)", (srid,))
     cur.close()
+
+
+# write transactions at once per engine; the other connections of the pool stay for reads
+WRITERS = 5
+BUSY_MESSAGE = "数据库正忙，请稍后重试 (the database is busy; please retry in a few seconds)"
+# PostgreSQL: lock_not_available, query_canceled (lock_timeout / statement_timeout)
+_PG_BUSY_STATES = {"55P03", "57014"}
+
+
+def _is_lock_wait(error: BaseException) -> bool:
+    """A bounded wait for a lock (or a statement) ran out: SQLite's ``database is locked``
+    after ``busy_timeout``, PostgreSQL's ``lock_timeout``/``statement_timeout``."""
+    if getattr(error, "sqlstate", None) in _PG_BUSY_STATES:
+        return True
+    said = str(error).lower()
+    return "database is locked" in said or "database table is locked" in said
+
+
+UNSTORABLE_MESSAGE = (
+    "数值超出范围或文本含有非法字符 (a value is out of the database's range or text "
+    "contains a NUL character)"
+)
+
+
+def _is_unstorable(error: BaseException | None) -> bool:
+    """An integer too large for the column or a NUL in text (PostgreSQL)."""
+    if isinstance(error, OverflowError):
+        return True
+    if getattr(error, "sqlstate", None) in ("22003", "22P05", "22021"):
+        return True
+    said = str(error)
+    return "NUL (0x00)" in said or "too large to convert" in said
 
 
 def _translate_errors(engine: Engine) -> Engine:
@@ -106,6 +140,15 @@ def _translate_errors(engine: Engine) -> Engine:
 
     @event.listens_for(engine, "handle_error")
     def _on_error(ctx: ExceptionContext) -> None:
+        if isinstance(ctx.sqlalchemy_exception, OperationalError) and _is_lock_wait(
+            ctx.original_exception
+        ):
+            log.warning("lock wait bounded: %s", ctx.original_exception)
+            raise Busy(BUSY_MESSAGE) from ctx.sqlalchemy_exception
+        if _is_unstorable(ctx.original_exception):
+            # a safety net: request schemas bound every value; this catches what slips by
+            log.warning("unstorable value: %s", ctx.original_exception)
+            raise InvalidInput(UNSTORABLE_MESSAGE) from ctx.original_exception
         if not isinstance(ctx.sqlalchemy_exception, IntegrityError):
             return
         domain = append_only.violation(ctx.original_exception)
@@ -117,7 +160,12 @@ def _translate_errors(engine: Engine) -> Engine:
 
 
 def create_sqlite_engine(
-    url: str, *, spatialite_module: str | None = None, echo: bool = False
+    url: str,
+    *,
+    spatialite_module: str | None = None,
+    echo: bool = False,
+    lock_timeout_s: float = 5.0,
+    pool_timeout_s: float = 10.0,
 ) -> Engine:
     """An engine on a SpatiaLite file; creates the parent folder of the file."""
     parsed = make_url(url)
@@ -129,13 +177,19 @@ def create_sqlite_engine(
         parsed.set(drivername="sqlite+pysqlite"),
         module=module,
         echo=echo,
-        poolclass=NullPool if database in ("", ":memory:") else None,
-        connect_args={"check_same_thread": False, "timeout": 30},
+        connect_args={"check_same_thread": False, "timeout": lock_timeout_s},
+        **(
+            {"poolclass": NullPool}
+            if database in ("", ":memory:")
+            else {"pool_size": 10, "max_overflow": 20, "pool_timeout": pool_timeout_s}
+        ),
     )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        _init_sqlite_connection(dbapi_conn, spatialite_module)
+        _init_sqlite_connection(dbapi_conn, spatialite_module, int(lock_timeout_s * 1000))
+
+    gate.install_write_gate(engine, writers=WRITERS, timeout_s=lock_timeout_s)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -146,8 +200,31 @@ def create_sqlite_engine(
     return _translate_errors(engine)
 
 
-def create_postgis_engine(url: str, *, echo: bool = False) -> Engine:
-    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+def create_postgis_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    lock_timeout_s: float = 5.0,
+    statement_timeout_s: float = 120.0,
+    pool_timeout_s: float = 10.0,
+) -> Engine:
+    """An engine on PostGIS whose waits are bounded: ``lock_timeout`` (row, table and
+    advisory locks) and ``statement_timeout`` on every connection, and the pool's own
+    timeout; a wait that runs out is :class:`Busy`."""
+    options = (
+        f"-c lock_timeout={int(lock_timeout_s * 1000)} "
+        f"-c statement_timeout={int(statement_timeout_s * 1000)}"
+    )
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        pool_timeout=pool_timeout_s,
+        connect_args={"options": options},
+    )
+    gate.install_write_gate(engine, writers=WRITERS, timeout_s=lock_timeout_s)
     return _translate_errors(engine)
 
 
@@ -156,12 +233,22 @@ def create_engine_from_settings(settings: Settings) -> Engine:
     url = settings.database_url
     if url.startswith("sqlite"):
         return create_sqlite_engine(
-            url, spatialite_module=settings.spatialite_module, echo=settings.sql_echo
+            url,
+            spatialite_module=settings.spatialite_module,
+            echo=settings.sql_echo,
+            lock_timeout_s=settings.lock_timeout_s,
+            pool_timeout_s=settings.pool_timeout_s,
         )
     if url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_postgis_engine(url, echo=settings.sql_echo)
+        return create_postgis_engine(
+            url,
+            echo=settings.sql_echo,
+            lock_timeout_s=settings.lock_timeout_s,
+            statement_timeout_s=settings.statement_timeout_s,
+            pool_timeout_s=settings.pool_timeout_s,
+        )
     raise StorageUnavailable(
         f"不支持的数据库地址 (unsupported database URL): {make_url(url).drivername}; "
         "use sqlite:///path or postgresql+psycopg://user@host/db"

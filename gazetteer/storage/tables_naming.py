@@ -75,6 +75,8 @@ api_tokens = Table(
     Column("label", String(100), nullable=False, default=""),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),  # migration 0010
+    Column("last_used_at", DateTime(timezone=True), nullable=True),  # migration 0010
     Index("ix_api_tokens_user", "user_id"),
 )
 

@@ -95,6 +95,8 @@ def test_facility_crud_with_roles_and_history(api: tuple[str, dict[str, str]]) -
     assert httpx.delete(f"{url}/{fid}", headers=bearer(tok["reviewer"])).status_code == 204
     assert httpx.get(f"{url}/{fid}").status_code == 404
     hist = httpx.get(f"{url}/{fid}/history").json()
+    assert {h["changed_by"] for h in hist} == {""}  # staff names only for staff
+    hist = httpx.get(f"{url}/{fid}/history", headers=bearer(tok["reviewer"])).json()
     assert [h["action"] for h in hist] == ["create", "update", "delete"]
     assert hist[1]["snapshot"]["name"] == "幸福社区食堂" and hist[1]["note"] == "更名"
     assert hist[2]["changed_by"] == "rev"

@@ -27,6 +27,7 @@ from gazetteer.cli import main as cli_main
 from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
+from tests.builder import backdate_case
 from tests.conftest import new_database_settings
 from tests.datasets.naming_frame import HUANCUILOU, build_frame
 from tests.server import live_server
@@ -98,10 +99,17 @@ def _new_case(c: httpx.Client, token: str, name: str, line: LineString = LINE) -
     return int(r.json()["id"])
 
 
-def _to_consultation(c: httpx.Client, token: str, case_id: int) -> None:
-    for step, body in (("submit", None), ("review", None), ("consultation", {"start_date": START})):
-        r = c.post(f"/api/v1/naming/cases/{case_id}/{step}", json=body, headers=h(token))
+def _to_consultation(c: httpx.Client, token: str, case_id: int, engine: Engine) -> None:
+    for step in ("submit", "review"):
+        r = c.post(f"/api/v1/naming/cases/{case_id}/{step}", headers=h(token))
         assert r.status_code == 200, r.text
+    backdate_case(engine, case_id, date.fromisoformat(START))
+    r = c.post(
+        f"/api/v1/naming/cases/{case_id}/consultation",
+        json={"start_date": START},
+        headers=h(token),
+    )
+    assert r.status_code == 200, r.text
 
 
 def test_check_endpoint_with_real_and_bad_names(server: Site) -> None:
@@ -199,8 +207,9 @@ def test_every_write_endpoint_needs_a_token_and_the_right_role(server: Site) -> 
             r = c.request(method, url, json=body, headers=h(tokens[wrong[role]]))
             assert r.status_code == 403, (url, r.text)
             assert r.json()["error"] == "permission_denied"
-        # reads are public
-        assert c.get(f"/api/v1/naming/cases/{case_id}").status_code == 200
+        # reads are public, but a draft only for staff
+        assert c.get(f"/api/v1/naming/cases/{case_id}").status_code == 404
+        assert c.get(f"/api/v1/naming/cases/{case_id}", headers=h(tokens["rev"])).status_code == 200
         assert c.get("/api/v1/naming/words").status_code == 200
         # admin may do an admin-only write
         r = c.post(
@@ -226,7 +235,7 @@ def test_full_case_cycle_over_http(server: Site) -> None:
             headers=h(tokens["rev"]),
         )
         assert r.status_code == 200 and r.json()["reason"] == "以杏树成林寓意"
-        _to_consultation(c, tokens["rev"], cid)
+        _to_consultation(c, tokens["rev"], cid, server.engine)
         case = c.get(f"/api/v1/naming/cases/{cid}").json()
         assert case["state"] == "public_consultation" and case["findings"] == []
         # the submitter cannot approve, even with the approver role of someone else's token
@@ -257,7 +266,8 @@ def test_full_case_cycle_over_http(server: Site) -> None:
         )
         r = c.post(f"/api/v1/naming/cases/{cid}/file", headers=h(tokens["rev"]))
         assert r.status_code == 200 and r.json()["state"] == "filed"
-        trail = c.get(f"/api/v1/naming/cases/{cid}/audit").json()
+        assert c.get(f"/api/v1/naming/cases/{cid}/audit").status_code == 401
+        trail = c.get(f"/api/v1/naming/cases/{cid}/audit", headers=h(tokens["rev"])).json()
         assert [e["action"] for e in trail] == [
             "create",
             "update",
@@ -270,7 +280,9 @@ def test_full_case_cycle_over_http(server: Site) -> None:
             "file",
         ]
         assert trail[6]["user"] == "wang" and trail[6]["before"]["state"] == "public_consultation"
-        ptrail = c.get(f"/api/v1/naming/places/{body['place_id']}/audit").json()
+        ptrail = c.get(
+            f"/api/v1/naming/places/{body['place_id']}/audit", headers=h(tokens["rev"])
+        ).json()
         assert ptrail[0]["action"] == "place.new_road" and ptrail[0]["after"]["name"] == "松涛路"
         listed = c.get("/api/v1/naming/cases", params={"state": "filed"}).json()
         assert listed["total"] == 1 and listed["items"][0]["id"] == cid
@@ -296,7 +308,7 @@ def test_submitter_cannot_approve_own_case(server: Site) -> None:
         both = auth.add_user(conn, "chen", ["reviewer", "approver"]).token
     with httpx.Client(base_url=base, timeout=30) as c:
         cid = _new_case(c, both, "海棠路")
-        _to_consultation(c, both, cid)
+        _to_consultation(c, both, cid, server.engine)
         r = c.post(
             f"/api/v1/naming/cases/{cid}/approve", json={"approval_no": "X"}, headers=h(both)
         )
@@ -311,7 +323,9 @@ def test_concurrent_approvals_exactly_one_wins(server: Site) -> None:
             c, tokens["rev2"], "桂湘路", LineString([(122.15, 37.52), (122.16, 37.52)])
         )
         for cid in (first, second):
-            _to_consultation(c, tokens["rev"] if cid == first else tokens["rev2"], cid)
+            _to_consultation(
+                c, tokens["rev"] if cid == first else tokens["rev2"], cid, server.engine
+            )
     barrier = threading.Barrier(6)
     results: list[tuple[int, int, dict[str, Any]]] = []
     lock = threading.Lock()

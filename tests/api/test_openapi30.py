@@ -38,8 +38,10 @@ def base(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 def source() -> dict[str, Any]:
-    """FastAPI's own OpenAPI 3.1 document of the app (what the converter starts from)."""
+    """FastAPI's own OpenAPI 3.1 document of the app as the converter starts from it (with
+    the app's error answers documented as JSON, which ``app.openapi()`` adds in place)."""
     app = create_app(Settings(database_url="sqlite:///:memory:"))
+    app.openapi()
     return FastAPI.openapi(app)
 
 

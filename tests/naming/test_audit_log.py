@@ -33,6 +33,7 @@ from gazetteer.storage import upgrade, write_transaction
 from gazetteer.storage.migrate import alembic_config, current_revision, is_current
 from gazetteer.storage.schema import metadata
 from gazetteer.storage.tables_naming import audit_log, naming_cases
+from tests.builder import backdate_case
 from tests.datasets.naming_frame import HUANCUILOU, build_frame
 from tests.guarded_sql import assert_rejected, raw_sql
 from tests.server import serve_in_thread
@@ -66,6 +67,7 @@ def _filed_case(engine: Engine, settings: Settings) -> int:
     case = wf.create_case(engine, proposal, rev)
     wf.submit(engine, case.id, rev)
     wf.start_review(engine, case.id, rev)
+    backdate_case(engine, case.id, day0)
     wf.start_consultation(engine, case.id, rev, settings, start=day0)
     approved_on = day0 + timedelta(days=settings.consultation_days)
     doc = "威政字〔2024〕12号"
@@ -161,6 +163,8 @@ def _serve_with_tamper_route(settings: Settings) -> Iterator[str]:
 
 def test_api_answers_409_with_a_json_body(engine: Engine, settings: Settings) -> None:
     case_id = _filed_case(engine, settings)
+    with engine.begin() as conn:
+        token = auth.add_user(conn, "reader", ["reviewer"]).token
     before = _trail(engine)
     with _serve_with_tamper_route(settings) as base:
         r = httpx.post(f"{base}/tamper-audit", timeout=30)
@@ -168,7 +172,11 @@ def test_api_answers_409_with_a_json_body(engine: Engine, settings: Settings) ->
         body = r.json()
         assert body["error"] == "append_only" and "审核记录只能追加" in body["message"]
         assert "Traceback" not in r.text
-        trail = httpx.get(f"{base}/api/v1/naming/cases/{case_id}/audit", timeout=30)
+        trail = httpx.get(
+            f"{base}/api/v1/naming/cases/{case_id}/audit",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
         assert trail.status_code == 200
         assert [e["action"] for e in trail.json()] == FILED_TRAIL
     assert _trail(engine) == before
@@ -229,7 +237,7 @@ def test_clear_content_empties_the_log_and_keeps_the_guard(
     before = _trail(engine)
     guards = _guard_triggers(engine)
     assert guards == (
-        {"trg_audit_log_no_update", "trg_audit_log_no_delete"}
+        {"trg_audit_log_no_update", "trg_audit_log_no_delete", "trg_audit_log_no_replace"}
         if engine.dialect.name == "sqlite"
         else {"trg_audit_log_append_only", "trg_audit_log_no_truncate"}
     )

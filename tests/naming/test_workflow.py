@@ -18,6 +18,7 @@ from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
+from tests.builder import backdate_case
 from tests.datasets.naming_frame import HUANCUILOU, build_frame
 
 NEW_LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
@@ -38,6 +39,7 @@ def _through_consultation(engine: Engine, settings: Settings, p: CaseProposal, r
     case = wf.create_case(engine, p, rev)
     wf.submit(engine, case.id, rev)
     wf.start_review(engine, case.id, rev)
+    backdate_case(engine, case.id, DAY0)
     wf.start_consultation(engine, case.id, rev, settings, start=DAY0)
     return case.id
 
@@ -262,3 +264,41 @@ def test_compound_case_and_validation(
     with engine.connect() as conn:
         place = repo.get_place(conn, done.proposal.place_id)  # type: ignore[arg-type]
         assert place.category_code == "22110"
+
+
+def test_step_dates_follow_the_case_history_and_never_lie_ahead(
+    engine: Engine, settings: Settings, staff: dict[str, User]
+) -> None:
+    """Issue 16: a consultation dated 2000-01-01 allowed an immediate approval; approval,
+    notice and filing dated 2099-12-31 were accepted."""
+    build_frame(engine)
+    rev, app = staff["rev"], staff["app"]
+    p = CaseProposal(CaseKind.NEW_ROAD, "杏林路", HUANCUILOU, NEW_LINE)
+    case = wf.create_case(engine, p, rev)
+    wf.submit(engine, case.id, rev)
+    wf.start_review(engine, case.id, rev)
+    with pytest.raises(InvalidInput, match="start_date"):  # before the review step (today)
+        wf.start_consultation(engine, case.id, rev, settings, start=date(2000, 1, 1))
+    with pytest.raises(InvalidInput, match="future"):
+        wf.start_consultation(engine, case.id, rev, settings, start=date(2099, 12, 31))
+    backdate_case(engine, case.id, DAY0)
+    wf.start_consultation(engine, case.id, rev, settings, start=DAY0)
+    for bad in (date(2099, 12, 31), date(9999, 12, 31)):
+        with pytest.raises(InvalidInput, match="approval_date"):
+            wf.approve(engine, case.id, app, settings, approval_no="F1", approval_date=bad)
+    with pytest.raises(InvalidInput, match="approval_date"):
+        wf.approve(
+            engine, case.id, app, settings, approval_no="F1", approval_date=DAY0 - timedelta(1)
+        )
+    approved = DAY0 + timedelta(days=30)
+    wf.approve(engine, case.id, app, settings, approval_no="F1", approval_date=approved)
+    with pytest.raises(InvalidInput, match="future"):
+        wf.announce(engine, case.id, rev, on=date(2099, 12, 31))
+    with pytest.raises(InvalidInput, match="before"):
+        wf.announce(engine, case.id, rev, on=approved - timedelta(days=1))
+    wf.announce(engine, case.id, rev, on=approved + timedelta(days=2))
+    with pytest.raises(InvalidInput, match="before"):
+        wf.file_case(engine, case.id, rev, on=approved + timedelta(days=1))
+    with pytest.raises(InvalidInput, match="future"):
+        wf.file_case(engine, case.id, rev, on=date(9999, 1, 1))
+    assert wf.file_case(engine, case.id, rev).state is CaseState.FILED

@@ -22,6 +22,7 @@ from gazetteer.io.importer.parse import parse_row
 from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
 from gazetteer.io.layers import GeomKind, LayerSpec
 from gazetteer.io.read import SourceRow
+from gazetteer.io.validation import is_marine_or_seat, place_point
 from gazetteer.text import initials, pinyin_key
 from gazetteer.types import AdminCode
 
@@ -202,14 +203,12 @@ def _v_place(
             raise RowInvalid(year, f"年份不合理 (implausible year): {y}")
     geometry = _check_geometry(out.spec, row, required=True)
     assert geometry is not None  # required=True
-    if v["lon"] is not None and v["lat"] is not None:
-        point: BaseGeometry = Point(v["lon"], v["lat"])
-    else:
-        point = geometry if geometry.geom_type == "Point" else geometry.representative_point()
+    given = Point(v["lon"], v["lat"]) if v["lon"] is not None and v["lat"] is not None else None
+    point = place_point(geometry, given)
     # marine features lie off the land polygons; an administrative division's point is its
     # seat (驻地), which may lie outside its own territory
-    seat = ctx.majors[v["category_code"]] == "21"
-    ctx.check_inside(v["admin_code"], point, marine=seat or v["category_code"].startswith("11"))
+    marine = is_marine_or_seat(v["category_code"], ctx.majors[v["category_code"]])
+    ctx.check_inside(v["admin_code"], point, marine=marine)
     try:
         keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
     except ValueError as exc:  # ReadingError
