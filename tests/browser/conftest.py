@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -145,6 +146,20 @@ def screenshot(page: Any, name: str, *, docs: bool = False) -> Path:
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOCS_IMG / f"{name}.png")
     return path
+
+
+def wait_until(page: Any, expression: str, *, timeout: float = 10_000) -> None:
+    """Wait until the JavaScript ``expression`` is truthy in the page (``timeout`` in ms).
+
+    Playwright's ``wait_for_function`` polls with ``eval`` inside the page, which the
+    pages' Content-Security-Policy forbids (no 'unsafe-eval'); ``page.evaluate`` goes
+    through the DevTools protocol instead, so the policy stays as served.
+    """
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
+        page.wait_for_timeout(50)
 
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"

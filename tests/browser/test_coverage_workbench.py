@@ -20,7 +20,7 @@ import pytest
 from gazetteer.services import accounts as auth
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot
+from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
 from tests.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -83,8 +83,8 @@ def _drill(p: Any) -> str:
 
 
 def _wait_drill(p: Any, suffix: str) -> None:
-    p.wait_for_function(
-        f"(document.body.getAttribute('data-drill') || '').endsWith({suffix!r})", timeout=LOAD_MS
+    wait_until(
+        p, f"(document.body.getAttribute('data-drill') || '').endsWith({suffix!r})", timeout=LOAD_MS
     )
 
 
@@ -127,7 +127,7 @@ def test_drill_from_city_to_town_and_back_with_url_state_gaps_and_print(
     # gaps link to the map
     if p.locator("#wb-gaps li a").count():
         p.locator("#wb-gaps li a").first.click()
-        p.wait_for_function("GZ.map.getZoom() >= 14", timeout=10_000)
+        wait_until(p, "GZ.map.getZoom() >= 14", timeout=10_000)
     assert_accessible(p)
     # the breadcrumb goes back up; the browser's back button too
     p.locator("#wb-crumbs a", has_text=county).click()
@@ -188,9 +188,7 @@ def test_what_if_save_and_compare_two_scenarios(wb: Workbench, page: Watched) ->
     # with a staff token for this tab
     p.evaluate(f"sessionStorage.setItem('gz-token', {wb.token!r})")
     p.click("#wb-save")
-    p.wait_for_function(
-        "/^\\d+$/.test(document.body.getAttribute('data-saved') || '')", timeout=LOAD_MS
-    )
+    wait_until(p, "/^\\d+$/.test(document.body.getAttribute('data-saved') || '')", timeout=LOAD_MS)
     first = p.get_attribute("body", "data-saved")
     assert f"scenario={first}" in p.url
     # a second scenario: another site, saved under another name
@@ -198,14 +196,15 @@ def test_what_if_save_and_compare_two_scenarios(wb: Workbench, page: Watched) ->
     p.wait_for_selector("body[data-whatif='2']", state="attached", timeout=LOAD_MS)
     p.fill("#wb-name", "方案乙")
     p.click("#wb-save")
-    p.wait_for_function(
+    wait_until(
+        p,
         f"/^\\d+$/.test(document.body.getAttribute('data-saved') || '') && "
         f"document.body.getAttribute('data-saved') !== {first!r}",
         timeout=LOAD_MS,
     )
     # the list is read again after each save
-    p.wait_for_function(
-        "document.getElementById('wb-scen-list').textContent.includes('方案乙')", timeout=LOAD_MS
+    wait_until(
+        p, "document.getElementById('wb-scen-list').textContent.includes('方案乙')", timeout=LOAD_MS
     )
     names = p.inner_text("#wb-scen-list")
     assert "方案甲" in names and "方案乙" in names

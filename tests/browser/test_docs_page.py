@@ -14,6 +14,7 @@ import asyncio
 import re
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -126,8 +127,14 @@ def test_pages_follow_root_path() -> None:
             assert r.status_code == 200, path
             return r.text
 
+    def fetch(path: str) -> str:
+        # in a thread of its own: the session's Playwright browser may already run an event
+        # loop in this one (asyncio.run refuses to nest)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, get(path)).result()
+
     for path, name in (("/docs", SWAGGER_JS), ("/docs", SWAGGER_CSS), ("/redoc", REDOC_JS)):
-        assert f'"/gazetteer{DOCS_STATIC_URL}/{name}"' in asyncio.run(get(path)), (path, name)
+        assert f'"/gazetteer{DOCS_STATIC_URL}/{name}"' in fetch(path), (path, name)
 
 
 # --- headless Chromium ---------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot
+from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
 from tests.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -227,7 +227,7 @@ def test_historical_names_only_with_the_toggle(base: str, browser: Any) -> None:
         assert "历史地名" in popup.inner_text() and hist["years"] in popup.inner_text()
         _assert_no_overlap(_label_boxes(page))
         page.uncheck("#toggle-history")
-        page.wait_for_function("document.querySelectorAll('.gz-k-historical').length === 0")
+        wait_until(page, "document.querySelectorAll('.gz-k-historical').length === 0")
         w.assert_clean()
     finally:
         w.page.context.close()
@@ -269,7 +269,7 @@ def test_phone_city_fills_the_screen_and_the_drawer_never_covers_the_card(
         screenshot(page, "public-map-phone-card")
         # opening the drawer closes the card rather than covering it
         page.click("#gz-tab-near")
-        page.wait_for_function("document.querySelectorAll('.leaflet-popup').length === 0")
+        wait_until(page, "document.querySelectorAll('.leaflet-popup').length === 0")
         assert page.locator("#gz-locate").is_visible()
         w.assert_clean()
     finally:
