@@ -22,6 +22,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
 from api.deps import ConnectionDep
+from api.links import base_url as _base
+from api.links import self_url as _self_url
 from api.schemas_ogc import (
     FEATURE_COLLECTION_SCHEMA,
     FEATURE_SCHEMA,
@@ -39,7 +41,6 @@ from gazetteer.ogc import crs as crsmod
 from gazetteer.ogc import features as ft
 from gazetteer.ogc.cql2 import LANGS
 from gazetteer.ogc.tiles import MVT, TMS_ID
-from gazetteer.settings import Settings
 from maps import ogc as pages
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
@@ -103,36 +104,6 @@ _CRS_PARAM: dict[str, Any] = {
 
 def _html_doc() -> dict[int | str, Any]:
     return {200: {"content": {HTML: {"schema": {"type": "string"}}}}, **_ERRORS}
-
-
-def _base(request: Request) -> str:
-    """The base of absolute links: ``GAZETTEER_PUBLIC_BASE_URL`` when set, else the address
-    the server listens on (scheme, host, port, root path) — never the request's ``Host``
-    header, which a client chooses (``Host: evil.example`` must not reach the links)."""
-    settings: Settings = request.app.state.settings
-    if settings.public_base_url:
-        return settings.public_base_url.rstrip("/")
-    return _origin(request) + str(request.scope.get("root_path", "")).rstrip("/")
-
-
-def _origin(request: Request) -> str:
-    host, port = request.scope.get("server") or ("127.0.0.1", 8000)
-    scheme = request.url.scheme
-    default = {"http": 80, "https": 443}.get(scheme)
-    netloc = f"[{host}]" if ":" in str(host) else str(host)
-    if port is not None and port != default:
-        netloc += f":{port}"
-    return f"{scheme}://{netloc}"
-
-
-def _self_url(request: Request) -> str:
-    """The URL of the request on the base of :func:`_base`."""
-    query = request.url.query
-    path = request.url.path  # with the root path
-    root = request.scope.get("root_path", "").rstrip("/")
-    if root and path.startswith(root):
-        path = path[len(root) :]
-    return _base(request) + path + (f"?{query}" if query else "")
 
 
 def _wants_html(request: Request) -> bool:

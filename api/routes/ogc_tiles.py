@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from api.deps import CachesDep, ConnectionDep
-from api.routes.ogc import JSON, _base, _check_plain
+from api.links import base_url as _base
+from api.routes.ogc import JSON, _check_plain
 from gazetteer.errors import NotFound
 from gazetteer.ogc import features as ft
 from gazetteer.ogc import tiles as tl

@@ -29,6 +29,15 @@ from gazetteer.errors import Conflict, InvalidInput, NotFound
 from gazetteer.model.accounts import Role, User, check_role
 from gazetteer.naming import audit
 from gazetteer.naming.areas import area_findings
+from gazetteer.naming.case_records import (
+    EXCEPTION_ACTION,
+    REPORT_ACTION,
+    REPORT_KINDS,
+    case_exceptions,
+    case_reports,
+    grant_exception,
+    record_report,
+)
 from gazetteer.naming.check import check_name, name_facts
 from gazetteer.naming.model import (
     CASE_KIND_NAMES,
@@ -415,85 +424,6 @@ def request_for(case: Case) -> CheckRequest:
         exclude_place_id=p.place_id,
         exclude_case_id=case.id,
     )
-
-
-# --- exceptions and art. 11 reports, recorded in the case's audit trail -----------------
-
-EXCEPTION_ACTION = "grant_exception"
-REPORT_ACTION = "record_report"
-REPORT_KINDS: dict[str, str] = {
-    "evaluation": "综合评估报告",
-    "expert_review": "专家论证报告",
-    "consultation": "征求意见报告",
-}
-
-
-def grant_exception(conn: Connection, case_id: int, rule: str, reason: str, user: User) -> None:
-    """A reviewer grants an exception to one rule for this case, with the reason (实施办法
-    art. 3/4: the words have no 特定联系 with the person or enterprise). Only rules that
-    allow exceptions qualify; the grant is an audit entry, so it is never lost."""
-    from gazetteer.naming.rules import RULES
-
-    check_role(user, Role.REVIEWER)
-    case = get_case(conn, case_id)
-    r = RULES.get(rule)
-    if r is None or not r.exception:
-        allowed = sorted(k for k, v in RULES.items() if v.exception)
-        raise InvalidInput(
-            f"规则{rule}不能准予例外 (no exception for rule {rule}; allowed: {', '.join(allowed)})"
-        )
-    reason = reason.strip()
-    if len(reason) < 4:
-        raise InvalidInput("准予例外须写明理由（至少4个字）(a reason is required)")
-    audit.record(
-        conn,
-        user,
-        EXCEPTION_ACTION,
-        case_id=case.id,
-        place_id=case.proposal.place_id,
-        after={"rule": rule, "reason": reason, "article": r.article},
-        note=reason,
-    )
-
-
-def record_report(conn: Connection, case_id: int, kind: str, summary: str, user: User) -> None:
-    """Record one of the art. 11 reports (综合评估, 专家论证, 征求意见; contents per 实施办法
-    art. 5) on the case."""
-    check_role(user, Role.REVIEWER)
-    case = get_case(conn, case_id)
-    if kind not in REPORT_KINDS:
-        raise InvalidInput(f"未知报告类型 (unknown report kind {kind}; use {sorted(REPORT_KINDS)})")
-    summary = summary.strip()
-    if not summary:
-        raise InvalidInput("报告须有摘要 (the report needs a summary)")
-    audit.record(
-        conn,
-        user,
-        REPORT_ACTION,
-        case_id=case.id,
-        place_id=case.proposal.place_id,
-        after={"kind": kind, "label": REPORT_KINDS[kind], "summary": summary},
-        note=summary,
-    )
-
-
-def case_exceptions(conn: Connection, case_id: int) -> dict[str, str]:
-    """Rule id -> reason of the exceptions granted on the case (the latest grant wins)."""
-    out: dict[str, str] = {}
-    for e in audit.case_trail(conn, case_id):
-        if e.action == EXCEPTION_ACTION and e.after:
-            out[str(e.after["rule"])] = str(e.after["reason"])
-    return out
-
-
-def case_reports(conn: Connection, case_id: int) -> tuple[str, ...]:
-    """Kinds of art. 11 report recorded on the case."""
-    kinds = {
-        str(e.after["kind"])
-        for e in audit.case_trail(conn, case_id)
-        if e.action == REPORT_ACTION and e.after
-    }
-    return tuple(sorted(kinds))
 
 
 def run_checks(

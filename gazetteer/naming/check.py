@@ -41,6 +41,7 @@ from sqlalchemy import (
 )
 
 from gazetteer.errors import InvalidInput
+from gazetteer.naming.conflicts import Candidate, conflict_findings, near_keys
 from gazetteer.naming.model import (
     GRANTED_STATES,
     PENDING_STATES,
@@ -51,15 +52,12 @@ from gazetteer.naming.model import (
 )
 from gazetteer.naming.reference import Bua, Reference, ReferenceCache
 from gazetteer.naming.rules import (
-    Candidate,
     NameFacts,
     apply_exceptions,
-    conflict_findings,
     content_findings,
     division_findings,
     facility_findings,
     national_findings,
-    near_keys,
     protection_findings,
     scope_findings,
     script_findings,

@@ -19,10 +19,10 @@ from functools import lru_cache
 
 from gazetteer.naming.model import PLACE_KIND_NAMES, Finding, PlaceKind, Scope, Severity
 from gazetteer.naming.words import WordLists
-from gazetteer.text import NameParts, is_common_char, is_han
-from gazetteer.text._data import generics
+from gazetteer.text import NameParts, is_common_char, is_han, pinyin_key
+from gazetteer.text._data import generics, known_place_codes
 from gazetteer.text.numerals import NUMERAL_CHARS
-from gazetteer.text.pinyin import valid_bases
+from gazetteer.text.places import ADMIN_GENERICS
 from gazetteer.text.standard_chars import TABLE_CITATION, nonstandard_chars
 
 REG = "《地名管理条例》（2022，国务院令第753号）"
@@ -428,8 +428,6 @@ def facility_findings(facts: NameFacts, local_names: Sequence[str]) -> list[Find
 
 
 def _strip_admin(name: str) -> str:
-    from gazetteer.text.places import ADMIN_GENERICS
-
     for generic in ADMIN_GENERICS:
         if name.endswith(generic) and len(name) > len(generic):
             return name[: -len(generic)]
@@ -444,8 +442,6 @@ def national_findings(facts: NameFacts) -> list[Finding]:
     names whose 通名 is a county-level one (县、市、区、旗)."""
     if not facts.generic or facts.generic not in _COUNTY_GENERICS:
         return []
-    from gazetteer.text._data import known_place_codes
-
     codes = known_place_codes()
     same = [n for n, c in codes.items() if n == facts.name and len(c) == 6]
     if same:
@@ -474,8 +470,6 @@ def national_findings(facts: NameFacts) -> list[Finding]:
 
 @lru_cache(maxsize=8192)
 def _key(name: str) -> str:
-    from gazetteer.text import pinyin_key
-
     return pinyin_key(name)
 
 
@@ -559,171 +553,15 @@ def apply_exceptions(findings: Iterable[Finding], exceptions: dict[str, str]) ->
     return out
 
 
-# --- conflicts in the scope --------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """An existing name in the scope: a place or a case still in the pipeline."""
-
-    ref: str  # "place:123" or "case:WH-DM-2024-0001"
-    name: str
-    pinyin_key: str
-    toned_key: str
-    specific: str
-    generic: str
-    what: str  # "已有地名" / "在审案件"
-
-
-def conflict_findings(
-    facts: NameFacts, candidates: Sequence[Candidate], scope: Scope
-) -> list[Finding]:
-    dup: list[Candidate] = []
-    toned: list[Candidate] = []
-    homo: list[Candidate] = []
-    near: list[Candidate] = []
-    same_spec: list[Candidate] = []
-    fuzzy_self = fuzzy_key(facts.pinyin_key)
-    for c in candidates:
-        if c.name == facts.name:
-            dup.append(c)
-        elif c.pinyin_key == facts.pinyin_key and c.toned_key == facts.toned_key:
-            toned.append(c)
-        elif c.pinyin_key == facts.pinyin_key:
-            homo.append(c)
-        elif fuzzy_key(c.pinyin_key) == fuzzy_self:
-            near.append(c)
-        elif (
-            c.specific == facts.specific
-            and facts.specific
-            and _base_generic(c.generic) != _base_generic(facts.generic)
-        ):
-            same_spec.append(c)
-    out: list[Finding] = []
-    where = scope.label
-
-    def names(cs: Sequence[Candidate]) -> str:
-        return "、".join(f"“{c.name}”（{c.what} {c.ref}）" for c in cs[:5])
-
-    if dup:
-        out.append(
-            finding(
-                "conflict.duplicate",
-                f"“{facts.name}”与{where}内{names(dup)}重名，同一范围内地名不得重复。",
-                (c.ref for c in dup),
-            )
-        )
-    if toned:
-        out.append(
-            finding(
-                "conflict.homophone_same_tone",
-                f"“{facts.name}”与{where}内{names(toned)}读音完全相同（同音同调，"
-                f"{facts.toned_key}），极易混淆，应避免。",
-                (c.ref for c in toned),
-            )
-        )
-    if homo:
-        out.append(
-            finding(
-                "conflict.homophone",
-                f"“{facts.name}”与{where}内{names(homo)}同音（{facts.pinyin_key}），应避免同音地名。",
-                (c.ref for c in homo),
-            )
-        )
-    if near:
-        out.append(
-            finding(
-                "conflict.near_homophone",
-                f"“{facts.name}”与{where}内{names(near)}读音相近（平翘舌、前后鼻音或n/l不分时同音），"
-                "建议避免。",
-                (c.ref for c in near),
-            )
-        )
-    if same_spec:
-        out.append(
-            finding(
-                "conflict.same_specific",
-                f"“{facts.name}”与{where}内{names(same_spec)}专名相同、通名不同，易混淆，建议调整。",
-                (c.ref for c in same_spec),
-            )
-        )
-    return out
-
-
-def _base_generic(generic: str) -> str:
-    if len(generic) > 1 and generic[0] in "东西南北中上下前后":
-        return generic[1:]
-    return generic
-
-
-# --- fuzzy (near-homophone) keys ---------------------------------------------------------
-
-_INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
-
-
-@lru_cache(maxsize=65536)
-def _fold(syl: str) -> str:
-    for long, short in _INITIAL_FOLDS:
-        if syl.startswith(long):
-            syl = short + syl[len(long) :]
-            break
-    for long, short in _FINAL_FOLDS:
-        if syl.endswith(long):
-            return syl[: -len(long)] + short
-    return syl
-
-
-def fuzzy_key(key: str) -> str:
-    """The key with near-homophone foldings (zh=z, ch=c, sh=s, n=l, ang=an, eng=en, ing=in)."""
-    return " ".join(_fold(s) for s in key.split(" "))
-
-
-@lru_cache(maxsize=65536)
-def _syllable_variants(syl: str) -> tuple[str, ...]:
-    folded = _fold(syl)
-    heads = {folded}
-    for long, short in _INITIAL_FOLDS:
-        if folded.startswith(short) and not (short == "n" and long == "l"):
-            heads.add(long + folded[len(short) :])
-    if folded.startswith("n"):
-        heads.add("l" + folded[1:])
-    elif folded.startswith("l"):
-        heads.add("n" + folded[1:])
-    out: set[str] = set()
-    for h in heads:
-        out.add(h)
-        for long, short in _FINAL_FOLDS:
-            if h.endswith(short):
-                out.add(h[: -len(short)] + long)
-    valid = valid_bases()
-    return tuple(sorted(v for v in out if v.replace("v", "ü") in valid or not v.isalpha()))
-
-
-def near_keys(key: str, *, limit: int = 512) -> list[str]:
-    """Every pinyin key that sounds like ``key`` under the fuzzy foldings (bounded)."""
-    keys = [""]
-    for syl in key.split(" "):
-        variants = _syllable_variants(syl) or (syl,)
-        keys = [f"{k} {v}" if k else v for k in keys for v in variants]
-        if len(keys) > limit:
-            return sorted({key, *keys[:limit]})
-    return sorted(set(keys) | {key})
-
-
 __all__ = [
     "RULES",
-    "Candidate",
     "NameFacts",
     "Rule",
     "apply_exceptions",
-    "conflict_findings",
     "content_findings",
     "division_findings",
     "facility_findings",
-    "fuzzy_key",
     "national_findings",
-    "near_keys",
     "protection_findings",
     "scope_findings",
     "script_findings",

@@ -12,7 +12,7 @@ and Weihai's towns) plus the names the local database registers with
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 
 from gazetteer.text._data import known_place_codes
@@ -42,6 +42,14 @@ _FIRST_CHARS = frozenset(g[0] for g in ADMIN_GENERICS)
 _OPEN_UNITS = ("街道", "镇", "乡")
 
 _local: set[str] = set()
+# Called when the known places change (the romanisation registers its cache reset here:
+# it imports this module, so this module cannot import it).
+_on_change: list[Callable[[], None]] = []
+
+
+def on_change(hook: Callable[[], None]) -> None:
+    """Call ``hook`` whenever :func:`register_local_places` changes the known places."""
+    _on_change.append(hook)
 
 
 def register_local_places(names: Iterable[str], *, replace: bool = False) -> int:
@@ -61,9 +69,8 @@ def register_local_places(names: Iterable[str], *, replace: bool = False) -> int
     if added or changed:
         known_full.cache_clear()
         known_bases.cache_clear()
-        from gazetteer.text import romanization
-
-        romanization.clear_caches()
+        for hook in _on_change:
+            hook()
     return added
 
 

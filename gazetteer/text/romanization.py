@@ -23,6 +23,7 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 
+from gazetteer.text._data import generics
 from gazetteer.text.names import DIRECTIONS, NameParts, _parse_text
 from gazetteer.text.normalization import HAN_RUN, is_han, normalize
 from gazetteer.text.numerals import NUMERAL_CHARS
@@ -33,7 +34,7 @@ from gazetteer.text.pinyin import (
     place_readings,
     strip_tone,
 )
-from gazetteer.text.places import admin_chain, leading_place
+from gazetteer.text.places import admin_chain, leading_place, on_change
 
 NameKind = Literal["village", "joined", "split"]
 _KINDS: frozenset[str] = frozenset(get_args(NameKind))
@@ -171,8 +172,6 @@ def _specific_words(text: str, syls: list[str], start: int, end: int) -> list[st
 def _generic_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """Words of a multi-syllable 通名: a shorter 通名 at its end is a word of its own
     (有限公司 Yǒuxiàn Gōngsī); otherwise the 通名 is one word (服务站 Fúwùzhàn)."""
-    from gazetteer.text._data import generics
-
     table = generics()
     for cut in range(start + 2, end - 1):
         if text[cut:end] in table and len(text[cut:end]) >= 2:
@@ -267,6 +266,9 @@ def clear_caches() -> None:
     """Forget cached romanisations (after :func:`register_local_places`)."""
     _romanize.cache_clear()
     _parse_text.cache_clear()
+
+
+on_change(clear_caches)
 
 
 def romanize(

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from gazetteer.text.normalization import is_han
+
 PACKAGED = Path(__file__).with_name("data") / "tongyong_guifan_8105.txt"
 TABLE_CITATION = "《通用规范汉字表》（国发〔2013〕23号）"
 LEVEL_SIZES = (3500, 3000, 1605)
@@ -77,8 +79,6 @@ def standard_form(ch: str) -> str:
 def nonstandard_chars(text: str) -> list[NonStandard] | None:
     """Han characters of ``text`` outside the 通用规范汉字表 (each once), or ``None`` when
     the table is not available."""
-    from gazetteer.text.normalization import is_han
-
     table = standard_table()
     if table is None:
         return None

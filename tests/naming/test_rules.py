@@ -7,8 +7,8 @@ from shapely.geometry import LineString, Point
 from sqlalchemy import Engine
 
 from gazetteer.naming import check_name, check_names
+from gazetteer.naming.conflicts import fuzzy_key, near_keys
 from gazetteer.naming.model import CheckRequest, PlaceKind, Severity
-from gazetteer.naming.rules import fuzzy_key, near_keys
 from gazetteer.naming.words import add_word
 from tests.datasets.naming_frame import HUANCUILOU, WENDENG, ZHANGCUN, build_frame
 
