@@ -125,6 +125,16 @@ def add_word(engine: Engine, list_name: str, word: str, *, note: str = "") -> wo
         return words.load_word_lists(conn)
 
 
+# Chinese names of the previous steps a date is compared with (messages say both).
+_STEP_NAMES = {
+    "review": "受理审查日期",
+    "consultation start": "公示开始日期",
+    "approval date": "批准日期",
+    "notice date": "公告日期",
+    "filing date": "备案日期",
+}
+
+
 def step_date(on: date | None, field: str, *, not_before: date | None, after: str) -> date:
     """The date a step records: today (Weihai) when not given; never in the future and
     never before the previous step's date ``not_before`` (named ``after``)."""
@@ -137,7 +147,7 @@ def step_date(on: date | None, field: str, *, not_before: date | None, after: st
         )
     if not_before is not None and on < not_before:
         raise InvalidInput(
-            f"{field} 不能早于{after} {not_before.isoformat()} "
+            f"{field} 不能早于{_STEP_NAMES.get(after, after)} {not_before.isoformat()} "
             f"({field} must not be before the {after}, {not_before.isoformat()})",
             details=[{"field": field, "problem": f"before the {after}"}],
         )
