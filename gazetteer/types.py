@@ -74,6 +74,18 @@ CODE_LENGTHS = tuple(LEVEL_DIGITS.values())
 COUNTY_OR_BELOW = (6, 9, 12)  # a county, town or village code
 
 
+def parse_day(raw: str) -> date:
+    """A date as people type it: 2027-01-31, 2027/01/31 or 2027.01.31 (else a clear error)."""
+    text = raw.strip().replace("/", "-").replace(".", "-")
+    try:
+        y, m, d = (int(x) for x in text.split("-"))
+        return date(y, m, d)
+    except ValueError:
+        raise InvalidInput(
+            f"日期格式应为 2027-01-31 (date must look like 2027-01-31): {raw[:20]!r}"
+        ) from None
+
+
 def admin_prefix(code: str, level: int) -> str:
     """The significant digits of a 12-digit code at ``level`` (1 province .. 5 village)."""
     return code[: LEVEL_DIGITS.get(level, 12)]
@@ -311,6 +323,7 @@ __all__ = [
     "metric_to_lonlat",
     "metric_transformer",
     "parse_bbox",
+    "parse_day",
     "parse_optional_bbox",
     "parse_point",
     "utc_now",

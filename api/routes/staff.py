@@ -27,7 +27,7 @@ from gazetteer.naming.cases import CASE_PLACE_KIND
 from gazetteer.naming.model import CaseKind, CaseState, CheckRequest
 from gazetteer.services import naming as wf
 from gazetteer.services import sessions, workbench
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -206,18 +206,6 @@ def overdue(ctx: Staff, conn: ConnectionDep, as_of: str = "") -> HTMLResponse:
     return page("overdue.html", ctx, items=items, as_of=day.isoformat(), error=error)
 
 
-def parse_day(raw: str) -> date:
-    """A date as staff type it: 2026-12-31, 2026/12/31 or 2026.12.31."""
-    text = raw.strip().replace("/", "-").replace(".", "-")
-    try:
-        y, m, d = (int(x) for x in text.split("-"))
-        return date(y, m, d)
-    except ValueError:
-        raise InvalidInput(
-            f"日期格式应为 2026-12-31 (date must look like 2026-12-31): {raw[:20]!r}"
-        ) from None
-
-
 @router.get("/staff/reports", response_model=None)
 def reports(
     ctx: Staff, conn: ConnectionDep, start: str = "", end: str = "", download: str = ""
@@ -300,4 +288,4 @@ def _check(engine: EngineDep, caches: CachesDep, body: dict[str, Any]) -> Any:
         return wf.check(conn, req, references=caches.naming)
 
 
-__all__ = ["parse_day", "router"]
+__all__ = ["router"]

@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from shapely.geometry import LineString, MultiLineString
 
 from api.deps import CachesDep, EngineDep, RecordId, SettingsDep
-from api.routes.staff import parse_day
 from api.schemas_naming import to_shape
 from api.staff import Staff, StaffContext, form_data, page, redirect
 from gazetteer.errors import GazetteerError, InvalidInput
@@ -31,7 +30,7 @@ from gazetteer.naming.notice import notice_docx
 from gazetteer.services import naming as wf
 from gazetteer.services import workbench
 from gazetteer.settings import Settings
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
 from maps.staff import geojson_attr
 
 router = APIRouter(include_in_schema=False)

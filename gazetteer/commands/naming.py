@@ -9,7 +9,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gazetteer.errors import InvalidInput
 from gazetteer.naming import batch
 from gazetteer.naming.model import CASE_STATE_NAMES, CaseState, CheckRequest, PlaceKind
 from gazetteer.naming.words import add_word
@@ -20,7 +19,7 @@ from gazetteer.services.naming import check as check_name
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
 
 
 def _engine(settings: Settings) -> Any:
@@ -181,18 +180,6 @@ def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{o.number}\t{o.name}\t{what[o.what]}逾期 {o.days_overdue} 天 (due {o.due})")
     print(f"逾期 {len(items)} 项 ({len(items)} overdue)")
     return 0
-
-
-def parse_day(raw: str) -> date:
-    """A date as people type it: 2027-01-31, 2027/01/31 or 2027.01.31 (else a clear error)."""
-    text = raw.strip().replace("/", "-").replace(".", "-")
-    try:
-        y, m, d = (int(x) for x in text.split("-"))
-        return date(y, m, d)
-    except ValueError:
-        raise InvalidInput(
-            f"日期格式应为 2027-01-31 (date must look like 2027-01-31): {raw[:20]!r}"
-        ) from None
 
 
 def _words_add(settings: Settings, args: argparse.Namespace) -> int:
