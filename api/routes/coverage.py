@@ -407,9 +407,11 @@ def drill(
 
 
 @router.get("/recommended", response_model=RecommendedPublic)
-def recommended(
+async def recommended(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     facility_type: FacilityTypes,
     k: Annotated[int, Query(ge=1, le=50)] = 5,
     minutes: Minutes = 15,
@@ -420,8 +422,13 @@ def recommended(
     """The recommended sites as a ranked list: where each is (nearest named place, village,
     town), the weight it newly covers and the running total (greedy order)."""
     q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
-    r = svc.recommend(engine, q, k, exact=False, cache=caches.coverage)
-    rows = svc.pick_rows(engine, r, cache=caches.coverage)
+
+    def work(c: Cancel) -> tuple[Any, Any]:
+        r = svc.recommend(engine, q, k, exact=False, progress=c, cache=caches.coverage)
+        return r, svc.pick_rows(engine, r, cache=caches.coverage)
+
+    # a heavy computation: in the bounded pool, rate-limited, stopped when the client leaves
+    r, rows = await heavy.run(request, work)
     return RecommendedPublic(
         baseline_covered=r.baseline_covered,
         total=r.total,
@@ -453,9 +460,11 @@ def _attachment(body: bytes, media_type: str, filename: str) -> Response:
         }
     },
 )
-def coverage_report(
+async def coverage_report(
+    request: Request,
     engine: EngineDep,
     caches: CachesDep,
+    heavy: HeavyDep,
     facility_type: FacilityTypes,
     minutes: Minutes = 15,
     profile: Profile = "walking",
@@ -475,17 +484,22 @@ def coverage_report(
         ids = [int(x) for v in scenario or [] for x in v.split(",") if x.strip()]
     except ValueError:
         raise InvalidInput("方案编号须为整数 (scenario ids must be integers)") from None
-    rep = svc.report(
-        engine, q, k=k, scenario_ids=ids if format == "xlsx" else (), cache=caches.coverage
-    )
-    title = report_title(rep)
+
+    def work(c: Cancel) -> tuple[str, bytes]:
+        rep = svc.report(
+            engine, q, k=k, scenario_ids=ids if format == "xlsx" else (), cache=caches.coverage
+        )
+        c.update()
+        if format == "pdf":
+            return report_title(rep), svc.report_pdf(engine, rep, cache=caches.coverage)
+        buf = io.BytesIO()
+        write_report_xlsx(buf, rep, headers=headers)
+        return report_title(rep), buf.getvalue()
+
+    # the whole city's tables or a rendered A3 map: in the bounded pool like other heavy work
+    title, body = await heavy.run(request, work)
     if format == "pdf":
-        body = svc.report_pdf(engine, rep, cache=caches.coverage)
         return _attachment(body, "application/pdf", f"{title}.pdf")
-    buf = io.BytesIO()
-    write_report_xlsx(buf, rep, headers=headers)
     return _attachment(
-        buf.getvalue(),
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        f"{title}.xlsx",
+        body, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", f"{title}.xlsx"
     )

@@ -168,6 +168,10 @@ def test_heavy_requests_are_rate_limited_per_client(site: Site) -> None:
     r = httpx.get(url, params={"ids": "999999"})
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
     assert "请求过于频繁" in r.json()["message"]
+    # the planners' ranked list and report are heavy too: same pool, same quota
+    for path in ("recommended", "report"):
+        r = httpx.get(f"{site.base}/api/v1/coverage/{path}", params={"facility_type": MEAL})
+        assert r.status_code == 429, (path, r.text[:200])
     assert httpx.get(f"{site.base}/healthz").status_code == 200
 
 
