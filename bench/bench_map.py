@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 from gazetteer.cartography import layers  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
+from tests.browser.conftest import wait_until  # noqa: E402
 from tests.server import live_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -122,12 +123,12 @@ def measure(browser: Any, base: str, url_path: str, baseline_html: str | None) -
     page.goto(base + url_path, timeout=600_000)
     if baseline_html is None:
         # the public map now writes the labels of its view (bench_public_map.py measures it)
-        page.wait_for_function(
-            "performance.getEntriesByName('gz-labels').length > 0", timeout=600_000
+        wait_until(
+            page, "performance.getEntriesByName('gz-labels').length > 0", timeout=600_000, every=5
         )
         paint = page.evaluate("performance.getEntriesByName('gz-labels')[0].startTime")
     else:
-        page.wait_for_function("window.__gzLoadPaint !== undefined", timeout=600_000)
+        wait_until(page, "window.__gzLoadPaint !== undefined", timeout=600_000, every=5)
         paint = page.evaluate("window.__gzLoadPaint")
     wall = (time.perf_counter() - t0) * 1000
     fcp = page.evaluate(

@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
+from tests.browser.conftest import wait_until  # noqa: E402
 from tests.server import live_server  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
@@ -86,7 +87,9 @@ def measure(browser: Any, base: str, path: str) -> dict[str, float]:
     page.route("**/*", route)
     t0 = time.perf_counter()
     page.goto(base + path, timeout=600_000)
-    page.wait_for_function("performance.getEntriesByName('gz-labels').length > 0", timeout=600_000)
+    wait_until(
+        page, "performance.getEntriesByName('gz-labels').length > 0", timeout=600_000, every=5
+    )
     wall = (time.perf_counter() - t0) * 1000
     got = page.evaluate(
         """(() => {

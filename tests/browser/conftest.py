@@ -148,7 +148,7 @@ def screenshot(page: Any, name: str, *, docs: bool = False) -> Path:
     return path
 
 
-def wait_until(page: Any, expression: str, *, timeout: float = 10_000) -> None:
+def wait_until(page: Any, expression: str, *, timeout: float = 10_000, every: float = 50) -> None:
     """Wait until the JavaScript ``expression`` is truthy in the page (``timeout`` in ms).
 
     Playwright's ``wait_for_function`` polls with ``eval`` inside the page, which the
@@ -159,7 +159,7 @@ def wait_until(page: Any, expression: str, *, timeout: float = 10_000) -> None:
     while not page.evaluate(expression):
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout:.0f} ms: {expression}")
-        page.wait_for_timeout(50)
+        page.wait_for_timeout(every)
 
 
 AXE_JS = ROOT / "node_modules" / "axe-core" / "axe.min.js"
