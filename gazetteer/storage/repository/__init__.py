@@ -48,7 +48,7 @@ from gazetteer.storage.repository.places import (
     place_values,
     update_place,
 )
-from gazetteer.storage.repository.rows import count
+from gazetteer.storage.repository.rows import count, from_row
 
 __all__ = [
     "admin_ancestry",
@@ -62,6 +62,7 @@ __all__ = [
     "ensure_categories",
     "facility_from_row",
     "facility_row",
+    "from_row",
     "get_admin_area",
     "get_info",
     "get_place",

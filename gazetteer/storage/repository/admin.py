@@ -11,7 +11,7 @@ from gazetteer.errors import NotFound
 from gazetteer.model import AdminArea, AdminLevel, AdminRef, BuiltUpArea, classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import insert_many
+from gazetteer.storage.repository.rows import from_row, insert_many
 from gazetteer.types import lineage
 
 
@@ -44,13 +44,10 @@ def admin_row(a: AdminArea) -> dict[str, Any]:
 
 def admin_from_row(r: Row[Any]) -> AdminArea:
     m = r._mapping
-    return AdminArea(
-        code=m["code"],
-        name=m["name"],
+    return from_row(
+        AdminArea,
+        r,
         level=AdminLevel(m["level"]),
-        parent_code=m["parent_code"],
-        kind=m["kind"],
-        ur_code=m["ur_code"],
         geometry=from_db(m["geom"]),
         centre=from_db(m["centre"]),
     )

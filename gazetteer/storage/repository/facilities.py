@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Row, select
 from gazetteer.model import DemandPoint, Facility, FacilityType
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import insert_many
+from gazetteer.storage.repository.rows import from_row, insert_many
 from gazetteer.types import utc_now
 
 
@@ -36,26 +36,9 @@ def facility_row(f: Facility, *, updated_at: datetime | None = None) -> dict[str
 
 
 def facility_from_row(r: Row[Any]) -> Facility:
-    m = r._mapping
-    point = from_db(m["geom"])
+    point = from_db(r._mapping["geom"])
     assert point is not None
-    return Facility(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        type=FacilityType(m["type"]),
-        place_id=m["place_id"],
-        admin_code=m["admin_code"],
-        point=point,
-        beds=m["beds"],
-        capacity=m["capacity"],
-        floor_area_m2=m["floor_area_m2"],
-        operator=m["operator"],
-        mode=m["mode"],
-        level=m["level"],
-        opened_year=m["opened_year"],
-        version=m["version"],
-    )
+    return from_row(Facility, r, type=FacilityType(r._mapping["type"]), point=point)
 
 
 def insert_facilities(
@@ -87,19 +70,9 @@ def demand_row(d: DemandPoint) -> dict[str, Any]:
 
 
 def demand_from_row(r: Row[Any]) -> DemandPoint:
-    m = r._mapping
-    point = from_db(m["geom"])
+    point = from_db(r._mapping["geom"])
     assert point is not None
-    return DemandPoint(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        admin_code=m["admin_code"],
-        point=point,
-        population=m["population"],
-        elderly=m["elderly"],
-        dependents=m["dependents"],
-    )
+    return from_row(DemandPoint, r, point=point)
 
 
 def insert_demand_points(conn: Connection, items: Iterable[DemandPoint]) -> int:

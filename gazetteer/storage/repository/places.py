@@ -23,7 +23,7 @@ from gazetteer.model import (
 )
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import BATCH, batches, insert_many
+from gazetteer.storage.repository.rows import BATCH, batches, from_row, insert_many
 from gazetteer.types import utc_now
 
 
@@ -76,31 +76,14 @@ def place_from_row(r: Row[Any]) -> Place:
     m = r._mapping
     geometry = from_db(m["geom"])
     assert geometry is not None  # NOT NULL column
-    return Place(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        specific=m["specific"],
-        generic=m["generic"],
-        romanized=m["romanized"],
-        reading=m["reading"],
-        category_code=m["category_code"],
-        admin_code=m["admin_code"],
+    return from_row(
+        Place,
+        r,
         geometry=geometry,
         point=from_db(m["point"]),
-        meaning=m["meaning"],
-        origin=m["origin"],
-        history=m["history"],
-        description=m["description"],
         other_names=list(json.loads(m["other_names"] or "[]")),
-        established_year=m["established_year"],
-        abolished_year=m["abolished_year"],
         status=PlaceStatus(m["status"]),
         census_status=CensusStatus(m["census_status"]),
-        source=m["source"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        version=m["version"],
     )
 
 
@@ -161,17 +144,8 @@ def history_row(
 
 def history_from_row(r: Row[Any]) -> NameHistoryEntry:
     m = r._mapping
-    return NameHistoryEntry(
-        id=m["id"],
-        place_id=m["place_id"],
-        version=m["version"],
-        name=m["name"],
-        romanized=m["romanized"],
-        geometry=from_db(m["geom"]),
-        valid_from=m["valid_from"],
-        valid_to=m["valid_to"],
-        reason=ChangeReason(m["reason"]),
-        note=m["note"],
+    return from_row(
+        NameHistoryEntry, r, geometry=from_db(m["geom"]), reason=ChangeReason(m["reason"])
     )
 
 
@@ -299,17 +273,7 @@ def insert_roads(conn: Connection, roads: Iterable[Road]) -> int:
 
 def get_road(conn: Connection, place_id: int) -> Road | None:
     r = conn.execute(select(t.roads).where(t.roads.c.place_id == place_id)).first()
-    if r is None:
-        return None
-    m = r._mapping
-    return Road(
-        place_id=m["place_id"],
-        start_desc=m["start_desc"],
-        end_desc=m["end_desc"],
-        length_m=m["length_m"],
-        width_m=m["width_m"],
-        grade=m["grade"],
-    )
+    return None if r is None else from_row(Road, r)
 
 
 def insert_compounds(conn: Connection, compounds: Iterable[Compound]) -> int:
