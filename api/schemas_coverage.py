@@ -22,7 +22,7 @@ from gazetteer.coverage.model import (
 )
 from gazetteer.coverage.workbench import LEVEL_NAMES, Drill
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
-from gazetteer.services.facilities import HistoryEntry, SubsidyReport
+from gazetteer.services.facilities import SubsidyReport
 
 # --- facilities --------------------------------------------------------------------------
 
@@ -111,10 +111,6 @@ class FacilityHistoryPublic(DomainModel):
     changed_by: str
     note: str
     changed_at: str
-
-    @classmethod
-    def of(cls, h: HistoryEntry) -> FacilityHistoryPublic:
-        return cls.copy_of(h)
 
 
 class SubsidyRowPublic(DomainModel):

@@ -16,11 +16,10 @@ from shapely.geometry.base import BaseGeometry
 
 from api.schemas_base import DomainModel
 from gazetteer.cartography.layers import PlaceSummary
-from gazetteer.model import AdminRef, Category, NameHistoryEntry
+from gazetteer.model import NameHistoryEntry
 from gazetteer.model.views import (
     AdminNode,
     CategoryNode,
-    NearbyPlace,
     PlaceDetails,
     ReverseResult,
 )
@@ -72,19 +71,11 @@ class AdminRefPublic(DomainModel):
     level: int = Field(description="2 city, 3 county, 4 town, 5 village/community")
     kind: str = ""
 
-    @classmethod
-    def from_domain(cls, a: AdminRef) -> AdminRefPublic:
-        return cls.copy_of(a)
-
 
 class CategoryPublic(DomainModel):
     code: str
     name: str
     name_en: str
-
-    @classmethod
-    def from_domain(cls, c: Category) -> CategoryPublic:
-        return cls.copy_of(c)
 
 
 class NearbyPlacePublic(DomainModel):
@@ -95,10 +86,6 @@ class NearbyPlacePublic(DomainModel):
     lon: float
     lat: float
     distance_m: float
-
-    @classmethod
-    def from_domain(cls, n: NearbyPlace) -> NearbyPlacePublic:
-        return cls.copy_of(n)
 
 
 class HistoryEntryPublic(DomainModel):
@@ -164,8 +151,8 @@ class PlacePublic(DomainModel):
         point = p.point if p.point is not None else p.geometry.representative_point()
         return cls.copy_of(
             p,
-            categories=[CategoryPublic.from_domain(c) for c in d.categories],
-            admin_path=[AdminRefPublic.from_domain(a) for a in d.admin_path],
+            categories=[CategoryPublic.copy_of(c) for c in d.categories],
+            admin_path=[AdminRefPublic.copy_of(a) for a in d.admin_path],
             geometry=geojson(p.geometry),
             point=geojson(point),
             lon=point.x,
@@ -175,7 +162,7 @@ class PlacePublic(DomainModel):
             status=str(p.status),
             census_status=str(p.census_status),
             history=[HistoryEntryPublic.from_domain(h) for h in d.history],
-            neighbours=[NearbyPlacePublic.from_domain(n) for n in d.neighbours],
+            neighbours=[NearbyPlacePublic.copy_of(n) for n in d.neighbours],
             road=None if d.road is None else RoadPublic.copy_of(d.road),
         )
 
@@ -190,8 +177,8 @@ class ReversePublic(DomainModel):
     def from_domain(cls, r: ReverseResult) -> ReversePublic:
         return cls.copy_of(
             r,
-            areas=[AdminRefPublic.from_domain(a) for a in r.areas],
-            nearest=[NearbyPlacePublic.from_domain(n) for n in r.nearest],
+            areas=[AdminRefPublic.copy_of(a) for a in r.areas],
+            nearest=[NearbyPlacePublic.copy_of(n) for n in r.nearest],
         )
 
 
@@ -213,8 +200,8 @@ class AdminNodePublic(DomainModel):
             a,
             level=int(a.level),
             centre=geojson(a.centre),
-            ancestors=[AdminRefPublic.from_domain(x) for x in n.ancestors],
-            children=[AdminRefPublic.from_domain(x) for x in n.children],
+            ancestors=[AdminRefPublic.copy_of(x) for x in n.ancestors],
+            children=[AdminRefPublic.copy_of(x) for x in n.children],
             place_count=n.place_count,
         )
 

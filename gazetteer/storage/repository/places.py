@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -254,21 +255,8 @@ def update_place(
 
 
 def insert_roads(conn: Connection, roads: Iterable[Road]) -> int:
-    return insert_many(
-        conn,
-        t.roads,
-        (
-            {
-                "place_id": r.place_id,
-                "start_desc": r.start_desc,
-                "end_desc": r.end_desc,
-                "length_m": r.length_m,
-                "width_m": r.width_m,
-                "grade": r.grade,
-            }
-            for r in roads
-        ),
-    )
+    """Insert road attributes (the fields of :class:`Road` are the columns of ``roads``)."""
+    return insert_many(conn, t.roads, (asdict(r) for r in roads))
 
 
 def get_road(conn: Connection, place_id: int) -> Road | None:
@@ -277,19 +265,8 @@ def get_road(conn: Connection, place_id: int) -> Road | None:
 
 
 def insert_compounds(conn: Connection, compounds: Iterable[Compound]) -> int:
-    return insert_many(
-        conn,
-        t.compounds,
-        (
-            {
-                "place_id": c.place_id,
-                "households": c.households,
-                "floor_area_m2": c.floor_area_m2,
-                "developer": c.developer,
-            }
-            for c in compounds
-        ),
-    )
+    """Insert compound attributes (the fields of :class:`Compound` are its columns)."""
+    return insert_many(conn, t.compounds, (asdict(c) for c in compounds))
 
 
 __all__ = [
