@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from gazetteer.model import DemandPoint, Facility, FacilityType
 from gazetteer.storage import tables as t
@@ -75,6 +75,24 @@ def demand_from_row(r: Row[Any]) -> DemandPoint:
     return from_row(DemandPoint, r, point=point)
 
 
+def demand_figures(conn: Connection) -> list[Row[Any]]:
+    """Every demand point by id as (id, code, name, admin_code, lon, lat, population,
+    elderly, dependents): the light read of maps and of the coverage arrays."""
+    d = t.demand_points
+    q = select(
+        d.c.id,
+        d.c.code,
+        d.c.name,
+        d.c.admin_code,
+        func.ST_X(d.c.geom),
+        func.ST_Y(d.c.geom),
+        d.c.population,
+        d.c.elderly,
+        d.c.dependents,
+    ).order_by(d.c.id)
+    return list(conn.execute(q))
+
+
 def insert_demand_points(conn: Connection, items: Iterable[DemandPoint]) -> int:
     return insert_many(conn, t.demand_points, (demand_row(d) for d in items))
 
@@ -85,6 +103,7 @@ def iter_demand_points(conn: Connection) -> Iterator[DemandPoint]:
 
 
 __all__ = [
+    "demand_figures",
     "demand_from_row",
     "demand_row",
     "facility_from_row",
