@@ -17,6 +17,7 @@ from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import NotFound
 from gazetteer.model import AdminLevel, RoadClass, classification
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import bbox_match
 from gazetteer.storage.geometry import from_db
@@ -200,23 +201,11 @@ def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> 
 
 def demand_points(conn: Connection) -> list[DemandPointLite]:
     """Every demand point with its figures (coordinates rounded to 6 decimals)."""
-    d = t.demand_points
-    q = select(
-        d.c.id,
-        d.c.code,
-        d.c.name,
-        d.c.admin_code,
-        func.ST_X(d.c.geom),
-        func.ST_Y(d.c.geom),
-        d.c.population,
-        d.c.elderly,
-        d.c.dependents,
-    ).order_by(d.c.id)
     return [
         DemandPointLite(
             int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), *r[6:]
         )
-        for r in conn.execute(q)
+        for r in repo.demand_figures(conn)
     ]
 
 

@@ -26,6 +26,7 @@ from gazetteer.coverage import (
     parse_weight,
 )
 from gazetteer.coverage.inputs import parse_profile, resolve_area
+from gazetteer.coverage.isochrones import feature_collection
 from gazetteer.coverage.report import (
     PICK_COLUMNS,
     POINT_COLUMNS,
@@ -225,7 +226,6 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
-    from shapely.geometry import mapping
     from tqdm import tqdm
 
     types = parse_facility_types(args.type) if args.type else ()
@@ -239,25 +239,9 @@ def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
             limit=args.limit,
             progress=bar,
         )
-    feats = [
-        {
-            "type": "Feature",
-            "geometry": mapping(i.geometry),
-            "properties": {
-                "facility_id": i.facility_id,
-                "name": i.name,
-                "facility_type": i.facility_type,
-                "minutes": i.minutes,
-                "profile": args.profile,
-            },
-        }
-        for i in items
-    ]
-    Path(args.out).write_text(
-        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    print(f"已写出 (written): {args.out} ({len(feats)} polygons)")
+    collection = feature_collection(items, args.profile)
+    Path(args.out).write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    print(f"已写出 (written): {args.out} ({len(items)} polygons)")
     return 0
 
 

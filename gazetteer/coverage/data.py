@@ -27,6 +27,7 @@ from gazetteer.model import FacilityType
 from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped
 from gazetteer.network.load import GraphCache
 from gazetteer.network.profiles import get_profile
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.versions import coverage_versions
 from gazetteer.types import lonlat_to_metric
@@ -89,20 +90,7 @@ class FacilitySet:
 
 def load_demand(conn: Connection) -> DemandSet:
     """Every demand point with its position and population figures, as arrays."""
-    d = t.demand_points
-    rows = conn.execute(
-        select(
-            d.c.id,
-            d.c.code,
-            d.c.name,
-            d.c.admin_code,
-            func.ST_X(d.c.geom),
-            func.ST_Y(d.c.geom),
-            d.c.population,
-            d.c.elderly,
-            d.c.dependents,
-        ).order_by(d.c.id)
-    ).all()
+    rows = repo.demand_figures(conn)
     cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
     return DemandSet(
         ids=np.array(cols[0], dtype=np.int64),

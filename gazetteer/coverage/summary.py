@@ -4,11 +4,9 @@ memoised baseline of a facility set (so a what-if pays only for its changed site
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from sqlalchemy import Connection, select
 
 from gazetteer.coverage.analysis import NearestTimes, nearest_times
 from gazetteer.coverage.data import (
@@ -22,17 +20,7 @@ from gazetteer.coverage.data import (
 )
 from gazetteer.coverage.model import AreaCoverage, CoverageQuery, CoverageResult, Gap, PointTime
 from gazetteer.network.graph import Snapped
-from gazetteer.storage import tables as t
 from gazetteer.types import LEVEL_DIGITS
-
-
-def area_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
-    """Names of the areas ``codes``."""
-    if not codes:
-        return {}
-    a = t.admin_areas
-    rows = conn.execute(select(a.c.code, a.c.name).where(a.c.code.in_(list(codes)))).all()
-    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def area_index(demand: DemandSet, prefix: str, level: int) -> AreaIndex:
@@ -64,7 +52,7 @@ def summarise(
     *,
     with_points: bool = True,
 ) -> CoverageResult:
-    """``names``: the child areas' names (:func:`area_names` of ``areas.groups``)."""
+    """``names``: the child areas' names (``storage.repository.area_names`` of ``areas.groups``)."""
     demand = ctx.demand
     w_all = demand.weights(query.weight)
     idx = areas.idx
@@ -224,7 +212,6 @@ def new_sites_unnamed(r: CoverageResult) -> CoverageResult:
 __all__ = [
     "Baseline",
     "area_index",
-    "area_names",
     "baseline",
     "baseline_summary",
     "new_sites_unnamed",

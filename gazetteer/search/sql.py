@@ -53,6 +53,7 @@ from sqlalchemy import (
 )
 
 from gazetteer.search.analyze import analyze, match_mixed
+from gazetteer.search.index import HIT_COLUMNS
 from gazetteer.search.memory import (
     C_EXACT,
     C_FUZZY,
@@ -396,21 +397,7 @@ def _hits(
     if not page:
         return []
     ids = [pid for pid, _ in page]
-    rows = {
-        int(r[0]): r
-        for r in conn.execute(
-            select(
-                p.c.id,
-                p.c.name,
-                p.c.romanized,
-                p.c.category_code,
-                p.c.admin_code,
-                p.c.status,
-                func.ST_X(p.c.point),
-                func.ST_Y(p.c.point),
-            ).where(p.c.id.in_(ids))
-        )
-    }
+    rows = {int(r[0]): r for r in conn.execute(select(*HIT_COLUMNS).where(p.c.id.in_(ids)))}
     paths = _admin_paths(conn, {rows[i][4] for i in ids if i in rows})
     cats = category_names()
     out = []
