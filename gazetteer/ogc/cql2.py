@@ -42,7 +42,12 @@ from gazetteer.errors import InvalidInput
 from gazetteer.ogc import crs as crsmod
 from gazetteer.ogc.collections import GEOMETRY_QUERYABLE, CollectionDef, Property
 from gazetteer.ogc.temporal import Temporal, rewrite_json, rewrite_text, temporal_call
-from gazetteer.storage.dialect import bbox_match, dwithin_metres, spatial_relation
+from gazetteer.storage.dialect import (
+    bbox_match,
+    dwithin_metres,
+    indexed_relation,
+    spatial_relation,
+)
 
 MAX_FILTER_LENGTH = 20_000
 # cql-text: the name the Part 3 drafts gave CQL2 text; GDAL's OAPIF driver sends it.
@@ -325,11 +330,10 @@ class _Translator:
             relation = _CONVERSE.get(relation, relation)
         self.geometry_attribute(lhs)
         g = self.geometry_literal(rhs)
-        e = spatial_relation(self.c.geometry, relation, g.wkt)
         if relation in _INDEXED:
             index = bbox_match(self.c.bbox_filter_table, g.bounds, self.c.geometry_column)
-            return and_(index, e)
-        return e
+            return indexed_relation(self.c.geometry, relation, g.wkt, index)
+        return spatial_relation(self.c.geometry, relation, g.wkt)
 
     def dwithin(self, args: list[Any]) -> ColumnElement[bool]:
         if len(args) not in (3, 4):
