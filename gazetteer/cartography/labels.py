@@ -38,14 +38,14 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, select, union_all
+from sqlalchemy import Connection, Float, Select, bindparam, case, func, select, union_all
 from sqlalchemy.sql.elements import ColumnElement
 
 from gazetteer.cartography.placement import MAX_HALF_H, MAX_HALF_W, TILE_PX, Box, ZoomPlacement
 from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import bbox_match, geom_bound, is_sqlite
+from gazetteer.storage.dialect import BBoxMatch, geom_bound, is_sqlite
 from gazetteer.storage.versions import layer_version
 
 MIN_ZOOM = 7  # the public map's zoom range
@@ -54,7 +54,7 @@ TILE_MAX_ZOOM = 20  # labels are placed at every zoom of the tile matrix set
 GAP_PX = 2.0  # kept free around every box (rounding of marker positions in the browser)
 NARROW_EM = 0.6  # width of a Latin letter or digit, in em
 PAD_PX = 4  # horizontal padding on each side of the text
-TILE_K = 160  # current (and historical) candidates per tile at most
+TILE_K = 100  # current (and historical) candidates per tile at most
 SIZE_RANK_MAX = 6  # size orders names within ranks 0..6 (areal features) only
 MAX_RESULTS = 1500  # labels per /labels request at most (a screen holds far fewer)
 MAX_VIEW_TILES = 256  # tiles a /labels view may span at its zoom
@@ -310,34 +310,55 @@ def _columns() -> tuple[ColumnElement[Any], ...]:
     )
 
 
-def _all_in_tile(bounds: tuple[float, float, float, float]) -> Select[tuple[object, ...]]:
-    return select(*_columns()).where(bbox_match(t.places, bounds, "point"))
+_BOUNDS = tuple(bindparam(n, type_=Float) for n in ("w", "s", "e", "n"))
 
 
-def _tile_statement(
-    bounds: tuple[float, float, float, float], k: int
-) -> Select[tuple[object, ...]]:
-    """One statement: per rank and status, the ``k`` (+ slack) first names in priority
-    order whose point lies in ``bounds`` (``LIMIT`` per part, so the database reads them
-    through the spatial index or the primary key instead of sorting the tile's names)."""
+def _in_box() -> BBoxMatch:
+    return BBoxMatch(t.places.c.point, *_BOUNDS)
+
+
+@cache
+def _all_in_tile() -> Select[tuple[object, ...]]:
+    return select(*_columns()).where(_in_box())
+
+
+@cache
+def _tile_statement(k: int) -> Select[tuple[object, ...]]:
+    """One statement, its box in bind parameters ``w, s, e, n``: the first ``k`` (+ slack)
+    names in priority order whose point lies in the box, by parts with a ``LIMIT`` each so
+    that the database reads them through the spatial index or the primary key instead of
+    sorting every name of the tile -- the areal ranks 0..SIZE_RANK_MAX together (few rows:
+    seats, seas, islands, mountains, towns), each point-like rank by id, and the historical
+    names (few) by id."""
     p = t.places
     xmin, ymin = geom_bound(p.c.geom, "xmin"), geom_bound(p.c.geom, "ymin")
     xmax, ymax = geom_bound(p.c.geom, "xmax"), geom_bound(p.c.geom, "ymax")
-    cols = _columns()
     size2 = (xmax - xmin) * (xmax - xmin) + (ymax - ymin) * (ymax - ymin)
-    parts = []
-    for rank, codes in _rank_groups():
-        for historical in (False, True):
-            status = p.c.status == "historical" if historical else p.c.status != "historical"
-            order = [size2.desc(), p.c.id] if rank <= SIZE_RANK_MAX else [p.c.id]
-            q = (
-                select(*cols)
-                .where(p.c.category_code.in_(codes), status, bbox_match(p, bounds, "point"))
-                .order_by(*order)
+    groups = _rank_groups()
+    areal = [(r, codes) for r, codes in groups if r <= SIZE_RANK_MAX]
+    current = p.c.status != "historical"
+    rank = case(*((p.c.category_code.in_(codes), r) for r, codes in areal), else_=99)
+    parts = [
+        select(*_columns())
+        .where(p.c.category_code.in_([c for _, codes in areal for c in codes]), current, _in_box())
+        .order_by(rank, size2.desc(), p.c.id)
+        .limit(k + _SLACK)
+    ]
+    for r, codes in groups:
+        if r > SIZE_RANK_MAX:
+            parts.append(
+                select(*_columns())
+                .where(p.c.category_code.in_(codes), current, _in_box())
+                .order_by(p.c.id)
                 .limit(k + _SLACK)
             )
-            parts.append(select(q.subquery()))
-    return select(union_all(*parts).subquery())
+    parts.append(
+        select(*_columns())
+        .where(p.c.status == "historical", _in_box())
+        .order_by(p.c.id)
+        .limit(k + _SLACK)
+    )
+    return select(union_all(*(select(q.subquery()) for q in parts)).subquery())
 
 
 def read_tile_candidates(
@@ -346,15 +367,22 @@ def read_tile_candidates(
     """The names tile (x, y) may offer at ``zoom`` (at most ``k`` + slack per rank and
     status; :func:`tile_boxes` keeps the ``k`` first whose point is in the tile).
 
-    PostGIS: one statement of ``LIMIT`` parts (:func:`_tile_statement`). SpatiaLite (a
-    city's names; its spatial index is a virtual table that costs ~10 ms per lookup, so 24
-    lookups would cost more than the rows): the tile's names in one lookup, ordered here."""
+    PostGIS: one statement of ``LIMIT`` parts (:func:`_tile_statement`; historical names
+    are offered by id when a tile holds more than ``k``). SpatiaLite (a city's names; its
+    spatial index is a virtual table that costs ~10 ms per lookup, more than the rows): the
+    tile's names in one lookup, ordered here."""
     w, s, e, n = tile_lonlat_bounds(zoom, x, y)
     eps = 1e-9
-    bounds = (w - eps, s - eps, e + eps, n + eps)
-    stmt = _all_in_tile(bounds) if is_sqlite(conn) else _tile_statement(bounds, k)
+    box = {"w": w - eps, "s": s - eps, "e": e + eps, "n": n + eps}
+    if is_sqlite(conn):
+        stmt = _all_in_tile()
+    else:
+        stmt = _tile_statement(k)
+        # a prepared statement's generic plan cannot know whether the box is dense (read
+        # by id) or sparse (read through the spatial index): one plan per box, always
+        conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     out = []
-    for r in conn.execute(stmt):
+    for r in conn.execute(stmt, box):
         historical = r.status == "historical"
         years = ""
         if historical and (r.established_year is not None or r.abolished_year is not None):
