@@ -83,9 +83,7 @@ class ZoomPlacement:
     Not thread-safe by itself: hold :attr:`lock` around calls.
     """
 
-    def __init__(
-        self, zoom: int, *, depth: int = DEPTH, max_tiles: int = MAX_LOADED_TILES
-    ) -> None:
+    def __init__(self, zoom: int, *, depth: int = DEPTH, max_tiles: int = MAX_LOADED_TILES) -> None:
         if depth % 2 != 1:
             raise ValueError("the depth must be odd (even depths may overlap)")
         self.zoom = zoom
