@@ -327,10 +327,8 @@ class ScenarioComparison(BaseModel):
         return out
 
 
-class CandidateIn(RequestModel):
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    name: str = Field(default="", max_length=100)
+class CandidateIn(NewSiteIn):
+    """A candidate site, given like a new site of a what-if."""
 
 
 class CandidatePublic(DomainModel):

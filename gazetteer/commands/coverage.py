@@ -297,17 +297,16 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     q = _query(args, engine)
     with tqdm(desc="coverage matrix", unit="site", disable=args.quiet, file=sys.stderr) as bar:
+        # where the sites may go and how hard to look, for either question
+        search: dict[str, Any] = {
+            "source": source,
+            "candidates": cands,
+            "exact": not args.greedy_only,
+            "time_limit_s": args.time_limit,
+            "progress": bar,
+        }
         if args.target_share is not None:
-            sc = set_cover(
-                engine,
-                q,
-                args.target_share,
-                source=source,
-                candidates=cands,
-                exact=not args.greedy_only,
-                time_limit_s=args.time_limit,
-                progress=bar,
-            )
+            sc = set_cover(engine, q, args.target_share, **search)
             picks = sc.exact if sc.exact is not None else sc.greedy
             bar.close()
             print(
@@ -316,16 +315,7 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
                 f"candidates reach {sc.reachable_share:.1%}"
             )
         else:
-            r = recommend(
-                engine,
-                q,
-                args.k,
-                source=source,
-                candidates=cands,
-                exact=not args.greedy_only,
-                time_limit_s=args.time_limit,
-                progress=bar,
-            )
+            r = recommend(engine, q, args.k, **search)
             bar.close()
             picks = r.greedy
             ex = "-" if r.exact_gain is None else f"{r.exact_gain:.0f}"

@@ -46,7 +46,7 @@ from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.model import AdminLevel, AdminRef, FacilityType
 from gazetteer.network.graph import Snapped
 from gazetteer.storage.dialect import write_transaction
-from gazetteer.storage.repository import area_names
+from gazetteer.storage.repository.admin import area_names
 
 
 def coverage(

@@ -29,7 +29,7 @@ from gazetteer.naming.model import (
     OverdueItem,
 )
 from gazetteer.storage import tables as t
-from gazetteer.storage.repository import area_names
+from gazetteer.storage.repository.admin import area_names
 from gazetteer.storage.tables_naming import naming_cases, users
 from gazetteer.text import pinyin_key
 

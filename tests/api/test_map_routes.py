@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from api.main import create_app
 from gazetteer.model import classification
 from gazetteer.settings import Settings
+from tests.builder import Builder
 from tests.datasets.weihai_maps import build_small_map_db
 
 
@@ -75,8 +76,6 @@ def test_layers_are_cached_until_the_data_change(
 ) -> None:
     from shapely.geometry import Point
 
-    from gazetteer.model import Place
-    from gazetteer.storage import repository as repo
     from gazetteer.storage.dialect import write_transaction
 
     client, _ids = site
@@ -86,15 +85,7 @@ def test_layers_are_cached_until_the_data_change(
     assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
     before = len(first.json()["features"])
     with write_transaction(engine) as conn:
-        repo.insert_place(
-            conn,
-            Place(
-                name="新建公园",
-                category_code="25200",
-                admin_code="371002000000",
-                geometry=Point(122.1, 37.5),
-            ),
-        )
+        Builder(conn).place("新建公园", "25200", "371002000000", Point(122.1, 37.5))
     again = client.get(url, headers={"If-None-Match": etag})
     assert again.status_code == 200 and again.headers["etag"] != etag
     names = [f["properties"]["name"] for f in again.json()["features"]]

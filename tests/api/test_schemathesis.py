@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hsettings
 from schemathesis.checks import not_a_server_error
 
 from gazetteer.settings import Settings
 from gazetteer.storage import sqlite_path
+from tests.api.conformance import operation_failure
 from tests.server import live_server
 
 MAX_EXAMPLES = 30
@@ -43,25 +42,10 @@ def test_no_server_errors(app_settings: Settings) -> None:
         for result in schema.get_all_operations():
             operation = result.ok()  # type: ignore[union-attr]
             operations += 1
-
-            @hsettings(
-                max_examples=MAX_EXAMPLES,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
+            failure = operation_failure(
+                operation, base, [not_a_server_error], max_examples=MAX_EXAMPLES, chars=600
             )
-            @given(case=operation.as_strategy())
-            def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
-                response = case.call(base_url=base, timeout=60)
-                case.validate_response(response, checks=[not_a_server_error])
-
-            try:
-                check()
-            except BaseException as exc:  # schemathesis raises a FailureGroup; collect all
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                failures.append(f"{operation.label}: {str(exc)[:600]}")
+            if failure is not None:
+                failures.append(failure)
         assert operations >= 8, "the app's schema lists too few operations"
         assert not failures, "\n\n".join(failures)
