@@ -164,9 +164,17 @@ def run(
     print(f"ratio p95 cql2-text / params baseline: {text95 / base95:.2f}")
     if "baseline pygeoapi" in times:
         print(f"ratio p95 pygeoapi / cql2-text: {pct(times['baseline pygeoapi'], 95) / text95:.2f}")
-    for key, ours in sorted(matched["cql2-text"].items(), key=str):
-        theirs = matched.get("baseline pygeoapi", {}).get(key, "-")
-        print(f"numberMatched {key}: ours {ours} (None: not counted), pygeoapi {theirs}")
+    ours = matched["cql2-text"]
+    theirs = matched.get("baseline pygeoapi", {})
+    counted = {k: v for k, v in ours.items() if v is not None}
+    print(
+        f"numberMatched: {len(ours)} selections, {len(counted)} counted "
+        f"(largest {max(counted.values(), default=0)}), {len(ours) - len(counted)} left out"
+    )
+    if theirs:
+        differ = {k: (v, theirs.get(k)) for k, v in counted.items() if theirs.get(k) != v}
+        print(f"pygeoapi counts: largest {max(v or 0 for v in theirs.values())}; differ: {differ}")
+    print(f"load average after: {os.getloadavg()}")
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ Design notes:
 - ``numberMatched`` is counted only for the first page (no cursor, offset 0), once per
   walk through a collection, never on every page; and only where counting is cheap: on
   PostgreSQL when the planner expects at most :data:`COUNT_EXACT_UP_TO` matches (a count of
-  100,000 scattered rows of a 1 M-row table costs more than the page itself), and at most
+  20,000 scattered rows of a 1 M-row table costs 100 times the page itself), and at most
   :data:`COUNT_CAP` rows in any case. Otherwise it is left out, as OGC API – Features
   allows (pg_featureserv never gives it; pygeoapi and tipg always count, which at 1 M rows
   costs seconds).
@@ -73,7 +73,7 @@ from gazetteer.types import INT64_MAX, INT64_MIN, parse_bbox, utc_now
 
 GEOJSON_DIGITS = 9
 COUNT_EXACT_UP_TO = 10_000  # PostgreSQL: count when the planner expects at most this many
-COUNT_CAP = 100_000  # never count further than this
+COUNT_CAP = 20_000  # never count further than this (the estimate can be wrong)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
+from schemathesis.checks import not_a_server_error
 
 
 def operation_failure(
@@ -43,3 +44,19 @@ def operation_failure(
             raise
         return f"{operation.label}: {str(exc)[:chars]}"
     return None
+
+
+def server_errors(schema: Any, base: str, max_examples: int) -> tuple[list[str], list[str]]:
+    """(every operation's label, the failures): ``max_examples`` generated requests per
+    operation of ``schema``, each checked for a 5xx answer."""
+    labels: list[str] = []
+    failures: list[str] = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        labels.append(operation.label)
+        failure = operation_failure(
+            operation, base, [not_a_server_error], max_examples=max_examples, chars=600
+        )
+        if failure is not None:
+            failures.append(failure)
+    return labels, failures

@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from schemathesis.checks import not_a_server_error
 
 from gazetteer.settings import Settings
 from gazetteer.storage import sqlite_path
-from tests.api.conformance import operation_failure
+from tests.api.conformance import server_errors
 from tests.server import live_server
 
 MAX_EXAMPLES = 30
@@ -37,15 +36,6 @@ def app_settings(demo_settings: Settings, tmp_path: Path) -> Settings:
 def test_no_server_errors(app_settings: Settings) -> None:
     with live_server(app_settings, workers=1) as base:
         schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
-        failures: list[str] = []
-        operations = 0
-        for result in schema.get_all_operations():
-            operation = result.ok()  # type: ignore[union-attr]
-            operations += 1
-            failure = operation_failure(
-                operation, base, [not_a_server_error], max_examples=MAX_EXAMPLES, chars=600
-            )
-            if failure is not None:
-                failures.append(failure)
-        assert operations >= 8, "the app's schema lists too few operations"
+        operations, failures = server_errors(schema, base, MAX_EXAMPLES)
+        assert len(operations) >= 8, "the app's schema lists too few operations"
         assert not failures, "\n\n".join(failures)

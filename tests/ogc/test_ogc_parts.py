@@ -333,7 +333,7 @@ def test_filter_paging_keeps_the_filter(ogc_site: OgcSite) -> None:
         ({"filter": "established_year = 'x'"}, "number"),
         ({"filter": "S_INTERSECTS(geometry, POINT(500 2))"}, "longitude"),
         ({"filter": "S_DWITHIN(geometry, POINT(122 37), 10, kilometers)"}, "metres"),
-        ({"filter": "T_AFTER(name, DATE('2000-01-01'))"}, "date queryable"),
+        ({"filter": "T_AFTER(name, DATE('2000-01-01'))"}, "time queryable"),
         ({"filter": '{"op": "=", "args": [', "filter-lang": "cql2-json"}, "line 1"),
         ({"filter": "name = 'x'", "filter-lang": "cql"}, "filter-lang"),
         ({"filter-lang": "cql2-text"}, "without filter"),
