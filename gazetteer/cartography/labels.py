@@ -428,6 +428,7 @@ class LabelCache:
         self._tiles: OrderedDict[tuple[str, str, int, int, int], TileLabels] = OrderedDict()
         self._zooms: dict[tuple[str, str, int], ZoomPlacement] = {}
         self._versions: dict[str, tuple[float, str]] = {}
+        self._reading: set[str] = set()
 
     @staticmethod
     def _db(conn: Connection) -> str:
@@ -438,11 +439,16 @@ class LabelCache:
         db, now = self._db(conn), time.monotonic()
         with self._lock:
             seen = self._versions.get(db)
-        if seen is not None and now - seen[0] < self._ttl:
-            return seen[1]
-        version = layer_version(conn, "places")
+            if seen is not None and (now - seen[0] < self._ttl or db in self._reading):
+                return seen[1]  # fresh, or another request is reading it right now
+            self._reading.add(db)
+        try:
+            version = layer_version(conn, "places")
+        finally:
+            with self._lock:
+                self._reading.discard(db)
         with self._lock:
-            self._versions[db] = (now, version)
+            self._versions[db] = (time.monotonic(), version)
         return version
 
     def _placement(self, db: str, version: str, zoom: int) -> ZoomPlacement:
