@@ -360,8 +360,9 @@ def test_vector_tiles_hold_the_names_of_their_zoom(base: str) -> None:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (z, a, b)
     x8, y8 = _tile(*TOWN_CENTRE, 8)
     assert {f["properties"]["level"] for f in _mvt(base, "admin-areas", 8, x8, y8)} <= {2, 3}
-    x12, y12 = _tile(*TOWN_CENTRE, 12)
-    assert 5 in {f["properties"]["level"] for f in _mvt(base, "admin-areas", 12, x12, y12)}
+    x9, y9 = _tile(*TOWN_CENTRE, 9)
+    assert 4 in {f["properties"]["level"] for f in _mvt(base, "admin-areas", 9, x9, y9)}
+    # (the demo's villages have no polygons: nothing of level 5 to draw from zoom 12)
     grades8 = {f["properties"].get("grade") for f in _mvt(base, "roads", 8, x8, y8)}
     assert grades8 and "支路" not in grades8
     x13, y13 = _tile(*TOWN_CENTRE, 13)
