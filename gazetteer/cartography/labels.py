@@ -34,13 +34,44 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Float, Select, bindparam, case, func, select, union_all
+from sqlalchemy import (
+    Connection,
+    Float,
+    Select,
+    bindparam,
+    case,
+    cast,
+    func,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
+from gazetteer.cartography.label_style import (
+    ADMIN,
+    HISTORICAL,
+    ISLAND,
+    MOUNTAIN,
+    PLACE,
+    SIZE_RANK_MAX,
+    WATER,
+    Label,
+    LabelCandidate,
+    box_height_px,
+    category_rank,
+    label_style,
+    label_text,
+    major_of,
+    priority_key,
+    rule_of,
+    text_width_px,
+    tile_lonlat_bounds,
+    world_xy,
+)
 from gazetteer.cartography.placement import MAX_HALF_H, MAX_HALF_W, TILE_PX, Box, ZoomPlacement
 from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
@@ -52,166 +83,15 @@ MIN_ZOOM = 7  # the public map's zoom range
 MAX_ZOOM = 18
 TILE_MAX_ZOOM = 20  # labels are placed at every zoom of the tile matrix set
 GAP_PX = 2.0  # kept free around every box (rounding of marker positions in the browser)
-NARROW_EM = 0.6  # width of a Latin letter or digit, in em
-PAD_PX = 4  # horizontal padding on each side of the text
 TILE_K = 100  # current (and historical) candidates per tile at most
-SIZE_RANK_MAX = 6  # size orders names within ranks 0..6 (areal features) only
 MAX_RESULTS = 1500  # labels per /labels request at most (a screen holds far fewer)
 MAX_VIEW_TILES = 256  # tiles a /labels view may span at its zoom
 _SLACK = 8  # extra rows per statement part: points on a tile edge belong to one tile only
 
-# label kinds: each has its own style on the page
-ADMIN = "admin"
-WATER = "water"
-ISLAND = "island"
-MOUNTAIN = "mountain"
-PLACE = "place"
-HISTORICAL = "historical"
-
-# (category code prefix, rank, kind, font px); the longest matching prefix wins.
-_RULES: tuple[tuple[str, int, str, int], ...] = (
-    ("213", 0, ADMIN, 18),  # 地级行政区 (city)
-    ("214", 1, ADMIN, 16),  # 县级行政区
-    ("215", 2, ADMIN, 14),  # 乡级行政区
-    ("111", 3, WATER, 13),  # 海湾
-    ("112", 3, WATER, 13),  # 海峡水道
-    ("115", 3, ISLAND, 13),  # 海岛
-    ("221", 4, PLACE, 13),  # 城镇居民点
-    ("253", 5, PLACE, 12),  # 风景名胜区
-    ("2341", 5, PLACE, 12),  # 航空港
-    ("2332", 5, PLACE, 12),  # 火车站
-    ("134", 5, MOUNTAIN, 12),  # 山体
-    ("131", 6, MOUNTAIN, 12),  # 山峰
-    ("116", 6, ISLAND, 12),  # 岬角
-    ("121", 6, WATER, 12),  # 河流
-    ("122", 6, WATER, 12),  # 湖泊
-    ("1242", 6, WATER, 12),  # 水库
-    ("2423", 6, WATER, 12),  # 水库
-    ("2161", 7, PLACE, 12),  # 村民委员会
-    ("2162", 7, PLACE, 12),  # 社区居民委员会
-    ("222", 7, PLACE, 12),  # 农村居民点
-    ("2211", 8, PLACE, 12),  # 居住小区
-    ("217", 8, PLACE, 12),  # 非行政区域
-    ("25", 8, PLACE, 12),  # 纪念地旅游景点
-    ("23", 9, PLACE, 12),  # 交通运输设施
-    ("26", 9, PLACE, 12),  # 建筑物
-    ("27", 10, PLACE, 12),  # 单位
-    ("2163", 10, PLACE, 12),  # 村民小组
-    ("2353", 11, PLACE, 11),  # 公共交通车站
-    ("2354", 11, PLACE, 11),  # 停车场
-    ("241", 11, PLACE, 11),  # 井
-    ("2421", 11, PLACE, 11),  # 池塘
-)
-_DEFAULT_RULE = (9, PLACE, 12)
-HISTORICAL_FONT_PX = 12
-
-
-def category_rank(category_code: str) -> tuple[int, str, int]:
-    """(rank, kind, font px) of a category code: rank 0 is the most important."""
-    best: tuple[str, int, str, int] | None = None
-    for rule in _RULES:
-        if category_code.startswith(rule[0]) and (best is None or len(rule[0]) > len(best[0])):
-            best = rule
-    return _DEFAULT_RULE if best is None else (best[1], best[2], best[3])
-
-
-def text_width_px(text: str, font_px: int) -> int:
-    """The drawn width of ``text`` plus padding, rounded up to an even number of pixels."""
-    em = sum(NARROW_EM if ord(c) < 0x2E80 else 1.0 for c in text)
-    w = math.ceil(em * font_px) + 2 * PAD_PX
-    return w + (w % 2)
-
-
-def box_height_px(font_px: int) -> int:
-    h = math.ceil(font_px * 1.35)
-    return h + (h % 2)
-
-
-@cache
-def _rule_of(category_code: str) -> tuple[int, str, int]:
-    return category_rank(category_code)
-
-
-def world_xy(lon: float, lat: float) -> tuple[float, float]:
-    """Web Mercator pixel coordinates at zoom 0 (256-pixel world)."""
-    lat = max(min(lat, 85.0511), -85.0511)
-    x = (lon + 180.0) / 360.0 * 256.0
-    s = math.sin(math.radians(lat))
-    y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * 256.0
-    return x, y
-
-
-def tile_lonlat_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    """(west, south, east, north) of a WebMercatorQuad tile."""
-    n = 1 << z
-
-    def lat(row: int) -> float:
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
-
-    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
-
-
-@dataclass(frozen=True, slots=True)
-class LabelCandidate:
-    """A name to write on the map (input of the placement)."""
-
-    id: int
-    name: str
-    category_code: str
-    lon: float
-    lat: float
-    size: float = 0.0  # bounding-box diagonal in degrees (0 for points)
-    historical: bool = False
-    years: str = ""  # "1398–1945" for historical names
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    """One placed label, as the page draws it."""
-
-    id: int
-    text: str
-    name: str
-    category_code: str
-    major: str  # major category code (the legend's toggles)
-    kind: str
-    lon: float
-    lat: float
-    width: int
-    height: int
-    font: int
-    rank: int
-    zoom: int  # the zoom it was placed for
-    historical: bool
-    years: str
-
-
-def _major(code: str) -> str:
-    major = classification().major_of(code)
-    return major.code if major is not None else code
-
-
-def priority_key(c: LabelCandidate) -> tuple[int, float, int]:
-    """Sort key: category rank, then (areal ranks only) larger features first, then id."""
-    rank = _rule_of(c.category_code)[0]
-    return (rank, -c.size if rank <= SIZE_RANK_MAX else 0.0, c.id)
-
-
-def label_text(c: LabelCandidate) -> str:
-    return f"{c.name} {c.years}" if c.historical and c.years else c.name
-
-
-def _style(c: LabelCandidate) -> tuple[int, int, int, str, int]:
-    """(width, height, font, kind, rank) of a candidate's label."""
-    rank, kind, font = _rule_of(c.category_code)
-    if c.historical:
-        kind, font = HISTORICAL, HISTORICAL_FONT_PX
-    return text_width_px(label_text(c), font), box_height_px(font), font, kind, rank
-
 
 def _box(c: LabelCandidate, zoom: int) -> Box | None:
     """The candidate's box at ``zoom`` (None when wider or taller than a tile may offer)."""
-    w, h, _, _, _ = _style(c)
+    w, h, _, _, _ = label_style(c)
     hw, hh = w / 2 + GAP_PX / 2, h / 2 + GAP_PX / 2
     if hw > MAX_HALF_W or hh > MAX_HALF_H:
         return None
@@ -221,13 +101,13 @@ def _box(c: LabelCandidate, zoom: int) -> Box | None:
 
 
 def _label(c: LabelCandidate, zoom: int) -> Label:
-    w, h, font, kind, rank = _style(c)
+    w, h, font, kind, rank = label_style(c)
     return Label(
         id=c.id,
         text=label_text(c),
         name=c.name,
         category_code=c.category_code,
-        major=_major(c.category_code),
+        major=major_of(c.category_code),
         kind=kind,
         lon=c.lon,
         lat=c.lat,
@@ -288,12 +168,18 @@ def _rank_groups() -> tuple[tuple[int, tuple[str, ...]], ...]:
     """The category codes of each rank, most important rank first."""
     groups: dict[int, list[str]] = {}
     for cat in classification().categories:
-        groups.setdefault(_rule_of(cat.code)[0], []).append(cat.code)
+        groups.setdefault(rule_of(cat.code)[0], []).append(cat.code)
     return tuple((r, tuple(sorted(groups[r]))) for r in sorted(groups))
 
 
-def _columns() -> tuple[ColumnElement[Any], ...]:
+def _columns(size: bool = True) -> tuple[ColumnElement[Any], ...]:
+    """What a candidate needs; without ``size`` (the point-like ranks, ordered by id) the
+    bounding box of the geometry is not read."""
     p = t.places
+    if size:
+        bounds = [geom_bound(p.c.geom, side) for side in ("xmin", "ymin", "xmax", "ymax")]
+    else:
+        bounds = [cast(null(), Float) for _ in range(4)]
     return (
         p.c.id,
         p.c.name,
@@ -303,10 +189,10 @@ def _columns() -> tuple[ColumnElement[Any], ...]:
         p.c.status,
         p.c.established_year,
         p.c.abolished_year,
-        geom_bound(p.c.geom, "xmin").label("x0"),
-        geom_bound(p.c.geom, "ymin").label("y0"),
-        geom_bound(p.c.geom, "xmax").label("x1"),
-        geom_bound(p.c.geom, "ymax").label("y1"),
+        bounds[0].label("x0"),
+        bounds[1].label("y0"),
+        bounds[2].label("x1"),
+        bounds[3].label("y1"),
     )
 
 
@@ -347,7 +233,7 @@ def _tile_statement(k: int) -> Select[tuple[object, ...]]:
     for r, codes in groups:
         if r > SIZE_RANK_MAX:
             parts.append(
-                select(*_columns())
+                select(*_columns(size=False))
                 .where(p.c.category_code.in_(codes), current, _in_box())
                 .order_by(p.c.id)
                 .limit(k + _SLACK)
@@ -428,6 +314,7 @@ class LabelCache:
         self._tiles: OrderedDict[tuple[str, str, int, int, int], TileLabels] = OrderedDict()
         self._zooms: dict[tuple[str, str, int], ZoomPlacement] = {}
         self._versions: dict[str, tuple[float, str]] = {}
+        self._reading: set[str] = set()
 
     @staticmethod
     def _db(conn: Connection) -> str:
@@ -438,11 +325,16 @@ class LabelCache:
         db, now = self._db(conn), time.monotonic()
         with self._lock:
             seen = self._versions.get(db)
-        if seen is not None and now - seen[0] < self._ttl:
-            return seen[1]
-        version = layer_version(conn, "places")
+            if seen is not None and (now - seen[0] < self._ttl or db in self._reading):
+                return seen[1]  # fresh, or another request is reading it right now
+            self._reading.add(db)
+        try:
+            version = layer_version(conn, "places")
+        finally:
+            with self._lock:
+                self._reading.discard(db)
         with self._lock:
-            self._versions[db] = (now, version)
+            self._versions[db] = (time.monotonic(), version)
         return version
 
     def _placement(self, db: str, version: str, zoom: int) -> ZoomPlacement:

@@ -269,18 +269,26 @@ class TileCache:
         self._lock = threading.Lock()
         self._ttl = version_ttl_s
         self._versions: dict[str, tuple[float, str]] = {}
+        self._reading: set[str] = set()
 
     def _version(self, conn: Connection, layer: str) -> str:
         """The layer's data version, read at most once per ``version_ttl_s`` (a map asks
-        for dozens of tiles at once; the version is an aggregate over the table)."""
+        for dozens of tiles at once; the version is an aggregate over the table, a quarter
+        of a second over a million names). One request reads it; the others asking while
+        it does keep the version they had (never a stampede of the same aggregate)."""
         now = time.monotonic()
         with self._lock:
             seen = self._versions.get(layer)
-        if seen is not None and now - seen[0] < self._ttl:
-            return seen[1]
-        version = layer_version(conn, layer)
+            if seen is not None and (now - seen[0] < self._ttl or layer in self._reading):
+                return seen[1]
+            self._reading.add(layer)
+        try:
+            version = layer_version(conn, layer)
+        finally:
+            with self._lock:
+                self._reading.discard(layer)
         with self._lock:
-            self._versions[layer] = (now, version)
+            self._versions[layer] = (time.monotonic(), version)
         return version
 
     def tile(

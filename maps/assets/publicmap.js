@@ -172,7 +172,7 @@
       m.on("click", function () { openCard(map, urls, x.id, m.getLatLng(), x); });
       return m;
     }
-    function draw(all, zoom) {
+    function draw(all, zoom, complete) {
       var list = all.filter(function (x) { return state.history || !x.historical; });
       // the historical names first when shown, then by rank (as the server placed them)
       list.sort(function (a, b) {
@@ -190,12 +190,19 @@
         shown[k].setZIndexOffset(i);
       });
       state.labels = list.length;
-      document.body.setAttribute("data-labels", String(list.length));
-      document.body.setAttribute("data-labels-zoom", String(zoom));
-      if (!state.firstLabels) {  // first paint with names: the frame after they are added
+      if (list.length && !state.firstLabels) {  // first paint with names: the next frame
         state.firstLabels = true;
         requestAnimationFrame(function () {
           if (window.performance && performance.mark) performance.mark("gz-labels");
+        });
+      }
+      if (!complete) return;
+      document.body.setAttribute("data-labels", String(list.length));
+      document.body.setAttribute("data-labels-zoom", String(zoom));
+      if (!state.allLabels) {  // every tile of the first view drawn
+        state.allLabels = true;
+        requestAnimationFrame(function () {
+          if (window.performance && performance.mark) performance.mark("gz-labels-all");
         });
       }
     }
@@ -203,9 +210,23 @@
       var mine = ++seq;
       var zoom = Math.min(18, Math.max(7, Math.floor(map.getZoom() + 1e-6)));
       document.body.removeAttribute("data-labels-zoom");
-      Promise.all(viewTiles(zoom).map(function (t) { return load(zoom, t[0], t[1]); }))
-        .then(function (lists) { if (mine === seq) draw([].concat.apply([], lists), zoom); })
-        .catch(function (e) { if (mine === seq) status("地名注记加载失败：" + e.message, true); });
+      // each tile is drawn as it arrives (with the ones already there); the view is
+      // complete when every tile of it is (labels of different tiles never overlap)
+      var got = [], left = 0, failed = false;
+      viewTiles(zoom).forEach(function (t) {
+        left += 1;
+        load(zoom, t[0], t[1]).then(function (labels) {
+          if (mine !== seq || failed) return;
+          got = got.concat(labels);
+          left -= 1;
+          draw(got, zoom, left === 0);
+        }).catch(function (e) {
+          if (mine !== seq || failed) return;
+          failed = true;
+          status("地名注记加载失败：" + e.message, true);
+        });
+      });
+      if (!left) draw([], zoom, true);
     }
     function later() { clearTimeout(timer); timer = setTimeout(refresh, 60); }
     map.on("moveend", later);

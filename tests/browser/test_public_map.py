@@ -1,15 +1,18 @@
 """The public map in real headless Chromium, on SpatiaLite and on PostGIS (the demo data):
 names written on the map without overlaps, 刘公岛 on land, near me, historical names,
-the phone layout. One server per backend for the module; a few long tests.
+the phone layout; the vector tiles the page draws from. One server per backend for the
+module; a few long tests.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import mapbox_vector_tile
 import pytest
 
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
@@ -302,3 +305,71 @@ def test_phone_city_fills_the_screen_and_the_drawer_never_covers_the_card(
         w.assert_clean()
     finally:
         w.page.context.close()
+
+
+def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _mvt(base: str, collection: str, z: int, x: int, y: int) -> list[dict[str, Any]]:
+    r = httpx.get(
+        f"{base}/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}", timeout=60
+    )
+    assert r.status_code in (200, 204), r.text
+    if r.status_code == 204:
+        return []
+    layer = mapbox_vector_tile.decode(r.content, default_options={"y_coord_down": True})
+    return list(layer[collection]["features"]) if collection in layer else []
+
+
+def test_vector_tiles_hold_the_names_of_their_zoom(base: str) -> None:
+    """place-points tiles hold the names written at their zoom (as /labels), each once, none
+    overlapping across tile edges; boundaries and roads thin out at low zooms."""
+    for z in (10, 14):
+        cx, cy = _tile(*TOWN_CENTRE, z)
+        boxes = []
+        seen: set[int] = set()
+        for x in range(cx - 1, cx + 2):
+            for y in range(cy - 1, cy + 2):
+                feats = _mvt(base, "place-points", z, x, y)
+                for f in feats:
+                    p = f["properties"]
+                    assert {"text", "name", "kind", "major", "font", "w", "h", "rank"} <= set(p)
+                    assert f["id"] not in seen  # a label is drawn by one tile only
+                    seen.add(f["id"])
+                    gx, gy = f["geometry"]["coordinates"]
+                    assert 0 <= gx <= 4096 and 0 <= gy <= 4096  # its point is in the tile
+                    px, py = (x + gx / 4096) * 256, (y + gy / 4096) * 256
+                    boxes.append(
+                        (px - p["w"] / 2, py - p["h"] / 2, px + p["w"] / 2, py + p["h"] / 2)
+                    )
+                if (x, y) == (cx, cy):
+                    w, n = _lonlat(x, y, z)
+                    e, s = _lonlat(x + 1, y + 1, z)
+                    view = httpx.get(
+                        f"{base}/api/v1/map/labels",
+                        params={"bbox": f"{w},{s},{e},{n}", "zoom": z, "history": "true"},
+                        timeout=60,
+                    ).json()["labels"]
+                    assert {f["id"] for f in feats} == {v["id"] for v in view}
+        assert len(boxes) >= 20, (z, len(boxes))
+        for a, b in itertools.combinations(boxes, 2):
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (z, a, b)
+    x8, y8 = _tile(*TOWN_CENTRE, 8)
+    assert {f["properties"]["level"] for f in _mvt(base, "admin-areas", 8, x8, y8)} <= {2, 3}
+    x9, y9 = _tile(*TOWN_CENTRE, 9)
+    assert 4 in {f["properties"]["level"] for f in _mvt(base, "admin-areas", 9, x9, y9)}
+    # (the demo's villages have no polygons: nothing of level 5 to draw from zoom 12)
+    grades8 = {f["properties"].get("grade") for f in _mvt(base, "roads", 8, x8, y8)}
+    assert grades8 and "支路" not in grades8
+    x13, y13 = _tile(*TOWN_CENTRE, 13)
+    assert "支路" in {f["properties"].get("grade") for f in _mvt(base, "roads", 13, x13, y13)}
+
+
+def _lonlat(x: int, y: int, z: int) -> tuple[float, float]:
+    n = 1 << z
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    return x / n * 360 - 180, lat
