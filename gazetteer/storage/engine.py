@@ -216,9 +216,9 @@ def create_postgis_engine(
     timeout; a wait that runs out is :class:`Busy`. A server that does not answer a new
     connection within ``connect_timeout_s`` counts as down (a replica leaves the rotation,
     see :mod:`gazetteer.storage.replicas`)."""
-    options = (
-        f"-c lock_timeout={int(lock_timeout_s * 1000)} "
-        f"-c statement_timeout={int(statement_timeout_s * 1000)}"
+    bounds = (
+        f"SET lock_timeout = {int(lock_timeout_s * 1000)}",
+        f"SET statement_timeout = {int(statement_timeout_s * 1000)}",
     )
     engine = create_engine(
         url,
@@ -227,8 +227,18 @@ def create_postgis_engine(
         pool_size=10,
         max_overflow=20,
         pool_timeout=pool_timeout_s,
-        connect_args={"options": options, "connect_timeout": max(1, round(connect_timeout_s))},
+        connect_args={"connect_timeout": max(1, round(connect_timeout_s))},
     )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # SET once per new connection rather than the start-up "options" parameter, which
+        # pgbouncer (deploy/pgbouncer.ini, session pooling) cannot pass on
+        with dbapi_conn.cursor() as cur:
+            for statement in bounds:
+                cur.execute(statement)
+        dbapi_conn.commit()
+
     gate.install_write_gate(engine, writers=WRITERS, timeout_s=lock_timeout_s)
     return _translate_errors(engine)
 
