@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import random
 import shutil
@@ -76,6 +77,25 @@ def _rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pids: list[int], timeout_s: float = 1200) -> float:
+    """Wait until the server's start-up work (its background warm-ups) is done: less
+    than 5 % of a core over two seconds. Returns the seconds waited."""
+    started = time.monotonic()
+    before = sum(_cpu_s(p) for p in pids)
+    while time.monotonic() - started < timeout_s:
+        time.sleep(2)
+        now = sum(_cpu_s(p) for p in pids)
+        if now - before < 0.1:
+            break
+        before = now
+    return time.monotonic() - started
 
 
 class RssWatch:
@@ -147,6 +167,9 @@ def api_phase(url: str, requests: int, seed: int) -> dict[str, Any]:
     with live_server(Settings(database_url=url)) as base:
         port = int(base.rsplit(":", 1)[1])
         watch = RssWatch(port)
+        out["warm_up_s"] = wait_idle(watch.pids)
+        out["rss_idle_mb"] = watch.peak
+        print(f"  server warm-up {out['warm_up_s']:.0f} s, RSS after it {watch.peak:.0f} MB")
         client = httpx.Client(timeout=120)
         for q in qs[:10]:  # warm-up
             client.get(f"{base}/api/v1/search", params={"q": q})
@@ -221,7 +244,9 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         lines.append(f"| {label} | {p50:.1f} | {p95:.1f} |")
     lines += [
         "",
-        f"API worker peak RSS: {r['api']['rss_mb']:.0f} MB. Disk: database "
+        f"API worker: start-up warm-ups took {r['api']['warm_up_s']:.0f} s (measured after "
+        f"them), RSS {r['api']['rss_idle_mb']:.0f} MB after them, peak "
+        f"{r['api']['rss_mb']:.0f} MB. Disk: database "
         f"{r['sizes']['db_gb']:.2f} GB (`places` {r['sizes']['places_gb']:.2f} GB with its "
         f"indexes, `search_grams` {r['sizes']['grams_gb']:.2f} GB).",
         "",
@@ -245,6 +270,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     ap.add_argument("--no-record", action="store_true", help="do not write RESULTS.md")
     args = ap.parse_args()
+    logging.basicConfig(format="    %(message)s")
+    logging.getLogger("gazetteer.storage.bulk").setLevel(logging.INFO)
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     r: dict[str, Any] = {}
     tmp = Path(tempfile.mkdtemp(prefix="gz-national-"))
