@@ -27,8 +27,8 @@ secondary indexes of ``places`` are dropped and rebuilt once (a sorted build ins
 random insert per row and index), and the search structures are filled by one set-based
 statement each after the load -- on PostgreSQL the ``search_grams`` n-grams (with their
 own primary key rebuilt) and the aliases, whose statement trigger is disabled for the
-load, and the foreign keys of ``places`` validated once when they are added back; on
-SQLite the aliases and the two R-trees. Everything happens inside the caller's
+load, and the foreign keys and unique codes of ``places`` checked once when they are
+added back; on SQLite the aliases and the two R-trees. Everything happens inside the caller's
 transaction and DDL is transactional on both backends: a refused or killed import leaves
 tables, indexes and triggers as they were. On PostgreSQL it needs the owner of the
 tables (as ``gazetteer import`` runs; the service's role owns nothing), otherwise the
@@ -39,6 +39,8 @@ rows go in the ordinary way. The index drop takes PostgreSQL's exclusive lock on
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -51,6 +53,7 @@ from sqlalchemy import Connection, DateTime, Table, text
 from gazetteer.storage.dialect import is_sqlite
 from gazetteer.types import SRID
 
+log = logging.getLogger(__name__)
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while loading (SQLite's default is 2 MiB)
 BATCH_MIN = 1000  # rows from which SpatiaLite's per-row triggers are set aside
 DEFER_MIN = 20_000  # places from which indexes and search rows are built after the load
@@ -219,7 +222,7 @@ def _pg_set_aside(conn: Connection) -> list[str]:
     constraints = conn.execute(
         text(
             "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
-            "FROM pg_constraint WHERE (conrelid = 'places'::regclass AND contype = 'f') "
+            "FROM pg_constraint WHERE (conrelid = 'places'::regclass AND contype IN ('f', 'u')) "
             "OR conrelid = 'search_grams'::regclass ORDER BY conrelid, conname"
         )
     ).all()
@@ -259,14 +262,21 @@ def _pg_set_aside(conn: Connection) -> list[str]:
     return restore
 
 
+def _timed(conn: Connection, statement: str, params: dict[str, Any] | None = None) -> None:
+    """Run one statement of the after-load work, logging its time (benchmarks show it)."""
+    started = time.perf_counter()
+    conn.execute(text(statement), params or {})
+    log.info("%.1f s  %s", time.perf_counter() - started, " ".join(statement.split())[:90])
+
+
 def _pg_finish(conn: Connection, restore: list[str], params: dict[str, Any]) -> None:
     conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    conn.execute(text(_PG_GRAMS), params)
-    conn.execute(text(_PG_ALIASES), params)
+    _timed(conn, _PG_GRAMS, params)
+    _timed(conn, _PG_ALIASES, params)
     for statement in restore:
-        conn.execute(text(statement))
-    conn.execute(text("ANALYZE places"))
-    conn.execute(text("ANALYZE search_grams"))
+        _timed(conn, statement)
+    # statistics: autovacuum analyses both tables after the commit (a load this large
+    # crosses its threshold); bench/bench_national.py runs VACUUM ANALYZE itself
 
 
 def _sqlite_set_aside(conn: Connection) -> list[tuple[str, str]]:
