@@ -58,18 +58,24 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def domain_response(exc: e.GazetteerError) -> JSONResponse:
+    """The JSON answer to a domain error (also used outside the handlers: the read
+    routing middleware, :mod:`api.routing`, answers a lost database with it)."""
+    body = error_body(exc.code, exc.message, exc.details)
+    if isinstance(exc, e.Conflict) and exc.conflicts:
+        body["conflicts"] = exc.conflicts
+    headers: dict[str, str] | None = None
+    if isinstance(exc, e.NotAuthenticated):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, e.Busy | e.RateLimited | e.DatabaseUnavailable):
+        headers = {"Retry-After": str(exc.retry_after_s)}
+    return JSONResponse(body, status_code=status_for(exc), headers=headers)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(e.GazetteerError)
     async def _domain(request: Request, exc: e.GazetteerError) -> JSONResponse:
-        body = error_body(exc.code, exc.message, exc.details)
-        if isinstance(exc, e.Conflict) and exc.conflicts:
-            body["conflicts"] = exc.conflicts
-        headers: dict[str, str] | None = None
-        if isinstance(exc, e.NotAuthenticated):
-            headers = {"WWW-Authenticate": "Bearer"}
-        elif isinstance(exc, e.Busy | e.RateLimited):
-            headers = {"Retry-After": str(exc.retry_after_s)}
-        return JSONResponse(body, status_code=status_for(exc), headers=headers)
+        return domain_response(exc)
 
     @app.exception_handler(PoolTimeout)
     async def _pool_timeout(request: Request, exc: PoolTimeout) -> JSONResponse:

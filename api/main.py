@@ -1,8 +1,10 @@
 """FastAPI application factory: ``create_app(settings)``.
 
-The engine and every cache of the process (:mod:`api.caches`) are made in the lifespan
-and closed at shutdown; nothing happens at import time. Routers live in ``api/routes/``,
-one per resource, and reach the engine and the caches through ``api.deps``.
+The engine, the read replicas' set (:mod:`gazetteer.storage.replicas`, with its health
+check) and every cache of the process (:mod:`api.caches`) are made in the lifespan and
+closed at shutdown; :mod:`api.routing` chooses the database of each request. Nothing
+happens at import time. Routers live in ``api/routes/``, one per resource, and reach the
+engine and the caches through ``api.deps``.
 
 The service description at ``/openapi.json`` is OpenAPI 3.0.3 (the OGC ``oas30``
 conformance class): ``app.openapi()`` converts FastAPI's 3.1 document with
@@ -43,11 +45,13 @@ from api.caches import LayerCache, load_index_for_server, warm_up_labels, warm_u
 from api.openapi30 import to_openapi30
 from api.routes import ROUTERS
 from api.routes.ogc import OPENAPI_JSON
+from api.routing import ReadRouting
 from api.schemas_base import ERROR_RESPONSES
 from api.security import SecurityHeaders
 from gazetteer.services.caches import Caches
 from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage import create_engine_from_settings, create_read_engines
+from gazetteer.storage.replicas import ReplicaSet
 
 OPENAPI_URL = "/openapi.json"
 DOCS_URL = "/docs"
@@ -171,16 +175,26 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine_from_settings(settings)
+        replicas = ReplicaSet(
+            engine,
+            create_read_engines(settings),
+            max_lag_s=settings.replica_max_lag_s,
+            interval_s=settings.replica_check_interval_s,
+        )
+        replicas.start()
         caches = Caches.create(settings, build_index=load_index_for_server)
         app.state.engine = engine
+        app.state.replicas = replicas
         app.state.caches = caches
         app.state.layers = LayerCache()
-        warm_up_search(engine, caches.search)
-        warm_up_labels(engine, caches.labels)
+        warm = replicas.read_engine()  # a standby when one is healthy
+        warm_up_search(warm, caches.search)
+        warm_up_labels(warm, caches.labels)
         try:
             yield
         finally:
             caches.close()
+            replicas.close()
             engine.dispose()
 
     app = GazetteerAPI(
@@ -197,6 +211,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     errors.install(app)
     staff.install(app)
+    # inside the security headers, so that its 503 answers carry them too
+    app.add_middleware(ReadRouting, read_your_writes_s=settings.read_your_writes_s)
     app.add_middleware(SecurityHeaders)
     limits.install(app, settings)
     _add_openapi_routes(app)

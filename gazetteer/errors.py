@@ -80,6 +80,19 @@ class StorageUnavailable(GazetteerError):
     code = "storage_unavailable"
 
 
+class DatabaseUnavailable(StorageUnavailable):
+    """The database server does not answer (down, restarting, unreachable): retry later.
+
+    Nothing is half-written: a write transaction that loses its server is rolled back by
+    PostgreSQL."""
+
+    code = "database_unavailable"
+
+    def __init__(self, message: str, *, details: Any = None, retry_after_s: int = 5) -> None:
+        super().__init__(message, details=details)
+        self.retry_after_s = retry_after_s
+
+
 class Busy(GazetteerError):
     """A bounded wait ran out (a database lock, the pool, the heavy-work queue): retry later."""
 

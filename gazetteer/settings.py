@@ -7,9 +7,10 @@ No other module reads the environment: the CLI and the API build a :class:`Setti
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_SQLITE_PATH = Path("var/weihai.sqlite")
 DEFAULT_CACHE_DIR = Path("var/cache")
@@ -25,6 +26,23 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_SQLITE_PATH}",
         description="sqlite:///path for SpatiaLite, postgresql+psycopg://... for PostGIS",
+    )
+    read_database_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="PostgreSQL hot standbys for reads (comma-separated in the environment); "
+        "the primary, database_url, takes every write",
+    )
+    replica_max_lag_s: float = Field(
+        default=5.0, gt=0, description="a replica further behind the primary leaves the rotation"
+    )
+    replica_check_interval_s: float = Field(
+        default=1.0, gt=0, description="seconds between health checks of the databases"
+    )
+    read_your_writes_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="longest time a client that wrote reads from the primary (until a replica "
+        "has replayed its write)",
     )
     demo_seed: int = Field(default=20201231, description="seed of the deterministic demo")
     spatialite_module: str | None = Field(
@@ -96,6 +114,13 @@ class Settings(BaseSettings):
         "unset: links use the server's own address, never the request's Host header",
     )
     token_days: int = Field(default=180, ge=1, description="days a new staff token is valid")
+
+    @field_validator("read_database_urls", mode="before")
+    @classmethod
+    def _split_urls(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [u.strip() for u in value.split(",") if u.strip()]
+        return value
 
     @property
     def is_sqlite(self) -> bool:

@@ -220,6 +220,7 @@ GROUPED = (
     "tests/api/test_coverage_api.py",
     "tests/api/test_facilities_api.py",
     "tests/api/test_naming_api.py",
+    "tests/replication/",
 )
 BACKEND_FIXTURES = ("backend", "demo_settings", "ogc_site", "base_url")
 

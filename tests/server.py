@@ -92,4 +92,8 @@ def live_server(settings: Settings, *, workers: int = 1, timeout_s: float = 60) 
 
 def _env(settings: Settings) -> dict[str, object]:
     data = settings.model_dump()
-    return {f"gazetteer_{k}": v for k, v in data.items() if v is not None}
+    return {
+        f"gazetteer_{k}": ",".join(v) if isinstance(v, list) else v
+        for k, v in data.items()
+        if v is not None
+    }

@@ -32,8 +32,11 @@ def _demo(settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn  # the server is started by name so that gazetteer never imports the API
 
-    # The worker processes build their settings from the environment; pass the URL on.
+    # The worker processes build their settings from the environment; pass the URLs on.
     os.environ["GAZETTEER_DATABASE_URL"] = settings.database_url
+    read_urls = list(args.read_database_url or settings.read_database_urls)
+    if read_urls:
+        os.environ["GAZETTEER_READ_DATABASE_URLS"] = ",".join(read_urls)
     uvicorn.run(
         "api.main:create_app_from_env",
         factory=True,
@@ -77,6 +80,13 @@ def register(sub: argparse._SubParsersAction[Any]) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument(
+        "--read-database-url",
+        action="append",
+        metavar="URL",
+        help="a PostgreSQL hot standby for reads (repeatable; overrides "
+        "GAZETTEER_READ_DATABASE_URLS)",
+    )
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("stats", help="counts of names, facilities, demand and network")

@@ -6,16 +6,36 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select, text
 
+from gazetteer.errors import DatabaseUnavailable
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.migrate import require_current
+from gazetteer.storage.replicas import UP, ReplicaSet
 from gazetteer.storage.repository import count
 
+NOT_READY = "本实例暂无可用数据库 (no database is reachable from this instance; it cannot serve)"
 
-def health(conn: Connection) -> dict[str, Any]:
-    """Liveness: the database answers (and which kind it is)."""
+
+def health(conn: Connection, replicas: ReplicaSet | None = None) -> dict[str, Any]:
+    """Liveness: the database answers (and which kind it is); with standbys, each
+    database's role, state and lag from the last check (``degraded`` when one is not
+    up)."""
     conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": conn.dialect.name}
+    out: dict[str, Any] = {"status": "ok", "database": conn.dialect.name}
+    if replicas is not None and replicas.has_replicas:
+        states = replicas.states()
+        out["databases"] = [s.public() for s in states]
+        if any(s.state != UP for s in states):
+            out["status"] = "degraded"
+    return out
+
+
+def readiness(replicas: ReplicaSet) -> dict[str, Any]:
+    """Whether this instance can serve reads (some database answers), for a load
+    balancer's check; :class:`DatabaseUnavailable` (503) when none does."""
+    if not replicas.readable():
+        raise DatabaseUnavailable(NOT_READY, details=[s.public() for s in replicas.states()])
+    return {"status": "ready", "databases": [s.public() for s in replicas.states()]}
 
 
 def _pairs(conn: Connection, query: Select[Any]) -> dict[Any, int]:

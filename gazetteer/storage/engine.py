@@ -98,6 +98,8 @@ def _init_sqlite_connection(
     cur.close()
 
 
+# longest wait for a new PostgreSQL connection (an unreachable host, not a refused port)
+CONNECT_TIMEOUT_S = 3.0
 # write transactions at once per engine; the other connections of the pool stay for reads
 WRITERS = 5
 BUSY_MESSAGE = "数据库正忙，请稍后重试 (the database is busy; please retry in a few seconds)"
@@ -207,10 +209,13 @@ def create_postgis_engine(
     lock_timeout_s: float = 5.0,
     statement_timeout_s: float = 120.0,
     pool_timeout_s: float = 10.0,
+    connect_timeout_s: float = CONNECT_TIMEOUT_S,
 ) -> Engine:
     """An engine on PostGIS whose waits are bounded: ``lock_timeout`` (row, table and
     advisory locks) and ``statement_timeout`` on every connection, and the pool's own
-    timeout; a wait that runs out is :class:`Busy`."""
+    timeout; a wait that runs out is :class:`Busy`. A server that does not answer a new
+    connection within ``connect_timeout_s`` counts as down (a replica leaves the rotation,
+    see :mod:`gazetteer.storage.replicas`)."""
     options = (
         f"-c lock_timeout={int(lock_timeout_s * 1000)} "
         f"-c statement_timeout={int(statement_timeout_s * 1000)}"
@@ -222,7 +227,7 @@ def create_postgis_engine(
         pool_size=10,
         max_overflow=20,
         pool_timeout=pool_timeout_s,
-        connect_args={"options": options},
+        connect_args={"options": options, "connect_timeout": max(1, round(connect_timeout_s))},
     )
     gate.install_write_gate(engine, writers=WRITERS, timeout_s=lock_timeout_s)
     return _translate_errors(engine)
@@ -240,19 +245,41 @@ def create_engine_from_settings(settings: Settings) -> Engine:
             pool_timeout_s=settings.pool_timeout_s,
         )
     if url.startswith("postgresql"):
-        if url.startswith("postgresql://"):
-            url = "postgresql+psycopg://" + url[len("postgresql://") :]
-        return create_postgis_engine(
-            url,
-            echo=settings.sql_echo,
-            lock_timeout_s=settings.lock_timeout_s,
-            statement_timeout_s=settings.statement_timeout_s,
-            pool_timeout_s=settings.pool_timeout_s,
-        )
+        return _postgis_engine_for(url, settings)
     raise StorageUnavailable(
         f"不支持的数据库地址 (unsupported database URL): {make_url(url).drivername}; "
         "use sqlite:///path or postgresql+psycopg://user@host/db"
     )
+
+
+def _postgis_engine_for(url: str, settings: Settings) -> Engine:
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://") :]
+    return create_postgis_engine(
+        url,
+        echo=settings.sql_echo,
+        lock_timeout_s=settings.lock_timeout_s,
+        statement_timeout_s=settings.statement_timeout_s,
+        pool_timeout_s=settings.pool_timeout_s,
+    )
+
+
+def create_read_engines(settings: Settings) -> list[Engine]:
+    """One engine per hot standby of ``settings.read_database_urls`` (PostgreSQL only: a
+    SpatiaLite file has no replicas)."""
+    if settings.read_database_urls and not settings.database_url.startswith("postgresql"):
+        raise StorageUnavailable(
+            "只读副本仅支持 PostgreSQL (read replicas need a PostgreSQL primary)"
+        )
+    engines = []
+    for url in settings.read_database_urls:
+        if not url.startswith("postgresql"):
+            raise StorageUnavailable(
+                f"只读副本须为 PostgreSQL 地址 (a read replica must be a PostgreSQL URL): "
+                f"{make_url(url).drivername}"
+            )
+        engines.append(_postgis_engine_for(url, settings))
+    return engines
 
 
 def database_key(engine: Engine) -> str:
@@ -273,6 +300,7 @@ __all__ = [
     "INSTALL_HINT",
     "create_engine_from_settings",
     "create_postgis_engine",
+    "create_read_engines",
     "create_sqlite_engine",
     "database_key",
     "sqlite_module",

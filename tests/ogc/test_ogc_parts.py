@@ -337,7 +337,7 @@ def test_filter_paging_keeps_the_filter(ogc_site: OgcSite) -> None:
         ({"filter": '{"op": "=", "args": [', "filter-lang": "cql2-json"}, "line 1"),
         ({"filter": "name = 'x'", "filter-lang": "cql"}, "filter-lang"),
         ({"filter-lang": "cql2-text"}, "without filter"),
-        ({"filter": "name = 'x'", "filter-crs": EPSG + "4326"}, "crs84"),
+        ({"filter": "name = 'x'", "filter-crs": EPSG + "3857"}, "filter-crs"),
         ({"sortby": "height"}, "height"),
         ({"properties": "name,height"}, "height"),
         ({"crs": EPSG + "3857"}, "crs"),

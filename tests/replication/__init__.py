@@ -1,0 +1,1 @@
+"""The PostgreSQL primary + hot standby setup: read routing, faults, backups."""
