@@ -4,6 +4,7 @@ memoised baseline of a facility set (so a what-if pays only for its changed site
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -16,10 +17,10 @@ from gazetteer.coverage.data import (
     DemandSet,
     FacilitySet,
     IntArray,
-    Memo,
 )
 from gazetteer.coverage.model import AreaCoverage, CoverageQuery, CoverageResult, Gap, PointTime
 from gazetteer.network.graph import Snapped
+from gazetteer.storage.memo import Memo
 from gazetteer.types import LEVEL_DIGITS
 
 
@@ -134,7 +135,7 @@ class Baseline:
 
     sites: Snapped
     near: NearestTimes
-    summaries: Memo = field(default_factory=lambda: Memo(16), repr=False)
+    summaries: Memo[Hashable, CoverageResult] = field(default_factory=lambda: Memo(16), repr=False)
 
 
 def baseline(
@@ -156,7 +157,8 @@ def baseline(
         sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
         return Baseline(sites, nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=limit_s))
 
-    return cache.baselines.get_or_make(key, make)
+    found: Baseline = cache.baselines.get_or_make(key, make)
+    return found
 
 
 def baseline_summary(

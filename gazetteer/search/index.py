@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from gazetteer.search.memory import (
     AdminRecord,
@@ -19,21 +19,11 @@ from gazetteer.search.memory import (
     category_names,
 )
 from gazetteer.storage import tables as t
+from gazetteer.storage.repository.places import SHOWN_COLUMNS
 from gazetteer.text import initials as initials_of
 from gazetteer.text import pinyin_key as pinyin_key_of
 
 p = t.places
-#: The columns of a place that a search hit shows, in this order (both strategies read them).
-HIT_COLUMNS = (
-    p.c.id,
-    p.c.name,
-    p.c.romanized,
-    p.c.category_code,
-    p.c.admin_code,
-    p.c.status,
-    func.ST_X(p.c.point),
-    func.ST_Y(p.c.point),
-)
 
 
 def load_index(conn: Connection) -> MemoryIndex:
@@ -41,7 +31,7 @@ def load_index(conn: Connection) -> MemoryIndex:
     cats = category_names()
     places: list[PlaceRecord] = []
     aliases: list[NameRecord] = []
-    q = select(*HIT_COLUMNS, p.c.pinyin_key, p.c.initials, p.c.other_names, p.c.reading)
+    q = select(*SHOWN_COLUMNS, p.c.pinyin_key, p.c.initials, p.c.other_names, p.c.reading)
     for r in conn.execute(q):
         (pid, name, rom, cat, adm, status, lon, lat, pk, ini, other, reading) = r
         if not pk:
@@ -95,4 +85,4 @@ def _initials_from_key(pinyin_key: str) -> str:
     return "".join(tok if tok[0].isdigit() else tok[0] for tok in pinyin_key.split())
 
 
-__all__ = ["HIT_COLUMNS", "load_index"]
+__all__ = ["load_index"]

@@ -53,7 +53,6 @@ from sqlalchemy import (
 )
 
 from gazetteer.search.analyze import analyze, match_mixed
-from gazetteer.search.index import HIT_COLUMNS
 from gazetteer.search.memory import (
     C_EXACT,
     C_FUZZY,
@@ -85,6 +84,7 @@ from gazetteer.storage.dialect import (
     serial_plans,
     suffix_match,
 )
+from gazetteer.storage.repository.places import SHOWN_COLUMNS
 from gazetteer.storage.tables_search import place_aliases
 from gazetteer.types import admin_prefix, distance_m, lineage
 
@@ -397,7 +397,7 @@ def _hits(
     if not page:
         return []
     ids = [pid for pid, _ in page]
-    rows = {int(r[0]): r for r in conn.execute(select(*HIT_COLUMNS).where(p.c.id.in_(ids)))}
+    rows = {int(r[0]): r for r in conn.execute(select(*SHOWN_COLUMNS).where(p.c.id.in_(ids)))}
     paths = _admin_paths(conn, {rows[i][4] for i in ids if i in rows})
     cats = category_names()
     out = []

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from gazetteer.errors import NotFound
 from gazetteer.model import (
@@ -26,6 +26,19 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
 from gazetteer.storage.repository.rows import BATCH, batches, from_row, insert_many
 from gazetteer.types import utc_now
+
+#: The columns of a place that a search hit or a map popup shows, in this order: id, name,
+#: romanized, category code, area code, status, longitude, latitude.
+SHOWN_COLUMNS = (
+    t.places.c.id,
+    t.places.c.name,
+    t.places.c.romanized,
+    t.places.c.category_code,
+    t.places.c.admin_code,
+    t.places.c.status,
+    func.ST_X(t.places.c.point),
+    func.ST_Y(t.places.c.point),
+)
 
 
 def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str, Any]:
@@ -270,6 +283,7 @@ def insert_compounds(conn: Connection, compounds: Iterable[Compound]) -> int:
 
 
 __all__ = [
+    "SHOWN_COLUMNS",
     "get_place",
     "get_road",
     "history_from_row",
