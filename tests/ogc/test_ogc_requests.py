@@ -19,6 +19,8 @@ from pyproj import Transformer
 from shapely import transform
 from shapely.geometry import Polygon, shape
 
+from gazetteer.ogc import features as ft
+from gazetteer.storage import create_engine_from_settings
 from tests.api.ogc.conftest import OgcSite
 from tests.ogc.test_ogc_parts import _all, _ids, _p, _want
 
@@ -245,3 +247,25 @@ def test_ogc_openapi_document_is_relative_to_the_landing_page(ogc_site: OgcSite)
     # a property as an equality parameter (queryables as query parameters)
     want = _want(ogc_site, "places", lambda f: _p(f, "established_year") == 1930)
     assert _ids(ogc_site, "places", established_year="1930") == want and want
+
+
+def test_number_matched_only_when_cheap(ogc_site: OgcSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: no count when the planner expects more than COUNT_EXACT_UP_TO matches;
+    both: none beyond COUNT_CAP rows; otherwise the exact count."""
+    c = ft.get_collection("places")
+    q = ft.parse_items_query(c, [("filter", "established_year > 1920")])
+    want = len(_want(ogc_site, "places", lambda f: (_p(f, "established_year") or 0) > 1920))
+    engine = create_engine_from_settings(ogc_site.settings)
+    try:
+        with engine.connect() as conn:
+            assert ft.count_items(conn, c, q) == want
+            monkeypatch.setattr(ft, "COUNT_EXACT_UP_TO", 0)
+            expect_none = ogc_site.backend == "postgis"
+            assert (ft.count_items(conn, c, q) is None) == expect_none
+            monkeypatch.setattr(ft, "COUNT_EXACT_UP_TO", 10_000)
+            monkeypatch.setattr(ft, "COUNT_CAP", want - 1)
+            assert ft.count_items(conn, c, q) is None
+            page = ft.read_items(conn, c, q)
+            assert page.number_matched is None and page.number_returned == min(want, 10)
+    finally:
+        engine.dispose()
