@@ -15,10 +15,12 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 import numpy as np
 import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
 from pyproj import Transformer
 from shapely import transform
 from shapely.geometry import Polygon, shape
 
+from api.routes.ogc import OPENAPI_JSON
 from gazetteer.ogc import features as ft
 from gazetteer.storage import create_engine_from_settings
 from tests.api.ogc.conftest import OgcSite
@@ -231,8 +233,11 @@ def test_gdal_pushes_where_down_as_a_filter(ogc_site: OgcSite) -> None:
 def test_ogc_openapi_document_is_relative_to_the_landing_page(ogc_site: OgcSite) -> None:
     landing = httpx.get(f"{ogc_site.base}/ogc", timeout=30).json()
     desc = next(x for x in landing["links"] if x["rel"] == "service-desc")
-    doc = httpx.get(desc["href"], timeout=30).json()
+    r = httpx.get(desc["href"], timeout=30)
+    assert r.headers["content-type"] == desc["type"] == OPENAPI_JSON
+    doc = r.json()
     assert doc["openapi"].startswith("3.0") and doc["servers"] == [{"url": f"{ogc_site.base}/ogc"}]
+    assert [e.message for e in OpenAPIV30SpecValidator(doc).iter_errors()] == []
     items = doc["paths"]["/collections/places/items"]
     names = {p["name"] for p in items["get"]["parameters"]}
     assert {"filter", "filter-lang", "filter-crs", "beds"} - {"beds"} <= names
