@@ -4,7 +4,9 @@ Filter/CQL2) under ``/ogc``; the vector tiles are in :mod:`api.routes.ogc_tiles`
 Collections: ``gazetteer.ogc.collections``. Each collection gets its own
 ``/ogc/collections/<id>/items`` path in the OpenAPI document so that its property filters
 are described; query parameters are validated by the library (unknown or malformed → 400
-JSON, unknown collection or feature → 404 JSON). Feature collections are written as
+JSON, unknown collection or feature → 404 JSON); ``POST …/items`` takes a CQL2 JSON filter
+as its body. ``/ogc/api`` is the OpenAPI document of these routes alone, relative to
+``/ogc`` (the landing page's ``service-desc``). Feature collections are written as
 GeoJSON text without a pydantic model per feature (speed). Every document answers HTML for
 ``f=html`` or a browser's ``Accept: text/html`` (pages rendered by :mod:`maps.ogc`).
 """

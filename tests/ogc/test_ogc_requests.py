@@ -15,10 +15,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import httpx
 import numpy as np
 import pytest
+from openapi_spec_validator import OpenAPIV30SpecValidator
 from pyproj import Transformer
 from shapely import transform
 from shapely.geometry import Polygon, shape
 
+from api.routes.ogc import OPENAPI_JSON
+from gazetteer.ogc import features as ft
+from gazetteer.storage import create_engine_from_settings
 from tests.api.ogc.conftest import OgcSite
 from tests.ogc.test_ogc_parts import _all, _ids, _p, _want
 
@@ -229,8 +233,11 @@ def test_gdal_pushes_where_down_as_a_filter(ogc_site: OgcSite) -> None:
 def test_ogc_openapi_document_is_relative_to_the_landing_page(ogc_site: OgcSite) -> None:
     landing = httpx.get(f"{ogc_site.base}/ogc", timeout=30).json()
     desc = next(x for x in landing["links"] if x["rel"] == "service-desc")
-    doc = httpx.get(desc["href"], timeout=30).json()
+    r = httpx.get(desc["href"], timeout=30)
+    assert r.headers["content-type"] == desc["type"] == OPENAPI_JSON
+    doc = r.json()
     assert doc["openapi"].startswith("3.0") and doc["servers"] == [{"url": f"{ogc_site.base}/ogc"}]
+    assert [e.message for e in OpenAPIV30SpecValidator(doc).iter_errors()] == []
     items = doc["paths"]["/collections/places/items"]
     names = {p["name"] for p in items["get"]["parameters"]}
     assert {"filter", "filter-lang", "filter-crs", "beds"} - {"beds"} <= names
@@ -245,3 +252,25 @@ def test_ogc_openapi_document_is_relative_to_the_landing_page(ogc_site: OgcSite)
     # a property as an equality parameter (queryables as query parameters)
     want = _want(ogc_site, "places", lambda f: _p(f, "established_year") == 1930)
     assert _ids(ogc_site, "places", established_year="1930") == want and want
+
+
+def test_number_matched_only_when_cheap(ogc_site: OgcSite, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: no count when the planner expects more than COUNT_EXACT_UP_TO matches;
+    both: none beyond COUNT_CAP rows; otherwise the exact count."""
+    c = ft.get_collection("places")
+    q = ft.parse_items_query(c, [("filter", "established_year > 1920")])
+    want = len(_want(ogc_site, "places", lambda f: (_p(f, "established_year") or 0) > 1920))
+    engine = create_engine_from_settings(ogc_site.settings)
+    try:
+        with engine.connect() as conn:
+            assert ft.count_items(conn, c, q) == want
+            monkeypatch.setattr(ft, "COUNT_EXACT_UP_TO", 0)
+            expect_none = ogc_site.backend == "postgis"
+            assert (ft.count_items(conn, c, q) is None) == expect_none
+            monkeypatch.setattr(ft, "COUNT_EXACT_UP_TO", 10_000)
+            monkeypatch.setattr(ft, "COUNT_CAP", want - 1)
+            assert ft.count_items(conn, c, q) is None
+            page = ft.read_items(conn, c, q)
+            assert page.number_matched is None and page.number_returned == min(want, 10)
+    finally:
+        engine.dispose()
