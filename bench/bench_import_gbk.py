@@ -158,11 +158,15 @@ def record(rows: list[tuple[str, int, float, float, float]], command: str, load:
             f"| {backend} | {n:,} | {seconds:.1f} | {n / seconds:,.0f} | {cpu:.1f} | "
             f"{base:.2f} | {seconds / base:.1f} |"
         )
-    block = "\n".join(lines) + "\n"
+    write_section(HEADING, "\n".join(lines) + "\n")
+
+
+def write_section(heading: str, block: str) -> None:
+    """Replace the section ``heading`` of bench/RESULTS.md with ``block`` (or append it)."""
     current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING in current:
-        start = current.index(HEADING)
-        nxt = current.find("\n## ", start + len(HEADING))
+    if heading in current:
+        start = current.index(heading)
+        nxt = current.find("\n## ", start + len(heading))
         current = current[:start] + block + (current[nxt + 1 :] if nxt >= 0 else "")
     else:
         current = current.rstrip("\n") + "\n\n" + block

@@ -39,6 +39,8 @@ import httpx
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_import_gbk import write_section
 
 from gazetteer.demo.national import PLACE_COLUMNS, write_national
 from gazetteer.demo.national_load import copy_csv, load_national
@@ -49,7 +51,6 @@ from tests.server import live_server
 PG_URL = os.environ.get(
     "GAZETTEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## National data set (issue 17)"
 
 
@@ -251,15 +252,7 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         f"indexes, `search_grams` {r['sizes']['grams_gb']:.2f} GB).",
         "",
     ]
-    block = "\n".join(lines)
-    current = RESULTS.read_text(encoding="utf-8")
-    if HEADING in current:
-        start = current.index(HEADING)
-        nxt = current.find("\n## ", start + len(HEADING))
-        current = current[:start] + block + (current[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(current, encoding="utf-8")
+    write_section(HEADING, "\n".join(lines))
 
 
 def main() -> None:

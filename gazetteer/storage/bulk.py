@@ -331,6 +331,9 @@ def places_load(conn: Connection, rows: int, explicit_ids: Sequence[int]) -> Ite
         yield True
         _sqlite_finish(conn, saved, {"max_id": max_id, "low_ids": json.dumps(low)})
     else:
+        # a load of millions runs for minutes: the service's per-statement limit
+        # (GAZETTEER_STATEMENT_TIMEOUT_S) is lifted for this transaction only
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
         restore = _pg_set_aside(conn)
         yield True
         _pg_finish(conn, restore, {"max_id": max_id, "low_ids": low})
