@@ -72,6 +72,29 @@ def _bad(msg: str) -> InvalidInput:
     return InvalidInput(f"filter 无效 (invalid filter): {msg}")
 
 
+class _UnknownProperty(InvalidInput):
+    def __init__(self, message: str, name: str) -> None:
+        super().__init__(message)
+        self.name = name
+
+
+def _pointer(node: Any, name: str, path: str = "") -> str | None:
+    """The JSON Pointer of the first ``{"property": name}`` in a CQL2 JSON document."""
+    if isinstance(node, dict):
+        if node.get("property") == name:
+            return path or "/"
+        items: Any = node.items()
+    elif isinstance(node, list):
+        items = enumerate(node)
+    else:
+        return None
+    for key, child in items:
+        found = _pointer(child, name, f"{path}/{key}")
+        if found is not None:
+            return found
+    return None
+
+
 # --- parsing ------------------------------------------------------------------------------
 
 
@@ -172,7 +195,11 @@ class _Translator:
         p = self.c.property(node.name)
         if p is None:
             names = ", ".join([GEOMETRY_QUERYABLE, *(q.name for q in self.c.properties)])
-            raise _bad(f"未知属性 (unknown property) {node.name!r:.60}; queryables: {names}")
+            raise _UnknownProperty(
+                f"filter 无效 (invalid filter): 未知属性 (unknown property) "
+                f"{node.name!r:.60}; queryables: {names}",
+                node.name,
+            )
         return p
 
     def scalar(self, node: Any, like: Property | None) -> ColumnElement[Any] | Any:
@@ -212,6 +239,8 @@ class _Translator:
             return or_(self(node.lhs), self(node.rhs))
         if isinstance(node, ast.Not):
             return not_(self(node.sub_node))
+        if isinstance(node, bool):  # a boolean literal is a predicate in CQL2
+            return true() if node else false()
         if isinstance(node, ast.Include):
             return false() if node.not_ else true()
         call = temporal_call(node)
@@ -408,8 +437,17 @@ def to_sql(c: CollectionDef, tree: Any, crs: crsmod.Crs = crsmod.DEFAULT) -> Col
 def compile_filter(
     c: CollectionDef, text: str, lang: str | None, crs: crsmod.Crs = crsmod.DEFAULT
 ) -> ColumnElement[bool]:
-    """Parse and translate a filter; :class:`InvalidInput` saying where when it is wrong."""
-    return to_sql(c, parse_filter(text, lang), crs)
+    """Parse and translate a filter; :class:`InvalidInput` saying where when it is wrong
+    (a text filter's column, a JSON filter's line and column, or the JSON Pointer of an
+    unknown property)."""
+    tree = parse_filter(text, lang)
+    try:
+        return to_sql(c, tree, crs)
+    except _UnknownProperty as e:
+        where = _pointer(json.loads(text), e.name) if lang == "cql2-json" else None
+        if where is None:
+            raise
+        raise InvalidInput(f"{e} (at {where})") from None
 
 
 __all__ = ["LANGS", "compile_filter", "parse_filter", "to_sql"]

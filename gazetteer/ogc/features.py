@@ -18,7 +18,9 @@ Design notes:
   pages by offset (the sort order is not the key order). A cursor is ``a<key>`` (rows after
   the key) or ``b<key>`` (rows before it, for ``prev`` links).
 - ``numberMatched`` is counted only for the first page (no cursor, offset 0), once per
-  walk through a collection, never on every page; and only where counting is cheap: on
+  walk through a collection, never on every page (a first page that holds the whole
+  selection needs no count; on PostgreSQL an expected few are counted by the page query
+  itself, ``count(*) OVER ()``); and only where counting is cheap: on
   PostgreSQL when the planner expects at most :data:`COUNT_EXACT_UP_TO` matches (a count of
   20,000 scattered rows of a 1 M-row table costs 100 times the page itself), and at most
   :data:`COUNT_CAP` rows in any case. Otherwise it is left out, as OGC API – Features
@@ -151,15 +153,22 @@ def _to_feature(props: tuple[Property, ...], m: RowMapping, crs: Crs | None = No
     return Feature(id=m["_key"], geometry_json=geom, properties=out)
 
 
-def count_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> int | None:
+def _planned(conn: Connection, c: CollectionDef, conds: list[ColumnElement[bool]]) -> float | None:
+    return planned_rows(conn, select(literal(1)).select_from(c.source).where(*conds))
+
+
+def count_items(
+    conn: Connection, c: CollectionDef, q: ItemsQuery, *, planned: float | None = None
+) -> int | None:
     """How many features match ``q``'s filters (ignoring paging); None when that is
-    more than a cheap count can tell (see the module's notes)."""
-    matching = select(literal(1)).select_from(c.source).where(*conditions(c, q))
-    planned = planned_rows(conn, matching)
+    more than a cheap count can tell (see the module's notes). ``planned``: the
+    planner's estimate when the caller has it."""
+    conds = conditions(c, q)
+    planned = _planned(conn, c, conds) if planned is None else planned
     if planned is not None and planned > COUNT_EXACT_UP_TO:
         return None
-    capped = matching.limit(COUNT_CAP + 1).subquery()
-    n = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+    capped = select(literal(1)).select_from(c.source).where(*conds).limit(COUNT_CAP + 1)
+    n = int(conn.execute(select(func.count()).select_from(capped.subquery())).scalar_one())
     return n if n <= COUNT_CAP else None
 
 
@@ -193,6 +202,12 @@ def read_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> FeaturePage
         return _read_sorted(conn, c, q, conds)
     props = _chosen(c, q)
     stmt = _select(c, props).where(*conds)
+    # PostgreSQL, first page, few matches expected: they are all read for the page anyway
+    # (bitmap scan, top-N sort), so the count comes with it (count(*) OVER (), as tipg)
+    planned = _planned(conn, c, conds) if q.is_first_page else None
+    in_page = planned is not None and planned <= COUNT_EXACT_UP_TO
+    if in_page:
+        stmt = stmt.add_columns(func.count().over().label("_total"))
     cursor = q.cursor
     if cursor is not None and cursor.direction == "before":
         stmt = stmt.where(c.key < cursor.key).order_by(c.key.desc()).limit(q.limit + 1)
@@ -223,7 +238,14 @@ def read_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> FeaturePage
             prev_offset = max(0, q.offset - q.limit)
         elif features:
             prev = Cursor("before", features[0].id)
-    matched = count_items(conn, c, q) if q.is_first_page else None
+    matched: int | None = None
+    if q.is_first_page:
+        if not more_after:  # the whole selection is on this page
+            matched = len(features)
+        elif in_page:
+            matched = int(rows[0]["_total"])
+        else:
+            matched = count_items(conn, c, q, planned=planned)
     return FeaturePage(
         features=features, next=nxt, prev=prev, prev_offset=prev_offset, number_matched=matched
     )

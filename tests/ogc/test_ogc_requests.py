@@ -75,11 +75,18 @@ def test_post_a_cql2_json_body_selects_what_get_selects(ogc_site: OgcSite) -> No
     [
         ('{"op": "=", "args": [{"property": "name"}', "application/json", {}, 400, "line 1 column"),
         (
-            '{\n "op": "=",\n "args": [{"property": "height"}, 3]}',
+            '{\n "op": "and",\n "args": [{"op": "=", "args": [{"property": "height"}, 3]}]}',
             "application/json",
             {},
             400,
-            "height",
+            "'height'; queryables: geometry, code, name",
+        ),
+        (
+            '{"op": "and", "args": [true, {"op": "=", "args": [{"property": "height"}, 3]}]}',
+            "application/json",
+            {},
+            400,
+            "(at /args/1/args/0)",
         ),
         ("name = 'x'", "text/plain", {}, 400, "Content-Type"),
         (json.dumps(FILTER), "application/json", {"filter": "beds > 1"}, 400, "twice"),
