@@ -14,8 +14,9 @@ order over the candidates of every block of 2 x 2 tiles (the tile of the zoom be
 the :data:`BLOCK_K` most important current names whose point lies in the block (and as
 many historical ones), read with one statement per block (:func:`read_tile_candidates`:
 per rank, ``LIMIT`` over the spatial index or the primary key; a cold tile reads about
-four blocks instead of nine tiles). A label is placed when its box meets no placed box of
-higher priority;
+four blocks instead of nine tiles). SpatiaLite reads every name of a box (a city's worth),
+so there the unit is the tile and its :data:`TILE_K` names. A label is placed when its box
+meets no placed box of higher priority;
 the decision is local (it follows only overlapping higher-priority labels into the
 neighbouring tiles), so neighbouring tiles agree on every label near their common edge.
 The cost of a tile depends on the tile and its neighbours, never on the number of names.
@@ -391,9 +392,11 @@ class LabelCache:
         zp = self._placement(db, v, zoom)
         blocks = self._blocks[(db, v, zoom)]
 
+        per_tile = zoom == 0 or is_sqlite(conn)  # SpatiaLite reads every name of a box
+
         def fetch(tx: int, ty: int) -> tuple[list[Box], list[Box]]:
-            if zoom == 0:
-                return tile_boxes(read_tile_candidates(conn, 0, 0, 0), 0, 0, 0)
+            if per_tile:
+                return tile_boxes(read_tile_candidates(conn, zoom, tx, ty), zoom, tx, ty)
             block = (tx // 2, ty // 2)
             if block not in blocks:
                 if len(blocks) > MAX_BLOCKS:
