@@ -153,10 +153,10 @@ def block_boxes(
     out: dict[tuple[int, int], tuple[list[Box], list[Box]]] = {}
     taken = [0, 0]
     for c in sorted(candidates, key=priority_key):
+        if taken[c.historical] >= k:  # (before measuring the text: most rows end here)
+            continue
         b = _box(c, zoom)
         if b is None or (int(b.x // (2 * TILE_PX)), int(b.y // (2 * TILE_PX))) != (bx, by):
-            continue
-        if taken[c.historical] >= k:
             continue
         taken[c.historical] += 1
         tile = out.setdefault((int(b.x // TILE_PX), int(b.y // TILE_PX)), ([], []))
