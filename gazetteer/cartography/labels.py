@@ -10,10 +10,13 @@ the database can hand out a tile's most important names from an index without so
 every name of the tile.
 
 Placement (:mod:`gazetteer.cartography.placement`): at each zoom, greedy in that priority
-order over the candidates of every tile -- the :data:`TILE_K` most important current names
-whose point lies in the tile (and as many historical ones), read with one statement per
-tile (:func:`read_tile_candidates`: per rank, ``LIMIT`` over the spatial index or the
-primary key). A label is placed when its box meets no placed box of higher priority;
+order over the candidates of every block of 2 x 2 tiles (the tile of the zoom below) --
+the :data:`BLOCK_K` most important current names whose point lies in the block (and as
+many historical ones), read with one statement per block (:func:`read_tile_candidates`:
+per rank, ``LIMIT`` over the spatial index or the primary key; a cold tile reads about
+four blocks instead of nine tiles). SpatiaLite reads every name of a box (a city's worth),
+so there the unit is the tile and its :data:`TILE_K` names. A label is placed when its box
+meets no placed box of higher priority;
 the decision is local (it follows only overlapping higher-priority labels into the
 neighbouring tiles), so neighbouring tiles agree on every label near their common edge.
 The cost of a tile depends on the tile and its neighbours, never on the number of names.
@@ -83,7 +86,9 @@ MIN_ZOOM = 7  # the public map's zoom range
 MAX_ZOOM = 18
 TILE_MAX_ZOOM = 20  # labels are placed at every zoom of the tile matrix set
 GAP_PX = 2.0  # kept free around every box (rounding of marker positions in the browser)
-TILE_K = 100  # current (and historical) candidates per tile at most
+TILE_K = 100  # current (and historical) candidates per tile at most (in memory, zoom 0)
+BLOCK_K = 4 * TILE_K  # ... per block of 2 x 2 tiles (the tile of the zoom below), as read
+MAX_BLOCKS = 4096  # blocks kept per zoom
 MAX_RESULTS = 1500  # labels per /labels request at most (a screen holds far fewer)
 MAX_VIEW_TILES = 256  # tiles a /labels view may span at its zoom
 _SLACK = 8  # extra rows per statement part: points on a tile edge belong to one tile only
@@ -137,6 +142,26 @@ def tile_boxes(
         if len(out) < k:
             out.append(b)
     return cur, hist
+
+
+def block_boxes(
+    candidates: Sequence[LabelCandidate], zoom: int, bx: int, by: int, k: int
+) -> dict[tuple[int, int], tuple[list[Box], list[Box]]]:
+    """What the four tiles of block (bx, by) -- the tile of zoom ``zoom - 1`` -- offer at
+    ``zoom``: the ``k`` most important current and historical candidates whose point lies
+    in the block, as boxes in priority order, split by tile."""
+    out: dict[tuple[int, int], tuple[list[Box], list[Box]]] = {}
+    taken = [0, 0]
+    for c in sorted(candidates, key=priority_key):
+        if taken[c.historical] >= k:  # (before measuring the text: most rows end here)
+            continue
+        b = _box(c, zoom)
+        if b is None or (int(b.x // (2 * TILE_PX)), int(b.y // (2 * TILE_PX))) != (bx, by):
+            continue
+        taken[c.historical] += 1
+        tile = out.setdefault((int(b.x // TILE_PX), int(b.y // TILE_PX)), ([], []))
+        tile[c.historical].append(b)
+    return out
 
 
 def place_in_memory(
@@ -296,6 +321,7 @@ def read_tile_candidates(
 # --- the per-process cache ----------------------------------------------------------------
 
 TileLabels = tuple[list[Label], list[Label]]  # (current, historical), priority order
+BlockBoxes = dict[tuple[int, int], tuple[list[Box], list[Box]]]
 
 
 class LabelCache:
@@ -313,6 +339,8 @@ class LabelCache:
         self._lock = threading.Lock()
         self._tiles: OrderedDict[tuple[str, str, int, int, int], TileLabels] = OrderedDict()
         self._zooms: dict[tuple[str, str, int], ZoomPlacement] = {}
+        # candidates read per block of 2 x 2 tiles, split by tile (used under the zoom's lock)
+        self._blocks: dict[tuple[str, str, int], dict[tuple[int, int], BlockBoxes]] = {}
         self._versions: dict[str, tuple[float, str]] = {}
         self._reading: set[str] = set()
 
@@ -343,7 +371,9 @@ class LabelCache:
             if zp is None:
                 for key in [k for k in self._zooms if k[0] == db and k[1] != version]:
                     del self._zooms[key]  # an older version of this database
+                    del self._blocks[key]
                 zp = self._zooms[(db, version, zoom)] = ZoomPlacement(zoom)
+                self._blocks[(db, version, zoom)] = {}
             return zp
 
     def tile(
@@ -359,10 +389,22 @@ class LabelCache:
                 self._tiles.move_to_end(key)
                 return hit
 
-        def fetch(tx: int, ty: int) -> tuple[list[Box], list[Box]]:
-            return tile_boxes(read_tile_candidates(conn, zoom, tx, ty), zoom, tx, ty)
-
         zp = self._placement(db, v, zoom)
+        blocks = self._blocks[(db, v, zoom)]
+
+        per_tile = zoom == 0 or is_sqlite(conn)  # SpatiaLite reads every name of a box
+
+        def fetch(tx: int, ty: int) -> tuple[list[Box], list[Box]]:
+            if per_tile:
+                return tile_boxes(read_tile_candidates(conn, zoom, tx, ty), zoom, tx, ty)
+            block = (tx // 2, ty // 2)
+            if block not in blocks:
+                if len(blocks) > MAX_BLOCKS:
+                    blocks.clear()
+                cands = read_tile_candidates(conn, zoom - 1, *block, k=BLOCK_K)
+                blocks[block] = block_boxes(cands, zoom, *block, BLOCK_K)
+            return blocks[block].get((tx, ty), ([], []))
+
         with zp.lock:
             cur, hist = zp.tile(fetch, x, y)
         got = ([_label(b.item, zoom) for b in cur], [_label(b.item, zoom) for b in hist])
@@ -465,6 +507,7 @@ __all__ = [
     "LabelCache",
     "LabelCandidate",
     "TileLabels",
+    "block_boxes",
     "box_height_px",
     "category_rank",
     "label_text",

@@ -9,6 +9,7 @@ import random
 from gazetteer.cartography.labels import (
     Label,
     LabelCandidate,
+    block_boxes,
     category_rank,
     place_in_memory,
     priority_key,
@@ -16,7 +17,7 @@ from gazetteer.cartography.labels import (
     tile_boxes,
     world_xy,
 )
-from gazetteer.cartography.placement import TILE_PX, ZoomPlacement
+from gazetteer.cartography.placement import TILE_PX, Box, Fetch, ZoomPlacement
 
 Rect = tuple[float, float, float, float]
 
@@ -190,3 +191,32 @@ def test_a_tile_offers_its_k_most_important_names_only() -> None:
     got = place_in_memory(cands, 10, [tile], k=5, placement=zp)
     assert [lab.id for lab in got[tile][0]] == [1]  # one spot: the first town
     assert 1 <= zp.loaded_tiles <= 9  # the tile and the neighbours its boxes reach
+
+
+def test_blocks_of_four_tiles_give_every_tile_the_same_answer() -> None:
+    """As the cache reads them: candidates per block of 2 x 2 tiles (the tile of the zoom
+    below), truncated per block; tiles placed together or apart agree, and never overlap."""
+    cands = _random(900, 5, spread=0.08)
+    zoom = 12
+
+    def make_fetch() -> Fetch:
+        blocks: dict[tuple[int, int], dict[tuple[int, int], tuple[list[Box], list[Box]]]] = {}
+
+        def fetch(x: int, y: int) -> tuple[list[Box], list[Box]]:
+            b = (x // 2, y // 2)
+            if b not in blocks:
+                blocks[b] = block_boxes(cands, zoom, *b, 40)
+            return blocks[b].get((x, y), ([], []))
+
+        return fetch
+
+    tiles = _tiles_of(cands, zoom)
+    shared, fetch = ZoomPlacement(zoom), make_fetch()
+    together = {t: shared.tile(fetch, *t) for t in tiles}
+    apart = {t: ZoomPlacement(zoom).tile(make_fetch(), *t) for t in tiles}
+    ids = {t: ([b.id for b in c], [b.id for b in h]) for t, (c, h) in together.items()}
+    assert ids == {t: ([b.id for b in c], [b.id for b in h]) for t, (c, h) in apart.items()}
+    placed = [b for c, h in together.values() for b in c + h]
+    assert len(placed) > 10
+    for a, b in itertools.combinations(placed, 2):
+        assert not a.meets(b), (a.id, b.id)
