@@ -54,36 +54,41 @@ def load_index_for_server(conn: Connection) -> MemoryIndex:
     return index
 
 
-def _warm(engine: Engine, service: SearchService) -> None:
-    try:
-        with engine.connect() as conn:
-            service.index(conn)
-    except Exception:  # a cache warm-up must never take the server down
-        log.warning("search index warm-up failed; it is built on the first search instead")
+def _warm_up(
+    engine: Engine, fill: Callable[[Connection], object], *, name: str, failed: str
+) -> None:
+    """Fill a cache with ``fill`` in a background thread; a failure is only logged."""
+
+    def run() -> None:
+        try:
+            with engine.connect() as conn:
+                fill(conn)
+        except Exception:  # a cache warm-up must never take the server down
+            log.warning(failed)
+
+    threading.Thread(target=run, name=name, daemon=True).start()
 
 
 def warm_up_search(engine: Engine, service: SearchService) -> None:
     """Build the search index in the background as the server starts, so the first
     searches do not wait for it."""
-    threading.Thread(
-        target=_warm, args=(engine, service), name="search-index-warm-up", daemon=True
-    ).start()
-
-
-def _warm_labels(engine: Engine, cache: LabelCache) -> None:
-    try:
-        with engine.connect() as conn:
-            cache.get(conn)
-    except Exception:  # a cache warm-up must never take the server down
-        log.warning("map label warm-up failed; labels are placed on the first request instead")
+    _warm_up(
+        engine,
+        service.index,
+        name="search-index-warm-up",
+        failed="search index warm-up failed; it is built on the first search instead",
+    )
 
 
 def warm_up_labels(engine: Engine, cache: LabelCache) -> None:
     """Place the public map's labels in the background as the server starts (about a
     second per 17,000 names), so the first visitor's names do not wait for it."""
-    threading.Thread(
-        target=_warm_labels, args=(engine, cache), name="map-labels-warm-up", daemon=True
-    ).start()
+    _warm_up(
+        engine,
+        cache.get,
+        name="map-labels-warm-up",
+        failed="map label warm-up failed; labels are placed on the first request instead",
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -96,14 +96,18 @@ class DomainModel(BaseModel):
         return value
 
     @classmethod
-    def copy_of(cls, obj: object, **overrides: Any) -> Self:
-        """The model with each field read from the attribute of the same name of ``obj``,
-        except those given in ``overrides`` (converted values, nested models)."""
-        values = {
-            name: getattr(obj, name)
-            for name in cls.model_fields
-            if name not in overrides and hasattr(obj, name)
-        }
+    def copy_of(cls, *sources: object, **overrides: Any) -> Self:
+        """The model with each field read from the attribute of the same name of the first
+        of ``sources`` that has one, except those given in ``overrides`` (converted values,
+        nested models)."""
+        values = {}
+        for name in cls.model_fields:
+            if name in overrides:
+                continue
+            for obj in sources:
+                if hasattr(obj, name):
+                    values[name] = getattr(obj, name)
+                    break
         return cls(**values, **overrides)
 
 

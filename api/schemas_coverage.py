@@ -9,7 +9,6 @@ from pydantic import BaseModel, Field
 from api.schemas_base import DomainModel, RequestModel
 from gazetteer.coverage.inputs import parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
-    Candidate,
     CoverageQuery,
     CoverageResult,
     MovedSite,
@@ -23,7 +22,7 @@ from gazetteer.coverage.model import (
 )
 from gazetteer.coverage.workbench import LEVEL_NAMES, Drill
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
-from gazetteer.services.facilities import HistoryEntry, SubsidyReport
+from gazetteer.services.facilities import SubsidyReport
 
 # --- facilities --------------------------------------------------------------------------
 
@@ -103,7 +102,7 @@ class FacilityUpdate(RequestModel):
     note: str = Field(default="", max_length=500, description="why (kept in the history)")
 
 
-class FacilityHistoryPublic(BaseModel):
+class FacilityHistoryPublic(DomainModel):
     id: int
     facility_id: int
     version: int
@@ -113,12 +112,8 @@ class FacilityHistoryPublic(BaseModel):
     note: str
     changed_at: str
 
-    @classmethod
-    def of(cls, h: HistoryEntry) -> FacilityHistoryPublic:
-        return cls(**{k: getattr(h, k) for k in cls.model_fields})
 
-
-class SubsidyRowPublic(BaseModel):
+class SubsidyRowPublic(DomainModel):
     district_code: str
     district_name: str
     year: int
@@ -129,7 +124,7 @@ class SubsidyRowPublic(BaseModel):
     sites: int
 
 
-class SubsidyReportPublic(BaseModel):
+class SubsidyReportPublic(DomainModel):
     rows: list[SubsidyRowPublic]
     total_yuan: int
     undated: int
@@ -137,30 +132,13 @@ class SubsidyReportPublic(BaseModel):
 
     @classmethod
     def of(cls, r: SubsidyReport, rules: dict[str, Any]) -> SubsidyReportPublic:
-        return cls(
-            rows=[
-                SubsidyRowPublic(
-                    district_code=x.district_code,
-                    district_name=x.district_name,
-                    year=x.year,
-                    construction_yuan=x.construction_yuan,
-                    operation_yuan=x.operation_yuan,
-                    rural_table_yuan=x.rural_table_yuan,
-                    total_yuan=x.total_yuan,
-                    sites=x.sites,
-                )
-                for x in r.rows
-            ],
-            total_yuan=r.total_yuan,
-            undated=r.undated,
-            rules=rules,
-        )
+        return cls.copy_of(r, rows=[SubsidyRowPublic.copy_of(x) for x in r.rows], rules=rules)
 
 
 # --- coverage ----------------------------------------------------------------------------
 
 
-class AreaCoveragePublic(BaseModel):
+class AreaCoveragePublic(DomainModel):
     admin_code: str
     name: str
     covered_share: float
@@ -168,7 +146,7 @@ class AreaCoveragePublic(BaseModel):
     total: float
 
 
-class GapPublic(BaseModel):
+class GapPublic(DomainModel):
     id: int
     code: str
     name: str
@@ -180,7 +158,7 @@ class GapPublic(BaseModel):
     nearest_facility_id: int | None
 
 
-class PointTimePublic(BaseModel):
+class PointTimePublic(DomainModel):
     id: int
     admin_code: str
     weight: float
@@ -207,43 +185,9 @@ class CoveragePublic(DomainModel):
     def of(cls, r: CoverageResult, *, include_points: bool = False) -> CoveragePublic:
         return cls.copy_of(
             r,
-            by_area=[
-                AreaCoveragePublic(
-                    admin_code=a.admin_code,
-                    name=a.name,
-                    covered_share=a.covered_share,
-                    covered=a.covered,
-                    total=a.total,
-                )
-                for a in r.by_area
-            ],
-            gaps=[
-                GapPublic(
-                    id=g.id,
-                    code=g.code,
-                    name=g.name,
-                    admin_code=g.admin_code,
-                    lon=g.lon,
-                    lat=g.lat,
-                    weight=g.weight,
-                    minutes_to_nearest=g.minutes_to_nearest,
-                    nearest_facility_id=g.nearest_facility_id,
-                )
-                for g in r.gaps
-            ],
-            points=[
-                PointTimePublic(
-                    id=p.id,
-                    admin_code=p.admin_code,
-                    weight=p.weight,
-                    minutes_to_nearest=p.minutes_to_nearest,
-                    nearest_facility_id=p.nearest_facility_id,
-                    covered=p.covered,
-                )
-                for p in r.points
-            ]
-            if include_points
-            else None,
+            by_area=[AreaCoveragePublic.copy_of(a) for a in r.by_area],
+            gaps=[GapPublic.copy_of(g) for g in r.gaps],
+            points=[PointTimePublic.copy_of(p) for p in r.points] if include_points else None,
             facility_types=[x.value for x in r.facility_types],
             weight=r.weight.value,
         )
@@ -383,13 +327,11 @@ class ScenarioComparison(BaseModel):
         return out
 
 
-class CandidateIn(RequestModel):
-    lon: float = Field(ge=-180, le=180)
-    lat: float = Field(ge=-90, le=90)
-    name: str = Field(default="", max_length=100)
+class CandidateIn(NewSiteIn):
+    """A candidate site, given like a new site of a what-if."""
 
 
-class CandidatePublic(BaseModel):
+class CandidatePublic(DomainModel):
     lon: float
     lat: float
     name: str
@@ -406,13 +348,7 @@ class PickPublic(DomainModel):
 
     @classmethod
     def of(cls, p: Pick) -> PickPublic:
-        c: Candidate = p.candidate
-        return cls.copy_of(
-            p,
-            candidate=CandidatePublic(
-                lon=c.lon, lat=c.lat, name=c.name, source=c.source, ref=c.ref
-            ),
-        )
+        return cls.copy_of(p, candidate=CandidatePublic.copy_of(p.candidate))
 
 
 class RecommendationPublic(DomainModel):
@@ -522,7 +458,7 @@ class PointMinutesPublic(BaseModel):
     covered: bool
 
 
-class DrillPublic(BaseModel):
+class DrillPublic(DomainModel):
     """Coverage of an area one level down (counties, towns or villages), the way back up
     (``path``, from the city) and the gap villages."""
 
@@ -550,17 +486,11 @@ class DrillPublic(BaseModel):
 
     @classmethod
     def of(cls, d: Drill, *, include_points: bool = False) -> DrillPublic:
-        return cls(
+        return cls.copy_of(
+            d,
             area=AreaRefPublic.copy_of(d.area),
             path=[AreaRefPublic.copy_of(a) for a in d.path],
-            child_level=d.child_level,
             child_level_name=LEVEL_NAMES.get(d.child_level, ""),
-            covered=d.covered,
-            total=d.total,
-            covered_share=d.covered_share,
-            villages=d.villages,
-            uncovered_villages=d.uncovered_villages,
-            facility_count=d.facility_count,
             facility_types=[x.value for x in d.query.facility_types],
             minutes=d.query.minutes,
             profile=d.query.profile,
@@ -568,7 +498,6 @@ class DrillPublic(BaseModel):
             areas=[AreaRowPublic.copy_of(a) for a in d.areas],
             village_rows=[VillagePublic.copy_of(v) for v in d.village_rows],
             gaps=[VillagePublic.copy_of(v) for v in d.gaps],
-            gaps_total=d.gaps_total,
             points=[
                 PointMinutesPublic(id=i, minutes_to_nearest=m, covered=c) for i, m, c in d.points
             ]

@@ -207,22 +207,12 @@ class CasePublic(DomainModel):
 
     @classmethod
     def from_domain(cls, c: Case) -> CasePublic:
-        p = c.proposal
         return cls.copy_of(
             c,
+            c.proposal,
             kind_name=CASE_KIND_NAMES[c.kind],
             state_name=CASE_STATE_NAMES[c.state],
-            name=p.name,
-            admin_code=p.admin_code,
-            place_id=p.place_id,
-            geometry=from_shape(p.geometry),
-            start_desc=p.start_desc,
-            end_desc=p.end_desc,
-            length_m=p.length_m,
-            width_m=p.width_m,
-            grade=p.grade,
-            reason=p.reason,
-            applicant=p.applicant,
+            geometry=from_shape(c.proposal.geometry),
             findings=[FindingPublic.from_domain(f) for f in c.findings],
         )
 

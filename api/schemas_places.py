@@ -16,11 +16,10 @@ from shapely.geometry.base import BaseGeometry
 
 from api.schemas_base import DomainModel
 from gazetteer.cartography.layers import PlaceSummary
-from gazetteer.model import AdminRef, Category, NameHistoryEntry
+from gazetteer.model import NameHistoryEntry
 from gazetteer.model.views import (
     AdminNode,
     CategoryNode,
-    NearbyPlace,
     PlaceDetails,
     ReverseResult,
 )
@@ -56,18 +55,14 @@ class SearchHitPublic(DomainModel):
         return cls.copy_of(h, match=str(h.match))
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(DomainModel):
     results: list[SearchHitPublic]
     total: int = Field(description="number of matching names (all pages)")
     total_is_exact: bool = True
 
     @classmethod
     def from_domain(cls, page: SearchPage) -> SearchResponse:
-        return cls(
-            results=[SearchHitPublic.from_domain(h) for h in page.results],
-            total=page.total,
-            total_is_exact=page.total_is_exact,
-        )
+        return cls.copy_of(page, results=[SearchHitPublic.from_domain(h) for h in page.results])
 
 
 class AdminRefPublic(DomainModel):
@@ -76,19 +71,11 @@ class AdminRefPublic(DomainModel):
     level: int = Field(description="2 city, 3 county, 4 town, 5 village/community")
     kind: str = ""
 
-    @classmethod
-    def from_domain(cls, a: AdminRef) -> AdminRefPublic:
-        return cls.copy_of(a)
-
 
 class CategoryPublic(DomainModel):
     code: str
     name: str
     name_en: str
-
-    @classmethod
-    def from_domain(cls, c: Category) -> CategoryPublic:
-        return cls.copy_of(c)
 
 
 class NearbyPlacePublic(DomainModel):
@@ -99,10 +86,6 @@ class NearbyPlacePublic(DomainModel):
     lon: float
     lat: float
     distance_m: float
-
-    @classmethod
-    def from_domain(cls, n: NearbyPlace) -> NearbyPlacePublic:
-        return cls.copy_of(n)
 
 
 class HistoryEntryPublic(DomainModel):
@@ -120,7 +103,7 @@ class HistoryEntryPublic(DomainModel):
         return cls.copy_of(h, reason=str(h.reason), geometry=geojson(h.geometry))
 
 
-class RoadPublic(BaseModel):
+class RoadPublic(DomainModel):
     start_desc: str
     end_desc: str
     length_m: float
@@ -128,7 +111,7 @@ class RoadPublic(BaseModel):
     grade: str
 
 
-class PlacePublic(BaseModel):
+class PlacePublic(DomainModel):
     id: int
     code: str | None
     name: str
@@ -166,51 +149,25 @@ class PlacePublic(BaseModel):
         p = d.place
         assert p.id is not None
         point = p.point if p.point is not None else p.geometry.representative_point()
-        road = (
-            RoadPublic(
-                start_desc=d.road.start_desc,
-                end_desc=d.road.end_desc,
-                length_m=d.road.length_m,
-                width_m=d.road.width_m,
-                grade=d.road.grade,
-            )
-            if d.road is not None
-            else None
-        )
-        return cls(
-            id=p.id,
-            code=p.code,
-            name=p.name,
-            specific=p.specific,
-            generic=p.generic,
-            romanized=p.romanized,
-            reading=p.reading,
-            category_code=p.category_code,
-            categories=[CategoryPublic.from_domain(c) for c in d.categories],
-            admin_code=p.admin_code,
-            admin_path=[AdminRefPublic.from_domain(a) for a in d.admin_path],
+        return cls.copy_of(
+            p,
+            categories=[CategoryPublic.copy_of(c) for c in d.categories],
+            admin_path=[AdminRefPublic.copy_of(a) for a in d.admin_path],
             geometry=geojson(p.geometry),
             point=geojson(point),
             lon=point.x,
             lat=point.y,
-            meaning=p.meaning,
-            origin=p.origin,
             history_text=p.history,
-            description=p.description,
             other_names=list(p.other_names),
-            established_year=p.established_year,
-            abolished_year=p.abolished_year,
             status=str(p.status),
             census_status=str(p.census_status),
-            source=p.source,
-            version=p.version,
             history=[HistoryEntryPublic.from_domain(h) for h in d.history],
-            neighbours=[NearbyPlacePublic.from_domain(n) for n in d.neighbours],
-            road=road,
+            neighbours=[NearbyPlacePublic.copy_of(n) for n in d.neighbours],
+            road=None if d.road is None else RoadPublic.copy_of(d.road),
         )
 
 
-class ReversePublic(BaseModel):
+class ReversePublic(DomainModel):
     lon: float
     lat: float
     areas: list[AdminRefPublic] = Field(description="containing areas, city first")
@@ -218,15 +175,14 @@ class ReversePublic(BaseModel):
 
     @classmethod
     def from_domain(cls, r: ReverseResult) -> ReversePublic:
-        return cls(
-            lon=r.lon,
-            lat=r.lat,
-            areas=[AdminRefPublic.from_domain(a) for a in r.areas],
-            nearest=[NearbyPlacePublic.from_domain(n) for n in r.nearest],
+        return cls.copy_of(
+            r,
+            areas=[AdminRefPublic.copy_of(a) for a in r.areas],
+            nearest=[NearbyPlacePublic.copy_of(n) for n in r.nearest],
         )
 
 
-class AdminNodePublic(BaseModel):
+class AdminNodePublic(DomainModel):
     code: str
     name: str
     level: int
@@ -240,15 +196,12 @@ class AdminNodePublic(BaseModel):
     @classmethod
     def from_domain(cls, n: AdminNode) -> AdminNodePublic:
         a = n.area
-        return cls(
-            code=a.code,
-            name=a.name,
+        return cls.copy_of(
+            a,
             level=int(a.level),
-            kind=a.kind,
-            parent_code=a.parent_code,
             centre=geojson(a.centre),
-            ancestors=[AdminRefPublic.from_domain(x) for x in n.ancestors],
-            children=[AdminRefPublic.from_domain(x) for x in n.children],
+            ancestors=[AdminRefPublic.copy_of(x) for x in n.ancestors],
+            children=[AdminRefPublic.copy_of(x) for x in n.children],
             place_count=n.place_count,
         )
 

@@ -51,19 +51,9 @@ sys.path.insert(0, str(ROOT))
 from gazetteer.cartography import layers  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
-from tests.browser.conftest import wait_until  # noqa: E402
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, wait_until  # noqa: E402
 from tests.server import live_server  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 BASELINE_PATH = "/bench-baseline-folium"
 INIT = """
 window.addEventListener('load', function () {
@@ -290,7 +280,7 @@ def main() -> int:
             layer_raw += len(httpx.get(url, headers={"Accept-Encoding": "identity"}).content)
             r = httpx.get(url, headers={"Accept-Encoding": "gzip"})
             layer_gz += int(r.headers.get("content-length", len(r.content)))
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         ours: list[dict[str, float]] = []
         theirs: list[dict[str, float]] = []
         measure(browser, base, "/map", None)  # warm-up (server caches, browser cache off)

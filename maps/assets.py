@@ -23,6 +23,8 @@ VENDOR_PACKAGES = {
     "leaflet.markercluster": "leaflet.markercluster/dist",
     # the drawing plugin of the staff workbench's new-case page
     "leaflet-draw": "leaflet-draw/dist",
+    # vector tiles (Mapbox Vector Tile) on the public map: no eval, no worker for protobuf
+    "leaflet.vectorgrid": "leaflet.vectorgrid/dist",
 }
 # Files the pages need, as URL paths under VENDOR_PREFIX.
 REQUIRED_VENDOR_FILES = (
@@ -31,6 +33,7 @@ REQUIRED_VENDOR_FILES = (
     "leaflet.markercluster/leaflet.markercluster.js",
     "leaflet.markercluster/MarkerCluster.css",
     "leaflet.markercluster/MarkerCluster.Default.css",
+    "leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
 )
 # Only these kinds of file are served (leaflet.css refers to images/...).
 SERVABLE_SUFFIXES = (".js", ".css", ".png", ".svg", ".map")
@@ -40,6 +43,7 @@ LEAFLET_CSS = f"{VENDOR_PREFIX}/leaflet/leaflet.css"
 CLUSTER_JS = f"{VENDOR_PREFIX}/leaflet.markercluster/leaflet.markercluster.js"
 CLUSTER_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.css"
 CLUSTER_DEFAULT_CSS = f"{VENDOR_PREFIX}/leaflet.markercluster/MarkerCluster.Default.css"
+VECTORGRID_JS = f"{VENDOR_PREFIX}/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"
 APP_JS = f"{APP_PREFIX}/gazetteer.js"
 APP_CSS = f"{APP_PREFIX}/gazetteer.css"
 PUBLIC_JS = f"{APP_PREFIX}/publicmap.js"  # the public map only
@@ -109,6 +113,7 @@ __all__ = [
     "LEAFLET_JS",
     "PUBLIC_CSS",
     "PUBLIC_JS",
+    "VECTORGRID_JS",
     "VENDOR_PREFIX",
     "app_file",
     "check_assets",

@@ -89,6 +89,8 @@ class DataUrls:
 
     places: str = "/api/v1/map/places.geojson"  # ?category=<major code>
     labels: str = "/api/v1/map/labels"  # ?bbox=...&zoom=...: the names to write
+    # vector tiles (names written at the tile's zoom: place-points; roads; admin-areas)
+    vector_tiles: str = "/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}"
     land: str = "/api/v1/map/land.geojson"
     nearby: str = "/api/v1/facilities"  # ?near=lon,lat&radius_m=...
     place_summary: str = "/api/v1/map/places/{id}/summary"
@@ -285,7 +287,12 @@ def render_public_map(data: PublicMapData) -> folium.Map:
     for key, child in list(m._children.items()):
         if isinstance(child, FitBounds):
             del m._children[key]
-    m.default_js = [*m.default_js, ("publicmap", assets.PUBLIC_JS)]
+    m.default_js = [
+        *m.default_js[:1],
+        ("vectorgrid", assets.VECTORGRID_JS),
+        *m.default_js[1:],
+        ("publicmap", assets.PUBLIC_JS),
+    ]
     m.default_css = [*m.default_css, ("publicmap_css", assets.PUBLIC_CSS)]
     config = {
         "bounds": list(data.bounds),

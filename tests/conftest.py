@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings, upgrade
+from tests.server import live_server
 
 PG_ADMIN_URL = os.environ.get(
     "GAZETTEER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -75,6 +77,16 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def empty_site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app over HTTP on an empty database, one per module: for what does not depend on
+    data (the API document, the documentation pages)."""
+    db = tmp_path_factory.mktemp("empty") / "db.sqlite"
+    shutil.copyfile(sqlite_template, db)
+    with live_server(Settings(database_url=f"sqlite:///{db}")) as url:
+        yield url
+
+
 def new_database_settings(
     backend: str, request: pytest.FixtureRequest, tmp_path: Path
 ) -> Iterator[Settings]:
@@ -96,8 +108,34 @@ def new_database_settings(
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)])
+@contextmanager
+def database_with_engine(databases: Iterator[Settings]) -> Iterator[tuple[Settings, Engine]]:
+    """The settings of the database ``databases`` yields (:func:`new_database_settings`,
+    ``tests.demo_db.demo_database``) with an engine on it; after, the engine is disposed and
+    the generator's cleanup runs (a PostGIS database is dropped)."""
+    settings = next(databases)
+    engine = create_engine_from_settings(settings)
+    try:
+        yield settings, engine
+    finally:
+        engine.dispose()
+        next(databases, None)
+
+
+BACKENDS = ["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_per_module(request: pytest.FixtureRequest) -> str:
+    """``backend`` for a module whose fixtures start one server per backend (a start costs
+    seconds): the module sets ``backend = backend_per_module``, so ``settings``/``engine``
+    follow it too, and the parameter puts each backend's tests in one xdist group
+    (``GROUPED`` below)."""
     return str(request.param)
 
 

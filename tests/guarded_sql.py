@@ -4,10 +4,14 @@
 from __future__ import annotations
 
 import psycopg
+from sqlalchemy import Engine, func, select
 
+from gazetteer.demo.build import clear_content
 from gazetteer.settings import Settings
 from gazetteer.storage import sqlite_path
+from gazetteer.storage.dialect import write_transaction
 from gazetteer.storage.engine import sqlite_module
+from gazetteer.storage.schema import metadata
 
 
 def raw_sql(settings: Settings, sql: str) -> Exception | None:
@@ -48,3 +52,17 @@ def assert_rejected(settings: Settings, sql: str, *guards: tuple[str, str]) -> N
     )
     said = str(err)
     assert any(marker in said and zh in said for marker, zh in guards), said
+
+
+def rows_left_after_reset(engine: Engine) -> dict[str, int]:
+    """Reset the content (``clear_content``, as ``gazetteer demo --force`` does), then the
+    tables still holding rows, with their counts: the categories, which a reset keeps, aside."""
+    with write_transaction(engine) as conn:
+        clear_content(conn)
+    left = {}
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            count = conn.execute(select(func.count()).select_from(table)).scalar_one()
+            if count and table.name != "categories":
+                left[table.name] = count
+    return left

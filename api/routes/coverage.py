@@ -11,7 +11,6 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
-from shapely.geometry import mapping
 from sqlalchemy import Engine
 
 from api.auth import OptionalUser, User, require_role
@@ -38,6 +37,7 @@ from gazetteer.coverage.inputs import (
     parse_weight,
     resolve_area,
 )
+from gazetteer.coverage.isochrones import feature_collection
 from gazetteer.coverage.model import Candidate, CoverageQuery
 from gazetteer.coverage.report import report_title, write_report_xlsx
 from gazetteer.errors import InvalidInput
@@ -133,24 +133,7 @@ async def isochrones(
         )
 
     items = await heavy.run(request, work)
-    features: list[dict[str, Any]] = [
-        {
-            "type": "Feature",
-            "geometry": mapping(i.geometry),
-            "properties": {
-                "facility_id": i.facility_id,
-                "name": i.name,
-                "facility_type": i.facility_type,
-                "minutes": i.minutes,
-                "profile": profile,
-            },
-        }
-        for i in items
-    ]
-    return JSONResponse(
-        {"type": "FeatureCollection", "features": features},
-        media_type="application/geo+json",
-    )
+    return JSONResponse(feature_collection(items, profile), media_type="application/geo+json")
 
 
 @router.post("/what-if", response_model=WhatIfPublic)

@@ -142,7 +142,7 @@ def facility_history(
         uc.get_facility(conn, facility_id)  # 404 for an unknown id
     if user is None:
         entries = [replace(h, changed_by="") for h in entries]
-    return [FacilityHistoryPublic.of(h) for h in entries]
+    return [FacilityHistoryPublic.copy_of(h) for h in entries]
 
 
 @router.post("", response_model=FacilityPublic, status_code=201)

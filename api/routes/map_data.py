@@ -203,7 +203,7 @@ class LabelPublic(BaseModel):
     w: int  # box width and height in CSS pixels, centred on the point
     h: int
     font: int  # font size in CSS pixels
-    minzoom: int
+    zoom: int  # the zoom it was placed for
     historical: bool
     years: str
 
@@ -222,9 +222,11 @@ class LabelsPublic(BaseModel):
     description=(
         "The labels drawn at `zoom` (integer, 7..18) whose point lies in `bbox` "
         "(minlon,minlat,maxlon,maxlat), most important first, at most "
-        f"{map_labels.MAX_RESULTS}. Placement (which label fits at which zoom without "
-        "overlapping a more important one) is computed once per data version on the "
-        "server; boxes are centred on the point. Historical names only with `history=true`."
+        f"{map_labels.MAX_RESULTS}; the view may span at most {map_labels.MAX_VIEW_TILES} "
+        "tiles of its zoom (400 otherwise). The same labels as the `place-points` vector "
+        "tiles (`/ogc/collections/place-points/tiles/WebMercatorQuad/{z}/{y}/{x}`): placed "
+        "per tile on the server (no two overlap, the most important first), cached per data "
+        "version; boxes are centred on the point. Historical names only with `history=true`."
     ),
 )
 def labels(
@@ -237,8 +239,7 @@ def labels(
 ) -> LabelsPublic:
     only_params(request, ("bbox", "zoom", "history"))
     box = parse_bbox(bbox)
-    index, _version = caches.labels.get(conn)
-    found, truncated = index.query(box, zoom, history=history)
+    found, truncated = caches.labels.view(conn, box, zoom, history=history)
     return LabelsPublic(
         zoom=zoom,
         count=len(found),
@@ -255,7 +256,7 @@ def labels(
                 w=x.width,
                 h=x.height,
                 font=x.font,
-                minzoom=x.minzoom,
+                zoom=x.zoom,
                 historical=x.historical,
                 years=x.years,
             )

@@ -4,7 +4,9 @@ Filter/CQL2) under ``/ogc``; the vector tiles are in :mod:`api.routes.ogc_tiles`
 Collections: ``gazetteer.ogc.collections``. Each collection gets its own
 ``/ogc/collections/<id>/items`` path in the OpenAPI document so that its property filters
 are described; query parameters are validated by the library (unknown or malformed → 400
-JSON, unknown collection or feature → 404 JSON). Feature collections are written as
+JSON, unknown collection or feature → 404 JSON); ``POST …/items`` takes a CQL2 JSON filter
+as its body. ``/ogc/api`` is the OpenAPI document of these routes alone, relative to
+``/ogc`` (the landing page's ``service-desc``). Feature collections are written as
 GeoJSON text without a pydantic model per feature (speed). Every document answers HTML for
 ``f=html`` or a browser's ``Accept: text/html`` (pages rendered by :mod:`maps.ogc`).
 """
@@ -14,10 +16,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel
 
@@ -25,8 +27,11 @@ from api.deps import ConnectionDep
 from api.links import base_url as _base
 from api.links import self_url as _self_url
 from api.schemas_ogc import (
+    CRS_PARAM,
+    F_PARAM,
     FEATURE_COLLECTION_SCHEMA,
     FEATURE_SCHEMA,
+    FILTER_BODY_DOC,
     CollectionPublic,
     CollectionsPublic,
     ConformancePublic,
@@ -35,11 +40,12 @@ from api.schemas_ogc import (
     LinkPublic,
     SpatialExtentPublic,
     TemporalExtentPublic,
+    items_parameters,
+    ogc_service_description,
 )
-from gazetteer.errors import InvalidInput
+from gazetteer.errors import InvalidInput, TooLarge
 from gazetteer.ogc import crs as crsmod
 from gazetteer.ogc import features as ft
-from gazetteer.ogc.cql2 import LANGS
 from gazetteer.ogc.tiles import MVT, TMS_ID
 from maps import ogc as pages
 
@@ -72,6 +78,7 @@ CONFORMANCE = [
     _CQL + "basic-spatial-functions",
     _CQL + "basic-spatial-functions-plus",
     _CQL + "spatial-functions",
+    _CQL + "temporal-functions",
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
     _TILES + "core",
     _TILES + "tileset",
@@ -81,24 +88,15 @@ CONFORMANCE = [
     _TILES + "oas30",
 ]
 EXTENT_TTL_S = 60.0
+# POST …/items: a CQL2 JSON filter as the body (pygeoapi's form), or a search-style body
+# {"filter": {...}, "filter-lang": "cql2-json", "filter-crs": "..."}; at most this size.
+MAX_FILTER_BODY = 64 * 1024
+FILTER_BODY_TYPES = ("application/cql2+json", "application/query-cql-json", "application/json")
+SEARCH_KEYS = {"filter", "filter-lang", "filter-crs"}
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "参数错误 (invalid parameter), JSON body"},
     404: {"description": "未找到 (not found), JSON body"},
-}
-_F_PARAM: dict[str, Any] = {
-    "name": "f",
-    "in": "query",
-    "required": False,
-    "description": "format: json (default for programs) or html (default for browsers)",
-    "schema": {"type": "string", "enum": ["json", "html"]},
-}
-_CRS_PARAM: dict[str, Any] = {
-    "name": "crs",
-    "in": "query",
-    "required": False,
-    "description": "输出坐标参考系 output CRS (axis order of that CRS; default CRS84)",
-    "schema": {"type": "string", "enum": list(crsmod.URIS)},
 }
 
 
@@ -204,7 +202,7 @@ def _landing(base: str) -> LandingPagePublic:
             LinkPublic(href=f"{base}/ogc", rel="self", type=JSON, title="本页 this document"),
             LinkPublic(href=f"{base}/ogc?f=html", rel="alternate", type=HTML, title="网页 HTML"),
             LinkPublic(
-                href=f"{base}/openapi.json",
+                href=f"{base}/ogc/api",
                 rel="service-desc",
                 type=OPENAPI_JSON,
                 title="OpenAPI 3.0 定义 API definition",
@@ -355,10 +353,22 @@ def _page_links(
     return links
 
 
-def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) -> Response:
-    q = ft.parse_items_query(c, request.query_params.multi_items())
+def _items_response(
+    request: Request,
+    conn: ConnectionDep,
+    c: ft.CollectionDef,
+    posted: tuple[str, list[tuple[str, str]]] | None = None,
+) -> Response:
+    params = request.query_params.multi_items()
+    if posted is not None:
+        names = {k for k, _ in params}
+        params = params + [(k, v) for k, v in posted[1] if k not in names]
+    q = ft.parse_items_query(c, params, posted[0] if posted is not None else None)
     page = ft.read_items(conn, c, q)
     links = _page_links(request, c, q, page)
+    if posted is not None:  # a GET URL for the same page: the filter moves into the query
+        paging = {"cursor": q.cursor.token()} if q.cursor else {"offset": q.offset}
+        links[0]["href"] = _items_url(_base(request), c, q, **paging)
     stamp = page.time_stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
     parts = [
         '{"type":"FeatureCollection","features":',
@@ -384,102 +394,52 @@ def _items_response(request: Request, conn: ConnectionDep, c: ft.CollectionDef) 
     )
 
 
-def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": schema,
-        **extra,
-    }
+async def _filter_body(request: Request) -> tuple[str, list[tuple[str, str]]]:
+    """The CQL2 JSON filter of a POST body (and the search-style body's filter-crs)."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype not in FILTER_BODY_TYPES:
+        raise InvalidInput(
+            f"不支持的内容类型 (unsupported Content-Type {ctype[:60]!r}); POST a CQL2 JSON "
+            f"filter as one of {', '.join(FILTER_BODY_TYPES)}"
+        )
+    raw = await request.body()
+    if len(raw) > MAX_FILTER_BODY:
+        raise TooLarge(f"filter 过大 (filter body larger than {MAX_FILTER_BODY} bytes)")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidInput(
+            f"filter 不是 UTF-8 (filter body is not UTF-8 at byte {e.start})"
+        ) from None
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError:
+        return text, []  # the filter parser reports the line and column
+    if isinstance(doc, dict) and "filter" in doc and "op" not in doc:
+        unknown = set(doc) - SEARCH_KEYS
+        if unknown:
+            raise InvalidInput(
+                f"未知的请求体成员 (unknown body member): {sorted(unknown)[0][:40]!r}; "
+                f"allowed: {', '.join(sorted(SEARCH_KEYS))}"
+            )
+        extra = [(k, str(doc[k])) for k in ("filter-lang", "filter-crs") if k in doc]
+        return json.dumps(doc["filter"], ensure_ascii=False), extra
+    return text, []
 
 
-def _str(max_length: int) -> dict[str, Any]:
-    return {"type": "string", "maxLength": max_length}
+FilterBodyDep = Annotated[tuple[str, list[tuple[str, str]]], Depends(_filter_body)]
 
 
-def _filter_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
-    names = ", ".join(p.name for p in c.properties)
-    return [
-        _param(
-            "datetime",
-            "时间 instant or interval (RFC 3339; open ends ..), e.g. 2010-01-01T00:00:00Z/.. "
-            "— against the years of validity of the features",
-            _str(100),
-        ),
-        _param(
-            "filter",
-            "CQL2 过滤条件 filter (text or JSON), on the queryables: geometry, " + names,
-            _str(20_000),
-        ),
-        _param(
-            "filter-lang",
-            "cql2-text (default) or cql2-json",
-            {"type": "string", "enum": list(LANGS)},
-        ),
-        _param(
-            "filter-crs",
-            "CRS of geometries in filter (CRS84 only)",
-            {"type": "string", "enum": [crsmod.CRS84]},
-        ),
-        _param(
-            "properties",
-            "返回的属性 properties to return, comma separated",
-            {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 50},
-            style="form",
-            explode=False,
-        ),
-        _param(
-            "sortby",
-            "排序 sort keys, comma separated, - for descending (e.g. -established_year,name)",
-            {"type": "array", "items": {"type": "string", "maxLength": 41}, "maxItems": 50},
-            style="form",
-            explode=False,
-        ),
-        _CRS_PARAM,
-        _param(
-            "bbox-crs",
-            "CRS of bbox (axis order of that CRS; default CRS84)",
-            {"type": "string", "enum": list(crsmod.URIS)},
-        ),
-    ]
+def _make_post_items_route(c: ft.CollectionDef) -> Callable[..., Response]:
+    def post_items(request: Request, conn: ConnectionDep, body: FilterBodyDep) -> Response:
+        return _items_response(request, conn, c, body)
 
-
-def _items_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
-    params = [
-        _param(
-            "limit",
-            f"每页要素数 features per page (1–{ft.MAX_LIMIT}, default {ft.DEFAULT_LIMIT})",
-            {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": ft.MAX_LIMIT,
-                "default": ft.DEFAULT_LIMIT,
-            },
-        ),
-        _param(
-            "bbox",
-            "minlon,minlat,maxlon,maxlat (CRS84; or in bbox-crs, in its axis order)",
-            {"type": "array", "minItems": 4, "maxItems": 4, "items": {"type": "number"}},
-            style="form",
-            explode=False,
-        ),
-        _param(
-            "offset",
-            "跳过的要素数 features to skip (prefer the next links)",
-            {"type": "integer", "minimum": 0, "maximum": 10_000_000},
-        ),
-        _param("cursor", "分页游标 paging cursor, as given in next/prev links", _str(80)),
-        _F_PARAM,
-        *_filter_parameters(c),
-    ]
-    for p in c.filters:
-        schema: dict[str, Any] = {"type": p.kind}
-        if p.kind == "string":
-            schema["maxLength"] = 200
-        params.append(_param(p.name, f"{p.title}（等于 equals）", schema))
-    return params
+    post_items.__name__ = f"post_items_{c.id.replace('-', '_')}"
+    post_items.__doc__ = (
+        f"{c.title}: features selected by a CQL2 JSON filter sent as the request body "
+        "(the other parameters as for GET)."
+    )
+    return post_items
 
 
 def _make_items_route(c: ft.CollectionDef) -> Callable[..., Response]:
@@ -536,8 +496,27 @@ def _register_collection_routes() -> None:
                 },
                 **_ERRORS,
             },
-            openapi_extra={"parameters": _items_parameters(c)},
+            openapi_extra={"parameters": items_parameters(c)},
             summary=f"{c.title} items",
+        )
+        router.add_api_route(
+            f"/collections/{c.id}/items",
+            _make_post_items_route(c),
+            methods=["POST"],
+            response_class=Response,
+            responses={
+                200: {
+                    "description": "GeoJSON FeatureCollection",
+                    "content": {GEOJSON: {"schema": FEATURE_COLLECTION_SCHEMA}},
+                },
+                413: {"description": f"filter body larger than {MAX_FILTER_BODY} bytes"},
+                **_ERRORS,
+            },
+            openapi_extra={
+                "parameters": items_parameters(c, body=True),
+                "requestBody": FILTER_BODY_DOC,
+            },
+            summary=f"{c.title} items by a CQL2 JSON filter in the body",
         )
         router.add_api_route(
             f"/collections/{c.id}/items/{{featureId}}",
@@ -554,7 +533,7 @@ def _register_collection_routes() -> None:
                 },
                 **_ERRORS,
             },
-            openapi_extra={"parameters": [_F_PARAM, _CRS_PARAM]},
+            openapi_extra={"parameters": [F_PARAM, CRS_PARAM]},
             summary=f"{c.title} feature",
         )
 
@@ -562,7 +541,9 @@ def _register_collection_routes() -> None:
 _register_collection_routes()
 
 
-@router.get("/collections/{collectionId}/items", include_in_schema=False)
+@router.api_route(
+    "/collections/{collectionId}/items", methods=["GET", "POST"], include_in_schema=False
+)
 def items_unknown_collection(collectionId: str) -> Response:
     """Reached only for collections that do not exist (the known ones have own routes)."""
     ft.get_collection(collectionId)  # raises NotFound
@@ -573,3 +554,19 @@ def items_unknown_collection(collectionId: str) -> Response:
 def item_unknown_collection(collectionId: str, featureId: str) -> Response:
     ft.get_collection(collectionId)
     raise AssertionError("unreachable: known collections have their own routes")
+
+
+@router.get(
+    "/api",
+    responses={200: {"content": {OPENAPI_JSON: {}}}},
+    response_class=Response,
+    include_in_schema=False,
+)
+def service_description(request: Request) -> Response:
+    """The OpenAPI 3.0 document of the OGC API alone, its paths relative to ``/ogc`` (the
+    landing page's ``service-desc``): clients such as GDAL look up
+    ``/collections/{id}/items`` in it to learn the items parameters."""
+    _check_plain(request)
+    doc = ogc_service_description(request.app.openapi(), f"{_base(request)}/ogc")
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return Response(content=body.encode("utf-8"), media_type=OPENAPI_JSON)

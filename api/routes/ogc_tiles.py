@@ -139,7 +139,7 @@ def collection_tile(
     _check_tms(tileMatrixSetId)
     _check_plain(request)
     tile = tl.parse_tile(tileMatrix, tileRow, tileCol)
-    data = caches.tiles.tile(conn, c, tile)
+    data = caches.tiles.tile(conn, c, tile, labels=caches.labels)
     if not data:
         return Response(status_code=204)
     return Response(content=data, media_type=tl.MVT, headers={"Cache-Control": "no-cache"})

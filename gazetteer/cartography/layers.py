@@ -17,9 +17,11 @@ from sqlalchemy import Connection, func, select
 
 from gazetteer.errors import NotFound
 from gazetteer.model import AdminLevel, RoadClass, classification
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import bbox_match
 from gazetteer.storage.geometry import from_db
+from gazetteer.storage.repository.places import SHOWN_COLUMNS
 from gazetteer.storage.versions import layer_version
 
 # Road classes drawn on overview maps (the rest only clutter a city-wide view).
@@ -200,23 +202,11 @@ def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> 
 
 def demand_points(conn: Connection) -> list[DemandPointLite]:
     """Every demand point with its figures (coordinates rounded to 6 decimals)."""
-    d = t.demand_points
-    q = select(
-        d.c.id,
-        d.c.code,
-        d.c.name,
-        d.c.admin_code,
-        func.ST_X(d.c.geom),
-        func.ST_Y(d.c.geom),
-        d.c.population,
-        d.c.elderly,
-        d.c.dependents,
-    ).order_by(d.c.id)
     return [
         DemandPointLite(
             int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), *r[6:]
         )
-        for r in conn.execute(q)
+        for r in repo.demand_figures(conn)
     ]
 
 
@@ -327,42 +317,31 @@ def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
     p = t.places
     a = t.admin_areas
     q = (
-        select(
-            p.c.id,
-            p.c.name,
-            p.c.romanized,
-            p.c.category_code,
-            p.c.admin_code,
-            a.c.name,
-            p.c.meaning,
-            p.c.origin,
-            p.c.status,
-            func.ST_X(p.c.point),
-            func.ST_Y(p.c.point),
-        )
+        select(*SHOWN_COLUMNS, a.c.name, p.c.meaning, p.c.origin)
         .select_from(p.outerjoin(a, a.c.code == p.c.admin_code))
         .where(p.c.id == place_id)
     )
     r = conn.execute(q).first()
     if r is None:
         raise NotFound(f"地名不存在 (no place with id {place_id})")
+    pid, name, romanized, code, admin_code, status, lon, lat, admin_name, meaning, origin = r
     cls = classification()
-    cat = cls.get(r[3])
-    major = cls.major_of(r[3])
+    cat = cls.get(code)
+    major = cls.major_of(code)
     return PlaceSummary(
-        id=int(r[0]),
-        name=r[1],
-        romanized=r[2],
-        category_code=r[3],
-        category=cat.name if cat else r[3],
+        id=int(pid),
+        name=name,
+        romanized=romanized,
+        category_code=code,
+        category=cat.name if cat else code,
         major_category=major.name if major else "",
-        admin_code=r[4],
-        admin_name=r[5] or "",
-        meaning=r[6],
-        origin=r[7],
-        status=r[8],
-        lon=round(float(r[9]), 6),
-        lat=round(float(r[10]), 6),
+        admin_code=admin_code,
+        admin_name=admin_name or "",
+        meaning=meaning,
+        origin=origin,
+        status=status,
+        lon=round(float(lon), 6),
+        lat=round(float(lat), 6),
     )
 
 

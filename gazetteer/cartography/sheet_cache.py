@@ -47,7 +47,6 @@ import os
 import tempfile
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass, field
@@ -59,6 +58,7 @@ from gazetteer.cartography import sheet_data
 from gazetteer.cartography.sheet_data import SheetRef
 from gazetteer.errors import NotFound
 from gazetteer.storage.engine import database_key
+from gazetteer.storage.memo import Memo
 
 log = logging.getLogger(__name__)
 
@@ -140,25 +140,13 @@ class SheetIndexMemo:
     is only ever looked up by requests that read the older version."""
 
     def __init__(self, size: int = INDEX_MEMO_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], SheetIndex] = OrderedDict()
-        self._lock = threading.Lock()
+        self._indexes: Memo[tuple[str, str], SheetIndex] = Memo(size)
 
     def get(self, conn: Connection, data_version: str) -> SheetIndex:
-        key = (database_key(conn.engine), data_version)
-        with self._lock:
-            found = self._items.get(key)
-            if found is not None:
-                self._items.move_to_end(key)
-                return found
-        # two requests missing together both compute it (a few ms); either result is right
-        index = SheetIndex.of(sheet_data.sheet_set(conn))
-        with self._lock:
-            self._items[key] = index
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return index
+        return self._indexes.get_or_make(
+            (database_key(conn.engine), data_version),
+            lambda: SheetIndex.of(sheet_data.sheet_set(conn)),  # a few ms
+        )
 
 
 # --- the file store and the render pool ------------------------------------------------------

@@ -23,6 +23,7 @@ from importlib.metadata import version as matplotlib_version
 from pathlib import Path
 
 from matplotlib import font_manager
+from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -88,8 +89,42 @@ def cjk_font_path() -> str:
     )
 
 
-def _font(size: float, weight: str = "normal") -> FontProperties:
+def chinese_font(size: float, weight: str = "normal") -> FontProperties:
     return FontProperties(fname=cjk_font_path(), size=size, weight=weight)
+
+
+# --- map furniture, shared with the coverage report's map ---------------------------------
+
+
+def furniture_axes(fig: Figure, rect: tuple[float, float, float, float], width: float = 1) -> Axes:
+    """Axes without frame or ticks for a north arrow or a scale bar: x 0..width, y 0..1."""
+    ax = fig.add_axes(rect)
+    ax.set_axis_off()
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, 1)
+    return ax
+
+
+def draw_north_arrow(ax: Axes) -> None:
+    """The north arrow, half black and half white, over 北 (in :func:`furniture_axes`)."""
+    ax.fill([0.5, 0.3, 0.5], [0.95, 0.2, 0.35], color="black")
+    ax.fill([0.5, 0.7, 0.5], [0.95, 0.2, 0.35], facecolor="white", edgecolor="black", lw=1)
+    ax.text(0.5, 0.0, "北", ha="center", va="bottom", fontproperties=chinese_font(10, "bold"))
+
+
+def draw_scale_segments(ax: Axes, segment: float, y: float) -> None:
+    """A scale bar's four segments, black and white in turn, each ``segment`` wide."""
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (i * segment, y),
+                segment,
+                0.35,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                lw=0.8,
+            )
+        )
 
 
 def _dm(value: float, hemi: str) -> str:
@@ -176,8 +211,8 @@ def render_sheet(data: SheetData) -> Figure:
         (east - west) / (box_pos.width * fig_w_in * 72),
         (north - south) / (box_pos.height * fig_h_in * 72),
     )
-    label_font = _font(6.5)
-    admin_font = _font(8.5, "bold")
+    label_font = chinese_font(6.5)
+    admin_font = chinese_font(8.5, "bold")
     inside = [lb for lb in data.labels if west <= lb.lon <= east and south <= lb.lat <= north]
     if inside:  # every name keeps its point symbol (one scatter call)
         ax.scatter(
@@ -219,10 +254,12 @@ def render_sheet(data: SheetData) -> Figure:
     for spine in ax.spines.values():
         spine.set_linewidth(1.6)
 
-    fig.text(0.38, 0.955, data.title, ha="center", va="center", fontproperties=_font(20, "bold"))
+    fig.text(
+        0.38, 0.955, data.title, ha="center", va="center", fontproperties=chinese_font(20, "bold")
+    )
     caption = f"{data.number}　{data.series}" if data.series else data.number
-    fig.text(0.38, 0.922, caption, ha="center", va="center", fontproperties=_font(12))
-    _north_arrow(fig)
+    fig.text(0.38, 0.922, caption, ha="center", va="center", fontproperties=chinese_font(12))
+    draw_north_arrow(furniture_axes(fig, (0.655, 0.80, 0.045, 0.07)))
     _scale_bar(fig, ax, west, east, lat0)
     _legend(fig, data)
     _index(fig, data)
@@ -230,14 +267,14 @@ def render_sheet(data: SheetData) -> Figure:
         0.05,
         0.012,
         data.footer or FOOTER,
-        fontproperties=_font(8),
+        fontproperties=chinese_font(8),
         color="#444",
     )
     made = f"编制单位：{data.producer}"
     if data.compiled:
         y, m, d = data.compiled[:10].split("-")
         made += f"　编制日期：{int(y)}年{int(m)}月{int(d)}日"
-    fig.text(0.71, 0.012, made, ha="right", fontproperties=_font(8), color="#444")
+    fig.text(0.71, 0.012, made, ha="right", fontproperties=chinese_font(8), color="#444")
     return fig
 
 
@@ -292,7 +329,7 @@ def _road_names(
             rotation_mode="anchor",
             ha="center",
             va="center",
-            fontproperties=_font(ROAD_NAME_PT),
+            fontproperties=chinese_font(ROAD_NAME_PT),
             color="#5a4a2a",
             zorder=5,
             gid="road-name",
@@ -344,16 +381,6 @@ def declutter(
     return out
 
 
-def _north_arrow(fig: Figure) -> None:
-    ax = fig.add_axes((0.655, 0.80, 0.045, 0.07))
-    ax.set_axis_off()
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.fill([0.5, 0.3, 0.5], [0.95, 0.2, 0.35], color="black")
-    ax.fill([0.5, 0.7, 0.5], [0.95, 0.2, 0.35], facecolor="white", edgecolor="black", lw=1)
-    ax.text(0.5, 0.0, "北", ha="center", va="bottom", fontproperties=_font(10, "bold"))
-
-
 def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -> None:
     km_per_deg_lon = KM_PER_DEG_LAT * math.cos(math.radians(lat0))
     width_km = (east - west) * km_per_deg_lon
@@ -365,22 +392,8 @@ def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -
     end = 4 * step_km * fig_frac_per_km
     # the axes hold the whole bar and its unit (a narrower one cut the bar short)
     room = end + 0.05
-    sb = fig.add_axes((bbox.x0, 0.045, room, 0.02))
-    sb.set_axis_off()
-    sb.set_xlim(0, room)
-    sb.set_ylim(0, 1)
-    for i in range(4):
-        x0 = i * step_km * fig_frac_per_km
-        sb.add_patch(
-            Rectangle(
-                (x0, 0.5),
-                step_km * fig_frac_per_km,
-                0.35,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                lw=0.8,
-            )
-        )
+    sb = furniture_axes(fig, (bbox.x0, 0.045, room, 0.02), room)
+    draw_scale_segments(sb, step_km * fig_frac_per_km, 0.5)
     for i in range(5):
         sb.text(
             i * step_km * fig_frac_per_km,
@@ -397,7 +410,7 @@ def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -
         "千米",
         ha="left",
         va="center",
-        fontproperties=_font(8),
+        fontproperties=chinese_font(8),
         gid="scale-unit",
     )
 
@@ -432,8 +445,8 @@ def _legend(fig: Figure, data: SheetData) -> None:
                     label=c.name,
                 )
             )
-    ax.legend(handles=handles, loc="upper left", prop=_font(9), frameon=True, title=None)
-    ax.text(0.0, 1.02, "图　例", fontproperties=_font(12, "bold"), transform=ax.transAxes)
+    ax.legend(handles=handles, loc="upper left", prop=chinese_font(9), frameon=True, title=None)
+    ax.text(0.0, 1.02, "图　例", fontproperties=chinese_font(12, "bold"), transform=ax.transAxes)
 
 
 def _index(fig: Figure, data: SheetData) -> None:
@@ -443,7 +456,7 @@ def _index(fig: Figure, data: SheetData) -> None:
     ax.set_xlim(0, 3)
     ax.set_ylim(0, 3.4)
     if data.kind == "grid":
-        ax.text(1.5, 3.2, "邻接图幅", ha="center", fontproperties=_font(11, "bold"))
+        ax.text(1.5, 3.2, "邻接图幅", ha="center", fontproperties=chinese_font(11, "bold"))
         pos = {
             "NW": (0, 2),
             "N": (1, 2),
@@ -469,7 +482,7 @@ def _index(fig: Figure, data: SheetData) -> None:
             )
             ax.text(x + 0.5, y + 0.5, cells[key], ha="center", va="center", fontsize=7)
     else:
-        ax.text(1.5, 3.2, "所跨 1:5万 图幅", ha="center", fontproperties=_font(11, "bold"))
+        ax.text(1.5, 3.2, "所跨 1:5万 图幅", ha="center", fontproperties=chinese_font(11, "bold"))
         codes = list(data.index_sheets)
         per_line = 3
         text = "\n".join("  ".join(codes[i : i + per_line]) for i in range(0, len(codes), per_line))
@@ -498,9 +511,13 @@ def renderer_version() -> str:
 
 
 __all__ = [
+    "chinese_font",
     "cjk_font_path",
     "declutter",
+    "draw_north_arrow",
+    "draw_scale_segments",
     "figure_bytes",
+    "furniture_axes",
     "render_sheet",
     "renderer_version",
 ]

@@ -26,6 +26,7 @@ from gazetteer.coverage import (
     parse_weight,
 )
 from gazetteer.coverage.inputs import parse_profile, resolve_area
+from gazetteer.coverage.isochrones import feature_collection
 from gazetteer.coverage.report import (
     PICK_COLUMNS,
     POINT_COLUMNS,
@@ -225,7 +226,6 @@ def _report(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
-    from shapely.geometry import mapping
     from tqdm import tqdm
 
     types = parse_facility_types(args.type) if args.type else ()
@@ -239,25 +239,9 @@ def _isochrones(settings: Settings, args: argparse.Namespace) -> int:
             limit=args.limit,
             progress=bar,
         )
-    feats = [
-        {
-            "type": "Feature",
-            "geometry": mapping(i.geometry),
-            "properties": {
-                "facility_id": i.facility_id,
-                "name": i.name,
-                "facility_type": i.facility_type,
-                "minutes": i.minutes,
-                "profile": args.profile,
-            },
-        }
-        for i in items
-    ]
-    Path(args.out).write_text(
-        json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False),
-        encoding="utf-8",
-    )
-    print(f"已写出 (written): {args.out} ({len(feats)} polygons)")
+    collection = feature_collection(items, args.profile)
+    Path(args.out).write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    print(f"已写出 (written): {args.out} ({len(items)} polygons)")
     return 0
 
 
@@ -313,17 +297,16 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
     q = _query(args, engine)
     with tqdm(desc="coverage matrix", unit="site", disable=args.quiet, file=sys.stderr) as bar:
+        # where the sites may go and how hard to look, for either question
+        search: dict[str, Any] = {
+            "source": source,
+            "candidates": cands,
+            "exact": not args.greedy_only,
+            "time_limit_s": args.time_limit,
+            "progress": bar,
+        }
         if args.target_share is not None:
-            sc = set_cover(
-                engine,
-                q,
-                args.target_share,
-                source=source,
-                candidates=cands,
-                exact=not args.greedy_only,
-                time_limit_s=args.time_limit,
-                progress=bar,
-            )
+            sc = set_cover(engine, q, args.target_share, **search)
             picks = sc.exact if sc.exact is not None else sc.greedy
             bar.close()
             print(
@@ -332,16 +315,7 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
                 f"candidates reach {sc.reachable_share:.1%}"
             )
         else:
-            r = recommend(
-                engine,
-                q,
-                args.k,
-                source=source,
-                candidates=cands,
-                exact=not args.greedy_only,
-                time_limit_s=args.time_limit,
-                progress=bar,
-            )
+            r = recommend(engine, q, args.k, **search)
             bar.close()
             picks = r.greedy
             ex = "-" if r.exact_gain is None else f"{r.exact_gain:.0f}"

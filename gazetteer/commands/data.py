@@ -5,15 +5,20 @@
 ``gazetteer import [--format F] [--layer NAME ...] [--skip-invalid] [--dry-run]
 [--encoding E] [--mapping CSV] [--crs CRS] [--from-gcj02] PATH``
 ``gazetteer import admin CSV [--boundaries GEOJSON] [--skip-invalid] [--dry-run]``
+``gazetteer national generate --names N [--seed S] [--out DIR] [--no-load]``
+``gazetteer national load DIR``
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
+from gazetteer.demo.national import write_national
+from gazetteer.demo.national_load import LoadReport, load_national
 from gazetteer.errors import ImportFailed, InvalidInput
 from gazetteer.io import ImportReport, export_layers, import_admin, import_file
 from gazetteer.io.export import resolve_layers
@@ -182,7 +187,62 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_load(report: LoadReport) -> None:
+    parts = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    print(
+        f"已载入 (loaded): {report.areas:,} 行政区划 (areas), {report.places:,} 地名 (names); "
+        f"{parts}; {report.rows_per_s:,.0f} names/s"
+    )
+
+
+def _national_generate(settings: Settings, args: argparse.Namespace) -> int:
+    if args.names < 0:
+        raise InvalidInput("--names 不能为负数 (must not be negative)")
+    if args.no_load and not args.out:
+        raise InvalidInput("--no-load 需要 --out (--no-load needs --out)")
+    engine = None if args.no_load else _engine(settings)
+    with tempfile.TemporaryDirectory(prefix="gz-national-") as tmp:
+        out = Path(args.out) if args.out else Path(tmp)
+        admin, _, frame = write_national(out, args.names, args.seed)
+        print(
+            f"已生成 (generated): {len(frame.areas):,} areas ({frame.prefectures} prefectures, "
+            f"{frame.counties:,} counties, {len(frame.town_codes):,} towns), "
+            f"{args.names:,} names -> {admin.parent}"
+        )
+        if engine is not None:
+            _print_load(load_national(engine, out))
+            engine.dispose()
+    return 0
+
+
+def _national_load(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    _print_load(load_national(engine, Path(args.folder)))
+    engine.dispose()
+    return 0
+
+
+def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
+    p = sub.add_parser(
+        "national",
+        help="a synthetic national data set (31 provinces, ~40,000 towns, N names)",
+        description="全国模拟数据 (a synthetic national gazetteer with the census's shape), "
+        "loaded in bulk (PostgreSQL COPY); see gazetteer/demo/national.py.",
+    )
+    national = p.add_subparsers(dest="national_command", required=True)
+    g = national.add_parser("generate", help="generate the CSV files and load them")
+    g.add_argument("--names", type=int, required=True, help="place names to generate")
+    g.add_argument("--seed", type=int, default=2024)
+    g.add_argument("--out", help="folder for admin_areas.csv and places.csv (default: temporary)")
+    g.add_argument("--no-load", action="store_true", help="write the files only (needs --out)")
+    g.set_defaults(func=_national_generate)
+    ld = national.add_parser("load", help="load a folder written by `national generate`")
+    ld.add_argument("folder")
+    ld.set_defaults(func=_national_load)
+
+
 def register(sub: argparse._SubParsersAction[Any]) -> None:
+    _register_national(sub)
     p = sub.add_parser(
         "export",
         help="export layers to GeoJSON, GeoPackage, Shapefile, CSV or Excel",

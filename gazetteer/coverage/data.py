@@ -12,11 +12,9 @@ instance's changes on its next call.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -27,14 +25,14 @@ from gazetteer.model import FacilityType
 from gazetteer.network.graph import ProfileGraph, RoadGraph, Snapped
 from gazetteer.network.load import GraphCache
 from gazetteer.network.profiles import get_profile
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
+from gazetteer.storage.memo import Memo
 from gazetteer.storage.versions import coverage_versions
 from gazetteer.types import lonlat_to_metric
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass(frozen=True, eq=False)
@@ -89,20 +87,7 @@ class FacilitySet:
 
 def load_demand(conn: Connection) -> DemandSet:
     """Every demand point with its position and population figures, as arrays."""
-    d = t.demand_points
-    rows = conn.execute(
-        select(
-            d.c.id,
-            d.c.code,
-            d.c.name,
-            d.c.admin_code,
-            func.ST_X(d.c.geom),
-            func.ST_Y(d.c.geom),
-            d.c.population,
-            d.c.elderly,
-            d.c.dependents,
-        ).order_by(d.c.id)
-    ).all()
+    rows = repo.demand_figures(conn)
     cols: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in range(9)]
     return DemandSet(
         ids=np.array(cols[0], dtype=np.int64),
@@ -144,41 +129,15 @@ class Context:
     demand_sites: Snapped
 
 
-class Memo:
-    """A small thread-safe LRU mapping."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Any, Any] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self.lock:
-            return self._items.get(key)
-
-    def put(self, key: Any, value: Any) -> None:
-        with self.lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def get_or_make(self, key: K, make: Callable[[], V]) -> V:
-        """The value under ``key``, made (outside the lock) when missing."""
-        hit = self.get(key)
-        if hit is None:
-            hit = make()
-            self.put(key, hit)
-        return hit  # type: ignore[no-any-return]
-
-
 class CoverageCache:
     """What a coverage question derives from the data: road graphs, snapped demand, and
     the baselines of facility sets (with their summaries). One per process."""
 
     def __init__(self, graphs: GraphCache | None = None) -> None:
         self.graphs = graphs if graphs is not None else GraphCache()
-        self.demand = Memo(16)  # (graph, profile, demand version) -> (DemandSet, Snapped)
-        self.baselines = Memo(32)  # see gazetteer.coverage.summary.baseline
+        # (graph, profile, demand version) -> (DemandSet, Snapped)
+        self.demand: Memo[tuple[int, str, str], tuple[DemandSet, Snapped]] = Memo(16)
+        self.baselines: Memo[Hashable, Any] = Memo(32)  # see coverage.summary.baseline
 
     def context(self, conn: Connection, profile: str) -> Context:
         """Graph (per network version) and snapped demand (per demand version)."""
@@ -201,7 +160,6 @@ __all__ = [
     "CoverageCache",
     "DemandSet",
     "FacilitySet",
-    "Memo",
     "load_demand",
     "load_facilities",
 ]

@@ -6,7 +6,9 @@ Raw strings from the API or the CLI become typed values here, with the same clea
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
+from typing import TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -18,6 +20,7 @@ from gazetteer.storage import tables as t
 from gazetteer.types import AdminCode, admin_prefix
 
 MAX_SEARCH_MINUTES = 240.0
+E = TypeVar("E", bound=enum.StrEnum)
 
 # Chinese names the pages show (and common short forms) for each weight and profile.
 WEIGHT_LABELS: dict[Weight, str] = {
@@ -73,17 +76,22 @@ def profile_choices() -> str:
     return "、".join(f"{PROFILE_LABELS.get(n, n)} ({n})" for n in profile_names())
 
 
+def _choice(text: str, choices: type[E], labels: dict[E, str], aliases: dict[str, E]) -> E | None:
+    """The member of ``choices`` whose code, Chinese label or alias is ``text``."""
+    try:
+        return choices(text)
+    except ValueError:
+        pass
+    for member, label in labels.items():
+        if text == label:
+            return member
+    return aliases.get(text)
+
+
 def facility_type_of(text: str) -> FacilityType:
     """A facility type from its code or its Chinese name (老年助餐点, 助餐点 ...)."""
     part = text.strip()
-    try:
-        return FacilityType(part)
-    except ValueError:
-        pass
-    for ft, name in FACILITY_TYPE_NAMES.items():
-        if part == name:
-            return ft
-    hit = _FACILITY_ALIASES.get(part)
+    hit = _choice(part, FacilityType, FACILITY_TYPE_NAMES, _FACILITY_ALIASES)
     if hit is not None:
         return hit
     raise InvalidInput(
@@ -115,14 +123,7 @@ def parse_facility_types(values: Sequence[str] | str | None) -> tuple[FacilityTy
 def parse_weight(value: str | None) -> Weight:
     """A weight from its code or Chinese name (老年人口, 老年人 ...)."""
     text = (value or Weight.POPULATION.value).strip()
-    try:
-        return Weight(text)
-    except ValueError:
-        pass
-    for w, name in WEIGHT_LABELS.items():
-        if text == name:
-            return w
-    hit = _WEIGHT_ALIASES.get(text)
+    hit = _choice(text, Weight, WEIGHT_LABELS, _WEIGHT_ALIASES)
     if hit is not None:
         return hit
     raise InvalidInput(

@@ -4,8 +4,10 @@ shaped from the reachable roads (:func:`gazetteer.coverage.analysis.isochrones`)
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+from shapely.geometry import mapping
 
 from gazetteer.coverage.analysis import isochrones
 from gazetteer.coverage.data import FacilitySet, FloatArray
@@ -71,4 +73,29 @@ def service_areas(
     return out
 
 
-__all__ = ["MAX_ISOCHRONE_FACILITIES", "Site", "service_areas", "sites_of"]
+def feature_collection(items: Sequence[Isochrone], profile: str) -> dict[str, Any]:
+    """The service areas as a GeoJSON FeatureCollection (lon/lat), one feature each."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": mapping(i.geometry),
+            "properties": {
+                "facility_id": i.facility_id,
+                "name": i.name,
+                "facility_type": i.facility_type,
+                "minutes": i.minutes,
+                "profile": profile,
+            },
+        }
+        for i in items
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+__all__ = [
+    "MAX_ISOCHRONE_FACILITIES",
+    "Site",
+    "feature_collection",
+    "service_areas",
+    "sites_of",
+]

@@ -16,13 +16,17 @@ from dataclasses import dataclass
 from datetime import date
 
 from matplotlib.figure import Figure
-from matplotlib.font_manager import FontProperties
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Patch
 from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
-from gazetteer.cartography.sheet_render import cjk_font_path
+from gazetteer.cartography.sheet_render import (
+    chinese_font,
+    draw_north_arrow,
+    draw_scale_segments,
+    furniture_axes,
+)
 from gazetteer.coverage.report import report_facts, report_title
 from gazetteer.coverage.workbench import AreaRow, CoverageReport, VillageRow
 
@@ -46,10 +50,6 @@ class MapLayers:
     villages: Sequence[VillageRow]  # every village of the area
     facilities: Sequence[tuple[float, float]]  # lon, lat
     bounds: tuple[float, float, float, float]
-
-
-def _font(size: float, weight: str = "normal") -> FontProperties:
-    return FontProperties(fname=cjk_font_path(), size=size, weight=weight)
 
 
 def _polys(g: BaseGeometry) -> Iterator[Polygon]:
@@ -79,9 +79,9 @@ def render_report(r: CoverageReport, layers: MapLayers, *, today: date | None = 
     today = today or date.today()
     fig = Figure(figsize=(16.54, 11.69), dpi=100)
     fig.patch.set_facecolor("white")
-    fig.text(0.03, 0.955, report_title(r), fontproperties=_font(22, "bold"), va="center")
+    fig.text(0.03, 0.955, report_title(r), fontproperties=chinese_font(22, "bold"), va="center")
     facts = "　".join(f"{k}：{v}" for k, v in report_facts(r))
-    fig.text(0.03, 0.915, facts, fontproperties=_font(10), va="center")
+    fig.text(0.03, 0.915, facts, fontproperties=chinese_font(10), va="center")
 
     west, south, east, north = layers.bounds
     lat0 = (south + north) / 2
@@ -99,28 +99,22 @@ def render_report(r: CoverageReport, layers: MapLayers, *, today: date | None = 
                 lw={2: 1.6, 3: 1.1}.get(level, 0.5),
                 zorder=3,
             )
-    covered = [v for v in layers.villages if v.covered]
-    gaps = [v for v in layers.villages if not v.covered]
-    if covered:
-        ax.scatter(
-            [v.lon for v in covered],
-            [v.lat for v in covered],
-            s=9,
-            c=[_color(v.minutes_to_nearest) for v in covered],
-            edgecolors="#555555",
-            linewidths=0.2,
-            zorder=4,
-        )
-    if gaps:
-        ax.scatter(
-            [v.lon for v in gaps],
-            [v.lat for v in gaps],
-            s=14,
-            c=[_color(v.minutes_to_nearest) for v in gaps],
-            edgecolors="#3b0000",
-            linewidths=0.7,
-            zorder=5,
-        )
+    # covered villages small with a thin edge, the gaps above them larger and outlined
+    for covered, size, edge, width, z in (
+        (True, 9, "#555555", 0.2, 4),
+        (False, 14, "#3b0000", 0.7, 5),
+    ):
+        vs = [v for v in layers.villages if v.covered == covered]
+        if vs:
+            ax.scatter(
+                [v.lon for v in vs],
+                [v.lat for v in vs],
+                s=size,
+                c=[_color(v.minutes_to_nearest) for v in vs],
+                edgecolors=edge,
+                linewidths=width,
+                zorder=z,
+            )
     if layers.facilities:
         ax.scatter(
             [x for x, _ in layers.facilities],
@@ -147,7 +141,7 @@ def render_report(r: CoverageReport, layers: MapLayers, *, today: date | None = 
         0.03,
         0.03,
         f"{SOURCE}　坐标系：CGCS2000　制图日期：{today.isoformat()}",
-        fontproperties=_font(9),
+        fontproperties=chinese_font(9),
         va="center",
     )
     return fig
@@ -155,13 +149,7 @@ def render_report(r: CoverageReport, layers: MapLayers, *, today: date | None = 
 
 def _north_arrow(fig: Figure, ax: object) -> None:
     box = ax.get_position()  # type: ignore[attr-defined]
-    a = fig.add_axes((box.x1 - 0.045, box.y1 - 0.085, 0.035, 0.07))
-    a.set_axis_off()
-    a.set_xlim(0, 1)
-    a.set_ylim(0, 1)
-    a.fill([0.5, 0.3, 0.5], [0.95, 0.2, 0.35], color="black")
-    a.fill([0.5, 0.7, 0.5], [0.95, 0.2, 0.35], facecolor="white", edgecolor="black", lw=1)
-    a.text(0.5, 0.0, "北", ha="center", va="bottom", fontproperties=_font(10, "bold"))
+    draw_north_arrow(furniture_axes(fig, (box.x1 - 0.045, box.y1 - 0.085, 0.035, 0.07)))
 
 
 def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -> None:
@@ -169,30 +157,17 @@ def _scale_bar(fig: Figure, ax: object, west: float, east: float, lat0: float) -
     step = _nice_km(width_km)
     box = ax.get_position()  # type: ignore[attr-defined]
     per_km = box.width / width_km
-    sb = fig.add_axes((box.x0, 0.06, 0.4, 0.025))
-    sb.set_axis_off()
-    sb.set_xlim(0, 0.4)
-    sb.set_ylim(0, 1)
+    sb = furniture_axes(fig, (box.x0, 0.06, 0.4, 0.025), 0.4)
+    draw_scale_segments(sb, step * per_km, 0.55)
     for i in range(4):
-        x0 = i * step * per_km
-        sb.add_patch(
-            Rectangle(
-                (x0, 0.55),
-                step * per_km,
-                0.35,
-                facecolor="black" if i % 2 == 0 else "white",
-                edgecolor="black",
-                lw=0.8,
-            )
-        )
-        sb.text(x0, 0.0, f"{i * step:g}", ha="center", va="bottom", fontsize=7)
+        sb.text(i * step * per_km, 0.0, f"{i * step:g}", ha="center", va="bottom", fontsize=7)
     sb.text(
         4 * step * per_km,
         0.0,
         f"{4 * step:g} 千米",
         ha="center",
         va="bottom",
-        fontproperties=_font(7),
+        fontproperties=chinese_font(7),
     )
 
 
@@ -216,8 +191,8 @@ def _legend(fig: Figure) -> None:
     ]
     for _limit, color, label in RAMP:
         handles.append(Patch(facecolor=color, edgecolor="#555", label=f"村居：到最近设施 {label}"))
-    ax.legend(handles=handles, loc="upper left", prop=_font(9), frameon=True, ncol=2)
-    ax.text(0.0, 1.04, "图　例", fontproperties=_font(12, "bold"), transform=ax.transAxes)
+    ax.legend(handles=handles, loc="upper left", prop=chinese_font(9), frameon=True, ncol=2)
+    ax.text(0.0, 1.04, "图　例", fontproperties=chinese_font(12, "bold"), transform=ax.transAxes)
 
 
 def _table(fig: Figure, rows: Sequence[AreaRow], r: CoverageReport) -> None:
@@ -249,13 +224,13 @@ def _table(fig: Figure, rows: Sequence[AreaRow], r: CoverageReport) -> None:
         0.0,
         1.02,
         "按区域覆盖情况" + ("（覆盖率最低的 24 个）" if len(rows) > 24 else ""),
-        fontproperties=_font(12, "bold"),
+        fontproperties=chinese_font(12, "bold"),
         transform=ax.transAxes,
     )
     tab = ax.table(cellText=body, colLabels=head, loc="upper left", cellLoc="right")
     tab.auto_set_font_size(False)
     for cell in tab.get_celld().values():
-        cell.set_text_props(fontproperties=_font(8))
+        cell.set_text_props(fontproperties=chinese_font(8))
         cell.set_height(0.035)
         cell.set_linewidth(0.4)
 

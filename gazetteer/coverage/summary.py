@@ -4,11 +4,10 @@ memoised baseline of a facility set (so a what-if pays only for its changed site
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from sqlalchemy import Connection, select
 
 from gazetteer.coverage.analysis import NearestTimes, nearest_times
 from gazetteer.coverage.data import (
@@ -18,21 +17,11 @@ from gazetteer.coverage.data import (
     DemandSet,
     FacilitySet,
     IntArray,
-    Memo,
 )
 from gazetteer.coverage.model import AreaCoverage, CoverageQuery, CoverageResult, Gap, PointTime
 from gazetteer.network.graph import Snapped
-from gazetteer.storage import tables as t
+from gazetteer.storage.memo import Memo
 from gazetteer.types import LEVEL_DIGITS
-
-
-def area_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
-    """Names of the areas ``codes``."""
-    if not codes:
-        return {}
-    a = t.admin_areas
-    rows = conn.execute(select(a.c.code, a.c.name).where(a.c.code.in_(list(codes)))).all()
-    return {str(r[0]): str(r[1]) for r in rows}
 
 
 def area_index(demand: DemandSet, prefix: str, level: int) -> AreaIndex:
@@ -64,7 +53,7 @@ def summarise(
     *,
     with_points: bool = True,
 ) -> CoverageResult:
-    """``names``: the child areas' names (:func:`area_names` of ``areas.groups``)."""
+    """``names``: the child areas' names (``storage.repository.area_names`` of ``areas.groups``)."""
     demand = ctx.demand
     w_all = demand.weights(query.weight)
     idx = areas.idx
@@ -146,7 +135,7 @@ class Baseline:
 
     sites: Snapped
     near: NearestTimes
-    summaries: Memo = field(default_factory=lambda: Memo(16), repr=False)
+    summaries: Memo[Hashable, CoverageResult] = field(default_factory=lambda: Memo(16), repr=False)
 
 
 def baseline(
@@ -168,7 +157,8 @@ def baseline(
         sites = ctx.pg.snap_lonlat(facilities.lonlat, max_snap_m=None)
         return Baseline(sites, nearest_times(ctx.pg, sites, ctx.demand_sites, limit_s=limit_s))
 
-    return cache.baselines.get_or_make(key, make)
+    found: Baseline = cache.baselines.get_or_make(key, make)
+    return found
 
 
 def baseline_summary(
@@ -224,7 +214,6 @@ def new_sites_unnamed(r: CoverageResult) -> CoverageResult:
 __all__ = [
     "Baseline",
     "area_index",
-    "area_names",
     "baseline",
     "baseline_summary",
     "new_sites_unnamed",

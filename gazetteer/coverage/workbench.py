@@ -16,19 +16,14 @@ from sqlalchemy import Connection, select
 
 from gazetteer.coverage.data import DemandSet, FloatArray, IntArray
 from gazetteer.coverage.model import CoverageQuery, Recommendation, Scenario, WhatIfResult
+from gazetteer.model import AdminRef
+from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.types import LEVEL_DIGITS, AdminCode
 
 CITY_LEVEL = 2
 VILLAGE_LEVEL = 5
 LEVEL_NAMES = {2: "市", 3: "区市", 4: "镇街", 5: "村居"}
-
-
-@dataclass(frozen=True, slots=True)
-class AreaRef:
-    code: str
-    name: str
-    level: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +70,8 @@ class Drill:
     below (counties, towns, or the villages of a town) and the gap villages."""
 
     query: CoverageQuery
-    area: AreaRef
-    path: list[AreaRef]
+    area: AdminRef
+    path: list[AdminRef]
     child_level: int
     covered: float
     total: float
@@ -125,7 +120,7 @@ class CoverageReport:
     """What the coverage report (xlsx, PDF) holds."""
 
     query: CoverageQuery
-    path: list[AreaRef]
+    path: list[AdminRef]
     covered: float
     total: float
     covered_share: float
@@ -147,39 +142,20 @@ def scope(demand: DemandSet, idx: IntArray, query: CoverageQuery, time_s: FloatA
     return Scope(idx, w, covered, minutes)
 
 
-def area_path(conn: Connection, code: str | None) -> list[AreaRef]:
+def area_path(conn: Connection, code: str | None) -> list[AdminRef]:
     """The areas from the top (the city) down to ``code`` (only the city for ``None``)."""
-    a = t.admin_areas
-    out: list[AreaRef] = []
-    current = AdminCode.parse(code).value if code else None
-    seen = set()
-    while current and current not in seen:
-        seen.add(current)
-        row = conn.execute(
-            select(a.c.code, a.c.name, a.c.level, a.c.parent_code).where(a.c.code == current)
-        ).first()
-        if row is None:
-            break
-        out.append(AreaRef(str(row[0]), str(row[1]), int(row[2])))
-        current = row[3]
-    if not out or out[-1].level > CITY_LEVEL:
+    out = repo.admin_path(conn, AdminCode.parse(code).value) if code else []
+    if not out or out[0].level > CITY_LEVEL:
+        a = t.admin_areas
         top = conn.execute(
-            select(a.c.code, a.c.name, a.c.level)
+            select(a.c.code, a.c.name, a.c.level, a.c.kind)
             .where(a.c.level == CITY_LEVEL)
             .order_by(a.c.code)
             .limit(1)
         ).first()
         if top is not None and all(r.code != str(top[0]) for r in out):
-            out.append(AreaRef(str(top[0]), str(top[1]), int(top[2])))
-    return [r for r in reversed(out) if r.level >= CITY_LEVEL]
-
-
-def names_of(conn: Connection, codes: set[str]) -> dict[str, str]:
-    if not codes:
-        return {}
-    a = t.admin_areas
-    rows = conn.execute(select(a.c.code, a.c.name).where(a.c.code.in_(sorted(codes)))).all()
-    return {str(r[0]): str(r[1]) for r in rows}
+            out.insert(0, AdminRef(str(top[0]), str(top[1]), int(top[2]), top[3] or ""))
+    return [r for r in out if r.level >= CITY_LEVEL]
 
 
 def group_codes(demand: DemandSet, sc: Scope, level: int) -> list[str]:
@@ -289,7 +265,6 @@ def needed_names(demand: DemandSet, sc: Scope) -> set[str]:
 
 __all__ = [
     "LEVEL_NAMES",
-    "AreaRef",
     "AreaRow",
     "CoverageReport",
     "Drill",
@@ -300,7 +275,6 @@ __all__ = [
     "area_rows",
     "gap_keys",
     "group_codes",
-    "names_of",
     "needed_names",
     "point_times",
     "scope",

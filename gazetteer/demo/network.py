@@ -19,6 +19,7 @@ The network is built so that it is one connected component:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 import shapely
@@ -135,41 +136,37 @@ def add_grid(
     # horizontal lines (constant j), then vertical lines (constant i)
     for j in range(ny):
         cls, ow = cls_of(j)
-        run: list[int] = []
-        for i in range(nx):
-            a = int(ids[j, i])
-            if a >= 0 and run:
-                net.add_edge(run[-1], a, cls, oneway=ow and j % 2 == 0, urban=True)
-                run.append(a)
-            elif a >= 0:
-                run = [a]
-            else:
-                if len(run) >= 2:
-                    net.lines.append(GridLine(area, True, j, run))
-                run = []
-        if len(run) >= 2:
+        for run in _runs(ids[j, :]):
+            for a, b in pairwise(run):
+                net.add_edge(a, b, cls, oneway=ow and j % 2 == 0, urban=True)
             net.lines.append(GridLine(area, True, j, run))
     for i in range(nx):
         cls, ow = cls_of(i)
-        run = []
-        for j in range(ny):
-            a = int(ids[j, i])
-            if a >= 0 and run:
+        for run in _runs(ids[:, i]):
+            for a, b in pairwise(run):
                 # one-way vertical streets run the other way round every second line
                 if ow and i % 2 == 1:
-                    net.add_edge(a, run[-1], cls, oneway=True, urban=True)
+                    net.add_edge(b, a, cls, oneway=True, urban=True)
                 else:
-                    net.add_edge(run[-1], a, cls, oneway=False, urban=True)
-                run.append(a)
-            elif a >= 0:
-                run = [a]
-            else:
-                if len(run) >= 2:
-                    net.lines.append(GridLine(area, False, i, run))
-                run = []
-        if len(run) >= 2:
+                    net.add_edge(a, b, cls, oneway=False, urban=True)
             net.lines.append(GridLine(area, False, i, run))
     return made
+
+
+def _runs(cells: IntArray) -> list[list[int]]:
+    """The runs of two or more nodes in a row along one grid line (-1: no node)."""
+    runs: list[list[int]] = []
+    run: list[int] = []
+    for cell in cells:
+        if cell >= 0:
+            run.append(int(cell))
+            continue
+        if len(run) >= 2:
+            runs.append(run)
+        run = []
+    if len(run) >= 2:
+        runs.append(run)
+    return runs
 
 
 class _UnionFind:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Row, insert, select
 
 from gazetteer.model.accounts import User
 from gazetteer.naming.model import AuditEntry
+from gazetteer.storage.repository import from_row
 from gazetteer.storage.tables_naming import audit_log
 from gazetteer.types import utc_now
 
@@ -60,17 +61,11 @@ def record(
 
 def _entry(r: Row[Any]) -> AuditEntry:
     m = r._mapping
-    return AuditEntry(
-        id=m["id"],
-        at=m["at"],
-        user_id=m["user_id"],
-        user_name=m["user_name"],
-        action=m["action"],
-        case_id=m["case_id"],
-        place_id=m["place_id"],
+    return from_row(
+        AuditEntry,
+        r,
         before=json.loads(m["before"]) if m["before"] else None,
         after=json.loads(m["after"]) if m["after"] else None,
-        note=m["note"],
     )
 
 

@@ -145,49 +145,14 @@ CASE_PLACE_KIND: dict[CaseKind, PlaceKind] = {
 
 def case_from_row(r: Row[Any]) -> Case:
     m = r._mapping
-    proposal = CaseProposal(
-        kind=CaseKind(m["kind"]),
-        name=m["name"],
-        admin_code=m["admin_code"],
-        geometry=from_db(m["geom"]),
-        place_id=m["place_id"],
-        start_desc=m["start_desc"],
-        end_desc=m["end_desc"],
-        length_m=m["length_m"],
-        width_m=m["width_m"],
-        grade=m["grade"],
-        households=m["households"],
-        developer=m["developer"],
-        reason=m["reason"],
-        applicant=m["applicant"],
-    )
-    return Case(
-        id=m["id"],
-        number=m["number"],
+    proposal = repo.from_row(CaseProposal, r, kind=CaseKind(m["kind"]), geometry=from_db(m["geom"]))
+    return repo.from_row(
+        Case,
+        r,
         state=CaseState(m["state"]),
         proposal=proposal,
-        specific=m["specific"],
-        generic=m["generic"],
-        romanized=m["romanized"],
-        scope_key=m["scope_key"],
         findings=[Finding.from_json(f) for f in json.loads(m["findings"] or "[]")],
-        consultation_start=m["consultation_start"],
-        consultation_end=m["consultation_end"],
-        approval_no=m["approval_no"],
-        approval_date=m["approval_date"],
-        approver_authority=m["approver_authority"],
-        announced_on=m["announced_on"],
-        filed_on=m["filed_on"],
-        notice_due=m["notice_due"],
-        filing_due=m["filing_due"],
-        notice_text=m["notice_text"],
-        created_by=m["created_by"],
-        submitted_by=m["submitted_by"],
-        approved_by=m["approved_by"],
         historic=bool(m["historic"]),
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        version=m["version"],
     )
 
 

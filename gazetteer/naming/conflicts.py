@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from gazetteer.naming.model import Finding, Scope
 from gazetteer.naming.rules import NameFacts, finding
+from gazetteer.text.keys import FUZZY_FINALS, FUZZY_INITIALS, fuzzy_syllable
 from gazetteer.text.pinyin import valid_bases
 
 # --- conflicts in the scope --------------------------------------------------------------
@@ -54,55 +55,31 @@ def conflict_findings(
             and _base_generic(c.generic) != _base_generic(facts.generic)
         ):
             same_spec.append(c)
-    out: list[Finding] = []
-    where = scope.label
+    # each rule: the names it found and what the finding says about them
+    said: dict[str, tuple[list[Candidate], str]] = {
+        "conflict.duplicate": (dup, "重名，同一范围内地名不得重复。"),
+        "conflict.homophone_same_tone": (
+            toned,
+            f"读音完全相同（同音同调，{facts.toned_key}），极易混淆，应避免。",
+        ),
+        "conflict.homophone": (homo, f"同音（{facts.pinyin_key}），应避免同音地名。"),
+        "conflict.near_homophone": (
+            near,
+            "读音相近（平翘舌、前后鼻音或n/l不分时同音），建议避免。",
+        ),
+        "conflict.same_specific": (same_spec, "专名相同、通名不同，易混淆，建议调整。"),
+    }
+    return [
+        finding(
+            rule, f"“{facts.name}”与{scope.label}内{_names(found)}{what}", (c.ref for c in found)
+        )
+        for rule, (found, what) in said.items()
+        if found
+    ]
 
-    def names(cs: Sequence[Candidate]) -> str:
-        return "、".join(f"“{c.name}”（{c.what} {c.ref}）" for c in cs[:5])
 
-    if dup:
-        out.append(
-            finding(
-                "conflict.duplicate",
-                f"“{facts.name}”与{where}内{names(dup)}重名，同一范围内地名不得重复。",
-                (c.ref for c in dup),
-            )
-        )
-    if toned:
-        out.append(
-            finding(
-                "conflict.homophone_same_tone",
-                f"“{facts.name}”与{where}内{names(toned)}读音完全相同（同音同调，"
-                f"{facts.toned_key}），极易混淆，应避免。",
-                (c.ref for c in toned),
-            )
-        )
-    if homo:
-        out.append(
-            finding(
-                "conflict.homophone",
-                f"“{facts.name}”与{where}内{names(homo)}同音（{facts.pinyin_key}），应避免同音地名。",
-                (c.ref for c in homo),
-            )
-        )
-    if near:
-        out.append(
-            finding(
-                "conflict.near_homophone",
-                f"“{facts.name}”与{where}内{names(near)}读音相近（平翘舌、前后鼻音或n/l不分时同音），"
-                "建议避免。",
-                (c.ref for c in near),
-            )
-        )
-    if same_spec:
-        out.append(
-            finding(
-                "conflict.same_specific",
-                f"“{facts.name}”与{where}内{names(same_spec)}专名相同、通名不同，易混淆，建议调整。",
-                (c.ref for c in same_spec),
-            )
-        )
-    return out
+def _names(cs: Sequence[Candidate]) -> str:
+    return "、".join(f"“{c.name}”（{c.what} {c.ref}）" for c in cs[:5])
 
 
 def _base_generic(generic: str) -> str:
@@ -113,32 +90,17 @@ def _base_generic(generic: str) -> str:
 
 # --- fuzzy (near-homophone) keys ---------------------------------------------------------
 
-_INITIAL_FOLDS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FINAL_FOLDS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
-
-
-@lru_cache(maxsize=65536)
-def _fold(syl: str) -> str:
-    for long, short in _INITIAL_FOLDS:
-        if syl.startswith(long):
-            syl = short + syl[len(long) :]
-            break
-    for long, short in _FINAL_FOLDS:
-        if syl.endswith(long):
-            return syl[: -len(long)] + short
-    return syl
-
 
 def fuzzy_key(key: str) -> str:
     """The key with near-homophone foldings (zh=z, ch=c, sh=s, n=l, ang=an, eng=en, ing=in)."""
-    return " ".join(_fold(s) for s in key.split(" "))
+    return " ".join(fuzzy_syllable(s) for s in key.split(" "))
 
 
 @lru_cache(maxsize=65536)
 def _syllable_variants(syl: str) -> tuple[str, ...]:
-    folded = _fold(syl)
+    folded = fuzzy_syllable(syl)
     heads = {folded}
-    for long, short in _INITIAL_FOLDS:
+    for long, short in FUZZY_INITIALS:
         if folded.startswith(short) and not (short == "n" and long == "l"):
             heads.add(long + folded[len(short) :])
     if folded.startswith("n"):
@@ -148,7 +110,7 @@ def _syllable_variants(syl: str) -> tuple[str, ...]:
     out: set[str] = set()
     for h in heads:
         out.add(h)
-        for long, short in _FINAL_FOLDS:
+        for long, short in FUZZY_FINALS:
             if h.endswith(short):
                 out.add(h[: -len(short)] + long)
     valid = valid_bases()

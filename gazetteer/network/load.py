@@ -9,8 +9,6 @@ the next request.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -21,6 +19,7 @@ from gazetteer.errors import InvalidInput
 from gazetteer.network.graph import RoadGraph, graph_from_arrays
 from gazetteer.storage import tables as t
 from gazetteer.storage.engine import database_key
+from gazetteer.storage.memo import Memo
 from gazetteer.storage.versions import network_version
 
 CACHE_SIZE = 4
@@ -77,31 +76,18 @@ class GraphCache:
     the next call loads the new graph."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple[str, str], RoadGraph] = OrderedDict()
-        self._lock = threading.Lock()
+        self._graphs: Memo[tuple[str, str], RoadGraph] = Memo(size)
 
     def get(self, conn: Connection, *, version: str | None = None) -> RoadGraph:
         """The graph of ``conn``'s database (``version``: the network version the caller
         has just read, to save the query)."""
-        if version is None:
-            version = network_version(conn)
-        key = (database_key(conn.engine), version)
-        with self._lock:
-            graph = self._items.get(key)
-            if graph is not None:
-                self._items.move_to_end(key)
-                return graph
-        graph = load_graph(conn, version=version)
-        with self._lock:
-            self._items[key] = graph
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return graph
+        seen = network_version(conn) if version is None else version
+        return self._graphs.get_or_make(
+            (database_key(conn.engine), seen), lambda: load_graph(conn, version=seen)
+        )
 
     def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+        self._graphs.clear()
 
 
 __all__ = ["GraphCache", "load_graph"]

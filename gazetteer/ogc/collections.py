@@ -26,7 +26,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import geom_bound
 from gazetteer.types import BBox
 
-PropertyKind = Literal["string", "integer", "number", "date"]
+PropertyKind = Literal["string", "integer", "number", "date", "interval"]
 GeometryType = Literal[
     "Point", "LineString", "Polygon", "MultiPoint", "MultiLineString", "MultiPolygon", "Geometry"
 ]
@@ -47,7 +47,9 @@ class Property:
     """One property of the features of a collection, read from ``column``.
 
     ``kind="date"`` properties are queryable only (a year column seen as 1 January of
-    that year, for CQL2 temporal predicates); they are not written into features.
+    that year, for CQL2 temporal functions); ``kind="interval"`` ones too (the years of
+    validity: ``column`` the first year, ``end`` the last, see :mod:`gazetteer.ogc.temporal`).
+    Neither is written into features.
     """
 
     name: str
@@ -55,10 +57,11 @@ class Property:
     kind: PropertyKind
     title: str
     filterable: bool = False
+    end: ColumnElement[Any] | None = None  # interval: the last year (None: open end)
 
     @property
     def output(self) -> bool:
-        return self.kind != "date"
+        return self.kind not in ("date", "interval")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,12 @@ class CollectionDef:
     @property
     def output_properties(self) -> tuple[Property, ...]:
         return tuple(p for p in self.properties if p.output)
+
+    @property
+    def query_parameters(self) -> tuple[Property, ...]:
+        """The queryables a ``name=value`` query parameter may test (Part 3,
+        queryables-query-parameters): every property written into the features."""
+        return self.output_properties
 
     def property(self, name: str) -> Property | None:
         for p in self.properties:
@@ -127,7 +136,13 @@ def _place_properties(pl: Any) -> tuple[Property, ...]:
         _p("version", pl.c.version, "integer", "版本 record version"),
         _p("established", pl.c.established_year, "date", "设立日期（设立年份1月1日）"),
         _p("abolished", pl.c.abolished_year, "date", "废止日期（废止年份1月1日）"),
+        _validity(pl.c.established_year, pl.c.abolished_year),
     )
+
+
+def _validity(first: ColumnElement[Any], last: ColumnElement[Any] | None) -> Property:
+    title = "有效期（设立年1月1日至废止年12月31日）years of validity"
+    return Property("validity", first, "interval", title, end=last)
 
 
 def _places(pl: Any) -> CollectionDef:
@@ -200,6 +215,7 @@ def _roads(rd: Any, pl: Any) -> CollectionDef:
             _p("width_m", rd.c.width_m, "number", "宽度（米） width in metres"),
             _p("grade", rd.c.grade, "string", "道路等级 grade", f=True),
             _p("established", pl.c.established_year, "date", "设立日期（设立年份1月1日）"),
+            _validity(pl.c.established_year, pl.c.abolished_year),
         ),
         start_year=pl.c.established_year,
         end_year=pl.c.abolished_year,
@@ -239,6 +255,7 @@ def _facilities(fa: Any) -> CollectionDef:
             _p("level", fa.c.level, "string", "层级 level"),
             _p("opened_year", fa.c.opened_year, "integer", "开办年份 opened"),
             _p("opened", fa.c.opened_year, "date", "开办日期（开办年份1月1日）"),
+            _validity(fa.c.opened_year, None),
         ),
         start_year=fa.c.opened_year,
     )
@@ -362,6 +379,14 @@ def _geometry_schema(c: CollectionDef) -> dict[str, Any]:
 def _property_schema(p: Property) -> dict[str, Any]:
     if p.kind == "date":
         return {"type": "string", "format": "date", "title": p.title}
+    if p.kind == "interval":  # [start, end] as in CQL2 JSON; null: an open end
+        return {
+            "type": "array",
+            "minItems": 2,
+            "maxItems": 2,
+            "items": {"type": ["string", "null"], "format": "date"},
+            "title": p.title,
+        }
     return {"type": p.kind, "title": p.title}
 
 

@@ -9,14 +9,17 @@ Supported: ``AND``/``OR``/``NOT``, comparisons, ``LIKE`` (``%`` and ``_``),
 ``BETWEEN``, ``IN``, ``IS NULL``, ``CASEI``/``LOWER``, spatial ``S_INTERSECTS``,
 ``S_WITHIN``, ``S_CONTAINS``, ``S_DISJOINT``, ``S_TOUCHES``, ``S_CROSSES``, ``S_OVERLAPS``,
 ``S_EQUALS`` and ``S_DWITHIN(geometry, <geometry>, <metres>[, meters])`` (distance on the
-ellipsoid), temporal ``T_BEFORE``, ``T_AFTER``, ``T_INTERSECTS``, ``T_EQUALS``,
-``T_DURING``, ``T_DISJOINT`` and comparisons on the date queryables (``established``,
-``abolished``, ``opened``: 1 January of the year column). Anything else — an unknown
+ellipsoid), the 15 temporal functions of CQL2 on instants and intervals
+(:mod:`gazetteer.ogc.temporal`) and comparisons on the date queryables (``established``,
+``abolished``, ``opened``: 1 January of the year column). Geometry literals are in
+``filter-crs`` (CRS84 by default; EPSG:4490/4326 in latitude, longitude order; EPSG:4550
+northing, easting) and are transformed to CRS84 here. Anything else — an unknown
 property, a wrong literal type, a syntax error — is an :class:`InvalidInput` saying where.
 
-Two pygeofilter 0.4 quirks are handled before parsing: CQL2 JSON ``{"bbox": [...]}`` is
-turned into a polygon (pygeofilter reads the numbers in the wrong order), and
-``S_DWITHIN``, which its CQL2 grammars lack, is read as a function call.
+pygeofilter 0.4 quirks handled before parsing: CQL2 JSON ``{"bbox": [...]}`` is turned
+into a polygon (pygeofilter reads the numbers in the wrong order); ``S_DWITHIN``, which its
+CQL2 grammars lack, and the temporal functions, which it reads only partly, become
+function calls.
 """
 
 from __future__ import annotations
@@ -36,20 +39,21 @@ from sqlalchemy import and_, false, func, not_, or_, true
 from sqlalchemy.sql.elements import ColumnElement
 
 from gazetteer.errors import InvalidInput
+from gazetteer.ogc import crs as crsmod
 from gazetteer.ogc.collections import GEOMETRY_QUERYABLE, CollectionDef, Property
-from gazetteer.storage.dialect import bbox_match, dwithin_metres, spatial_relation
+from gazetteer.ogc.temporal import Temporal, rewrite_json, rewrite_text, temporal_call
+from gazetteer.storage.dialect import (
+    bbox_match,
+    dwithin_metres,
+    indexed_relation,
+    spatial_relation,
+)
 
 MAX_FILTER_LENGTH = 20_000
-LANGS = ("cql2-text", "cql2-json")
+# cql-text: the name the Part 3 drafts gave CQL2 text; GDAL's OAPIF driver sends it.
+LANGS = ("cql2-text", "cql2-json", "cql-text")
 METRE_UNITS = {"m", "meter", "meters", "metre", "metres"}
 _DWITHIN = re.compile(r"\bS_DWITHIN\s*\(", re.IGNORECASE)
-_TEMPORAL = re.compile(
-    r"\b(T_(?:AFTER|BEFORE|CONTAINS|DISJOINT|DURING|EQUALS|FINISHEDBY|FINISHES|INTERSECTS|"
-    r"MEETS|METBY|OVERLAPPEDBY|OVERLAPS|STARTEDBY|STARTS))\s*\(",
-    re.IGNORECASE,
-)
-_INTERVAL = re.compile(r"INTERVAL\s*\(\s*'([^']*)'\s*,\s*'([^']*)'\s*\)", re.IGNORECASE)
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _SPATIAL = {
     ast.GeometryIntersects: "Intersects",
     ast.GeometryDisjoint: "Disjoint",
@@ -88,57 +92,8 @@ def _mark_dwithin(text: str) -> str:
     return "".join(out)
 
 
-def _close(text: str, start: int) -> tuple[int, int | None]:
-    """From just after an opening parenthesis: the index after its closing one and the
-    position of the first top-level comma (outside quotes and nested parentheses)."""
-    depth, i, comma, quoted = 1, start, None, False
-    while i < len(text) and depth:
-        ch = text[i]
-        if ch == "'":
-            quoted = not quoted
-        elif not quoted:
-            if ch == "(":
-                depth += 1
-            elif ch == ")":
-                depth -= 1
-            elif ch == "," and depth == 1 and comma is None:
-                comma = i
-        i += 1
-    return i, comma
-
-
-def _infix_temporal(text: str) -> str:
-    """CQL2 ``T_AFTER(a, b)`` → ``(a T_AFTER b)``, the form pygeofilter 0.4's grammar reads
-    (``T_INTERSECTS`` is its ``T_OVERLAPS``)."""
-    for _ in range(50):
-        m = next(
-            (m for m in _TEMPORAL.finditer(text) if not text.count("'", 0, m.start()) % 2), None
-        )
-        if m is None:
-            return text
-        end, comma = _close(text, m.end())
-        if comma is None:
-            raise _bad(f"{m.group(1)} needs two arguments (column {m.start() + 1})")
-        op = m.group(1).upper().replace("T_INTERSECTS", "T_OVERLAPS")
-        a, b = text[m.end() : comma], text[comma + 1 : end - 1]
-        text = f"{text[: m.start()]}({a} {op} {b}){text[end:]}"
-    return text
-
-
-def _interval(m: re.Match[str]) -> str:
-    def one(v: str, end: bool) -> str:
-        v = v.strip()
-        if v in ("..", ""):
-            return "9999-12-31T23:59:59Z" if end else "0001-01-01T00:00:00Z"
-        if _DATE_ONLY.match(v):
-            return v + ("T23:59:59Z" if end else "T00:00:00Z")
-        return v
-
-    return f"INTERVAL('{one(m.group(1), False)}','{one(m.group(2), True)}')"
-
-
 def _rewrite_text(text: str) -> str:
-    return _INTERVAL.sub(_interval, _infix_temporal(_mark_dwithin(text)))
+    return rewrite_text(_mark_dwithin(text))
 
 
 def _fix_json(node: Any) -> Any:
@@ -146,6 +101,9 @@ def _fix_json(node: Any) -> Any:
         return [_fix_json(n) for n in node]
     if not isinstance(node, dict):
         return node
+    temporal = rewrite_json(node, _fix_json)
+    if temporal is not None:
+        return temporal
     if set(node) == {"bbox"} and isinstance(node["bbox"], list) and len(node["bbox"]) == 4:
         x1, y1, x2, y2 = node["bbox"]
         return box(x1, y1, x2, y2).__geo_interface__
@@ -202,8 +160,10 @@ def parse_filter(text: str, lang: str | None) -> Any:
 
 
 class _Translator:
-    def __init__(self, c: CollectionDef) -> None:
+    def __init__(self, c: CollectionDef, crs: crsmod.Crs) -> None:
         self.c = c
+        self.crs = crs
+        self.temporal = Temporal(c, self.prop)
 
     # values
     def prop(self, node: Any) -> Property:
@@ -217,7 +177,10 @@ class _Translator:
 
     def scalar(self, node: Any, like: Property | None) -> ColumnElement[Any] | Any:
         if isinstance(node, ast.Attribute):
-            return self.prop(node).column
+            p = self.prop(node)
+            if p.kind == "interval":
+                raise _bad(f"{p.name} is an interval: compare it with the T_ functions")
+            return p.column
         if isinstance(node, ast.Function) and node.name.lower() in ("lower", "casei"):
             (arg,) = node.arguments
             if isinstance(arg, str):
@@ -251,6 +214,9 @@ class _Translator:
             return not_(self(node.sub_node))
         if isinstance(node, ast.Include):
             return false() if node.not_ else true()
+        call = temporal_call(node)
+        if call is not None:
+            return self.temporal(*call)
         if _is_dwithin(node):
             return self.dwithin(node.lhs.arguments)
         if isinstance(node, ast.Comparison):
@@ -278,8 +244,6 @@ class _Translator:
             )
         if isinstance(node, ast.DistanceWithin):
             return self.dwithin([node.lhs, node.rhs, node.distance, ast.Attribute(node.units)])
-        if isinstance(node, ast.TemporalPredicate):
-            return self.temporal(node)
         raise _bad(f"不支持的表达式 (unsupported expression): {node!r:.120}")
 
     def comparison(self, node: Any) -> ColumnElement[bool]:
@@ -288,6 +252,8 @@ class _Translator:
             p = self.prop(node.lhs)
             if p.kind == "date":
                 return _date_compare(p.column, op, _instant(node.rhs, p))
+            if p.kind == "interval":
+                raise _bad(f"{p.name} is an interval: compare it with the T_ functions")
         left = self.scalar(node.lhs, None)
         prop = self.prop(node.lhs) if isinstance(node.lhs, ast.Attribute) else None
         right = self.scalar(node.rhs, prop)
@@ -339,9 +305,14 @@ class _Translator:
             raise _bad("empty geometry")
         if not g.is_valid:
             raise _bad("invalid geometry (e.g. a self-intersecting polygon)")
+        if not self.crs.is_crs84:
+            g = crsmod.geometry_to_crs84(g, self.crs)
         x1, y1, x2, y2 = g.bounds
-        if not (-180 <= x1 <= x2 <= 180 and -90 <= y1 <= y2 <= 90):
-            raise _bad("geometry coordinates must be longitude/latitude (CRS84)")
+        if not all(map(math.isfinite, g.bounds)) or not (
+            -180 <= x1 <= x2 <= 180 and -90 <= y1 <= y2 <= 90
+        ):
+            where = "CRS84" if self.crs.is_crs84 else f"filter-crs {self.crs.uri}"
+            raise _bad(f"geometry coordinates must be longitude/latitude (CRS84) or in {where}")
         return g
 
     def geometry_attribute(self, node: Any) -> None:
@@ -359,11 +330,10 @@ class _Translator:
             relation = _CONVERSE.get(relation, relation)
         self.geometry_attribute(lhs)
         g = self.geometry_literal(rhs)
-        e = spatial_relation(self.c.geometry, relation, g.wkt)
         if relation in _INDEXED:
             index = bbox_match(self.c.bbox_filter_table, g.bounds, self.c.geometry_column)
-            return and_(index, e)
-        return e
+            return indexed_relation(self.c.geometry, relation, g.wkt, index)
+        return spatial_relation(self.c.geometry, relation, g.wkt)
 
     def dwithin(self, args: list[Any]) -> ColumnElement[bool]:
         if len(args) not in (3, 4):
@@ -385,43 +355,6 @@ class _Translator:
         grown = (max(-180, x1 - dlon), max(-90, y1 - dlat), min(180, x2 + dlon), min(90, y2 + dlat))
         index = bbox_match(self.c.bbox_filter_table, grown, self.c.geometry_column)
         return and_(index, dwithin_metres(self.c.geometry, g.wkt, float(dist)))
-
-    def temporal(self, node: Any) -> ColumnElement[bool]:
-        p = self.prop(node.lhs)
-        if p.kind != "date":
-            dates = ", ".join(q.name for q in self.c.properties if q.kind == "date") or "none"
-            raise _bad(f"temporal predicates need a date queryable ({dates}); got {p.name}")
-        col, rhs = p.column, node.rhs
-        if isinstance(rhs, values.Interval):
-            lo = _instant(rhs.start, p) if rhs.start is not None else None
-            hi = _instant(rhs.end, p) if rhs.end is not None else None
-            ge = _date_compare(col, ">=", lo) if lo else true()
-            le = _date_compare(col, "<=", hi) if hi else true()
-            if isinstance(node, (ast.TimeOverlaps, ast.TimeEquals)):
-                return and_(ge, le) if isinstance(node, ast.TimeOverlaps) else false()
-            if isinstance(node, ast.TimeDuring):
-                gt = _date_compare(col, ">", lo) if lo else true()
-                lt = _date_compare(col, "<", hi) if hi else true()
-                return and_(gt, lt)
-            if isinstance(node, ast.TimeDisjoint):
-                return not_(and_(ge, le))
-            if isinstance(node, ast.TimeBefore):
-                return _date_compare(col, "<", lo) if lo else false()
-            if isinstance(node, ast.TimeAfter):
-                return _date_compare(col, ">", hi) if hi else false()
-        else:
-            d = _instant(rhs, p)
-            ops = {
-                ast.TimeBefore: "<",
-                ast.TimeAfter: ">",
-                ast.TimeEquals: "=",
-                ast.TimeOverlaps: "=",
-                ast.TimeDisjoint: "<>",
-            }
-            for cls, op in ops.items():
-                if isinstance(node, cls):
-                    return _date_compare(col, op, d)
-        raise _bad(f"temporal predicate not supported for instants: {type(node).__name__}")
 
 
 def _is_dwithin(node: Any) -> bool:
@@ -460,10 +393,11 @@ def _date_compare(year: ColumnElement[Any], op: str, d: datetime) -> ColumnEleme
     raise _bad(f"unsupported comparison {op}")
 
 
-def to_sql(c: CollectionDef, tree: Any) -> ColumnElement[bool]:
-    """The SQL condition of a parsed filter over collection ``c``."""
+def to_sql(c: CollectionDef, tree: Any, crs: crsmod.Crs = crsmod.DEFAULT) -> ColumnElement[bool]:
+    """The SQL condition of a parsed filter over collection ``c`` (geometry literals in
+    ``crs``)."""
     try:
-        return _Translator(c)(tree)
+        return _Translator(c, crs)(tree)
     except RecursionError:
         raise _bad("nested too deeply") from None
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as e:
@@ -471,9 +405,11 @@ def to_sql(c: CollectionDef, tree: Any) -> ColumnElement[bool]:
         raise _bad(f"不支持的表达式 (unsupported expression): {type(e).__name__}") from None
 
 
-def compile_filter(c: CollectionDef, text: str, lang: str | None) -> ColumnElement[bool]:
+def compile_filter(
+    c: CollectionDef, text: str, lang: str | None, crs: crsmod.Crs = crsmod.DEFAULT
+) -> ColumnElement[bool]:
     """Parse and translate a filter; :class:`InvalidInput` saying where when it is wrong."""
-    return to_sql(c, parse_filter(text, lang))
+    return to_sql(c, parse_filter(text, lang), crs)
 
 
 __all__ = ["LANGS", "compile_filter", "parse_filter", "to_sql"]

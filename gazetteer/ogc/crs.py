@@ -26,7 +26,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+import numpy as np
 from pyproj import Transformer
+from shapely import segmentize, transform
+from shapely.geometry.base import BaseGeometry
 
 from gazetteer.errors import InvalidInput
 from gazetteer.types import BBox, check_lon_lat
@@ -115,6 +118,25 @@ def transform_geojson(text: str | None, crs: Crs) -> str | None:
     return json.dumps(_geometry(json.loads(text), crs), separators=(",", ":"))
 
 
+def geometry_to_crs84(g: BaseGeometry, crs: Crs) -> BaseGeometry:
+    """A geometry given in ``crs`` (its axis order: ``filter-crs`` literals) in CRS84.
+    Projected coordinates are densified first (edges every 500 m) so that a long
+    straight edge stays near its curved image; coordinates outside the CRS's area come
+    back as inf and are refused by the caller."""
+    if crs.is_crs84:
+        return g
+    assert crs.epsg is not None
+    tr = _from(crs.epsg)
+    if crs.epsg == 4550:
+        g = segmentize(g, 500.0)
+
+    def coords(a: Any, b: Any) -> Any:
+        return np.array(tr.transform(a, b))
+
+    out: BaseGeometry = transform(g, coords, interleaved=False)
+    return out
+
+
 def bbox_to_crs84(bbox: tuple[float, ...], crs: Crs) -> BBox:
     """A ``bbox`` given in ``crs`` (its axis order: lat/lon boxes are
     ``minlat,minlon,maxlat,maxlon``) as a CRS84 box, densified along its edges."""
@@ -155,6 +177,7 @@ __all__ = [
     "URIS",
     "Crs",
     "bbox_to_crs84",
+    "geometry_to_crs84",
     "parse_crs",
     "transform_geojson",
 ]

@@ -18,7 +18,12 @@ Design notes:
   pages by offset (the sort order is not the key order). A cursor is ``a<key>`` (rows after
   the key) or ``b<key>`` (rows before it, for ``prev`` links).
 - ``numberMatched`` is counted only for the first page (no cursor, offset 0), once per
-  walk through a collection, never on every page.
+  walk through a collection, never on every page; and only where counting is cheap: on
+  PostgreSQL when the planner expects at most :data:`COUNT_EXACT_UP_TO` matches (a count of
+  20,000 scattered rows of a 1 M-row table costs 100 times the page itself), and at most
+  :data:`COUNT_CAP` rows in any case. Otherwise it is left out, as OGC API – Features
+  allows (pg_featureserv never gives it; pygeoapi and tipg always count, which at 1 M rows
+  costs seconds).
 - Bounding-box filters use the spatial index through ``dialect.bbox_match`` and then test
   the exact bounding box, so a feature is returned when its bounding box meets ``bbox``.
 """
@@ -57,10 +62,18 @@ from gazetteer.ogc.query import (
     extra_conditions,
     parse_items_query,
 )
-from gazetteer.storage.dialect import as_geojson, bbox_match, geom_bound
+from gazetteer.storage.dialect import (
+    as_geojson,
+    bbox_match,
+    geom_bound,
+    planned_rows,
+    short_reads,
+)
 from gazetteer.types import INT64_MAX, INT64_MIN, parse_bbox, utc_now
 
 GEOJSON_DIGITS = 9
+COUNT_EXACT_UP_TO = 10_000  # PostgreSQL: count when the planner expects at most this many
+COUNT_CAP = 20_000  # never count further than this (the estimate can be wrong)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +151,16 @@ def _to_feature(props: tuple[Property, ...], m: RowMapping, crs: Crs | None = No
     return Feature(id=m["_key"], geometry_json=geom, properties=out)
 
 
-def count_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> int:
-    """How many features match ``q``'s filters (ignoring paging)."""
-    stmt = select(func.count()).select_from(c.source).where(*conditions(c, q))
-    return int(conn.execute(stmt).scalar_one())
+def count_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> int | None:
+    """How many features match ``q``'s filters (ignoring paging); None when that is
+    more than a cheap count can tell (see the module's notes)."""
+    matching = select(literal(1)).select_from(c.source).where(*conditions(c, q))
+    planned = planned_rows(conn, matching)
+    if planned is not None and planned > COUNT_EXACT_UP_TO:
+        return None
+    capped = matching.limit(COUNT_CAP + 1).subquery()
+    n = int(conn.execute(select(func.count()).select_from(capped)).scalar_one())
+    return n if n <= COUNT_CAP else None
 
 
 def _read_sorted(
@@ -168,6 +187,7 @@ def _read_sorted(
 
 def read_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> FeaturePage:
     """One page of features in key order, with the cursors of the next and previous pages."""
+    short_reads(conn)
     conds = conditions(c, q)
     if q.sortby:
         return _read_sorted(conn, c, q, conds)
@@ -270,6 +290,7 @@ __all__ = [
     "get_collection",
     "parse_bbox",
     "parse_items_query",
+    "planned_rows",
     "properties_schema",
     "queryables",
     "read_item",

@@ -3,8 +3,9 @@
 Parameters (OGC API – Features Parts 1–3): ``limit``, ``offset``, ``cursor`` (keyset
 paging), ``bbox`` with ``bbox-crs``, ``datetime`` (instants, intervals, open ends ``..``),
 ``filter`` with ``filter-lang`` and ``filter-crs`` (CQL2), ``properties``, ``sortby``,
-``crs``, ``f`` and one equality filter per filterable property. Unknown or repeated
-parameters and bad values raise :class:`InvalidInput` (a 400).
+``crs``, ``f`` and one equality filter per property (Part 3, queryables as query
+parameters). A CQL2 JSON filter may also come as a request body (``POST …/items``).
+Unknown or repeated parameters and bad values raise :class:`InvalidInput` (a 400).
 """
 
 from __future__ import annotations
@@ -233,7 +234,7 @@ def _bbox(raw: str, bbox_crs: crsmod.Crs) -> BBox:
 
 def _collect(c: CollectionDef, params: Sequence[tuple[str, str]]) -> dict[str, str]:
     seen: dict[str, str] = {}
-    allowed = set(COMMON_PARAMETERS) | {p.name for p in c.filters}
+    allowed = set(COMMON_PARAMETERS) | {p.name for p in c.query_parameters}
     for name, value in params:
         if "\x00" in name or "\x00" in value:
             raise InvalidInput("查询参数含有 NUL 字符 (query parameter contains a NUL character)")
@@ -248,13 +249,23 @@ def _collect(c: CollectionDef, params: Sequence[tuple[str, str]]) -> dict[str, s
     return seen
 
 
-def parse_items_query(c: CollectionDef, params: Sequence[tuple[str, str]]) -> ItemsQuery:
-    """Validate raw query parameters (name, value pairs) for an items request.
+def parse_items_query(
+    c: CollectionDef, params: Sequence[tuple[str, str]], body_filter: str | None = None
+) -> ItemsQuery:
+    """Validate raw query parameters (name, value pairs) for an items request;
+    ``body_filter`` is a CQL2 JSON filter sent as the body of a POST.
 
     Unknown parameters, repeated parameters and bad values raise :class:`InvalidInput`
     (OGC API – Features /req/core/query-param-invalid and /query-param-unknown).
     """
     seen = _collect(c, params)
+    if body_filter is not None:
+        if "filter" in seen or seen.get("filter-lang", "cql2-json") != "cql2-json":
+            raise InvalidInput(
+                "filter 重复 (filter given twice): a POST body is a CQL2 JSON filter; "
+                "send no filter or filter-lang other than cql2-json in the query"
+            )
+        seen["filter"], seen["filter-lang"] = body_filter, "cql2-json"
     fmt = seen.get("f")
     if fmt is not None and fmt not in FORMATS:
         raise InvalidInput(
@@ -271,12 +282,17 @@ def parse_items_query(c: CollectionDef, params: Sequence[tuple[str, str]]) -> It
     if "bbox-crs" in seen and "bbox" not in seen:
         raise InvalidInput("bbox-crs 需要 bbox (bbox-crs without bbox)")
     bbox = _bbox(seen["bbox"], bbox_crs) if "bbox" in seen else None
-    filters = tuple((p.name, _parse_value(p, seen[p.name])) for p in c.filters if p.name in seen)
-    if "filter-crs" in seen and not parse_crs_param(seen, "filter-crs").is_crs84:
-        raise InvalidInput("filter-crs 只支持 CRS84 (filter-crs: only CRS84 is supported)")
+    filters = tuple(
+        (p.name, _parse_value(p, seen[p.name])) for p in c.query_parameters if p.name in seen
+    )
+    filter_crs = parse_crs_param(seen, "filter-crs")
     if ("filter-lang" in seen or "filter-crs" in seen) and "filter" not in seen:
         raise InvalidInput("filter-lang/filter-crs 需要 filter (given without filter)")
-    where = compile_filter(c, seen["filter"], seen.get("filter-lang")) if "filter" in seen else None
+    where = (
+        compile_filter(c, seen["filter"], seen.get("filter-lang"), filter_crs)
+        if "filter" in seen
+        else None
+    )
     sortby = _sortby(c, seen["sortby"]) if "sortby" in seen else ()
     if sortby and cursor is not None:
         raise InvalidInput("sortby 与 cursor 不能同时使用 (sortby pages with offset)")

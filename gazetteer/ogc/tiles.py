@@ -12,6 +12,19 @@ version (:func:`gazetteer.storage.versions.layer_version`, read at most once a s
 an edit shows up within a second and unchanged data is encoded once. Each tile carries one
 layer named after the collection, with the feature id and the short properties (the
 collection's filterable ones).
+
+The ``place-points`` tiles are the names *written at that zoom*: the labels placed for the
+tile by :mod:`gazetteer.cartography.labels` (no two overlap, the most important first,
+historical names in the space left, flagged ``historical``), each a point in the tile that
+owns it (no copies in the buffer: a label is drawn once), with what a client needs to draw
+it: ``text``, ``name``, ``kind``, ``major``, ``font``, ``w``/``h`` (box in CSS pixels,
+centred on the point), ``rank``, ``historical``, ``years``. Below and above the public
+map's zooms the same rule applies, so any zoom of the matrix set has its names.
+
+Per-zoom content of the other collections the public map draws: ``admin-areas`` carries
+the city and counties up to zoom 8, the towns from zoom 9 and the villages from zoom 12;
+``roads`` the arterial roads (主干路) at every zoom, secondary ones (次干路) from zoom 9 and
+minor streets (支路) from zoom 12.
 """
 
 from __future__ import annotations
@@ -31,6 +44,7 @@ from shapely.geometry import box, shape
 from shapely.ops import transform
 from sqlalchemy import Connection, func, literal_column, select
 
+from gazetteer.cartography.labels import Label, LabelCache
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.ogc.collections import CollectionDef
 from gazetteer.storage.dialect import as_geojson, bbox_match, is_sqlite
@@ -45,6 +59,7 @@ MIN_ZOOM = 0
 MAX_ZOOM = 20
 HALF = 20037508.342789244  # half the width of the Web Mercator square, metres
 MAX_FEATURES = 50_000
+LABEL_COLLECTION = "place-points"  # its tiles hold the names written at the tile's zoom
 # Collection -> data version layer (storage/versions.LAYERS).
 VERSION_LAYER = {
     "places": "places",
@@ -101,6 +116,26 @@ def _tile_properties(c: CollectionDef) -> list[Any]:
     return [p for p in c.filters]
 
 
+# admin-areas: the highest level (2 city, 3 county, 4 town, 5 village) drawn below a zoom
+_ADMIN_LEVEL_BY_ZOOM = ((9, 3), (12, 4))
+# roads: the grades left out below a zoom (minor streets from 12, secondary from 9)
+_ROAD_GRADES_BY_ZOOM = ((9, ("次干路", "支路")), (12, ("支路",)))
+
+
+def _zoom_filter(c: CollectionDef, tile: TileId) -> list[Any]:
+    """What a collection leaves out of a tile at low zooms (its features at this zoom)."""
+    level, grade = c.property("level"), c.property("grade")
+    if c.id == "admin-areas" and level is not None:
+        for below, highest in _ADMIN_LEVEL_BY_ZOOM:
+            if tile.z < below:
+                return [level.column <= highest]
+    if c.id == "roads" and grade is not None:
+        for below, grades in _ROAD_GRADES_BY_ZOOM:
+            if tile.z < below:
+                return [grade.column.not_in(grades)]
+    return []
+
+
 def _encode_postgis(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
     env = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
     geom = func.ST_AsMVTGeom(func.ST_Transform(c.geometry, 3857), env, EXTENT, BUFFER, True)
@@ -111,6 +146,7 @@ def _encode_postgis(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
         select(*cols)
         .select_from(c.source)
         .where(bbox_match(c.bbox_filter_table, _margin(tile), c.geometry_column))
+        .where(*_zoom_filter(c, tile))
         .limit(MAX_FEATURES)
         .subquery("mvt")
     )
@@ -136,6 +172,7 @@ def _encode_python(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
         select(*cols)
         .select_from(c.source)
         .where(bbox_match(c.bbox_filter_table, _margin(tile), c.geometry_column))
+        .where(*_zoom_filter(c, tile))
         .limit(MAX_FEATURES)
     )
     bounds = tile.mercator_bounds()
@@ -167,6 +204,48 @@ def _encode_python(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
     return data
 
 
+def _to_tile_xy(tile: TileId, lon: float, lat: float) -> tuple[float, float]:
+    """A point in the tile's own coordinates (0..EXTENT, y down as MVT stores it)."""
+    n = 1 << tile.z
+    x = (lon + 180.0) / 360.0 * n - tile.x
+    s = math.sin(math.radians(max(min(lat, 85.0511), -85.0511)))
+    y = (0.5 - math.log((1 + s) / (1 - s)) / (4 * math.pi)) * n - tile.y
+    return x * EXTENT, y * EXTENT
+
+
+def _label_feature(tile: TileId, lab: Label) -> dict[str, Any]:
+    x, y = _to_tile_xy(tile, lab.lon, lab.lat)
+    properties: dict[str, Any] = {
+        "text": lab.text,
+        "name": lab.name,
+        "kind": lab.kind,
+        "major": lab.major,
+        "font": lab.font,
+        "w": lab.width,
+        "h": lab.height,
+        "rank": lab.rank,
+        "historical": lab.historical,
+    }
+    if lab.years:
+        properties["years"] = lab.years
+    return {"id": lab.id, "geometry": f"POINT ({x:.3f} {y:.3f})", "properties": properties}
+
+
+def encode_label_tile(
+    conn: Connection, c: CollectionDef, tile: TileId, labels: LabelCache, version: str
+) -> bytes:
+    """The names written in one tile at its zoom (``place-points``), as MVT points."""
+    cur, hist = labels.tile(conn, tile.z, tile.x, tile.y, version=version)
+    features = [_label_feature(tile, lab) for lab in [*cur, *hist]]
+    if not features:
+        return b""
+    data: bytes = mapbox_vector_tile.encode(
+        [{"name": c.id, "features": features}],
+        default_options={"extents": EXTENT, "y_coord_down": True},
+    )
+    return data
+
+
 def encode_tile(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
     """The MVT of one collection in one tile (empty bytes when nothing is there)."""
     if is_sqlite(conn):
@@ -177,29 +256,51 @@ def encode_tile(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
 class TileCache:
     """Encoded tiles of the process, keyed by collection, tile and data version (LRU)."""
 
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024, version_ttl_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        max_bytes: int = 64 * 1024 * 1024,
+        version_ttl_s: float = 1.0,
+        labels: LabelCache | None = None,
+    ) -> None:
         self._max = max_bytes
+        self.labels = labels if labels is not None else LabelCache()
         self._size = 0
         self._tiles: OrderedDict[tuple[str, int, int, int, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
         self._ttl = version_ttl_s
         self._versions: dict[str, tuple[float, str]] = {}
+        self._reading: set[str] = set()
 
     def _version(self, conn: Connection, layer: str) -> str:
         """The layer's data version, read at most once per ``version_ttl_s`` (a map asks
-        for dozens of tiles at once; the version is an aggregate over the table)."""
+        for dozens of tiles at once; the version is an aggregate over the table, a quarter
+        of a second over a million names). One request reads it; the others asking while
+        it does keep the version they had (never a stampede of the same aggregate)."""
         now = time.monotonic()
         with self._lock:
             seen = self._versions.get(layer)
-        if seen is not None and now - seen[0] < self._ttl:
-            return seen[1]
-        version = layer_version(conn, layer)
+            if seen is not None and (now - seen[0] < self._ttl or layer in self._reading):
+                return seen[1]
+            self._reading.add(layer)
+        try:
+            version = layer_version(conn, layer)
+        finally:
+            with self._lock:
+                self._reading.discard(layer)
         with self._lock:
-            self._versions[layer] = (now, version)
+            self._versions[layer] = (time.monotonic(), version)
         return version
 
-    def tile(self, conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
-        """The tile, from the cache when the collection's data did not change."""
+    def tile(
+        self,
+        conn: Connection,
+        c: CollectionDef,
+        tile: TileId,
+        *,
+        labels: LabelCache | None = None,
+    ) -> bytes:
+        """The tile, from the cache when the collection's data did not change (the names'
+        tiles are placed by ``labels``, the process's label cache, or this cache's own)."""
         version = self._version(conn, VERSION_LAYER[c.id])
         key = (c.id, tile.z, tile.x, tile.y, version)
         with self._lock:
@@ -207,7 +308,10 @@ class TileCache:
             if hit is not None:
                 self._tiles.move_to_end(key)
                 return hit
-        data = encode_tile(conn, c, tile)
+        if c.id == LABEL_COLLECTION:
+            data = encode_label_tile(conn, c, tile, labels or self.labels, version)
+        else:
+            data = encode_tile(conn, c, tile)
         with self._lock:
             if key not in self._tiles:
                 self._tiles[key] = data
@@ -248,12 +352,14 @@ def tile_matrix_set() -> dict[str, Any]:
 
 
 __all__ = [
+    "LABEL_COLLECTION",
     "MAX_ZOOM",
     "MVT",
     "TMS_ID",
     "TMS_URI",
     "TileCache",
     "TileId",
+    "encode_label_tile",
     "encode_tile",
     "parse_tile",
     "tile_matrix_set",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from gazetteer.search.memory import (
     AdminRecord,
@@ -19,30 +19,19 @@ from gazetteer.search.memory import (
     category_names,
 )
 from gazetteer.storage import tables as t
+from gazetteer.storage.repository.places import SHOWN_COLUMNS
 from gazetteer.text import initials as initials_of
 from gazetteer.text import pinyin_key as pinyin_key_of
+
+p = t.places
 
 
 def load_index(conn: Connection) -> MemoryIndex:
     """Every current and former name and alias of the database, with the admin areas."""
     cats = category_names()
-    p = t.places
     places: list[PlaceRecord] = []
     aliases: list[NameRecord] = []
-    q = select(
-        p.c.id,
-        p.c.name,
-        p.c.romanized,
-        p.c.category_code,
-        p.c.admin_code,
-        p.c.status,
-        func.ST_X(p.c.point),
-        func.ST_Y(p.c.point),
-        p.c.pinyin_key,
-        p.c.initials,
-        p.c.other_names,
-        p.c.reading,
-    )
+    q = select(*SHOWN_COLUMNS, p.c.pinyin_key, p.c.initials, p.c.other_names, p.c.reading)
     for r in conn.execute(q):
         (pid, name, rom, cat, adm, status, lon, lat, pk, ini, other, reading) = r
         if not pk:

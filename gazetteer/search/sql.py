@@ -84,6 +84,7 @@ from gazetteer.storage.dialect import (
     serial_plans,
     suffix_match,
 )
+from gazetteer.storage.repository.places import SHOWN_COLUMNS
 from gazetteer.storage.tables_search import place_aliases
 from gazetteer.types import admin_prefix, distance_m, lineage
 
@@ -396,21 +397,7 @@ def _hits(
     if not page:
         return []
     ids = [pid for pid, _ in page]
-    rows = {
-        int(r[0]): r
-        for r in conn.execute(
-            select(
-                p.c.id,
-                p.c.name,
-                p.c.romanized,
-                p.c.category_code,
-                p.c.admin_code,
-                p.c.status,
-                func.ST_X(p.c.point),
-                func.ST_Y(p.c.point),
-            ).where(p.c.id.in_(ids))
-        )
-    }
+    rows = {int(r[0]): r for r in conn.execute(select(*SHOWN_COLUMNS).where(p.c.id.in_(ids)))}
     paths = _admin_paths(conn, {rows[i][4] for i in ids if i in rows})
     cats = category_names()
     out = []

@@ -37,16 +37,16 @@ from gazetteer.coverage.model import (
 from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
 from gazetteer.coverage.summary import (
     area_index,
-    area_names,
     baseline,
     baseline_summary,
     new_sites_unnamed,
     summarise,
 )
 from gazetteer.errors import InvalidInput, NotFound
-from gazetteer.model import AdminLevel, FacilityType
+from gazetteer.model import AdminLevel, AdminRef, FacilityType
 from gazetteer.network.graph import Snapped
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.storage.repository.admin import area_names
 
 
 def coverage(
@@ -305,7 +305,7 @@ __all__ = [
 
 def _scope_of(
     engine: Engine, query: CoverageQuery, cache: CoverageCache | None
-) -> tuple[wb.Scope, Context, int, list[wb.AreaRef], int, dict[str, str]]:
+) -> tuple[wb.Scope, Context, int, list[AdminRef], int, dict[str, str]]:
     """The demand points of the query's area with their coverage, the way up to the city,
     the area's level, the facility count and the names of the towns and counties."""
     cache = cache or CoverageCache()
@@ -319,7 +319,7 @@ def _scope_of(
         areas = area_index(ctx.demand, prefix, level)
         sc = wb.scope(ctx.demand, areas.idx, query, base.near.time_s)
         path = wb.area_path(conn, query.admin)
-        names = wb.names_of(conn, wb.needed_names(ctx.demand, sc))
+        names = area_names(conn, wb.needed_names(ctx.demand, sc))
     return sc, ctx, level, path, len(facilities), names
 
 
@@ -344,7 +344,7 @@ def drill(
     gaps_all = wb.gap_keys(sc)
     total = float(sc.weight.sum())
     covered = float(sc.weight[sc.covered].sum())
-    area = path[-1] if path else wb.AreaRef("", "", level)
+    area = path[-1] if path else AdminRef("", "", level)
     return wb.Drill(
         query=query,
         area=area,
@@ -424,7 +424,7 @@ def pick_rows(
     running = 0.0
     with engine.connect() as conn:
         demand = cache.context(conn, r.profile).demand
-        towns = wb.names_of(conn, {str(c) for c in np.unique(demand.admin_codes)})
+        towns = area_names(conn, {str(c) for c in np.unique(demand.admin_codes)})
         for p in r.greedy:
             c = p.candidate
             d2 = (demand.lonlat[:, 0] - c.lon) ** 2 + (demand.lonlat[:, 1] - c.lat) ** 2

@@ -29,6 +29,7 @@ from gazetteer.naming.model import (
     OverdueItem,
 )
 from gazetteer.storage import tables as t
+from gazetteer.storage.repository.admin import area_names
 from gazetteer.storage.tables_naming import naming_cases, users
 from gazetteer.text import pinyin_key
 
@@ -217,17 +218,6 @@ def user_names(conn: Connection, ids: Sequence[int | None]) -> dict[int, str]:
         select(users.c.id, users.c.name, users.c.display_name).where(users.c.id.in_(wanted))
     ).all()
     return {int(i): str(d or n) for i, n, d in rows}
-
-
-def area_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
-    wanted = sorted(set(codes))
-    if not wanted:
-        return {}
-    a = t.admin_areas.c
-    return {
-        str(code): str(name)
-        for code, name in conn.execute(select(a.code, a.name).where(a.code.in_(wanted)))
-    }
 
 
 REPORT_COLUMNS = (

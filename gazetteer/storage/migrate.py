@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -13,6 +14,14 @@ from sqlalchemy import Connection, Engine, text
 from gazetteer.errors import StorageUnavailable
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def execute_for_dialect(postgresql: Sequence[str], sqlite: Sequence[str]) -> None:
+    """In a migration: execute, in order, the statements written for the database it runs
+    on (PostgreSQL or SQLite)."""
+    pg = op.get_bind().dialect.name == "postgresql"
+    for stmt in postgresql if pg else sqlite:
+        op.execute(stmt)
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -65,16 +65,18 @@ def initials(name: str, reading: str | None = None) -> str:
     return "".join(tok if tone < 0 else tok[0] for tok, tone in _key_tokens(name, reading))
 
 
-_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
-_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
+FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
+FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"))
 
 
-def _fold(syllable: str) -> str:
-    for long, short in _FUZZY_INITIALS:
+@lru_cache(maxsize=65536)
+def fuzzy_syllable(syllable: str) -> str:
+    """A toneless syllable with the fuzzy-pinyin foldings: ``zhang`` -> ``zan``."""
+    for long, short in FUZZY_INITIALS:
         if syllable.startswith(long):
             syllable = short + syllable[len(long) :]
             break
-    for long, short in _FUZZY_FINALS:
+    for long, short in FUZZY_FINALS:
         if syllable.endswith(long):
             return syllable[: -len(long)] + short
     return syllable
@@ -88,4 +90,4 @@ def homophone_signature(name: str, reading: str | None = None, *, fuzzy: bool = 
     tokens = _key_tokens(name, reading)
     if not fuzzy:
         return " ".join(tok for tok, _ in tokens)
-    return " ".join(tok if tone < 0 else _fold(tok) for tok, tone in tokens)
+    return " ".join(tok if tone < 0 else fuzzy_syllable(tok) for tok, tone in tokens)

@@ -1,10 +1,12 @@
 /* The public map (/map): names written on the map, land, near me, history, phone drawer.
  *
- * Loaded after gazetteer.js (which gives GZ.getJSON, GZ.esc, GZ.searchBox, the GCJ-02 CRS).
- * The page never loads every name: it asks /api/v1/map/labels for the labels of its view
- * at its (integer) zoom. The server placed them once per data version so that no two
- * overlap; each label's box size comes from the server, so what is drawn is what was
- * placed. Colours are set through the DOM (element.style), never in HTML strings.
+ * Loaded after gazetteer.js (which gives GZ.getJSON, GZ.esc, GZ.searchBox, the GCJ-02 CRS)
+ * and Leaflet.VectorGrid. The page never loads every name: it fetches the vector tiles
+ * (Mapbox Vector Tile) of the names written at its (integer) zoom -- the place-points tiles
+ * of the view, placed per tile on the server so that no two overlap -- and draws roads and
+ * boundaries from the roads and admin-areas tiles. Each label's box size comes from the
+ * server, so what is drawn is what was placed. Colours are set through the DOM
+ * (element.style), never in HTML strings.
  */
 (function () {
   "use strict";
@@ -69,52 +71,95 @@
     apply();
   }
 
-  /* ---- land, boundaries, roads ---- */
-  var ROAD_STYLE = {
-    motorway: ["#e06c00", 3], trunk: ["#e89a3c", 2.5], primary: ["#f2c14e", 2],
-    secondary: ["#f5d98b", 1.5], tertiary: ["#ffffff", 1.2]
-  };
+  /* ---- vector tiles (Mapbox Vector Tile, OGC API - Tiles paths on this server) ---- */
+  function tileUrl(urls, collection) { return urls.vector_tiles.replace("{collection}", collection); }
+  function vectorLayer(urls, collection, pane, style) {
+    var styles = {};
+    styles[collection] = style;
+    return L.vectorGrid.protobuf(tileUrl(urls, collection), {
+      pane: pane, interactive: false, rendererFactory: L.canvas.tile, maxZoom: 18,
+      vectorTileLayerStyles: styles
+    });
+  }
+
+  /* ---- land (one GeoJSON polygon), boundaries and roads (vector tiles) ---- */
+  var ROAD_STYLE = { "主干路": ["#f2a03c", 2.5, 7], "次干路": ["#f5d98b", 1.8, 9], "支路": ["#ffffff", 1.2, 12] };
+  var NO_LINE = [];
+  function adminStyle(p, z) {
+    if (p.level === 3) return { color: "#7a6a8a", weight: 1.5, dashArray: [6, 3], fill: false };
+    if (p.level === 4) return { color: "#b9aec4", weight: 0.8, fill: false };
+    if (p.level === 5 && z >= 12) return { color: "#d8d0e0", weight: 0.6, fill: false };
+    return NO_LINE;
+  }
+  function roadStyle(p, z) {
+    var s = ROAD_STYLE[p.grade] || ["#ffffff", 1, 12];
+    return z < s[2] ? NO_LINE : { color: s[0], weight: s[1], opacity: 0.95 };
+  }
   function baseLayers(map, urls, drawLand, status) {
     map.createPane("gzLand"); map.getPane("gzLand").style.zIndex = 250;
+    map.createPane("gzBounds"); map.getPane("gzBounds").style.zIndex = 300;
     map.createPane("gzRoads"); map.getPane("gzRoads").style.zIndex = 350;
     map.createPane("gzRoute"); map.getPane("gzRoute").style.zIndex = 450;
-    var layers = { admin: L.layerGroup().addTo(map), roads: L.layerGroup().addTo(map) };
-    var land = drawLand ? getJSON(urls.land).then(function (fc) {
+    var layers = {
+      land: L.layerGroup().addTo(map),
+      admin: vectorLayer(urls, "admin-areas", "gzBounds", adminStyle),
+      roads: vectorLayer(urls, "roads", "gzRoads", roadStyle)
+    };
+    layers.ready = drawLand ? getJSON(urls.land).then(function (fc) {
       L.geoJSON(fc, { pane: "gzLand", interactive: false, className: "gz-land",
         style: function () {
           return { color: "#8fb3cc", weight: 1, fillColor: "#f4f1e8", fillOpacity: 1 };
-        } }).addTo(layers.admin);
-    }) : Promise.resolve();
-    layers.ready = land.then(function () {
-      return getJSON(urls.admin + "?level=3");
-    }).then(function (fc) {
-      L.geoJSON(fc, { pane: "gzLand", interactive: false,
-        style: function () { return { color: "#7a6a8a", weight: 1.5, dashArray: "6 3", fill: false }; }
-      }).addTo(layers.admin);
-    }).catch(function (e) { status("底图加载失败：" + e.message, true); });
-    layers.loadDetail = function () {
-      getJSON(urls.admin + "?level=4").then(function (towns) {
-        L.geoJSON(towns, { pane: "gzLand", interactive: false,
-          style: function () { return { color: "#b9aec4", weight: 0.7, fill: false }; } }
-        ).addTo(layers.admin);
-      }).catch(function () {});
-      getJSON(urls.roads).then(function (fc) {
-        L.geoJSON(fc, { pane: "gzRoads", interactive: false, renderer: L.canvas({ pane: "gzRoads" }),
-          style: function (f) {
-            var s = ROAD_STYLE[f.properties.road_class] || ["#fff", 1];
-            return { color: s[0], weight: s[1], opacity: 0.9 };
-          } }).addTo(layers.roads);
-      }).catch(function (e) { status("道路加载失败：" + e.message, true); });
-    };
+        } }).addTo(layers.land);
+    }).catch(function (e) { status("底图加载失败：" + e.message, true); }) : Promise.resolve();
+    layers.loadDetail = function () { layers.admin.addTo(map); layers.roads.addTo(map); };
     return layers;
   }
 
-  /* ---- names written on the map ---- */
+  /* ---- names written on the map: the place-points tiles of the view at its zoom ---- */
   function labelLayer(map, urls, state, status) {
     var group = L.layerGroup().addTo(map);
     var shown = {};  // key -> marker
+    var tiles = {}, order = [];  // "z/x/y" -> promise of the tile's labels (the last 256)
+    // VectorGrid.Protobuf fetches and decodes a tile; its _getVectorTilePromise (1.3.0,
+    // pinned) is used on its own because labels are DOM markers, not canvas drawings
+    var source = L.vectorGrid.protobuf(tileUrl(urls, "place-points"), {});
     var seq = 0, timer = null;
-    function key(x) { return x.id + ":" + x.minzoom + ":" + (x.historical ? 1 : 0); }
+    function key(x) { return x.id + ":" + (x.historical ? 1 : 0); }
+    function decode(z, tx, ty) {
+      return source._getVectorTilePromise({ z: z, x: tx, y: ty }).then(function (vt) {
+        var layer = vt.layers["place-points"], out = [];
+        if (!layer) return out;
+        var ext = layer.extent || 4096;
+        layer.features.forEach(function (f) {
+          var p = f.properties, g = f.geometry[0][0];
+          var ll = L.CRS.EPSG3857.pointToLatLng(
+            L.point((tx + g.x / ext) * 256, (ty + g.y / ext) * 256), z);
+          out.push({ id: f.id, text: p.text, name: p.name, kind: p.kind, major: p.major,
+            font: p.font, w: p.w, h: p.h, rank: p.rank, historical: !!p.historical,
+            years: p.years || "", lat: ll.lat, lon: ll.lng });
+        });
+        return out;
+      });
+    }
+    function load(z, tx, ty) {
+      var k = z + "/" + tx + "/" + ty;
+      if (!tiles[k]) {
+        tiles[k] = decode(z, tx, ty);
+        tiles[k].catch(function () { delete tiles[k]; });
+        order.push(k);
+        if (order.length > 256) delete tiles[order.shift()];
+      }
+      return tiles[k];
+    }
+    function viewTiles(z) {
+      var b = map.getBounds().pad(0.1), n = 1 << z, out = [];
+      var nw = L.CRS.EPSG3857.latLngToPoint(b.getNorthWest(), z);
+      var se = L.CRS.EPSG3857.latLngToPoint(b.getSouthEast(), z);
+      var x0 = Math.max(0, Math.floor(nw.x / 256)), x1 = Math.min(n - 1, Math.floor(se.x / 256));
+      var y0 = Math.max(0, Math.floor(nw.y / 256)), y1 = Math.min(n - 1, Math.floor(se.y / 256));
+      for (var x = x0; x <= x1; x++) for (var y = y0; y <= y1; y++) out.push([x, y]);
+      return out;
+    }
     function marker(x) {
       var span = el("span", "", x.text);
       var icon = L.divIcon({
@@ -127,41 +172,63 @@
       m.on("click", function () { openCard(map, urls, x.id, m.getLatLng(), x); });
       return m;
     }
-    function draw(body) {
+    function draw(all, zoom, complete) {
+      var list = all.filter(function (x) { return state.history || !x.historical; });
+      // the historical names first when shown, then by rank (as the server placed them)
+      list.sort(function (a, b) {
+        return (b.historical - a.historical) || (a.rank - b.rank) || (a.id - b.id);
+      });
       var want = {};
-      body.labels.forEach(function (x) { want[key(x)] = x; });
+      list.forEach(function (x) { want[key(x)] = x; });
       Object.keys(shown).forEach(function (k) {
         if (!want[k]) { group.removeLayer(shown[k]); delete shown[k]; }
       });
       // most important first, so they sit on top
-      body.labels.slice().reverse().forEach(function (x, i) {
+      list.slice().reverse().forEach(function (x, i) {
         var k = key(x);
         if (!shown[k]) { shown[k] = marker(x); group.addLayer(shown[k]); }
         shown[k].setZIndexOffset(i);
       });
-      state.labels = body.labels.length;
-      document.body.setAttribute("data-labels", String(body.labels.length));
-      document.body.setAttribute("data-labels-zoom", String(body.zoom));
-      if (!state.firstLabels) {  // first paint with names: the frame after they are added
+      state.labels = list.length;
+      if (list.length && !state.firstLabels) {  // first paint with names: the next frame
         state.firstLabels = true;
         requestAnimationFrame(function () {
           if (window.performance && performance.mark) performance.mark("gz-labels");
         });
       }
+      if (!complete) return;
+      document.body.setAttribute("data-labels", String(list.length));
+      document.body.setAttribute("data-labels-zoom", String(zoom));
+      if (!state.allLabels) {  // every tile of the first view drawn
+        state.allLabels = true;
+        requestAnimationFrame(function () {
+          if (window.performance && performance.mark) performance.mark("gz-labels-all");
+        });
+      }
     }
     function refresh() {
-      var mine = ++seq, b = map.getBounds().pad(0.15);
-      var zoom = Math.max(0, Math.floor(map.getZoom() + 1e-6));
-      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v, i) {
-        var lim = i % 2 ? 85 : 180;
-        return Math.max(-lim, Math.min(lim, v)).toFixed(5);
-      }).join(",");
+      var mine = ++seq;
+      var zoom = Math.min(18, Math.max(7, Math.floor(map.getZoom() + 1e-6)));
       document.body.removeAttribute("data-labels-zoom");
-      getJSON(urls.labels + "?" + query({ bbox: bbox, zoom: zoom, history: state.history }))
-        .then(function (body) { if (mine === seq) draw(body); })
-        .catch(function (e) { if (mine === seq) status("地名注记加载失败：" + e.message, true); });
+      // each tile is drawn as it arrives (with the ones already there); the view is
+      // complete when every tile of it is (labels of different tiles never overlap)
+      var got = [], left = 0, failed = false;
+      viewTiles(zoom).forEach(function (t) {
+        left += 1;
+        load(zoom, t[0], t[1]).then(function (labels) {
+          if (mine !== seq || failed) return;
+          got = got.concat(labels);
+          left -= 1;
+          draw(got, zoom, left === 0);
+        }).catch(function (e) {
+          if (mine !== seq || failed) return;
+          failed = true;
+          status("地名注记加载失败：" + e.message, true);
+        });
+      });
+      if (!left) draw([], zoom, true);
     }
-    function later() { clearTimeout(timer); timer = setTimeout(refresh, 120); }
+    function later() { clearTimeout(timer); timer = setTimeout(refresh, 60); }
     map.on("moveend", later);
     return { layer: group, refresh: refresh, shown: shown };
   }

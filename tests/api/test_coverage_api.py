@@ -8,23 +8,15 @@ import httpx
 import pytest
 
 from gazetteer.services import accounts as auth
-from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from tests.conftest import new_database_settings
+from tests.conftest import backend_per_module, database_with_engine, new_database_settings
 from tests.datasets.grid_city import lonlat, seed
 from tests.server import live_server
 
 MEAL = "elderly_meal_point"
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Module-scoped here (conftest's is per test): the server below starts once per
-    backend, and the ``backend`` parameter puts each backend's tests in one xdist group
-    (``GROUPED`` in tests/conftest.py)."""
-    return str(request.param)
+backend = backend_per_module
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +26,13 @@ def api(
     """One seeded database and server per backend for the module (a server start costs
     seconds). The tests only read, except the saved scenarios of the what-if test, which
     no other test looks at."""
-    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("cov"))
-    settings = next(gen)
-    engine = create_engine_from_settings(settings)
-    try:
+    databases = new_database_settings(backend, request, tmp_path_factory.mktemp("cov"))
+    with database_with_engine(databases) as (settings, engine):
         seed(engine)
         with write_transaction(engine) as conn:
             token = auth.add_user(conn, "planner", ["reviewer"]).token
         with live_server(settings) as base:
             yield base, token
-    finally:
-        engine.dispose()
-        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def test_coverage_and_gaps(api: tuple[str, str]) -> None:

@@ -15,29 +15,20 @@ import httpx
 import pytest
 
 from gazetteer.services import accounts as auth
-from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from tests.conftest import new_database_settings
+from tests.conftest import backend_per_module, database_with_engine, new_database_settings
 from tests.datasets.grid_city import TOWN_A1, seed
 from tests.server import live_server
 
-
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Module-scoped here (conftest's is per test): the server below starts once per backend."""
-    return str(request.param)
+backend = backend_per_module
 
 
 @pytest.fixture(scope="module")
 def api(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, dict[str, str]]]:
-    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("facilities"))
-    settings = next(gen)
-    engine = create_engine_from_settings(settings)
-    try:
+    databases = new_database_settings(backend, request, tmp_path_factory.mktemp("facilities"))
+    with database_with_engine(databases) as (settings, engine):
         seed(engine)
         with write_transaction(engine) as conn:
             tokens = {
@@ -47,9 +38,6 @@ def api(
             }
         with live_server(settings) as base:
             yield base, tokens
-    finally:
-        engine.dispose()
-        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def bearer(token: str) -> dict[str, str]:

@@ -29,7 +29,7 @@ from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from tests.conftest import _pg_admin, new_database_settings
+from tests.conftest import _pg_admin, backend_per_module, new_database_settings
 from tests.datasets.grid_city import TOWN_A1, seed
 from tests.server import live_server, serve_in_thread
 
@@ -37,11 +37,7 @@ MEAL = "elderly_meal_point"
 BODY_LIMIT = 256 * 1024
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+backend = backend_per_module
 
 
 class Site(NamedTuple):
@@ -414,14 +410,14 @@ def test_schemathesis_responses_conform_to_the_schema(site: Site) -> None:
     """Schemathesis with response-schema, status-code and content-type conformance on
     the public reads (a few examples each, so it stays well under a minute)."""
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given
-    from hypothesis import settings as hsettings
     from schemathesis.checks import not_a_server_error
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_schema_conformance,
         status_code_conformance,
     )
+
+    from tests.api.conformance import operation_failure
 
     checks = [
         not_a_server_error,
@@ -435,24 +431,9 @@ def test_schemathesis_responses_conform_to_the_schema(site: Site) -> None:
         operation = result.ok()  # type: ignore[union-attr]
         if operation.method.upper() != "GET" or "/map" in operation.path:
             continue
-
-        @hsettings(
-            max_examples=CONFORMANCE_EXAMPLES,
-            deadline=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-            derandomize=True,
-            database=None,
+        failure = operation_failure(
+            operation, site.base, checks, max_examples=CONFORMANCE_EXAMPLES, chars=400
         )
-        @given(case=operation.as_strategy())
-        def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
-            response = case.call(base_url=site.base, timeout=60)
-            case.validate_response(response, checks=checks)
-
-        try:
-            check()
-        except BaseException as exc:  # a FailureGroup; collect every operation's
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            failures.append(f"{operation.label}: {str(exc)[:400]}")
+        if failure is not None:
+            failures.append(failure)
     assert not failures, "\n\n".join(failures)

@@ -26,23 +26,16 @@ from sqlalchemy import Engine
 from gazetteer.cli import main as cli_main
 from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings
 from tests.builder import backdate_case
-from tests.conftest import new_database_settings
-from tests.datasets.naming_frame import HUANCUILOU, build_frame
+from tests.conftest import backend_per_module, database_with_engine, new_database_settings
+from tests.datasets.naming_frame import HUANCUILOU, NEW_ROAD_CYCLE, build_frame
 from tests.server import live_server
 
 LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
 START = (date.today() - timedelta(days=40)).isoformat()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Module-scoped here (conftest's is per test), so the server below starts once per
-    backend; ``settings``/``engine`` still give the CLI test a fresh database."""
-    return str(request.param)
+backend = backend_per_module  # ``settings``/``engine`` still give the CLI test a fresh database
 
 
 class Site(NamedTuple):
@@ -56,10 +49,8 @@ class Site(NamedTuple):
 def server(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Site]:
-    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("naming"))
-    settings = next(gen)
-    engine = create_engine_from_settings(settings)
-    try:
+    databases = new_database_settings(backend, request, tmp_path_factory.mktemp("naming"))
+    with database_with_engine(databases) as (settings, engine):
         ids = build_frame(engine)
         with engine.begin() as conn:
             tokens = {
@@ -71,9 +62,6 @@ def server(
             }
         with live_server(settings, workers=2) as base:
             yield Site(base, tokens, ids, engine)
-    finally:
-        engine.dispose()
-        next(gen, None)  # runs the cleanup (drops the PostGIS database)
 
 
 def h(token: str) -> dict[str, str]:
@@ -268,17 +256,7 @@ def test_full_case_cycle_over_http(server: Site) -> None:
         assert r.status_code == 200 and r.json()["state"] == "filed"
         assert c.get(f"/api/v1/naming/cases/{cid}/audit").status_code == 401
         trail = c.get(f"/api/v1/naming/cases/{cid}/audit", headers=h(tokens["rev"])).json()
-        assert [e["action"] for e in trail] == [
-            "create",
-            "update",
-            "submit",
-            "review",
-            "consult",
-            "place.new_road",
-            "approve",
-            "announce",
-            "file",
-        ]
+        assert [e["action"] for e in trail] == ["create", "update", *NEW_ROAD_CYCLE]
         assert trail[6]["user"] == "wang" and trail[6]["before"]["state"] == "public_consultation"
         ptrail = c.get(
             f"/api/v1/naming/places/{body['place_id']}/audit", headers=h(tokens["rev"])
@@ -436,40 +414,9 @@ def test_cli_users_add_prints_token_once_and_check_name(
         assert token not in stored and auth.hash_token(token) in stored
     assert cli_main(["--database-url", url, "users", "add", "sun", "--role", "reviewer"]) == 1
     assert cli_main(["--database-url", url, "users", "add", "x", "--role", "boss"]) == 1
-    assert (
-        cli_main(
-            [
-                "--database-url",
-                url,
-                "check-name",
-                "文华路",
-                "--admin-code",
-                HUANCUILOU,
-                "--lon",
-                "122.1",
-                "--lat",
-                "37.53",
-            ]
-        )
-        == 1
-    )
+    where = ["--admin-code", HUANCUILOU, "--lon", "122.1", "--lat", "37.53"]
+    assert cli_main(["--database-url", url, "check-name", "文华路", *where]) == 1
     out = capsys.readouterr().out
     assert "conflict.homophone" in out and "第九条" in out
-    assert (
-        cli_main(
-            [
-                "--database-url",
-                url,
-                "check-name",
-                "杏林路",
-                "--admin-code",
-                HUANCUILOU,
-                "--lon",
-                "122.1",
-                "--lat",
-                "37.53",
-            ]
-        )
-        == 0
-    )
+    assert cli_main(["--database-url", url, "check-name", "杏林路", *where]) == 0
     assert cli_main(["--database-url", url, "cases", "overdue"]) == 0

@@ -7,9 +7,6 @@ The served document is checked over HTTP with ``openapi-spec-validator``; the co
 from __future__ import annotations
 
 import copy
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -22,18 +19,12 @@ from api.main import create_app
 from api.openapi30 import to_openapi30
 from api.routes.ogc import OPENAPI_JSON
 from gazetteer.settings import Settings
-from tests.server import live_server
+from tests.conftest import empty_site
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
-@pytest.fixture(scope="module")
-def base(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app over HTTP on an empty database (the document does not depend on data)."""
-    db = tmp_path_factory.mktemp("oas30") / "db.sqlite"
-    shutil.copyfile(sqlite_template, db)
-    with live_server(Settings(database_url=f"sqlite:///{db}")) as url:
-        yield url
+base = empty_site  # the document does not depend on data
 
 
 @pytest.fixture(scope="module")

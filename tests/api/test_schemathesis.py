@@ -11,12 +11,10 @@ from pathlib import Path
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given
-from hypothesis import settings as hsettings
-from schemathesis.checks import not_a_server_error
 
 from gazetteer.settings import Settings
 from gazetteer.storage import sqlite_path
+from tests.api.conformance import server_errors
 from tests.server import live_server
 
 MAX_EXAMPLES = 30
@@ -38,30 +36,6 @@ def app_settings(demo_settings: Settings, tmp_path: Path) -> Settings:
 def test_no_server_errors(app_settings: Settings) -> None:
     with live_server(app_settings, workers=1) as base:
         schema = schemathesis.openapi.from_url(f"{base}/openapi.json")
-        failures: list[str] = []
-        operations = 0
-        for result in schema.get_all_operations():
-            operation = result.ok()  # type: ignore[union-attr]
-            operations += 1
-
-            @hsettings(
-                max_examples=MAX_EXAMPLES,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-            )
-            @given(case=operation.as_strategy())
-            def check(case: schemathesis.Case) -> None:  # type: ignore[type-arg]
-                response = case.call(base_url=base, timeout=60)
-                case.validate_response(response, checks=[not_a_server_error])
-
-            try:
-                check()
-            except BaseException as exc:  # schemathesis raises a FailureGroup; collect all
-                if isinstance(exc, KeyboardInterrupt):
-                    raise
-                failures.append(f"{operation.label}: {str(exc)[:600]}")
-        assert operations >= 8, "the app's schema lists too few operations"
+        operations, failures = server_errors(schema, base, MAX_EXAMPLES)
+        assert len(operations) >= 8, "the app's schema lists too few operations"
         assert not failures, "\n\n".join(failures)

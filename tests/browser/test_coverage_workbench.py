@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from gazetteer.services import accounts as auth
-from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
+from tests.conftest import backend_per_module, database_with_engine
 from tests.server import live_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,12 +36,7 @@ class Workbench:
     backend: str
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    """Module-scoped: one server per backend (and one xdist group, see tests/conftest.py)."""
-    return str(request.param)
+backend = backend_per_module
 
 
 @pytest.fixture(scope="module")
@@ -50,17 +45,12 @@ def wb(
 ) -> Iterator[Workbench]:
     from tests.demo_db import demo_database
 
-    gen = demo_database(backend, request, tmp_path_factory)
-    settings = next(gen)
-    engine = create_engine_from_settings(settings)
-    try:
+    databases = demo_database(backend, request, tmp_path_factory)
+    with database_with_engine(databases) as (settings, engine):
         with write_transaction(engine) as conn:
             token = auth.add_user(conn, "planner", ["reviewer"]).token
         with live_server(settings) as base:
             yield Workbench(base, token, backend)
-    finally:
-        engine.dispose()
-        next(gen, None)
 
 
 @pytest.fixture

@@ -12,10 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -35,20 +32,14 @@ from api.main import (
 )
 from gazetteer.settings import Settings
 from tests.browser.conftest import Watched, screenshot
-from tests.server import live_server
+from tests.conftest import empty_site
 
 LOAD_TIMEOUT_MS = 60_000
 # A name the intranet might give the server; the browser never resolves it (see _as_intranet).
 INTRANET = "http://gazetteer.intranet"
 
 
-@pytest.fixture(scope="module")
-def base(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The app over HTTP on an empty database: the pages do not depend on data."""
-    db = tmp_path_factory.mktemp("docs-page") / "db.sqlite"
-    shutil.copyfile(sqlite_template, db)
-    with live_server(Settings(database_url=f"sqlite:///{db}")) as url:
-        yield url
+base = empty_site  # the pages do not depend on data
 
 
 def _operation_count(base: str) -> int:

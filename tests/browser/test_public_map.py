@@ -1,15 +1,18 @@
 """The public map in real headless Chromium, on SpatiaLite and on PostGIS (the demo data):
 names written on the map without overlaps, 刘公岛 on land, near me, historical names,
-the phone layout. One server per backend for the module; a few long tests.
+the phone layout; the vector tiles the page draws from. One server per backend for the
+module; a few long tests.
 """
 
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import mapbox_vector_tile
 import pytest
 
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
@@ -96,7 +99,8 @@ def test_labels_at_zoom_10_and_14_without_overlap_and_liugong_on_land(
     try:
         _open(w, base)
         page = w.page
-        assert page.locator(".leaflet-tile").count() == 0  # no tiles: land from the database
+        # no raster tiles: land from the database, roads, boundaries and names vector tiles
+        assert page.locator("img.leaflet-tile").count() == 0
         assert page.locator(".leaflet-marker-icon.gz-dot, .gz-cluster").count() == 0
         _view(page, 122.0, 37.2, 10)
         boxes = _label_boxes(page)
@@ -181,17 +185,35 @@ def test_near_me_lists_facilities_by_walking_time_with_a_route(base: str, browse
         w.page.context.close()
 
 
-def test_historical_names_only_with_the_toggle(base: str, browser: Any) -> None:
-    found = httpx.get(
-        f"{base}/api/v1/map/labels",
-        params={"bbox": "121,36.5,123,37.8", "zoom": 14, "history": "true"},
+def _a_placed_historical_name(base: str, zoom: int) -> dict[str, Any]:
+    """A historical name written at ``zoom`` (the labels around each historical place)."""
+    items = httpx.get(
+        f"{base}/ogc/collections/place-points/items",
+        params={"filter": "status = 'historical'", "limit": 100},
         timeout=60,
-    ).json()["labels"]
-    hist = next(x for x in found if x["historical"])
-    plain = httpx.get(
-        f"{base}/api/v1/map/labels", params={"bbox": "121,36.5,123,37.8", "zoom": 14}, timeout=60
-    ).json()["labels"]
-    assert not any(x["historical"] for x in plain)
+    ).json()["features"]
+    for f in items:
+        lon, lat = f["geometry"]["coordinates"]
+        bbox = f"{lon - 0.01},{lat - 0.006},{lon + 0.01},{lat + 0.006}"
+        found = httpx.get(
+            f"{base}/api/v1/map/labels",
+            params={"bbox": bbox, "zoom": zoom, "history": "true"},
+            timeout=60,
+        ).json()["labels"]
+        hist = [x for x in found if x["historical"] and x["id"] == f["id"]]
+        if hist:
+            plain = httpx.get(
+                f"{base}/api/v1/map/labels", params={"bbox": bbox, "zoom": zoom}, timeout=60
+            ).json()["labels"]
+            assert not any(x["historical"] for x in plain)
+            # showing history never moves a current name
+            assert [x["id"] for x in found if not x["historical"]] == [x["id"] for x in plain]
+            return dict(hist[0])
+    raise AssertionError("no historical name is written at this zoom")
+
+
+def test_historical_names_only_with_the_toggle(base: str, browser: Any) -> None:
+    hist = _a_placed_historical_name(base, 14)
     # reverse lookup: current names unless status=all
     rev = httpx.get(f"{base}/api/v1/reverse", params={"lon": hist["lon"], "lat": hist["lat"]})
     assert hist["name"] not in [n["name"] for n in rev.json()["nearest"]]
@@ -258,7 +280,16 @@ def test_phone_city_fills_the_screen_and_the_drawer_never_covers_the_card(
         assert drawer["height"] <= 844 * 0.5 + 60
         assert_accessible(page)
         # a card opens: the drawer folds to its bar and stays clear of the card
-        page.locator(".gz-label.gz-k-admin").first.click()
+        clear = page.evaluate(
+            """(() => {
+              const d = document.getElementById('gz-drawer').getBoundingClientRect();
+              return Array.from(document.querySelectorAll('.gz-label.gz-k-admin')).findIndex(e => {
+                const r = e.getBoundingClientRect();
+                return r.bottom < d.top && r.top > 120 && r.left >= 0 && r.right <= innerWidth;
+              }); })()"""
+        )
+        assert clear >= 0  # an administrative name clear of the drawer and the search box
+        page.locator(".gz-label.gz-k-admin").nth(clear).click()
         popup = page.locator(".leaflet-popup")
         popup.wait_for(timeout=15_000)
         page.locator(".leaflet-popup-content .gz-popup").wait_for(timeout=15_000)
@@ -274,3 +305,71 @@ def test_phone_city_fills_the_screen_and_the_drawer_never_covers_the_card(
         w.assert_clean()
     finally:
         w.page.context.close()
+
+
+def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def _mvt(base: str, collection: str, z: int, x: int, y: int) -> list[dict[str, Any]]:
+    r = httpx.get(
+        f"{base}/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}", timeout=60
+    )
+    assert r.status_code in (200, 204), r.text
+    if r.status_code == 204:
+        return []
+    layer = mapbox_vector_tile.decode(r.content, default_options={"y_coord_down": True})
+    return list(layer[collection]["features"]) if collection in layer else []
+
+
+def test_vector_tiles_hold_the_names_of_their_zoom(base: str) -> None:
+    """place-points tiles hold the names written at their zoom (as /labels), each once, none
+    overlapping across tile edges; boundaries and roads thin out at low zooms."""
+    for z in (10, 14):
+        cx, cy = _tile(*TOWN_CENTRE, z)
+        boxes = []
+        seen: set[int] = set()
+        for x in range(cx - 1, cx + 2):
+            for y in range(cy - 1, cy + 2):
+                feats = _mvt(base, "place-points", z, x, y)
+                for f in feats:
+                    p = f["properties"]
+                    assert {"text", "name", "kind", "major", "font", "w", "h", "rank"} <= set(p)
+                    assert f["id"] not in seen  # a label is drawn by one tile only
+                    seen.add(f["id"])
+                    gx, gy = f["geometry"]["coordinates"]
+                    assert 0 <= gx <= 4096 and 0 <= gy <= 4096  # its point is in the tile
+                    px, py = (x + gx / 4096) * 256, (y + gy / 4096) * 256
+                    boxes.append(
+                        (px - p["w"] / 2, py - p["h"] / 2, px + p["w"] / 2, py + p["h"] / 2)
+                    )
+                if (x, y) == (cx, cy):
+                    w, n = _lonlat(x, y, z)
+                    e, s = _lonlat(x + 1, y + 1, z)
+                    view = httpx.get(
+                        f"{base}/api/v1/map/labels",
+                        params={"bbox": f"{w},{s},{e},{n}", "zoom": z, "history": "true"},
+                        timeout=60,
+                    ).json()["labels"]
+                    assert {f["id"] for f in feats} == {v["id"] for v in view}
+        assert len(boxes) >= 20, (z, len(boxes))
+        for a, b in itertools.combinations(boxes, 2):
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (z, a, b)
+    x8, y8 = _tile(*TOWN_CENTRE, 8)
+    assert {f["properties"]["level"] for f in _mvt(base, "admin-areas", 8, x8, y8)} <= {2, 3}
+    x9, y9 = _tile(*TOWN_CENTRE, 9)
+    assert 4 in {f["properties"]["level"] for f in _mvt(base, "admin-areas", 9, x9, y9)}
+    # (the demo's villages have no polygons: nothing of level 5 to draw from zoom 12)
+    grades8 = {f["properties"].get("grade") for f in _mvt(base, "roads", 8, x8, y8)}
+    assert grades8 and "支路" not in grades8
+    x13, y13 = _tile(*TOWN_CENTRE, 13)
+    assert "支路" in {f["properties"].get("grade") for f in _mvt(base, "roads", 13, x13, y13)}
+
+
+def _lonlat(x: int, y: int, z: int) -> tuple[float, float]:
+    n = 1 << z
+    lat = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    return x / n * 360 - 180, lat

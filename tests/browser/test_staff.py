@@ -25,10 +25,9 @@ from sqlalchemy import Engine
 
 from gazetteer.services import accounts as auth
 from gazetteer.services import sessions
-from gazetteer.storage import create_engine_from_settings
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
 from tests.builder import backdate_case
-from tests.conftest import new_database_settings
+from tests.conftest import backend_per_module, database_with_engine, new_database_settings
 from tests.datasets.naming_frame import build_frame
 from tests.server import live_server
 
@@ -38,11 +37,7 @@ PASSWORDS = {"zhang": "zhang-secret-1", "wang": "wang-secret-2"}
 CONSULT_START = (date.today() - timedelta(days=40)).isoformat()
 
 
-@pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgis", marks=pytest.mark.postgis)]
-)
-def backend(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
+backend = backend_per_module
 
 
 class StaffSite(NamedTuple):
@@ -55,10 +50,8 @@ class StaffSite(NamedTuple):
 def staff_site(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[StaffSite]:
-    gen = new_database_settings(backend, request, tmp_path_factory.mktemp("staff"))
-    settings = next(gen)
-    engine = create_engine_from_settings(settings)
-    try:
+    databases = new_database_settings(backend, request, tmp_path_factory.mktemp("staff"))
+    with database_with_engine(databases) as (settings, engine):
         ids = build_frame(engine)
         with engine.begin() as conn:
             # zhang may also approve: the four-eyes rule, not the role, must hide "approve"
@@ -68,9 +61,6 @@ def staff_site(
                 sessions.set_password(conn, name, password)
         with live_server(settings) as base:
             yield StaffSite(base, engine, ids)
-    finally:
-        engine.dispose()
-        next(gen, None)
 
 
 def sign_in(w: Watched, base: str, name: str, *, target: str = "/staff/") -> None:

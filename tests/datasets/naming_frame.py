@@ -39,6 +39,9 @@ COMPOUNDS = [("金海滩小区", Point(122.12, 37.515)), ("华夏花园", Point(
 # a 文化路 in 文登 (another built-up area): no conflict with 环翠's 文华路
 WENDENG_ROADS = [("文化路", LineString([(122.05, 37.19), (122.07, 37.19)]))]
 
+#: The audit trail of a new road's case from submission to filing (its new place included).
+NEW_ROAD_CYCLE = ["submit", "review", "consult", "place.new_road", "approve", "announce", "file"]
+
 
 def build_frame(engine: Engine) -> dict[str, int]:
     """Write the frame; returns place ids by name (文登's 文化路 as '文化路@文登')."""

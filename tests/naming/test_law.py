@@ -30,7 +30,6 @@ from gazetteer.naming.rules import (
     structure_findings,
 )
 from gazetteer.naming.words import load_word_lists
-from gazetteer.services import accounts as auth
 from gazetteer.services import naming as wf
 from gazetteer.settings import Settings
 from gazetteer.text.standard_chars import LEVEL_SIZES, standard_table
@@ -216,15 +215,6 @@ def test_unknown_last_word_is_not_missing_generic() -> None:
 
 
 # --- workflow: exceptions and reports on the case, art. 14 order ---------------------------
-
-
-@pytest.fixture
-def staff(engine: Engine) -> dict[str, User]:
-    with engine.begin() as conn:
-        return {
-            "rev": auth.add_user(conn, "zhang", ["reviewer"]).user,
-            "app": auth.add_user(conn, "wang", ["approver"]).user,
-        }
 
 
 def test_exception_and_reports_recorded_and_compound_filed_before_notice(

@@ -19,20 +19,10 @@ from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from tests.builder import backdate_case
-from tests.datasets.naming_frame import HUANCUILOU, build_frame
+from tests.datasets.naming_frame import HUANCUILOU, NEW_ROAD_CYCLE, build_frame
 
 NEW_LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
 DAY0 = date(2024, 3, 1)
-
-
-@pytest.fixture
-def staff(engine: Engine) -> dict[str, User]:
-    with engine.begin() as conn:
-        return {
-            "rev": auth.add_user(conn, "zhang", ["reviewer"]).user,
-            "rev2": auth.add_user(conn, "li", ["reviewer"]).user,
-            "app": auth.add_user(conn, "wang", ["approver"]).user,
-        }
 
 
 def _through_consultation(engine: Engine, settings: Settings, p: CaseProposal, rev: User) -> int:
@@ -100,16 +90,7 @@ def test_new_road_from_draft_to_filed(
         assert wf.overdue_cases(conn, as_of=later) == []
         trail = audit.case_trail(conn, case_id)
         actions = [e.action for e in trail]
-        assert actions == [
-            "create",
-            "submit",
-            "review",
-            "consult",
-            "place.new_road",
-            "approve",
-            "announce",
-            "file",
-        ]
+        assert actions == ["create", *NEW_ROAD_CYCLE]
         assert trail[0].user_name == "zhang" and trail[5].user_name == "wang"
         assert trail[5].before["state"] == "public_consultation"  # type: ignore[index]
         assert trail[5].after["state"] == "approved"  # type: ignore[index]

@@ -10,11 +10,14 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from shapely.geometry import Point
 from sqlalchemy import Engine, text
 
 from gazetteer.errors import AppendOnlyViolation
+from gazetteer.model import AdminLevel
 from gazetteer.settings import Settings
 from gazetteer.storage import write_transaction
+from tests.builder import Builder
 from tests.conftest import _pg_admin
 
 ROWS = {
@@ -34,23 +37,9 @@ ROWS = {
 
 
 def _place(engine: Engine) -> int:
-    from shapely.geometry import Point
-
-    from gazetteer.model import AdminArea, AdminLevel, Place
-    from gazetteer.storage import repository as repo
-
-    with write_transaction(engine) as conn:
-        repo.ensure_categories(conn)
-        repo.insert_admin_areas(conn, [AdminArea("371000000000", "威海市", AdminLevel.CITY, None)])
-        return repo.insert_place(
-            conn,
-            Place(
-                name="旧名村",
-                category_code="22200",
-                admin_code="371000000000",
-                geometry=Point(122.1, 37.5),
-            ),
-        )
+    with Builder.writing(engine) as b:
+        b.admin("371000000000", "威海市", AdminLevel.CITY)
+        return b.place("旧名村", "22200", "371000000000", Point(122.1, 37.5))
 
 
 def _seed(engine: Engine) -> int:

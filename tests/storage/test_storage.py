@@ -15,6 +15,7 @@ from gazetteer.storage import bbox_match, create_engine_from_settings, upgrade
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
 from gazetteer.storage.migrate import head_revision, is_current
+from tests.builder import Builder
 
 
 def _frame(engine: Engine) -> None:
@@ -93,15 +94,7 @@ def test_bbox_filter_uses_the_geometry(engine: Engine) -> None:
 def test_update_keeps_previous_version(engine: Engine) -> None:
     _frame(engine)
     with engine.begin() as conn:
-        pid = repo.insert_place(
-            conn,
-            Place(
-                name="旧名村",
-                category_code="22200",
-                admin_code="371002000000",
-                geometry=Point(122.1, 37.5),
-            ),
-        )
+        pid = Builder(conn).place("旧名村", "22200", "371002000000", Point(122.1, 37.5))
         repo.update_place(
             conn,
             pid,

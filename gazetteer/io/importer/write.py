@@ -54,21 +54,23 @@ def _insert_places(
     geoms = bulk.ewkt([p.geometry for p in items])
     points = bulk.ewkt([repo.place_point(p) for p in items])
     names = list(values[0]) if values else []
-    for with_id in (True, False):
-        idx = [i for i, p in enumerate(items) if (p.id is not None) == with_id]
-        cols = (["id"] if with_id else []) + names + ["geom", "point"]
-        rows = [
-            ((items[i].id,) if with_id else ())
-            + tuple(values[i][c] for c in names)
-            + (geoms[i], points[i])
-            for i in idx
-        ]
-        for start in range(0, len(rows), BULK_BATCH):
-            chunk = rows[start : start + BULK_BATCH]
-            bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=("geom", "point"))
-            progress.advance(len(chunk))
-        if with_id and rows:
-            reset_id_sequence(conn, t.places)
+    explicit = [p.id for p in items if p.id is not None]
+    with bulk.places_load(conn, len(items), explicit):
+        for with_id in (True, False):
+            idx = [i for i, p in enumerate(items) if (p.id is not None) == with_id]
+            cols = (["id"] if with_id else []) + names + ["geom", "point"]
+            rows = [
+                ((items[i].id,) if with_id else ())
+                + tuple(values[i].values())
+                + (geoms[i], points[i])
+                for i in idx
+            ]
+            for start in range(0, len(rows), BULK_BATCH):
+                chunk = rows[start : start + BULK_BATCH]
+                bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=("geom", "point"))
+                progress.advance(len(chunk))
+            if with_id and rows:
+                reset_id_sequence(conn, t.places)
 
 
 def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:

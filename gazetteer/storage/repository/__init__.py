@@ -19,6 +19,7 @@ from gazetteer.storage.repository.admin import (
     iter_built_up_areas,
 )
 from gazetteer.storage.repository.facilities import (
+    demand_figures,
     demand_from_row,
     demand_row,
     facility_from_row,
@@ -48,7 +49,7 @@ from gazetteer.storage.repository.places import (
     place_values,
     update_place,
 )
-from gazetteer.storage.repository.rows import count
+from gazetteer.storage.repository.rows import count, from_row
 
 __all__ = [
     "admin_ancestry",
@@ -57,11 +58,13 @@ __all__ = [
     "admin_row",
     "clear_network",
     "count",
+    "demand_figures",
     "demand_from_row",
     "demand_row",
     "ensure_categories",
     "facility_from_row",
     "facility_row",
+    "from_row",
     "get_admin_area",
     "get_info",
     "get_place",

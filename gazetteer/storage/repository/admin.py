@@ -11,7 +11,7 @@ from gazetteer.errors import NotFound
 from gazetteer.model import AdminArea, AdminLevel, AdminRef, BuiltUpArea, classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import insert_many
+from gazetteer.storage.repository.rows import from_row, insert_many
 from gazetteer.types import lineage
 
 
@@ -44,13 +44,10 @@ def admin_row(a: AdminArea) -> dict[str, Any]:
 
 def admin_from_row(r: Row[Any]) -> AdminArea:
     m = r._mapping
-    return AdminArea(
-        code=m["code"],
-        name=m["name"],
+    return from_row(
+        AdminArea,
+        r,
         level=AdminLevel(m["level"]),
-        parent_code=m["parent_code"],
-        kind=m["kind"],
-        ur_code=m["ur_code"],
         geometry=from_db(m["geom"]),
         centre=from_db(m["centre"]),
     )
@@ -98,6 +95,18 @@ def admin_path(conn: Connection, code: str) -> list[AdminRef]:
     return [tree[c][0] for c in lineage(code, {k: v[1] for k, v in tree.items()})]
 
 
+def area_names(conn: Connection, codes: Iterable[str]) -> dict[str, str]:
+    """The names of the areas ``codes`` (codes not in the database are left out)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
+    a = t.admin_areas.c
+    return {
+        str(code): str(name)
+        for code, name in conn.execute(select(a.code, a.name).where(a.code.in_(wanted)))
+    }
+
+
 def get_admin_area(conn: Connection, code: str) -> AdminArea:
     r = conn.execute(select(t.admin_areas).where(t.admin_areas.c.code == code)).first()
     if r is None:
@@ -126,6 +135,7 @@ __all__ = [
     "admin_from_row",
     "admin_path",
     "admin_row",
+    "area_names",
     "ensure_categories",
     "get_admin_area",
     "insert_admin_areas",

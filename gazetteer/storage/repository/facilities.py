@@ -6,12 +6,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, func, select
 
 from gazetteer.model import DemandPoint, Facility, FacilityType
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import insert_many
+from gazetteer.storage.repository.rows import from_row, insert_many
 from gazetteer.types import utc_now
 
 
@@ -36,26 +36,9 @@ def facility_row(f: Facility, *, updated_at: datetime | None = None) -> dict[str
 
 
 def facility_from_row(r: Row[Any]) -> Facility:
-    m = r._mapping
-    point = from_db(m["geom"])
+    point = from_db(r._mapping["geom"])
     assert point is not None
-    return Facility(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        type=FacilityType(m["type"]),
-        place_id=m["place_id"],
-        admin_code=m["admin_code"],
-        point=point,
-        beds=m["beds"],
-        capacity=m["capacity"],
-        floor_area_m2=m["floor_area_m2"],
-        operator=m["operator"],
-        mode=m["mode"],
-        level=m["level"],
-        opened_year=m["opened_year"],
-        version=m["version"],
-    )
+    return from_row(Facility, r, type=FacilityType(r._mapping["type"]), point=point)
 
 
 def insert_facilities(
@@ -87,19 +70,27 @@ def demand_row(d: DemandPoint) -> dict[str, Any]:
 
 
 def demand_from_row(r: Row[Any]) -> DemandPoint:
-    m = r._mapping
-    point = from_db(m["geom"])
+    point = from_db(r._mapping["geom"])
     assert point is not None
-    return DemandPoint(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        admin_code=m["admin_code"],
-        point=point,
-        population=m["population"],
-        elderly=m["elderly"],
-        dependents=m["dependents"],
-    )
+    return from_row(DemandPoint, r, point=point)
+
+
+def demand_figures(conn: Connection) -> list[Row[Any]]:
+    """Every demand point by id as (id, code, name, admin_code, lon, lat, population,
+    elderly, dependents): the light read of maps and of the coverage arrays."""
+    d = t.demand_points
+    q = select(
+        d.c.id,
+        d.c.code,
+        d.c.name,
+        d.c.admin_code,
+        func.ST_X(d.c.geom),
+        func.ST_Y(d.c.geom),
+        d.c.population,
+        d.c.elderly,
+        d.c.dependents,
+    ).order_by(d.c.id)
+    return list(conn.execute(q))
 
 
 def insert_demand_points(conn: Connection, items: Iterable[DemandPoint]) -> int:
@@ -112,6 +103,7 @@ def iter_demand_points(conn: Connection) -> Iterator[DemandPoint]:
 
 
 __all__ = [
+    "demand_figures",
     "demand_from_row",
     "demand_row",
     "facility_from_row",

@@ -9,7 +9,7 @@ from sqlalchemy import Connection, delete, select
 from gazetteer.model import NetworkEdge, NetworkNode, RoadClass
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import insert_many
+from gazetteer.storage.repository.rows import from_row, insert_many
 
 
 def insert_network(
@@ -41,15 +41,11 @@ def iter_network_edges(conn: Connection) -> Iterator[NetworkEdge]:
         m = r._mapping
         g = from_db(m["geom"])
         assert g is not None
-        yield NetworkEdge(
-            id=m["id"],
-            source=m["source"],
-            target=m["target"],
+        yield from_row(
+            NetworkEdge,
+            r,
             road_class=RoadClass(m["road_class"]),
-            length_m=m["length_m"],
-            speed_kmh=m["speed_kmh"],
             oneway=bool(m["oneway"]),
-            name=m["name"],
             geometry=g,
         )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Row, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from gazetteer.errors import NotFound
 from gazetteer.model import (
@@ -23,8 +24,21 @@ from gazetteer.model import (
 )
 from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db, to_db
-from gazetteer.storage.repository.rows import BATCH, batches, insert_many
+from gazetteer.storage.repository.rows import BATCH, batches, from_row, insert_many
 from gazetteer.types import utc_now
+
+#: The columns of a place that a search hit or a map popup shows, in this order: id, name,
+#: romanized, category code, area code, status, longitude, latitude.
+SHOWN_COLUMNS = (
+    t.places.c.id,
+    t.places.c.name,
+    t.places.c.romanized,
+    t.places.c.category_code,
+    t.places.c.admin_code,
+    t.places.c.status,
+    func.ST_X(t.places.c.point),
+    func.ST_Y(t.places.c.point),
+)
 
 
 def place_row(p: Place, *, pinyin_key: str = "", initials: str = "") -> dict[str, Any]:
@@ -76,31 +90,14 @@ def place_from_row(r: Row[Any]) -> Place:
     m = r._mapping
     geometry = from_db(m["geom"])
     assert geometry is not None  # NOT NULL column
-    return Place(
-        id=m["id"],
-        code=m["code"],
-        name=m["name"],
-        specific=m["specific"],
-        generic=m["generic"],
-        romanized=m["romanized"],
-        reading=m["reading"],
-        category_code=m["category_code"],
-        admin_code=m["admin_code"],
+    return from_row(
+        Place,
+        r,
         geometry=geometry,
         point=from_db(m["point"]),
-        meaning=m["meaning"],
-        origin=m["origin"],
-        history=m["history"],
-        description=m["description"],
         other_names=list(json.loads(m["other_names"] or "[]")),
-        established_year=m["established_year"],
-        abolished_year=m["abolished_year"],
         status=PlaceStatus(m["status"]),
         census_status=CensusStatus(m["census_status"]),
-        source=m["source"],
-        created_at=m["created_at"],
-        updated_at=m["updated_at"],
-        version=m["version"],
     )
 
 
@@ -161,17 +158,8 @@ def history_row(
 
 def history_from_row(r: Row[Any]) -> NameHistoryEntry:
     m = r._mapping
-    return NameHistoryEntry(
-        id=m["id"],
-        place_id=m["place_id"],
-        version=m["version"],
-        name=m["name"],
-        romanized=m["romanized"],
-        geometry=from_db(m["geom"]),
-        valid_from=m["valid_from"],
-        valid_to=m["valid_to"],
-        reason=ChangeReason(m["reason"]),
-        note=m["note"],
+    return from_row(
+        NameHistoryEntry, r, geometry=from_db(m["geom"]), reason=ChangeReason(m["reason"])
     )
 
 
@@ -280,55 +268,22 @@ def update_place(
 
 
 def insert_roads(conn: Connection, roads: Iterable[Road]) -> int:
-    return insert_many(
-        conn,
-        t.roads,
-        (
-            {
-                "place_id": r.place_id,
-                "start_desc": r.start_desc,
-                "end_desc": r.end_desc,
-                "length_m": r.length_m,
-                "width_m": r.width_m,
-                "grade": r.grade,
-            }
-            for r in roads
-        ),
-    )
+    """Insert road attributes (the fields of :class:`Road` are the columns of ``roads``)."""
+    return insert_many(conn, t.roads, (asdict(r) for r in roads))
 
 
 def get_road(conn: Connection, place_id: int) -> Road | None:
     r = conn.execute(select(t.roads).where(t.roads.c.place_id == place_id)).first()
-    if r is None:
-        return None
-    m = r._mapping
-    return Road(
-        place_id=m["place_id"],
-        start_desc=m["start_desc"],
-        end_desc=m["end_desc"],
-        length_m=m["length_m"],
-        width_m=m["width_m"],
-        grade=m["grade"],
-    )
+    return None if r is None else from_row(Road, r)
 
 
 def insert_compounds(conn: Connection, compounds: Iterable[Compound]) -> int:
-    return insert_many(
-        conn,
-        t.compounds,
-        (
-            {
-                "place_id": c.place_id,
-                "households": c.households,
-                "floor_area_m2": c.floor_area_m2,
-                "developer": c.developer,
-            }
-            for c in compounds
-        ),
-    )
+    """Insert compound attributes (the fields of :class:`Compound` are its columns)."""
+    return insert_many(conn, t.compounds, (asdict(c) for c in compounds))
 
 
 __all__ = [
+    "SHOWN_COLUMNS",
     "get_place",
     "get_road",
     "history_from_row",

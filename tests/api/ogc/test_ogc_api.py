@@ -239,20 +239,18 @@ def test_landing_page_conformance_and_openapi(ogc_site: OgcSite) -> None:
     landing = _get(f"{base}/ogc").json()
     rels = {x["rel"]: x for x in landing["links"]}
     assert {"self", "service-desc", "conformance", "data"} <= set(rels)
-    assert rels["service-desc"]["href"] == f"{base}/openapi.json"
+    assert rels["service-desc"]["href"] == f"{base}/ogc/api"
     assert rels["data"]["href"] == f"{base}/ogc/collections"
     conf = _get(rels["conformance"]["href"]).json()["conformsTo"]
     for cls in ("core", "geojson", "oas30"):
         assert f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{cls}" in conf
     api = _get(rels["service-desc"]["href"]).json()
     assert api["openapi"].startswith("3.")
-    params = {
-        p["name"]: p for p in api["paths"]["/ogc/collections/places/items"]["get"]["parameters"]
-    }
+    params = {p["name"]: p for p in api["paths"]["/collections/places/items"]["get"]["parameters"]}
     assert params["limit"]["schema"]["maximum"] == 10_000
     assert {"bbox", "offset", "cursor", "name", "category_code", "admin_code"} <= set(params)
     assert "grade" in {
-        p["name"] for p in api["paths"]["/ogc/collections/roads/items"]["get"]["parameters"]
+        p["name"] for p in api["paths"]["/collections/roads/items"]["get"]["parameters"]
     }
     assert _get(f"{base}/ogc", f="json").status_code == 200
 

@@ -27,6 +27,8 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
+from gazetteer.storage.migrate import execute_for_dialect
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -160,14 +162,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("place_id", "name", name=op.f("pk_place_aliases")),
     )
     op.create_index("ix_place_aliases_name", "place_aliases", ["name"], unique=False)
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_UP if pg else _SQLITE_UP:
-        op.execute(stmt)
+    execute_for_dialect(_PG_UP, _SQLITE_UP)
 
 
 def downgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_DOWN if pg else _SQLITE_DOWN:
-        op.execute(stmt)
+    execute_for_dialect(_PG_DOWN, _SQLITE_DOWN)
     op.drop_index("ix_place_aliases_name", table_name="place_aliases")
     op.drop_table("place_aliases")

@@ -42,7 +42,8 @@ triggers again.
 """
 
 import sqlalchemy as sa  # noqa: F401
-from alembic import op
+
+from gazetteer.storage.migrate import execute_for_dialect
 
 revision = "0006"
 down_revision = "0005"
@@ -92,12 +93,8 @@ _SQLITE_DOWN = [
 
 
 def upgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_UP if pg else _SQLITE_UP:
-        op.execute(stmt)
+    execute_for_dialect(_PG_UP, _SQLITE_UP)
 
 
 def downgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_DOWN if pg else _SQLITE_DOWN:
-        op.execute(stmt)
+    execute_for_dialect(_PG_DOWN, _SQLITE_DOWN)

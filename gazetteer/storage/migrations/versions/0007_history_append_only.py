@@ -43,7 +43,8 @@ role that does not), and a later migration that rebuilds one of these tables on 
 """
 
 import sqlalchemy as sa  # noqa: F401
-from alembic import op
+
+from gazetteer.storage.migrate import execute_for_dialect
 
 revision = "0007"
 down_revision = "0006"
@@ -104,12 +105,8 @@ _SQLITE_DOWN = [
 
 
 def upgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_UP if pg else _SQLITE_UP:
-        op.execute(stmt)
+    execute_for_dialect(_PG_UP, _SQLITE_UP)
 
 
 def downgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_DOWN if pg else _SQLITE_DOWN:
-        op.execute(stmt)
+    execute_for_dialect(_PG_DOWN, _SQLITE_DOWN)

@@ -23,6 +23,8 @@ Revises: 0009_staff_sessions
 import sqlalchemy as sa
 from alembic import op
 
+from gazetteer.storage.migrate import execute_for_dialect
+
 revision = "0010_hardening"
 down_revision = "0009_staff_sessions"
 branch_labels = None
@@ -76,17 +78,13 @@ _PG_DOWN = [
 
 
 def upgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
     op.add_column("api_tokens", sa.Column("expires_at", sa.DateTime(timezone=True)))
     op.add_column("api_tokens", sa.Column("last_used_at", sa.DateTime(timezone=True)))
-    for stmt in _PG_UP if pg else _SQLITE_UP:
-        op.execute(stmt)
+    execute_for_dialect(_PG_UP, _SQLITE_UP)
 
 
 def downgrade() -> None:
-    pg = op.get_bind().dialect.name == "postgresql"
-    for stmt in _PG_DOWN if pg else _SQLITE_DOWN:
-        op.execute(stmt)
+    execute_for_dialect(_PG_DOWN, _SQLITE_DOWN)
     with op.batch_alter_table("api_tokens") as batch:
         batch.drop_column("last_used_at")
         batch.drop_column("expires_at")

@@ -1,0 +1,89 @@
+"""The synthetic national data set: the census's shape, the same files for the same seed,
+and a bulk load (COPY on PostgreSQL) that gives a searchable database, all or nothing."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pyogrio  # noqa: F401  (before any SpatiaLite connection)
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from gazetteer.demo.national import PROVINCES, national_frame, write_national
+from gazetteer.demo.national_load import load_national
+from gazetteer.model import classification
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import is_sqlite
+from gazetteer.text import initials, pinyin_key
+
+NAMES = 400
+
+
+def test_frame_has_the_census_shape() -> None:
+    frame = national_frame(7)
+    levels = Counter(a[2] for a in frame.areas)
+    assert len(PROVINCES) == 31
+    assert {a[0][:2] for a in frame.areas} == {code for code, _, _ in PROVINCES}
+    assert levels["3"] == frame.counties == sum(n for _, _, n in PROVINCES) == 2843
+    assert 300 <= levels["2"] == frame.prefectures <= 360
+    assert 35_000 <= levels["4"] == len(frame.town_codes) <= 45_000
+    codes = {a[0] for a in frame.areas}
+    assert len(codes) == len(frame.areas)
+    for code, _, level, _, parent, *_ in frame.areas:
+        assert len(code) == 12 and code.isdigit()
+        if level == "3":
+            assert parent == code[:4] + "00000000" and parent in codes
+        if level == "4":
+            assert parent == code[:6] + "000000" and parent in codes
+
+
+def test_same_seed_same_files(tmp_path: Path) -> None:
+    _, a, _ = write_national(tmp_path / "a", 50, seed=3)
+    _, b, _ = write_national(tmp_path / "b", 50, seed=3)
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_load_gives_a_searchable_database(engine: Engine, tmp_path: Path) -> None:
+    _, places_csv, frame = write_national(tmp_path, NAMES, seed=5)
+    report = load_national(engine, tmp_path)
+    assert (report.areas, report.places) == (len(frame.areas), NAMES)
+    known = {c.code for c in classification().categories}
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == NAMES
+        rows = conn.execute(
+            select(
+                t.places.c.name,
+                t.places.c.pinyin_key,
+                t.places.c.initials,
+                t.places.c.category_code,
+                t.places.c.code,
+                t.places.c.admin_code,
+            )
+        ).all()
+        for name, key, ini, category, code, admin in rows:
+            assert (key, ini) == (pinyin_key(name), initials(name))
+            assert category in known and len(code) == 20 and code.startswith(admin)
+        outside = conn.execute(
+            text(
+                "SELECT count(*) FROM places p JOIN admin_areas a ON a.code = p.admin_code "
+                "WHERE NOT ST_Intersects(a.geom, p.point)"
+            )
+        ).scalar_one()
+        assert outside == 0  # every name lies in its town
+        if is_sqlite(conn):
+            assert conn.execute(text("SELECT count(*) FROM idx_places_point")).scalar_one() == NAMES
+        else:
+            grams = conn.execute(text("SELECT count(*) FROM search_grams")).scalar_one()
+            expected = conn.execute(
+                text(
+                    "SELECT count(*) FROM places p, "
+                    "search_grams_of(p.name, p.pinyin_key, p.initials) g"
+                )
+            ).scalar_one()
+            assert grams == expected > 5 * NAMES
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):  # loaded twice: refused
+        load_national(engine, tmp_path)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == NAMES
+        assert places_csv.exists()

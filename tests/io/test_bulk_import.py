@@ -1,0 +1,159 @@
+"""Large imports: indexes and search structures built once after the load give the same
+database as row-by-row upkeep, and a refused large file still stores nothing (both
+backends; the threshold is lowered so that the files stay small)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pyogrio  # noqa: F401  (before any SpatiaLite connection)
+import pytest
+from sqlalchemy import Connection, Engine, func, select, text
+
+from gazetteer.errors import ImportFailed
+from gazetteer.io import import_file
+from gazetteer.storage import bulk
+from gazetteer.storage import tables as t
+from gazetteer.storage.dialect import is_sqlite
+from tests.datasets.exchange import COUNTY, TOWN, write_sample
+
+N = 600
+
+
+def _csv(path: Path, *, bad_row: int | None = None) -> Path:
+    rng = random.Random(11)
+    lines = ["id,name,category_code,admin_code,lon,lat,other_names"]
+    for i in range(N):
+        lon, lat = rng.uniform(121.95, 122.25), rng.uniform(37.35, 37.55)
+        admin = "999999999999" if i == bad_row else (TOWN if i % 2 else COUNTY)
+        pid = f"{5000 + i}" if i % 3 == 0 else ""  # some rows keep their id
+        lines.append(f"{pid},长{i}号村,22200,{admin},{lon:.6f},{lat:.6f},旧{i}村")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _schema(conn: Connection) -> set[tuple[str, ...]]:
+    """Indexes, triggers and constraints around places (what the load sets aside)."""
+    if is_sqlite(conn):
+        rows = conn.execute(
+            text("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'places'")
+        )
+        return {(r[0], r[1], str(r[2])) for r in rows}
+    rows = conn.execute(
+        text(
+            "SELECT 'index', indexname, indexdef FROM pg_indexes "
+            "WHERE tablename IN ('places', 'search_grams', 'place_aliases') "
+            "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
+            "WHERE tgrelid = 'places'::regclass AND NOT tgisinternal "
+            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid IN ('places'::regclass, 'search_grams'::regclass)"
+        )
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
+@pytest.fixture
+def deferred(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """Large-load mode from ``N`` rows on; records whether each load used it."""
+    used: list[bool] = []
+    original = bulk.places_load
+    monkeypatch.setattr(bulk, "DEFER_MIN", N // 2)
+
+    @contextmanager
+    def spy(conn: Connection, rows: int, ids: Any) -> Iterator[bool]:
+        with original(conn, rows, ids) as did:
+            used.append(did)
+            yield did
+
+    monkeypatch.setattr(bulk, "places_load", spy)
+    yield used
+
+
+def test_large_import_builds_search_structures_after_the_load(
+    engine: Engine, tmp_path: Path, deferred: list[bool]
+) -> None:
+    write_sample(engine)
+    with engine.connect() as conn:
+        before = _schema(conn)
+    report = import_file(engine, _csv(tmp_path / "places.csv"))
+    assert report.written == {"places": N}
+    assert deferred == [True]
+    with engine.connect() as conn:
+        assert _schema(conn) == before  # indexes, triggers, constraints as they were
+        total = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
+        kept = conn.execute(
+            select(func.count())
+            .select_from(t.places)
+            .where(
+                t.places.c.id.in_([5000 + i for i in range(0, N, 3)]), t.places.c.name.like("长%")
+            )
+        ).scalar_one()
+        assert kept == N // 3
+        aliases = conn.execute(
+            text("SELECT count(*) FROM place_aliases WHERE name LIKE '旧%村'")
+        ).scalar_one()
+        assert aliases == N
+        keys = conn.execute(
+            select(t.places.c.pinyin_key, t.places.c.initials).where(t.places.c.name == "长7号村")
+        ).one()
+        assert keys == ("chang 7 hao cun", "c7hc")  # the place-name reading of 长
+        if is_sqlite(conn):
+            for column in ("geom", "point"):
+                indexed = conn.execute(text(f"SELECT count(*) FROM idx_places_{column}"))
+                assert indexed.scalar_one() == total
+            # the R-tree entries equal those SpatiaLite's own function gives
+            differ = conn.execute(
+                text(
+                    "SELECT count(*) FROM places p JOIN idx_places_geom r ON r.pkid = p.id "
+                    "WHERE r.xmin > MbrMinX(p.geom) OR r.xmax < MbrMaxX(p.geom) "
+                    "OR r.ymin > MbrMinY(p.geom) OR r.ymax < MbrMaxY(p.geom)"
+                )
+            ).scalar_one()
+            assert differ == 0
+        else:
+            grams = conn.execute(text("SELECT count(*) FROM search_grams")).scalar_one()
+            expected = conn.execute(
+                text(
+                    "SELECT count(*) FROM places p, "
+                    "search_grams_of(p.name, p.pinyin_key, p.initials) g"
+                )
+            ).scalar_one()
+            assert grams == expected > 10 * N
+            ranks = conn.execute(
+                text(
+                    "SELECT count(*) FROM search_grams g JOIN places p ON p.id = g.place_id "
+                    "WHERE g.rank <> search_rank(p.status, p.category_code, p.name)"
+                )
+            ).scalar_one()
+            assert ranks == 0
+            nextval = conn.execute(text("SELECT nextval('places_id_seq')")).scalar_one()
+            assert nextval > 5600
+
+
+def test_refused_large_file_stores_nothing(
+    engine: Engine, tmp_path: Path, deferred: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_sample(engine)
+    with engine.connect() as conn:
+        before = _schema(conn)
+        places = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
+    with pytest.raises(ImportFailed):  # a row refused: nothing written
+        import_file(engine, _csv(tmp_path / "bad.csv", bad_row=N - 1))
+    original = bulk.insert_rows
+
+    def failing(*args: Any, **kwargs: Any) -> None:  # the load dies half-way
+        original(*args, **kwargs)
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(bulk, "insert_rows", failing)
+    with pytest.raises(RuntimeError):
+        import_file(engine, _csv(tmp_path / "places.csv"))
+    assert deferred == [True]  # it failed with the structures set aside
+    with engine.connect() as conn:
+        assert _schema(conn) == before
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places
+        assert conn.execute(text("SELECT count(*) FROM place_aliases")).scalar_one() == 2
