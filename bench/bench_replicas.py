@@ -5,6 +5,11 @@ Usage (as root or postgres; needs haproxy and wrk: ``apt-get install haproxy wrk
 
     python bench/bench_replicas.py [--seconds 8] [--rounds 5] [--connections 16]
 
+``--single URL`` instead measures one instance (2 workers) on an existing database, e.g.
+the shared 1,000,000-name one, after ``--settle`` seconds (the map labels' warm-up takes
+about a second per 17,000 names per worker): the per-core figure of the capacity plan in
+``docs/deploy.md``.
+
 In one run, on a fresh loopback cluster (``tests/replication/cluster.py``: initdb,
 pg_basebackup, hot standby) holding the Weihai demo:
 
@@ -189,11 +194,31 @@ def row(label: str, r: WrkResult) -> str:
     )
 
 
+def single(url: str, settle: int, seconds: int, connections: int) -> int:
+    """Search throughput of one 2-worker instance on ``url`` (no standby)."""
+    engine = create_engine_from_settings(Settings(database_url=url))
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT name, pinyin_key FROM places ORDER BY id LIMIT 200000"))
+        names = [(r[0], r[1]) for r in rows]
+    engine.dispose()
+    paths = [f"/api/v1/search?q={quote(q)}&limit=20" for _, q in query_set(names)]
+    with instance(url, [], 2) as base:
+        time.sleep(settle)
+        warm(base, paths, 100)
+        print(f"load average before: {os.getloadavg()}")
+        r = run_wrk(base, paths, seconds, connections)
+    print(f"wrk -t2 -c{connections} -d{seconds}s; load average after {os.getloadavg()}")
+    print(row("1 instance × 2 workers", r))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seconds", type=int, default=8)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--connections", type=int, default=16)
+    ap.add_argument("--single", metavar="URL", help="one instance on this database only")
+    ap.add_argument("--settle", type=int, default=150, help="with --single: seconds to wait")
     ap.add_argument(
         "--demo-dump", type=Path, default=Path(tempfile.gettempdir()) / "gz-bench-demo.dump"
     )
@@ -202,6 +227,8 @@ def main(argv: list[str] | None = None) -> int:
         if shutil.which(tool) is None:
             print(f"{tool} is needed: apt-get install {tool}", file=sys.stderr)
             return 2
+    if args.single:
+        return single(args.single, args.settle, args.seconds, args.connections)
     cluster = make_cluster()
     try:
         primary = load_demo(cluster, args.demo_dump)
