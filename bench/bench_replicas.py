@@ -194,7 +194,7 @@ def row(label: str, r: WrkResult) -> str:
     )
 
 
-def single(url: str, settle: int, seconds: int, connections: int) -> int:
+def single_instance(url: str, settle: int, seconds: int, connections: int) -> int:
     """Search throughput of one 2-worker instance on ``url`` (no standby)."""
     engine = create_engine_from_settings(Settings(database_url=url))
     with engine.connect() as conn:
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{tool} is needed: apt-get install {tool}", file=sys.stderr)
             return 2
     if args.single:
-        return single(args.single, args.settle, args.seconds, args.connections)
+        return single_instance(args.single, args.settle, args.seconds, args.connections)
     cluster = make_cluster()
     try:
         primary = load_demo(cluster, args.demo_dump)
