@@ -67,6 +67,20 @@ from tests.replication.cluster import Cluster, make_cluster  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float, what: str) -> None:
+    """Until ``base`` answers ``/readyz`` 200 (fails if ``proc`` exits or time runs out)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.3)
+
+
 @contextmanager
 def instance(database_url: str, read_urls: list[str], workers: int) -> Iterator[str]:
     """A uvicorn instance (its own process group); yields its base URL."""
@@ -86,16 +100,7 @@ def instance(database_url: str, read_urls: list[str], workers: int) -> Iterator[
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, process_group=0)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("instance did not start")
-            time.sleep(0.3)
+        wait_ready(base, proc, 90, "instance")
         yield base
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
@@ -127,17 +132,8 @@ def haproxy(servers: list[str]) -> Iterator[str]:
         proc = subprocess.Popen(["haproxy", "-db", "-f", str(path)], process_group=0)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
-            while True:  # every server up (rise 2 checks)
-                try:
-                    if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("haproxy did not start")
-                time.sleep(0.3)
-            time.sleep(2.5)
+            wait_ready(base, proc, 30, "haproxy")
+            time.sleep(2.5)  # every server up (rise 2 checks)
             yield base
         finally:
             proc.terminate()
