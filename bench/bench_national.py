@@ -85,17 +85,25 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_idle(pids: list[int], timeout_s: float = 1200) -> float:
-    """Wait until the server's start-up work (its background warm-ups) is done: less
-    than 5 % of a core over two seconds. Returns the seconds waited."""
+def wait_idle(pids: list[int], url: str, timeout_s: float = 1800) -> float:
+    """Wait until the server's start-up work (its background warm-ups) is done: twice in
+    a row, less than 5 % of a core over two seconds and no query of it running in the
+    database (a warm-up's large query keeps the worker idle). Returns the seconds."""
     started = time.monotonic()
-    before = sum(_cpu_s(p) for p in pids)
-    while time.monotonic() - started < timeout_s:
-        time.sleep(2)
-        now = sum(_cpu_s(p) for p in pids)
-        if now - before < 0.1:
-            break
-        before = now
+    engine = create_engine(url)
+    active = text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND state = 'active' AND pid <> pg_backend_pid()"
+    )
+    before, quiet = sum(_cpu_s(p) for p in pids), 0
+    with engine.connect() as conn:
+        while quiet < 2 and time.monotonic() - started < timeout_s:
+            time.sleep(2)
+            now = sum(_cpu_s(p) for p in pids)
+            busy = now - before >= 0.1 or conn.execute(active).scalar_one() > 0
+            quiet = 0 if busy else quiet + 1
+            before = now
+    engine.dispose()
     return time.monotonic() - started
 
 
@@ -168,7 +176,7 @@ def api_phase(url: str, requests: int, seed: int) -> dict[str, Any]:
     with live_server(Settings(database_url=url)) as base:
         port = int(base.rsplit(":", 1)[1])
         watch = RssWatch(port)
-        out["warm_up_s"] = wait_idle(watch.pids)
+        out["warm_up_s"] = wait_idle(watch.pids, url)
         out["rss_idle_mb"] = watch.peak
         print(f"  server warm-up {out['warm_up_s']:.0f} s, RSS after it {watch.peak:.0f} MB")
         client = httpx.Client(timeout=120)
@@ -205,8 +213,9 @@ def sizes(url: str) -> dict[str, float]:
 
 
 def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
+    heading = f"{HEADING}, {names:,} names"
     lines = [
-        HEADING,
+        heading,
         "",
         f"`bench/bench_national.py`: {names:,} synthetic names with the census's shape "
         "(`gazetteer.demo.national`) on PostGIS; see the script's docstring for each step.",
@@ -252,7 +261,7 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         f"indexes, `search_grams` {r['sizes']['grams_gb']:.2f} GB).",
         "",
     ]
-    write_section(HEADING, "\n".join(lines))
+    write_section(heading, "\n".join(lines))
 
 
 def main() -> None:
