@@ -132,8 +132,9 @@ class ReadRouting:
                 if kind is None or started:
                     raise
                 first = exc
+            primary_only = replicas.has_replicas and not public_read
             if not public_read:
-                await self._unavailable(kind, first, scope, send)
+                await self._unavailable(kind, first, scope, send, primary_only=primary_only)
                 return
             if kind == "unreachable":
                 replicas.report_failure(engine)
@@ -157,7 +158,7 @@ class ReadRouting:
                     raise
                 if again == "unreachable":
                     replicas.report_failure(other)
-                await self._unavailable(again, exc, scope, send)
+                await self._unavailable(again, exc, scope, send, primary_only=False)
 
     async def _headers(
         self, message: Message, replicas: ReplicaSet, engine: Engine, wrote: bool
@@ -176,13 +177,17 @@ class ReadRouting:
         return {**message, "headers": headers}
 
     @staticmethod
-    async def _unavailable(kind: str, exc: Exception, scope: Scope, send: Send) -> None:
+    async def _unavailable(
+        kind: str, exc: Exception, scope: Scope, send: Send, *, primary_only: bool
+    ) -> None:
+        """503: the primary is read-only or gone (a write, a staff request), or no
+        database answered a read."""
         if kind == "read_only":
             message = PRIMARY_READ_ONLY
-        elif scope["method"] in READ_METHODS:
-            message = NO_DATABASE
-        else:
+        elif primary_only or scope["method"] not in READ_METHODS:
             message = PRIMARY_DOWN
+        else:
+            message = NO_DATABASE
         log.warning(
             "%s %s: database unavailable (%s): %s",
             scope["method"],

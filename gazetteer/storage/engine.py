@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sqlite3
+import weakref
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -292,10 +293,28 @@ def create_read_engines(settings: Settings) -> list[Engine]:
     return engines
 
 
+# hot standbys -> the key of their primary's database (made by replicas.ReplicaSet)
+_SAME_DATABASE: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
 def database_key(engine: Engine) -> str:
     """The database behind ``engine`` (URL without password): what caches are keyed by,
-    so two databases never share an entry."""
+    so two databases never share an entry. A hot standby has its primary's key
+    (:func:`same_database`): it holds the same database, and the data version beside the
+    key tells its contents apart, so a road graph or a sheet read from either is one
+    entry."""
+    alias = _SAME_DATABASE.get(engine)
+    return alias if alias is not None else engine_url(engine)
+
+
+def engine_url(engine: Engine) -> str:
+    """The URL of ``engine`` without its password."""
     return engine.url.render_as_string(hide_password=True)
+
+
+def same_database(standby: Engine, primary: Engine) -> None:
+    """``standby`` replicates ``primary``: caches key both by the primary's database."""
+    _SAME_DATABASE[standby] = database_key(primary)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -313,6 +332,8 @@ __all__ = [
     "create_read_engines",
     "create_sqlite_engine",
     "database_key",
+    "engine_url",
+    "same_database",
     "sqlite_module",
     "sqlite_path",
 ]

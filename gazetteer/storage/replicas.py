@@ -25,6 +25,8 @@ replicas because a request uses one database for all its statements: the version
 rows it keys are read from the same server, version first, and a server's data only moves
 forward. Two standbys at different positions give two versions, so a cache entry is
 rebuilt from the standby that answered, never labelled with another server's version.
+Caches also keyed by the database (road graphs, sheets) key a standby by its primary
+(:func:`~gazetteer.storage.engine.same_database`): same database, told apart by version.
 
 A SpatiaLite file or a PostgreSQL primary alone is a set without standbys: no thread, every
 read goes to the primary, as before.
@@ -46,7 +48,7 @@ from typing import Any, Literal
 from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 
-from gazetteer.storage.engine import database_key
+from gazetteer.storage.engine import engine_url, same_database
 
 log = logging.getLogger(__name__)
 
@@ -165,9 +167,11 @@ class ReplicaSet:
         self._lock = threading.Lock()
         self._turn = itertools.count()
         self._states: dict[Engine, DatabaseState] = {
-            primary: DatabaseState(database_key(primary), "primary"),
-            **{e: DatabaseState(database_key(e), "replica") for e in self.replicas},
+            primary: DatabaseState(engine_url(primary), "primary"),
+            **{e: DatabaseState(engine_url(e), "replica") for e in self.replicas},
         }
+        for engine in self.replicas:
+            same_database(engine, primary)
         # (monotonic time, primary WAL position) of recent checks, oldest first
         self._history: deque[tuple[float, int]] = deque()
         self._history_s = max(60.0, 4 * max_lag_s)

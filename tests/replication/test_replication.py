@@ -187,6 +187,9 @@ def test_primary_down_reads_keep_working_and_writes_are_503(
             assert body["error"] == "database_unavailable" and "主数据库" in body["message"]
             assert "primary database is unavailable" in body["message"]
             assert r.headers["retry-after"]
+            # staff requests need the primary (their sessions and tokens are written there)
+            staff_read = httpx.get(url, headers=bearer(token))
+            assert staff_read.status_code == 503 and "主数据库" in staff_read.json()["message"]
             assert httpx.get(f"{base}/readyz").status_code == 200
             n = len(reader.seen)
             wait_for(lambda: len(reader.seen) > n + 5, 10, "reads while the primary is down")

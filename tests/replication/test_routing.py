@@ -17,6 +17,7 @@ from api.main import create_app
 from api.routing import needs_primary, written_lsn
 from gazetteer.settings import Settings
 from gazetteer.storage import create_read_engines
+from gazetteer.storage.engine import database_key, engine_url
 from gazetteer.storage.replicas import (
     DOWN,
     LAGGING,
@@ -90,6 +91,9 @@ def engines(tmp_path: Path) -> Iterator[list[Engine]]:
 def test_round_robin_over_healthy_standbys_that_have_the_write(engines: list[Engine]) -> None:
     primary, r1, r2 = engines
     rs = ReplicaSet(primary, [r1, r2], max_lag_s=5)
+    # caches keyed by database treat the standbys as their primary; the states name each
+    assert database_key(r1) == database_key(r2) == database_key(primary)
+    assert [s.name for s in rs.states()] == [engine_url(e) for e in (primary, r1, r2)]
     rs._set(primary, state=UP, lsn=100)
     rs._set(r1, state=UP, lsn=100)
     rs._set(r2, state=UP, lsn=90)
