@@ -20,6 +20,7 @@ from gazetteer.storage import bulk
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import is_sqlite
 from tests.datasets.exchange import COUNTY, TOWN, write_sample
+from tests.grams import grams_state
 
 N = 600
 
@@ -115,21 +116,8 @@ def test_large_import_builds_search_structures_after_the_load(
             ).scalar_one()
             assert differ == 0
         else:
-            grams = conn.execute(text("SELECT count(*) FROM search_grams")).scalar_one()
-            expected = conn.execute(
-                text(
-                    "SELECT count(*) FROM places p, "
-                    "search_grams_of(p.name, p.pinyin_key, p.initials) g"
-                )
-            ).scalar_one()
-            assert grams == expected > 10 * N
-            ranks = conn.execute(
-                text(
-                    "SELECT count(*) FROM search_grams g JOIN places p ON p.id = g.place_id "
-                    "WHERE g.rank <> search_rank(p.status, p.category_code, p.name)"
-                )
-            ).scalar_one()
-            assert ranks == 0
+            grams, differ = grams_state(conn)
+            assert grams > 10 * N and differ == 0
             nextval = conn.execute(text("SELECT nextval('places_id_seq')")).scalar_one()
             assert nextval > 5600
 
