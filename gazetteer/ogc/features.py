@@ -243,7 +243,8 @@ def read_items(conn: Connection, c: CollectionDef, q: ItemsQuery) -> FeaturePage
         if not more_after:  # the whole selection is on this page
             matched = len(features)
         elif in_page:
-            matched = int(rows[0]["_total"])
+            total = int(rows[0]["_total"])
+            matched = total if total <= COUNT_CAP else None
         else:
             matched = count_items(conn, c, q, planned=planned)
     return FeaturePage(
