@@ -41,15 +41,20 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Float,
+    Integer,
     Select,
+    String,
     bindparam,
     case,
     cast,
+    column,
     func,
     null,
     select,
+    table,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -233,42 +238,69 @@ def _all_in_tile() -> Select[tuple[object, ...]]:
     return select(*_columns()).where(_in_box())
 
 
+KEY_ZOOM = 20  # the zoom of places.tile_key (migration 0011): tiles up to it are one key range
+
+# places as the key index sees it (PostgreSQL): ids found without reading the table
+_keyed = table(
+    "places",
+    column("id", Integer),
+    column("tile_key", BigInteger),
+    column("category_code", String),
+    column("status", String),
+).alias("tk")
+
+
+def tile_key_range(zoom: int, x: int, y: int) -> tuple[int, int]:
+    """The ``places.tile_key`` values of the points in tile (x, y) at ``zoom``
+    (``lo <= key < hi``): the Morton code of the tile, shifted to :data:`KEY_ZOOM`."""
+    code = 0
+    for i in range(zoom):
+        code |= ((x >> i) & 1) << (2 * i) | ((y >> i) & 1) << (2 * i + 1)
+    shift = 2 * (KEY_ZOOM - zoom)
+    return code << shift, (code + 1) << shift
+
+
+def _keyed_ids(*where: ColumnElement[bool], k: int | None) -> Select[tuple[object, ...]]:
+    lo, hi = bindparam("lo", type_=BigInteger), bindparam("hi", type_=BigInteger)
+    q = select(_keyed.c.id).where(_keyed.c.tile_key >= lo, _keyed.c.tile_key < hi, *where)
+    return q if k is None else q.order_by(_keyed.c.id).limit(k)
+
+
 @cache
 def _tile_statement(k: int) -> Select[tuple[object, ...]]:
-    """One statement, its box in bind parameters ``w, s, e, n``: the first ``k`` (+ slack)
-    names in priority order whose point lies in the box, by parts with a ``LIMIT`` each so
-    that the database reads them through the spatial index or the primary key instead of
-    sorting every name of the tile -- the areal ranks 0..SIZE_RANK_MAX together (few rows:
-    seats, seas, islands, mountains, towns), each point-like rank by id, and the historical
-    names (few) by id."""
+    """One statement, its tile in bind parameters ``lo, hi`` (:func:`tile_key_range`): the
+    first ``k`` (+ slack) names in priority order whose point lies in the tile, by parts
+    with a ``LIMIT`` each, every part's ids found in one range of ``ix_places_tile_key``
+    (key, category, status, id: no table row is read to choose them) or, in a dense tile,
+    in primary-key order -- the areal ranks 0..SIZE_RANK_MAX together (few rows: seats,
+    seas, islands, mountains, towns; ordered by size after reading them), each point-like
+    rank by id, and the historical names (few) by id. Only the chosen rows are read."""
     p = t.places
     xmin, ymin = geom_bound(p.c.geom, "xmin"), geom_bound(p.c.geom, "ymin")
     xmax, ymax = geom_bound(p.c.geom, "xmax"), geom_bound(p.c.geom, "ymax")
     size2 = (xmax - xmin) * (xmax - xmin) + (ymax - ymin) * (ymax - ymin)
     groups = _rank_groups()
     areal = [(r, codes) for r, codes in groups if r <= SIZE_RANK_MAX]
-    current = p.c.status != "historical"
+    current = _keyed.c.status != "historical"
     rank = case(*((p.c.category_code.in_(codes), r) for r, codes in areal), else_=99)
+    areal_codes = [c for _, codes in areal for c in codes]
+    areal_ids = _keyed_ids(_keyed.c.category_code.in_(areal_codes), current, k=None)
+    point_ids = [
+        _keyed_ids(_keyed.c.category_code.in_(codes), current, k=k + _SLACK)
+        for r, codes in groups
+        if r > SIZE_RANK_MAX
+    ]
+    hist_ids = _keyed_ids(_keyed.c.status == "historical", k=k + _SLACK)
     parts = [
         select(*_columns())
-        .where(p.c.category_code.in_([c for _, codes in areal for c in codes]), current, _in_box())
+        .where(p.c.id.in_(areal_ids))
         .order_by(rank, size2.desc(), p.c.id)
-        .limit(k + _SLACK)
+        .limit(k + _SLACK),
+        select(*_columns(size=False)).where(
+            p.c.id.in_(union_all(*(select(q.subquery()) for q in point_ids)))
+        ),
+        select(*_columns()).where(p.c.id.in_(select(hist_ids.subquery()))),
     ]
-    for r, codes in groups:
-        if r > SIZE_RANK_MAX:
-            parts.append(
-                select(*_columns(size=False))
-                .where(p.c.category_code.in_(codes), current, _in_box())
-                .order_by(p.c.id)
-                .limit(k + _SLACK)
-            )
-    parts.append(
-        select(*_columns())
-        .where(p.c.status == "historical", _in_box())
-        .order_by(p.c.id)
-        .limit(k + _SLACK)
-    )
     return select(union_all(*(select(q.subquery()) for q in parts)).subquery())
 
 
@@ -282,18 +314,21 @@ def read_tile_candidates(
     are offered by id when a tile holds more than ``k``). SpatiaLite (a city's names; its
     spatial index is a virtual table that costs ~10 ms per lookup, more than the rows): the
     tile's names in one lookup, ordered here."""
-    w, s, e, n = tile_lonlat_bounds(zoom, x, y)
-    eps = 1e-9
-    box = {"w": w - eps, "s": s - eps, "e": e + eps, "n": n + eps}
+    params: dict[str, float | int]
     if is_sqlite(conn):
+        w, s, e, n = tile_lonlat_bounds(zoom, x, y)
+        eps = 1e-9
+        params = {"w": w - eps, "s": s - eps, "e": e + eps, "n": n + eps}
         stmt = _all_in_tile()
     else:
+        lo, hi = tile_key_range(zoom, x, y)
+        params = {"lo": lo, "hi": hi}
         stmt = _tile_statement(k)
         # a prepared statement's generic plan cannot know whether the box is dense (read
         # by id) or sparse (read through the spatial index): one plan per box, always
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     out = []
-    for r in conn.execute(stmt, box):
+    for r in conn.execute(stmt, params):
         historical = r.status == "historical"
         years = ""
         if historical and (r.established_year is not None or r.abolished_year is not None):
