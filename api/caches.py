@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -31,6 +30,7 @@ from gazetteer.cartography.labels import LabelCache
 from gazetteer.search.index import load_index
 from gazetteer.search.memory import MemoryIndex
 from gazetteer.services.search import SearchService
+from gazetteer.storage.memo import Throttled
 
 log = logging.getLogger("api.caches")
 T = TypeVar("T")
@@ -117,30 +117,15 @@ class LayerCache:
         self._values: dict[tuple[str, ...], tuple[str, object]] = {}
         self._lock = threading.Lock()
         self._max = max_items
-        self._ttl = version_ttl_s
-        self._versions: dict[tuple[str, str], tuple[float, str]] = {}
-        self._reading: set[tuple[str, str]] = set()
+        self._versions: Throttled[tuple[str, str]] = Throttled(version_ttl_s)
 
     def version(self, conn: Connection, layer: str) -> str:
         """The data version of ``layer`` (:func:`gazetteer.cartography.layers.version`:
         counts and maxima, ~0.3 s over a million names), read at most once per
         ``version_ttl_s`` per database; while one request reads it, the others take the
         last value read."""
-        key = (conn.engine.url.render_as_string(hide_password=True), layer)
-        now = time.monotonic()
-        with self._lock:
-            seen = self._versions.get(key)
-            if seen is not None and (now - seen[0] < self._ttl or key in self._reading):
-                return seen[1]
-            self._reading.add(key)
-        try:
-            version = layers.version(conn, layer)
-        finally:
-            with self._lock:
-                self._reading.discard(key)
-        with self._lock:
-            self._versions[key] = (time.monotonic(), version)
-        return version
+        db = conn.engine.url.render_as_string(hide_password=True)
+        return self._versions.get((db, layer), lambda: layers.version(conn, layer))
 
     def value(self, key: tuple[str, ...], version: str, build: Callable[[], T]) -> T:
         """Any value derived from the data (the legend's counts), kept while ``version``

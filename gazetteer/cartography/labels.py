@@ -13,10 +13,10 @@ Placement (:mod:`gazetteer.cartography.placement`): at each zoom, greedy in that
 order over the candidates of every block of 2 x 2 tiles (the tile of the zoom below) --
 the :data:`BLOCK_K` most important current names whose point lies in the block (and as
 many historical ones), read with one statement per block (:func:`read_tile_candidates`:
-per rank, ``LIMIT`` over the spatial index or the primary key; a cold tile reads about
-four blocks instead of nine tiles). SpatiaLite reads every name of a box (a city's worth),
-so there the unit is the tile and its :data:`TILE_K` names. A label is placed when its box
-meets no placed box of higher priority;
+per rank, ``LIMIT`` over one range of the points' tile key ``places.tile_key`` on
+PostGIS; a cold tile reads about four blocks instead of nine tiles). SpatiaLite reads every
+name of a box (a city's worth), so there the unit is the tile and its :data:`TILE_K` names.
+A label is placed when its box meets no placed box of higher priority;
 the decision is local (it follows only overlapping higher-priority labels into the
 neighbouring tiles), so neighbouring tiles agree on every label near their common edge.
 The cost of a tile depends on the tile and its neighbours, never on the number of names.
@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
@@ -85,6 +84,7 @@ from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBoxMatch, geom_bound, is_sqlite
+from gazetteer.storage.memo import Throttled
 from gazetteer.storage.versions import layer_version
 
 MIN_ZOOM = 7  # the public map's zoom range
@@ -310,8 +310,9 @@ def read_tile_candidates(
     """The names tile (x, y) may offer at ``zoom`` (at most ``k`` + slack per rank and
     status; :func:`tile_boxes` keeps the ``k`` first whose point is in the tile).
 
-    PostGIS: one statement of ``LIMIT`` parts (:func:`_tile_statement`; historical names
-    are offered by id when a tile holds more than ``k``). SpatiaLite (a city's names; its
+    PostGIS: one statement of ``LIMIT`` parts over the tile's key range
+    (:func:`_tile_statement`; historical names are offered by id when a tile holds more
+    than ``k``). SpatiaLite (a city's names; its
     spatial index is a virtual table that costs ~10 ms per lookup, more than the rows): the
     tile's names in one lookup, ordered here."""
     params: dict[str, float | int]
@@ -324,8 +325,8 @@ def read_tile_candidates(
         lo, hi = tile_key_range(zoom, x, y)
         params = {"lo": lo, "hi": hi}
         stmt = _tile_statement(k)
-        # a prepared statement's generic plan cannot know whether the box is dense (read
-        # by id) or sparse (read through the spatial index): one plan per box, always
+        # a prepared statement's generic plan cannot know whether the key range is dense
+        # (read by id) or sparse (read from the key index): one plan per range, always
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     out = []
     for r in conn.execute(stmt, params):
@@ -370,14 +371,12 @@ class LabelCache:
 
     def __init__(self, max_tiles: int = 20_000, version_ttl_s: float = 1.0) -> None:
         self._max = max_tiles
-        self._ttl = version_ttl_s
         self._lock = threading.Lock()
         self._tiles: OrderedDict[tuple[str, str, int, int, int], TileLabels] = OrderedDict()
         self._zooms: dict[tuple[str, str, int], ZoomPlacement] = {}
         # candidates read per block of 2 x 2 tiles, split by tile (used under the zoom's lock)
         self._blocks: dict[tuple[str, str, int], dict[tuple[int, int], BlockBoxes]] = {}
-        self._versions: dict[str, tuple[float, str]] = {}
-        self._reading: set[str] = set()
+        self._versions: Throttled[str] = Throttled(version_ttl_s)
 
     @staticmethod
     def _db(conn: Connection) -> str:
@@ -385,20 +384,7 @@ class LabelCache:
 
     def version(self, conn: Connection) -> str:
         """The places version, read at most once per ``version_ttl_s``."""
-        db, now = self._db(conn), time.monotonic()
-        with self._lock:
-            seen = self._versions.get(db)
-            if seen is not None and (now - seen[0] < self._ttl or db in self._reading):
-                return seen[1]  # fresh, or another request is reading it right now
-            self._reading.add(db)
-        try:
-            version = layer_version(conn, "places")
-        finally:
-            with self._lock:
-                self._reading.discard(db)
-        with self._lock:
-            self._versions[db] = (time.monotonic(), version)
-        return version
+        return self._versions.get(self._db(conn), lambda: layer_version(conn, "places"))
 
     def _placement(self, db: str, version: str, zoom: int) -> ZoomPlacement:
         with self._lock:
