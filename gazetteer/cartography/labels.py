@@ -285,22 +285,28 @@ def _tile_statement(k: int) -> Select[tuple[object, ...]]:
     rank = case(*((p.c.category_code.in_(codes), r) for r, codes in areal), else_=99)
     areal_codes = [c for _, codes in areal for c in codes]
     areal_ids = _keyed_ids(_keyed.c.category_code.in_(areal_codes), current, k=None)
-    point_ids = [
-        _keyed_ids(_keyed.c.category_code.in_(codes), current, k=k + _SLACK)
-        for r, codes in groups
-        if r > SIZE_RANK_MAX
-    ]
-    hist_ids = _keyed_ids(_keyed.c.status == "historical", k=k + _SLACK)
-    parts = [
+
+    def rows(ids: Select[tuple[object, ...]], size: bool) -> Select[tuple[object, ...]]:
+        chosen = ids.subquery()
+        return select(*_columns(size)).select_from(p.join(chosen, chosen.c.id == p.c.id))
+
+    # current names in priority order: the areal ranks, then each point-like rank; the
+    # outer LIMIT stops there, so the later ranks of a dense block are never read
+    current_parts = [
         select(*_columns())
         .where(p.c.id.in_(areal_ids))
         .order_by(rank, size2.desc(), p.c.id)
-        .limit(k + _SLACK),
-        select(*_columns(size=False)).where(
-            p.c.id.in_(union_all(*(select(q.subquery()) for q in point_ids)))
-        ),
-        select(*_columns()).where(p.c.id.in_(select(hist_ids.subquery()))),
+        .limit(k + _SLACK)
+    ] + [
+        rows(_keyed_ids(_keyed.c.category_code.in_(codes), current, k=k + _SLACK), False)
+        for r, codes in groups
+        if r > SIZE_RANK_MAX
     ]
+    current_names = select(
+        union_all(*(select(q.subquery()) for q in current_parts)).subquery()
+    ).limit(k + _SLACK)
+    hist = rows(_keyed_ids(_keyed.c.status == "historical", k=k + _SLACK), True)
+    parts = [current_names, hist]
     return select(union_all(*(select(q.subquery()) for q in parts)).subquery())
 
 
