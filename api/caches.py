@@ -21,16 +21,19 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine
 
+from gazetteer.cartography import layers
 from gazetteer.cartography.labels import LabelCache
 from gazetteer.search.index import load_index
 from gazetteer.search.memory import MemoryIndex
 from gazetteer.services.search import SearchService
+from gazetteer.storage.memo import Throttled
 
 log = logging.getLogger("api.caches")
+T = TypeVar("T")
 
 
 def load_index_for_server(conn: Connection) -> MemoryIndex:
@@ -109,10 +112,34 @@ class LayerCache:
     API instances stay independent (each builds its own copy once).
     """
 
-    def __init__(self, max_items: int = 64) -> None:
+    def __init__(self, max_items: int = 64, version_ttl_s: float = 1.0) -> None:
         self._items: dict[tuple[str, ...], tuple[str, EncodedLayer]] = {}
+        self._values: dict[tuple[str, ...], tuple[str, object]] = {}
         self._lock = threading.Lock()
         self._max = max_items
+        self._versions: Throttled[tuple[str, str]] = Throttled(version_ttl_s)
+
+    def version(self, conn: Connection, layer: str) -> str:
+        """The data version of ``layer`` (:func:`gazetteer.cartography.layers.version`:
+        counts and maxima, ~0.3 s over a million names), read at most once per
+        ``version_ttl_s`` per database; while one request reads it, the others take the
+        last value read."""
+        db = conn.engine.url.render_as_string(hide_password=True)
+        return self._versions.get((db, layer), lambda: layers.version(conn, layer))
+
+    def value(self, key: tuple[str, ...], version: str, build: Callable[[], T]) -> T:
+        """Any value derived from the data (the legend's counts), kept while ``version``
+        is unchanged."""
+        with self._lock:
+            hit = self._values.get(key)
+        if hit is not None and hit[0] == version:
+            return cast(T, hit[1])
+        got = build()
+        with self._lock:
+            if len(self._values) >= self._max:
+                self._values.pop(next(iter(self._values)))
+            self._values[key] = (version, got)
+        return got
 
     def get(
         self, key: tuple[str, ...], version: str, build: Callable[[], dict[str, Any]]

@@ -52,7 +52,7 @@ def cached_layer(
 ) -> Response:
     """A GeoJSON response from the app's layer cache (gzip when accepted, 304 on a
     matching ``If-None-Match``)."""
-    encoded = cache.get((layer, *params), layers.version(conn, layer), build)
+    encoded = cache.get((layer, *params), cache.version(conn, layer), build)
     headers = {"Cache-Control": "no-cache", "Vary": "Accept-Encoding", "ETag": encoded.etag}
     if request.headers.get("if-none-match") == encoded.etag:
         return Response(status_code=304, headers=headers)

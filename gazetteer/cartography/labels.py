@@ -13,10 +13,10 @@ Placement (:mod:`gazetteer.cartography.placement`): at each zoom, greedy in that
 order over the candidates of every block of 2 x 2 tiles (the tile of the zoom below) --
 the :data:`BLOCK_K` most important current names whose point lies in the block (and as
 many historical ones), read with one statement per block (:func:`read_tile_candidates`:
-per rank, ``LIMIT`` over the spatial index or the primary key; a cold tile reads about
-four blocks instead of nine tiles). SpatiaLite reads every name of a box (a city's worth),
-so there the unit is the tile and its :data:`TILE_K` names. A label is placed when its box
-meets no placed box of higher priority;
+per rank, ``LIMIT`` over one range of the points' tile key ``places.tile_key`` on
+PostGIS; a cold tile reads about four blocks instead of nine tiles). SpatiaLite reads every
+name of a box (a city's worth), so there the unit is the tile and its :data:`TILE_K` names.
+A label is placed when its box meets no placed box of higher priority;
 the decision is local (it follows only overlapping higher-priority labels into the
 neighbouring tiles), so neighbouring tiles agree on every label near their common edge.
 The cost of a tile depends on the tile and its neighbours, never on the number of names.
@@ -34,22 +34,26 @@ from __future__ import annotations
 
 import math
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Connection,
     Float,
+    Integer,
     Select,
+    String,
     bindparam,
     case,
     cast,
+    column,
     func,
     null,
     select,
+    table,
     union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -80,6 +84,7 @@ from gazetteer.errors import InvalidInput
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBoxMatch, geom_bound, is_sqlite
+from gazetteer.storage.memo import Throttled
 from gazetteer.storage.versions import layer_version
 
 MIN_ZOOM = 7  # the public map's zoom range
@@ -233,42 +238,75 @@ def _all_in_tile() -> Select[tuple[object, ...]]:
     return select(*_columns()).where(_in_box())
 
 
+KEY_ZOOM = 20  # the zoom of places.tile_key (migration 0011): tiles up to it are one key range
+
+# places as the key index sees it (PostgreSQL): ids found without reading the table
+_keyed = table(
+    "places",
+    column("id", Integer),
+    column("tile_key", BigInteger),
+    column("category_code", String),
+    column("status", String),
+).alias("tk")
+
+
+def tile_key_range(zoom: int, x: int, y: int) -> tuple[int, int]:
+    """The ``places.tile_key`` values of the points in tile (x, y) at ``zoom``
+    (``lo <= key < hi``): the Morton code of the tile, shifted to :data:`KEY_ZOOM`."""
+    code = 0
+    for i in range(zoom):
+        code |= ((x >> i) & 1) << (2 * i) | ((y >> i) & 1) << (2 * i + 1)
+    shift = 2 * (KEY_ZOOM - zoom)
+    return code << shift, (code + 1) << shift
+
+
+def _keyed_ids(*where: ColumnElement[bool], k: int | None) -> Select[tuple[object, ...]]:
+    lo, hi = bindparam("lo", type_=BigInteger), bindparam("hi", type_=BigInteger)
+    q = select(_keyed.c.id).where(_keyed.c.tile_key >= lo, _keyed.c.tile_key < hi, *where)
+    return q if k is None else q.order_by(_keyed.c.id).limit(k)
+
+
 @cache
 def _tile_statement(k: int) -> Select[tuple[object, ...]]:
-    """One statement, its box in bind parameters ``w, s, e, n``: the first ``k`` (+ slack)
-    names in priority order whose point lies in the box, by parts with a ``LIMIT`` each so
-    that the database reads them through the spatial index or the primary key instead of
-    sorting every name of the tile -- the areal ranks 0..SIZE_RANK_MAX together (few rows:
-    seats, seas, islands, mountains, towns), each point-like rank by id, and the historical
-    names (few) by id."""
+    """One statement, its tile in bind parameters ``lo, hi`` (:func:`tile_key_range`): the
+    first ``k`` (+ slack) names in priority order whose point lies in the tile, by parts
+    with a ``LIMIT`` each, every part's ids found in one range of ``ix_places_tile_key``
+    (key, category, status, id: no table row is read to choose them) or, in a dense tile,
+    in primary-key order -- the areal ranks 0..SIZE_RANK_MAX together (few rows: seats,
+    seas, islands, mountains, towns; ordered by size after reading them), each point-like
+    rank by id, and the historical names (few) by id. Only the chosen rows are read."""
     p = t.places
     xmin, ymin = geom_bound(p.c.geom, "xmin"), geom_bound(p.c.geom, "ymin")
     xmax, ymax = geom_bound(p.c.geom, "xmax"), geom_bound(p.c.geom, "ymax")
     size2 = (xmax - xmin) * (xmax - xmin) + (ymax - ymin) * (ymax - ymin)
     groups = _rank_groups()
     areal = [(r, codes) for r, codes in groups if r <= SIZE_RANK_MAX]
-    current = p.c.status != "historical"
+    current = _keyed.c.status != "historical"
     rank = case(*((p.c.category_code.in_(codes), r) for r, codes in areal), else_=99)
-    parts = [
+    areal_codes = [c for _, codes in areal for c in codes]
+    areal_ids = _keyed_ids(_keyed.c.category_code.in_(areal_codes), current, k=None)
+
+    def rows(ids: Select[tuple[object, ...]], size: bool) -> Select[tuple[object, ...]]:
+        chosen = ids.subquery()
+        return select(*_columns(size)).select_from(p.join(chosen, chosen.c.id == p.c.id))
+
+    # current names in priority order: the areal ranks, then each point-like rank; the
+    # outer LIMIT stops there, so the later ranks of a dense block are never read
+    current_parts = [
         select(*_columns())
-        .where(p.c.category_code.in_([c for _, codes in areal for c in codes]), current, _in_box())
+        .where(p.c.id.in_(areal_ids))
         .order_by(rank, size2.desc(), p.c.id)
         .limit(k + _SLACK)
+    ] + [
+        rows(_keyed_ids(_keyed.c.category_code.in_(codes), current, k=k + _SLACK), False)
+        for r, codes in groups
+        if r > SIZE_RANK_MAX
     ]
-    for r, codes in groups:
-        if r > SIZE_RANK_MAX:
-            parts.append(
-                select(*_columns(size=False))
-                .where(p.c.category_code.in_(codes), current, _in_box())
-                .order_by(p.c.id)
-                .limit(k + _SLACK)
-            )
-    parts.append(
-        select(*_columns())
-        .where(p.c.status == "historical", _in_box())
-        .order_by(p.c.id)
-        .limit(k + _SLACK)
-    )
+    current_names = select(
+        union_all(*(select(q.subquery()) for q in current_parts)).subquery()
+    ).limit(k + _SLACK)
+    hist = rows(_keyed_ids(_keyed.c.status == "historical", k=k + _SLACK), True)
+    parts = [current_names, hist]
     return select(union_all(*(select(q.subquery()) for q in parts)).subquery())
 
 
@@ -278,22 +316,26 @@ def read_tile_candidates(
     """The names tile (x, y) may offer at ``zoom`` (at most ``k`` + slack per rank and
     status; :func:`tile_boxes` keeps the ``k`` first whose point is in the tile).
 
-    PostGIS: one statement of ``LIMIT`` parts (:func:`_tile_statement`; historical names
-    are offered by id when a tile holds more than ``k``). SpatiaLite (a city's names; its
+    PostGIS: one statement of ``LIMIT`` parts over the tile's key range
+    (:func:`_tile_statement`; historical names are offered by id when a tile holds more
+    than ``k``). SpatiaLite (a city's names; its
     spatial index is a virtual table that costs ~10 ms per lookup, more than the rows): the
     tile's names in one lookup, ordered here."""
-    w, s, e, n = tile_lonlat_bounds(zoom, x, y)
-    eps = 1e-9
-    box = {"w": w - eps, "s": s - eps, "e": e + eps, "n": n + eps}
+    params: dict[str, float | int]
     if is_sqlite(conn):
+        w, s, e, n = tile_lonlat_bounds(zoom, x, y)
+        eps = 1e-9
+        params = {"w": w - eps, "s": s - eps, "e": e + eps, "n": n + eps}
         stmt = _all_in_tile()
     else:
+        lo, hi = tile_key_range(zoom, x, y)
+        params = {"lo": lo, "hi": hi}
         stmt = _tile_statement(k)
-        # a prepared statement's generic plan cannot know whether the box is dense (read
-        # by id) or sparse (read through the spatial index): one plan per box, always
+        # a prepared statement's generic plan cannot know whether the key range is dense
+        # (read by id) or sparse (read from the key index): one plan per range, always
         conn.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
     out = []
-    for r in conn.execute(stmt, box):
+    for r in conn.execute(stmt, params):
         historical = r.status == "historical"
         years = ""
         if historical and (r.established_year is not None or r.abolished_year is not None):
@@ -335,14 +377,12 @@ class LabelCache:
 
     def __init__(self, max_tiles: int = 20_000, version_ttl_s: float = 1.0) -> None:
         self._max = max_tiles
-        self._ttl = version_ttl_s
         self._lock = threading.Lock()
         self._tiles: OrderedDict[tuple[str, str, int, int, int], TileLabels] = OrderedDict()
         self._zooms: dict[tuple[str, str, int], ZoomPlacement] = {}
         # candidates read per block of 2 x 2 tiles, split by tile (used under the zoom's lock)
         self._blocks: dict[tuple[str, str, int], dict[tuple[int, int], BlockBoxes]] = {}
-        self._versions: dict[str, tuple[float, str]] = {}
-        self._reading: set[str] = set()
+        self._versions: Throttled[str] = Throttled(version_ttl_s)
 
     @staticmethod
     def _db(conn: Connection) -> str:
@@ -350,20 +390,7 @@ class LabelCache:
 
     def version(self, conn: Connection) -> str:
         """The places version, read at most once per ``version_ttl_s``."""
-        db, now = self._db(conn), time.monotonic()
-        with self._lock:
-            seen = self._versions.get(db)
-            if seen is not None and (now - seen[0] < self._ttl or db in self._reading):
-                return seen[1]  # fresh, or another request is reading it right now
-            self._reading.add(db)
-        try:
-            version = layer_version(conn, "places")
-        finally:
-            with self._lock:
-                self._reading.discard(db)
-        with self._lock:
-            self._versions[db] = (time.monotonic(), version)
-        return version
+        return self._versions.get(self._db(conn), lambda: layer_version(conn, "places"))
 
     def _placement(self, db: str, version: str, zoom: int) -> ZoomPlacement:
         with self._lock:

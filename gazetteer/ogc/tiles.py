@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
@@ -48,6 +47,7 @@ from gazetteer.cartography.labels import Label, LabelCache
 from gazetteer.errors import InvalidInput, NotFound
 from gazetteer.ogc.collections import CollectionDef
 from gazetteer.storage.dialect import as_geojson, bbox_match, is_sqlite
+from gazetteer.storage.memo import Throttled
 from gazetteer.storage.versions import layer_version
 
 TMS_ID = "WebMercatorQuad"
@@ -267,29 +267,14 @@ class TileCache:
         self._size = 0
         self._tiles: OrderedDict[tuple[str, int, int, int, str], bytes] = OrderedDict()
         self._lock = threading.Lock()
-        self._ttl = version_ttl_s
-        self._versions: dict[str, tuple[float, str]] = {}
-        self._reading: set[str] = set()
+        self._versions: Throttled[str] = Throttled(version_ttl_s)
 
     def _version(self, conn: Connection, layer: str) -> str:
         """The layer's data version, read at most once per ``version_ttl_s`` (a map asks
         for dozens of tiles at once; the version is an aggregate over the table, a quarter
         of a second over a million names). One request reads it; the others asking while
         it does keep the version they had (never a stampede of the same aggregate)."""
-        now = time.monotonic()
-        with self._lock:
-            seen = self._versions.get(layer)
-            if seen is not None and (now - seen[0] < self._ttl or layer in self._reading):
-                return seen[1]
-            self._reading.add(layer)
-        try:
-            version = layer_version(conn, layer)
-        finally:
-            with self._lock:
-                self._reading.discard(layer)
-        with self._lock:
-            self._versions[layer] = (time.monotonic(), version)
-        return version
+        return self._versions.get(layer, lambda: layer_version(conn, layer))
 
     def tile(
         self,

@@ -5,6 +5,7 @@ coverage baselines), so only the most recent few stay in memory."""
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
@@ -49,4 +50,33 @@ class Memo(Generic[K, V]):
             self._items.clear()
 
 
-__all__ = ["Memo"]
+class Throttled(Generic[K]):
+    """Values (data versions) read at most once per ``ttl_s`` per key: a map asks for dozens
+    of tiles at once and a version is an aggregate over a table (a quarter of a second over
+    a million names). One caller reads it; the others asking meanwhile keep the value read
+    last (never a stampede of the same aggregate)."""
+
+    def __init__(self, ttl_s: float = 1.0) -> None:
+        self.ttl_s = ttl_s
+        self._seen: dict[K, tuple[float, str]] = {}
+        self._reading: set[K] = set()
+        self._lock = threading.Lock()
+
+    def get(self, key: K, read: Callable[[], str]) -> str:
+        now = time.monotonic()
+        with self._lock:
+            seen = self._seen.get(key)
+            if seen is not None and (now - seen[0] < self.ttl_s or key in self._reading):
+                return seen[1]
+            self._reading.add(key)
+        try:
+            value = read()
+        finally:
+            with self._lock:
+                self._reading.discard(key)
+        with self._lock:
+            self._seen[key] = (time.monotonic(), value)
+        return value
+
+
+__all__ = ["Memo", "Throttled"]
