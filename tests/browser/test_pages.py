@@ -42,9 +42,11 @@ def test_public_map_writes_names_offline(site: Site, watched: Watched) -> None:
     page = watched.page
     assert drawn > 0 and page.locator(".leaflet-marker-icon.gz-label").count() == drawn
     assert page.locator(".gz-label", has_text="威海市").count() == 1
-    # land and boundaries drawn from the database (no tiles configured)
+    # land drawn from the database, roads and boundaries from our own vector tiles (canvas);
+    # no raster base tiles, since none are configured
     page.wait_for_selector(".leaflet-gzLand-pane path", state="attached")
-    assert page.locator(".leaflet-tile").count() == 0
+    assert page.locator("canvas.leaflet-tile").count() > 0
+    assert page.locator("img.leaflet-tile").count() == 0
     assert page.title() == "威海市地名地图"
     page.wait_for_load_state("networkidle")
     screenshot(page, "public-map", docs=True)
