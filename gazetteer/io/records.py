@@ -15,7 +15,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Row, Table, select
 
 from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType, classification
 from gazetteer.storage import tables as t
@@ -164,18 +164,22 @@ def _place_extension(spec: LayerSpec, table: Any) -> Callable[[Connection], list
     return fetch
 
 
+def _rows(
+    conn: Connection, spec: LayerSpec, table: Table
+) -> list[tuple[Row[Any], BaseGeometry | None]]:
+    """The rows of ``table`` in the layer's key order, each with its geometry decoded."""
+    rows = conn.execute(select(table).order_by(table.c[spec.key])).all()
+    return list(zip(rows, _geoms([r.geom for r in rows]), strict=True))
+
+
 def _history(conn: Connection) -> list[Record]:
-    h = t.place_history
-    rows = conn.execute(select(h).order_by(h.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [_record(PLACE_HISTORY, r, g, id=int(r.id)) for r, g in zip(rows, geoms, strict=True)]
+    rows = _rows(conn, PLACE_HISTORY, t.place_history)
+    return [_record(PLACE_HISTORY, r, g, id=int(r.id)) for r, g in rows]
 
 
 def _built_up(conn: Connection) -> list[Record]:
-    b = t.built_up_areas
-    rows = conn.execute(select(b).order_by(b.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [_record(BUILT_UP_AREAS, r, g, id=int(r.id)) for r, g in zip(rows, geoms, strict=True)]
+    rows = _rows(conn, BUILT_UP_AREAS, t.built_up_areas)
+    return [_record(BUILT_UP_AREAS, r, g, id=int(r.id)) for r, g in rows]
 
 
 def _facility_type_name(value: str) -> str:
@@ -186,10 +190,7 @@ def _facility_type_name(value: str) -> str:
 
 
 def _facilities(conn: Connection) -> list[Record]:
-    f = t.facilities
     paths = AdminPaths(conn)
-    rows = conn.execute(select(f).order_by(f.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
     return [
         _record(
             FACILITIES,
@@ -199,33 +200,25 @@ def _facilities(conn: Connection) -> list[Record]:
             type_name=_facility_type_name(r.type),
             admin_path=paths.path(r.admin_code),
         )
-        for r, g in zip(rows, geoms, strict=True)
+        for r, g in _rows(conn, FACILITIES, t.facilities)
     ]
 
 
 def _demand(conn: Connection) -> list[Record]:
-    d = t.demand_points
     paths = AdminPaths(conn)
-    rows = conn.execute(select(d).order_by(d.c.code)).all()
-    geoms = _geoms([r.geom for r in rows])
     return [
         _record(DEMAND_POINTS, r, g, id=int(r.id), admin_path=paths.path(r.admin_code))
-        for r, g in zip(rows, geoms, strict=True)
+        for r, g in _rows(conn, DEMAND_POINTS, t.demand_points)
     ]
 
 
 def _nodes(conn: Connection) -> list[Record]:
-    n = t.network_nodes
-    rows = conn.execute(select(n).order_by(n.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [_record(NETWORK_NODES, r, g) for r, g in zip(rows, geoms, strict=True)]
+    return [_record(NETWORK_NODES, r, g) for r, g in _rows(conn, NETWORK_NODES, t.network_nodes)]
 
 
 def _edges(conn: Connection) -> list[Record]:
-    e = t.network_edges
-    rows = conn.execute(select(e).order_by(e.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [_record(NETWORK_EDGES, r, g, id=int(r.id)) for r, g in zip(rows, geoms, strict=True)]
+    rows = _rows(conn, NETWORK_EDGES, t.network_edges)
+    return [_record(NETWORK_EDGES, r, g, id=int(r.id)) for r, g in rows]
 
 
 FETCHERS: dict[str, Callable[[Connection], list[Record]]] = {
