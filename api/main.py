@@ -112,6 +112,12 @@ def _errors_as_json(doc: dict[str, Any]) -> None:
                     response["content"] = {"application/json": next(iter(content.values()))}
 
 
+def _roots(request: Request) -> tuple[str, str]:
+    """The path the app is mounted under (behind a proxy) and its documentation assets."""
+    root_path = str(request.scope.get("root_path", "")).rstrip("/")
+    return root_path, root_path + DOCS_STATIC_URL
+
+
 def _add_openapi_routes(app: FastAPI) -> None:
     """``/openapi.json`` (3.0, OpenAPI media type), ``/docs`` and ``/redoc``: FastAPI's own
     routes for these (turned off in :func:`create_app`) answer ``application/json`` and
@@ -119,15 +125,14 @@ def _add_openapi_routes(app: FastAPI) -> None:
 
     async def openapi_json(request: Request) -> Response:
         schema = app.openapi()
-        root_path = request.scope.get("root_path", "").rstrip("/")
+        root_path, _ = _roots(request)
         if root_path and root_path not in {s.get("url") for s in schema.get("servers", [])}:
             schema = {**schema, "servers": [{"url": root_path}, *schema.get("servers", [])]}
         body = json.dumps(schema, ensure_ascii=False, separators=(",", ":"))
         return Response(content=body.encode("utf-8"), media_type=OPENAPI_JSON)
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root_path = request.scope.get("root_path", "").rstrip("/")
-        static = root_path + DOCS_STATIC_URL
+        root_path, static = _roots(request)
         return get_swagger_ui_html(
             openapi_url=root_path + OPENAPI_URL,
             title=f"{app.title} - Swagger UI",
@@ -142,8 +147,7 @@ def _add_openapi_routes(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
     async def redoc(request: Request) -> HTMLResponse:
-        root_path = request.scope.get("root_path", "").rstrip("/")
-        static = root_path + DOCS_STATIC_URL
+        root_path, static = _roots(request)
         return get_redoc_html(
             openapi_url=root_path + OPENAPI_URL,
             title=f"{app.title} - ReDoc",

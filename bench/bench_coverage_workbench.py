@@ -25,40 +25,17 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import uvicorn
 
 from api.main import create_app
 from gazetteer.settings import Settings
+from tests.server import serve_in_thread
 
 P = {"facility_type": "elderly_meal_point", "minutes": 15, "weight": "elderly"}
-
-
-@contextmanager
-def serve(settings: Settings) -> Iterator[str]:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
 
 
 def percentiles(times: list[float]) -> tuple[float, float]:
@@ -92,7 +69,8 @@ def main() -> None:
     # the per-client limit on heavy requests (issue 16) is off: one client here times
     # hundreds of what-ifs a minute, which the limit exists to refuse
     settings = Settings(database_url=f"sqlite:///{args.sqlite}", heavy_rate_per_minute=0)
-    with serve(settings) as base, httpx.Client(base_url=base, timeout=120) as c:
+    app = create_app(settings)
+    with serve_in_thread(app) as base, httpx.Client(base_url=base, timeout=120) as c:
         city = c.get("/api/v1/coverage/drill", params=P).json()
         areas = [""] + [a["code"] for a in city["areas"]]
         for code in list(areas[1:]):

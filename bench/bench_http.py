@@ -19,12 +19,9 @@ import argparse
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -34,6 +31,7 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_search import query_set
+from benchlib import api_server
 
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
@@ -108,12 +106,6 @@ def run_wrk(base: str, paths: list[str], seconds: int, connections: int) -> WrkR
     return parse_wrk(out)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", required=True)
@@ -134,40 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     queries = query_set(names)
     paths = [f"/api/v1/search?q={quote(q)}&limit=20" for _, q in queries]
 
-    port = args.port or _free_port()
-    env = dict(os.environ, GAZETTEER_DATABASE_URL=args.database_url)
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app_from_env",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.3)
+    env = {"GAZETTEER_DATABASE_URL": args.database_url}
+    with api_server(env, args.workers, port=args.port, ready="/healthz", timeout_s=60) as base:
         # warm every worker: each builds its own index on its first search
         with httpx.Client(base_url=base, timeout=60) as client:
             for path in paths[:300]:
@@ -178,9 +138,6 @@ def main(argv: list[str] | None = None) -> int:
         )
         base_res = run_wrk(base, ["/healthz"], args.baseline_seconds, args.connections)
         res = run_wrk(base, paths, args.seconds, args.connections)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=20)
 
     print(
         f"\n{'endpoint':<22} {'seconds':>7} {'req/s':>9} {'p50 ms':>8} {'p90 ms':>8} "

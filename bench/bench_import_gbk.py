@@ -20,23 +20,17 @@ import os
 import random
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pyogrio  # before any SpatiaLite connection (see gazetteer/io/__init__.py)
-from sqlalchemy import Engine, create_engine, text
+from benchlib import scratch, write_section
+from sqlalchemy import Engine
 
 from gazetteer.io import import_admin, import_file
-from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings, upgrade
 
-PG_URL = os.environ.get(
-    "GAZETTEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 WEIHAI = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "weihai"
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Import of a GBK shapefile"
 CHARS = "山河海湾岛村庄路街巷桥寨口家王李张刘陈杨赵黄周吴徐孙马朱胡林郭何高罗郑梁谢宋唐许邓韩冯曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严欧莫孔向常汤康易乔赖文华东西南北中新古青石泉"  # noqa: E501
 CATEGORIES = ("22200", "22110", "23510", "13100", "12100", "26100", "25200", "24230")
@@ -96,34 +90,15 @@ def make_shapefile(folder: Path, rows: int, seed: int) -> Path:
 
 
 @contextmanager
-def scratch(backend: str, tmp: Path) -> Iterator[Engine]:
+def scratch_with_frame(backend: str, tmp: Path) -> Iterator[Engine]:
     """A migrated database of ``backend`` holding the real administrative frame."""
-    if backend == "SpatiaLite":
-        path = tmp / f"bench-{uuid.uuid4().hex[:8]}.sqlite"
-        engine = create_engine_from_settings(Settings(database_url=f"sqlite:///{path}"))
-        admin = None
-        name = ""
-    else:
-        name = f"gz_bench_gbk_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        base, _, _ = PG_URL.rpartition("/")
-        engine = create_engine_from_settings(Settings(database_url=f"{base}/{name}"))
-    try:
-        upgrade(engine)
+    with scratch(backend, tmp, "gz_bench_gbk") as engine:
         import_admin(
             engine,
             WEIHAI / "weihai_admin_2023.csv",
             boundaries=WEIHAI / "weihai_boundaries_wgs84.geojson",
         )
         yield engine
-    finally:
-        engine.dispose()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 def baseline(shp: Path) -> float:
@@ -161,18 +136,6 @@ def record(rows: list[tuple[str, int, float, float, float]], command: str, load:
     write_section(HEADING, "\n".join(lines) + "\n")
 
 
-def write_section(heading: str, block: str) -> None:
-    """Replace the section ``heading`` of bench/RESULTS.md with ``block`` (or append it)."""
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if heading in current:
-        start = current.index(heading)
-        nxt = current.find("\n## ", start + len(heading))
-        current = current[:start] + block + (current[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=100_000)
@@ -189,7 +152,7 @@ def main() -> None:
         print(f"generated {args.rows:,} rows in {time.perf_counter() - started:.1f} s")
         backends = ["SpatiaLite"] + ([] if args.skip_postgis else ["PostGIS"])
         for backend in backends:
-            with scratch(backend, tmp) as engine:
+            with scratch_with_frame(backend, tmp) as engine:
                 base = baseline(shp)
                 started, cpu = time.perf_counter(), time.process_time()
                 report = import_file(engine, shp, layers=["places"])

@@ -20,30 +20,22 @@ Figures are printed and recorded in bench/RESULTS.md under "Import and export".
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
 import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pyogrio  # before any SpatiaLite connection (see gazetteer/io/__init__.py)
-from sqlalchemy import Engine, create_engine, text
+from benchlib import RESULTS, scratch, write_section
 
 from gazetteer.demo import build_demo
 from gazetteer.io import export_layers, import_file
 from gazetteer.io.export import FORMATS
 from gazetteer.io.layers import LAYERS
 from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings, upgrade
 
-PG_URL = os.environ.get(
-    "GAZETTEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
-RESULTS = Path(__file__).with_name("RESULTS.md")
 HEADING = "## Import and export"
 
 
@@ -51,34 +43,6 @@ def timed(fn: Callable[[], Any]) -> float:
     started = time.perf_counter()
     fn()
     return time.perf_counter() - started
-
-
-@contextmanager
-def scratch(backend: str, tmp: Path) -> Iterator[Engine]:
-    """A migrated, empty database of ``backend``; dropped afterwards."""
-    if backend == "SpatiaLite":
-        path = tmp / f"bench-{uuid.uuid4().hex[:8]}.sqlite"
-        engine = create_engine_from_settings(Settings(database_url=f"sqlite:///{path}"))
-        upgrade(engine)
-        try:
-            yield engine
-        finally:
-            engine.dispose()
-        return
-    name = f"gz_bench_io_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    base, _, _ = PG_URL.rpartition("/")
-    engine = create_engine_from_settings(Settings(database_url=f"{base}/{name}"))
-    try:
-        upgrade(engine)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def frames(gpkg: Path) -> dict[str, Any]:
@@ -133,7 +97,7 @@ def baseline_read(path: Path) -> float:
 
 def bench_backend(backend: str, seed: int, tmp: Path) -> list[tuple[str, str, float, float]]:
     rows: list[tuple[str, str, float, float]] = []
-    with scratch(backend, tmp) as engine:
+    with scratch(backend, tmp, "gz_bench_io") as engine:
         build = timed(lambda: build_demo(engine, seed=seed))
         print(f"[{backend}] demo built in {build:.1f} s")
         outputs: dict[str, Path] = {}
@@ -152,7 +116,7 @@ def bench_backend(backend: str, seed: int, tmp: Path) -> list[tuple[str, str, fl
             print(f"[{backend}] {what:16s} {seconds:7.1f} s  baseline {base:6.1f} s")
     for fmt in ("gpkg", "geojson"):
         source = outputs[fmt]
-        with scratch(backend, tmp) as empty:
+        with scratch(backend, tmp, "gz_bench_io") as empty:
             started = time.perf_counter()
             import_file(empty, source)
             seconds = time.perf_counter() - started
@@ -182,15 +146,7 @@ def record(rows: list[tuple[str, str, float, float]], counts: str, command: str)
     for backend, what, seconds, base in rows:
         ratio = seconds / base if base else float("nan")
         lines.append(f"| {backend} | {what} | {seconds:.1f} | {base:.1f} | {ratio:.1f} |")
-    section = "\n".join(lines) + "\n"
-    text_now = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING in text_now:
-        start = text_now.index(HEADING)
-        nxt = text_now.find("\n## ", start + len(HEADING))
-        text_now = text_now[:start] + section + (text_now[nxt + 1 :] if nxt >= 0 else "")
-    else:
-        text_now = text_now.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text_now, encoding="utf-8")
+    write_section(HEADING, "\n".join(lines) + "\n")
 
 
 def main() -> None:

@@ -48,6 +48,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchlib import demo_settings  # noqa: E402
+
 from gazetteer.cartography import layers  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
@@ -249,16 +251,7 @@ def main() -> int:
     args = ap.parse_args()
 
     tmp = tempfile.TemporaryDirectory()
-    if args.database_url:
-        settings = Settings(database_url=args.database_url)
-    else:
-        from gazetteer.demo import build_demo
-
-        settings = Settings(database_url=f"sqlite:///{tmp.name}/demo.sqlite")
-        print("building the demo ...", flush=True)
-        engine = create_engine_from_settings(settings)
-        build_demo(engine, seed=settings.demo_seed)
-        engine.dispose()
+    settings = demo_settings(args.database_url, Path(tmp.name))
 
     if args.sheets_only:
         measure_sheets(settings, args.sheets, args.runs, args.burst)

@@ -40,7 +40,7 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_import_gbk import write_section
+from benchlib import PG_URL, write_section
 
 from gazetteer.demo.national import PLACE_COLUMNS, write_national
 from gazetteer.demo.national_load import copy_csv, load_national
@@ -48,9 +48,6 @@ from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings, upgrade
 from tests.server import live_server
 
-PG_URL = os.environ.get(
-    "GAZETTEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 HEADING = "## National data set (issue 17)"
 
 

@@ -39,7 +39,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -59,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 from bench_http import WrkResult, run_wrk  # noqa: E402
 from bench_search import query_set  # noqa: E402
+from benchlib import api_server, wait_ready  # noqa: E402
 
 from gazetteer.demo import ensure_demo  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
@@ -67,44 +67,17 @@ from tests.replication.cluster import Cluster, make_cluster  # noqa: E402
 from tests.server import free_port  # noqa: E402
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float, what: str) -> None:
-    """Until ``base`` answers ``/readyz`` 200 (fails if ``proc`` exits or time runs out)."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"{what} did not start")
-        time.sleep(0.3)
-
-
 @contextmanager
 def instance(database_url: str, read_urls: list[str], workers: int) -> Iterator[str]:
     """A uvicorn instance (its own process group); yields its base URL."""
-    port = free_port()
-    env = dict(
-        os.environ,
-        GAZETTEER_DATABASE_URL=database_url,
-        GAZETTEER_READ_DATABASE_URLS=",".join(read_urls),
-        GAZETTEER_REPLICA_CHECK_INTERVAL_S="1",
-        GAZETTEER_REPLICA_MAX_LAG_S="5",
-    )
-    cmd = [
-        sys.executable, "-m", "uvicorn", "api.main:create_app_from_env", "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, process_group=0)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_ready(base, proc, 90, "instance")
+    env = {
+        "GAZETTEER_DATABASE_URL": database_url,
+        "GAZETTEER_READ_DATABASE_URLS": ",".join(read_urls),
+        "GAZETTEER_REPLICA_CHECK_INTERVAL_S": "1",
+        "GAZETTEER_REPLICA_MAX_LAG_S": "5",
+    }
+    with api_server(env, workers) as base:
         yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
 
 
 def haproxy_config(port: int, servers: list[str]) -> str:

@@ -115,6 +115,15 @@ ID_HEADER = "系统编号"
 F = Field
 K = Kind
 
+# Columns that several layers share, spelled once.
+ID = F("id", K.OPT_INT, ID_HEADER, "id")
+PLACE_ID = F("place_id", K.INT, "地名序号", "place_id")
+PLACE_CODE = F("place_code", K.OPT_STR, "地名代码", "place_code", derived=True)
+ADMIN_CODE = F("admin_code", K.STR, "行政区划代码", "admin_code")
+ADMIN_PATH = F("admin_path", K.STR, "所在行政区", "admin_path", derived=True)
+VERSION = F("version", K.OPT_INT, "版本", "version")
+FLOOR_AREA = F("floor_area_m2", K.OPT_FLOAT, "建筑面积(平方米)", "floor_m2")
+
 ADMIN_AREAS = LayerSpec(
     name="admin_areas",
     zh="行政区划",
@@ -142,7 +151,7 @@ PLACES = LayerSpec(
     key="id",
     csv_lonlat=False,
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
+        ID,
         F("code", K.OPT_STR, "地名代码", "code"),
         F("name", K.STR, "标准名称", "name"),
         F("specific", K.STR, "专名", "specific"),
@@ -153,8 +162,8 @@ PLACES = LayerSpec(
         F("category_name", K.STR, "类别名称", "cat_name", derived=True),
         F("major_code", K.STR, "大类代码", "major_code", derived=True),
         F("major_name", K.STR, "大类名称", "major_name", derived=True),
-        F("admin_code", K.STR, "行政区划代码", "admin_code"),
-        F("admin_path", K.STR, "所在行政区", "admin_path", derived=True),
+        ADMIN_CODE,
+        ADMIN_PATH,
         F("lon", K.OPT_FLOAT, "经度", "lon"),
         F("lat", K.OPT_FLOAT, "纬度", "lat"),
         F("meaning", K.STR, "含义", "meaning"),
@@ -167,7 +176,7 @@ PLACES = LayerSpec(
         F("status", K.STR, "使用状态", "status", labels=STATUS_LABELS),
         F("census_status", K.STR, "普查状态", "census_st", labels=CENSUS_LABELS),
         F("source", K.STR, "资料来源", "source"),
-        F("version", K.OPT_INT, "版本", "version"),
+        VERSION,
     ),
 )
 
@@ -178,8 +187,8 @@ ROADS = LayerSpec(
     geometry_required=False,
     key="place_id",
     fields=(
-        F("place_id", K.INT, "地名序号", "place_id"),
-        F("place_code", K.OPT_STR, "地名代码", "place_code", derived=True),
+        PLACE_ID,
+        PLACE_CODE,
         F("name", K.STR, "道路名称", "name", derived=True),
         F("start_desc", K.STR, "起点", "start_desc"),
         F("end_desc", K.STR, "止点", "end_desc"),
@@ -196,11 +205,11 @@ COMPOUNDS = LayerSpec(
     geometry_required=False,
     key="place_id",
     fields=(
-        F("place_id", K.INT, "地名序号", "place_id"),
-        F("place_code", K.OPT_STR, "地名代码", "place_code", derived=True),
+        PLACE_ID,
+        PLACE_CODE,
         F("name", K.STR, "小区名称", "name", derived=True),
         F("households", K.OPT_INT, "户数", "households"),
-        F("floor_area_m2", K.OPT_FLOAT, "建筑面积(平方米)", "floor_m2"),
+        FLOOR_AREA,
         F("developer", K.STR, "开发单位", "developer"),
     ),
 )
@@ -212,9 +221,9 @@ PLACE_HISTORY = LayerSpec(
     geometry_required=False,
     key="id",
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
-        F("place_id", K.INT, "地名序号", "place_id"),
-        F("version", K.OPT_INT, "版本", "version"),
+        ID,
+        PLACE_ID,
+        VERSION,
         F("name", K.STR, "名称", "name"),
         F("romanized", K.STR, "罗马字母拼写", "romanized"),
         F("valid_from", K.DATE, "启用日期", "valid_from"),
@@ -232,7 +241,7 @@ BUILT_UP_AREAS = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
+        ID,
         F("name", K.STR, "名称", "name"),
         F("county_code", K.STR, "县级区划代码", "county"),
     ),
@@ -245,22 +254,22 @@ FACILITIES = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
+        ID,
         F("code", K.OPT_STR, "设施代码", "code"),
         F("name", K.STR, "设施名称", "name"),
         F("type", K.STR, "设施类型代码", "type", labels=FACILITY_LABELS),
         F("type_name", K.STR, "设施类型", "type_name", derived=True),
         F("place_id", K.OPT_INT, "地名序号", "place_id"),
-        F("admin_code", K.STR, "行政区划代码", "admin_code"),
-        F("admin_path", K.STR, "所在行政区", "admin_path", derived=True),
+        ADMIN_CODE,
+        ADMIN_PATH,
         F("beds", K.OPT_INT, "床位数", "beds"),
         F("capacity", K.OPT_INT, "服务能力(人/日)", "capacity"),
-        F("floor_area_m2", K.OPT_FLOAT, "建筑面积(平方米)", "floor_m2"),
+        FLOOR_AREA,
         F("operator", K.STR, "运营单位", "operator"),
         F("mode", K.STR, "运营模式", "mode"),
         F("level", K.STR, "层级", "level", labels=FACILITY_LEVEL_LABELS),
         F("opened_year", K.OPT_INT, "开业年份", "open_year"),
-        F("version", K.OPT_INT, "版本", "version"),
+        VERSION,
     ),
 )
 
@@ -271,11 +280,11 @@ DEMAND_POINTS = LayerSpec(
     geometry_required=True,
     key="code",
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
+        ID,
         F("code", K.STR, "村居代码", "code"),
         F("name", K.STR, "村居名称", "name"),
         F("admin_code", K.STR, "镇街代码", "admin_code"),
-        F("admin_path", K.STR, "所在行政区", "admin_path", derived=True),
+        ADMIN_PATH,
         F("population", K.INT, "人口", "population"),
         F("elderly", K.INT, "60岁以上老人", "elderly"),
         F("dependents", K.INT, "分散特困供养人员", "dependents"),
@@ -298,7 +307,7 @@ NETWORK_EDGES = LayerSpec(
     geometry_required=True,
     key="id",
     fields=(
-        F("id", K.OPT_INT, ID_HEADER, "id"),
+        ID,
         F("source", K.INT, "起点节点", "source"),
         F("target", K.INT, "终点节点", "target"),
         F("road_class", K.STR, "道路类别", "road_class", labels=ROAD_CLASS_LABELS),

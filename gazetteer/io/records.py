@@ -15,7 +15,7 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, Table, select
 
 from gazetteer.model import FACILITY_TYPE_NAMES, FacilityType, classification
 from gazetteer.storage import tables as t
@@ -32,6 +32,7 @@ from .layers import (
     PLACE_HISTORY,
     PLACES,
     ROADS,
+    Kind,
     LayerSpec,
 )
 
@@ -79,29 +80,40 @@ class AdminPaths:
         return "/".join(self._areas[c][0] for c in lineage(code, self._parents))
 
 
+_CASTS: dict[Kind, Callable[[Any], Any]] = {Kind.INT: int, Kind.FLOAT: float, Kind.BOOL: bool}
+
+
+def _record(spec: LayerSpec, row: Row[Any], geometry: BaseGeometry | None, **given: Any) -> Record:
+    """The layer's fields in its order: the ``given`` ones (derived, or computed from the
+    row), the others copied from the row's columns of the same name (required numbers and
+    flags as the layer types them)."""
+    columns = row._mapping
+    values: dict[str, Any] = {}
+    for f in spec.fields:
+        if f.name in given:
+            values[f.name] = given[f.name]
+        else:
+            value = columns[f.name]
+            cast = _CASTS.get(f.kind)
+            values[f.name] = value if cast is None or value is None else cast(value)
+    return Record(values, geometry)
+
+
 def _admin_areas(conn: Connection) -> list[Record]:
     a = t.admin_areas
     rows = conn.execute(select(a).order_by(a.c.code)).all()
     geoms = _geoms([r.geom for r in rows])
     centres = _geoms([r.centre for r in rows])
-    out = []
-    for r, g, c in zip(rows, geoms, centres, strict=True):
-        out.append(
-            Record(
-                {
-                    "code": r.code,
-                    "name": r.name,
-                    "level": int(r.level),
-                    "kind": r.kind,
-                    "parent_code": r.parent_code,
-                    "ur_code": r.ur_code,
-                    "centre_lon": None if c is None else float(c.x),
-                    "centre_lat": None if c is None else float(c.y),
-                },
-                g,
-            )
+    return [
+        _record(
+            ADMIN_AREAS,
+            r,
+            g,
+            centre_lon=None if c is None else float(c.x),
+            centre_lat=None if c is None else float(c.y),
         )
-    return out
+        for r, g, c in zip(rows, geoms, centres, strict=True)
+    ]
 
 
 def _places(conn: Connection) -> list[Record]:
@@ -117,42 +129,24 @@ def _places(conn: Connection) -> list[Record]:
         cat = cats.get(r.category_code)
         major = cats.get(cat.major_code or cat.code) if cat else None
         out.append(
-            Record(
-                {
-                    "id": int(r.id),
-                    "code": r.code,
-                    "name": r.name,
-                    "specific": r.specific,
-                    "generic": r.generic,
-                    "romanized": r.romanized,
-                    "reading": r.reading,
-                    "category_code": r.category_code,
-                    "category_name": cat.name if cat else "",
-                    "major_code": major.code if major else "",
-                    "major_name": major.name if major else "",
-                    "admin_code": r.admin_code,
-                    "admin_path": paths.path(r.admin_code),
-                    "lon": None if pt is None else float(pt.x),
-                    "lat": None if pt is None else float(pt.y),
-                    "meaning": r.meaning,
-                    "origin": r.origin,
-                    "history": r.history,
-                    "description": r.description,
-                    "other_names": list(json.loads(r.other_names or "[]")),
-                    "established_year": r.established_year,
-                    "abolished_year": r.abolished_year,
-                    "status": r.status,
-                    "census_status": r.census_status,
-                    "source": r.source,
-                    "version": r.version,
-                },
+            _record(
+                PLACES,
+                r,
                 g,
+                id=int(r.id),
+                category_name=cat.name if cat else "",
+                major_code=major.code if major else "",
+                major_name=major.name if major else "",
+                admin_path=paths.path(r.admin_code),
+                lon=None if pt is None else float(pt.x),
+                lat=None if pt is None else float(pt.y),
+                other_names=list(json.loads(r.other_names or "[]")),
             )
         )
     return out
 
 
-def _place_extension(table: Any, fields: Sequence[str]) -> Callable[[Connection], list[Record]]:
+def _place_extension(spec: LayerSpec, table: Any) -> Callable[[Connection], list[Record]]:
     def fetch(conn: Connection) -> list[Record]:
         p = t.places
         q = (
@@ -162,53 +156,30 @@ def _place_extension(table: Any, fields: Sequence[str]) -> Callable[[Connection]
         )
         rows = conn.execute(q).all()
         geoms = _geoms([r.geom for r in rows])
-        out = []
-        for r, g in zip(rows, geoms, strict=True):
-            m = r._mapping
-            values: dict[str, Any] = {
-                "place_id": int(m["place_id"]),
-                "place_code": m["place_code"],
-                "name": m["place_name"],
-            }
-            values.update({f: m[f] for f in fields})
-            out.append(Record(values, g))
-        return out
+        return [
+            _record(spec, r, g, place_id=r.place_id, name=r.place_name)
+            for r, g in zip(rows, geoms, strict=True)
+        ]
 
     return fetch
 
 
+def _rows(
+    conn: Connection, spec: LayerSpec, table: Table
+) -> list[tuple[Row[Any], BaseGeometry | None]]:
+    """The rows of ``table`` in the layer's key order, each with its geometry decoded."""
+    rows = conn.execute(select(table).order_by(table.c[spec.key])).all()
+    return list(zip(rows, _geoms([r.geom for r in rows]), strict=True))
+
+
 def _history(conn: Connection) -> list[Record]:
-    h = t.place_history
-    rows = conn.execute(select(h).order_by(h.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [
-        Record(
-            {
-                "id": int(r.id),
-                "place_id": int(r.place_id),
-                "version": r.version,
-                "name": r.name,
-                "romanized": r.romanized,
-                "valid_from": r.valid_from,
-                "valid_to": r.valid_to,
-                "reason": r.reason,
-                "note": r.note,
-                "snapshot": r.snapshot,
-            },
-            g,
-        )
-        for r, g in zip(rows, geoms, strict=True)
-    ]
+    rows = _rows(conn, PLACE_HISTORY, t.place_history)
+    return [_record(PLACE_HISTORY, r, g, id=int(r.id)) for r, g in rows]
 
 
 def _built_up(conn: Connection) -> list[Record]:
-    b = t.built_up_areas
-    rows = conn.execute(select(b).order_by(b.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [
-        Record({"id": int(r.id), "name": r.name, "county_code": r.county_code}, g)
-        for r, g in zip(rows, geoms, strict=True)
-    ]
+    rows = _rows(conn, BUILT_UP_AREAS, t.built_up_areas)
+    return [_record(BUILT_UP_AREAS, r, g, id=int(r.id)) for r, g in rows]
 
 
 def _facility_type_name(value: str) -> str:
@@ -219,95 +190,42 @@ def _facility_type_name(value: str) -> str:
 
 
 def _facilities(conn: Connection) -> list[Record]:
-    f = t.facilities
     paths = AdminPaths(conn)
-    rows = conn.execute(select(f).order_by(f.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
     return [
-        Record(
-            {
-                "id": int(r.id),
-                "code": r.code,
-                "name": r.name,
-                "type": r.type,
-                "type_name": _facility_type_name(r.type),
-                "place_id": r.place_id,
-                "admin_code": r.admin_code,
-                "admin_path": paths.path(r.admin_code),
-                "beds": r.beds,
-                "capacity": r.capacity,
-                "floor_area_m2": r.floor_area_m2,
-                "operator": r.operator,
-                "mode": r.mode,
-                "level": r.level,
-                "opened_year": r.opened_year,
-                "version": r.version,
-            },
+        _record(
+            FACILITIES,
+            r,
             g,
+            id=int(r.id),
+            type_name=_facility_type_name(r.type),
+            admin_path=paths.path(r.admin_code),
         )
-        for r, g in zip(rows, geoms, strict=True)
+        for r, g in _rows(conn, FACILITIES, t.facilities)
     ]
 
 
 def _demand(conn: Connection) -> list[Record]:
-    d = t.demand_points
     paths = AdminPaths(conn)
-    rows = conn.execute(select(d).order_by(d.c.code)).all()
-    geoms = _geoms([r.geom for r in rows])
     return [
-        Record(
-            {
-                "id": int(r.id),
-                "code": r.code,
-                "name": r.name,
-                "admin_code": r.admin_code,
-                "admin_path": paths.path(r.admin_code),
-                "population": int(r.population),
-                "elderly": int(r.elderly),
-                "dependents": int(r.dependents),
-            },
-            g,
-        )
-        for r, g in zip(rows, geoms, strict=True)
+        _record(DEMAND_POINTS, r, g, id=int(r.id), admin_path=paths.path(r.admin_code))
+        for r, g in _rows(conn, DEMAND_POINTS, t.demand_points)
     ]
 
 
 def _nodes(conn: Connection) -> list[Record]:
-    n = t.network_nodes
-    rows = conn.execute(select(n).order_by(n.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [Record({"id": int(r.id)}, g) for r, g in zip(rows, geoms, strict=True)]
+    return [_record(NETWORK_NODES, r, g) for r, g in _rows(conn, NETWORK_NODES, t.network_nodes)]
 
 
 def _edges(conn: Connection) -> list[Record]:
-    e = t.network_edges
-    rows = conn.execute(select(e).order_by(e.c.id)).all()
-    geoms = _geoms([r.geom for r in rows])
-    return [
-        Record(
-            {
-                "id": int(r.id),
-                "source": int(r.source),
-                "target": int(r.target),
-                "road_class": r.road_class,
-                "length_m": float(r.length_m),
-                "speed_kmh": r.speed_kmh,
-                "oneway": bool(r.oneway),
-                "name": r.name,
-            },
-            g,
-        )
-        for r, g in zip(rows, geoms, strict=True)
-    ]
+    rows = _rows(conn, NETWORK_EDGES, t.network_edges)
+    return [_record(NETWORK_EDGES, r, g, id=int(r.id)) for r, g in rows]
 
 
 FETCHERS: dict[str, Callable[[Connection], list[Record]]] = {
     ADMIN_AREAS.name: _admin_areas,
     PLACES.name: _places,
-    ROADS.name: _place_extension(
-        t.roads, ("start_desc", "end_desc", "length_m", "width_m", "grade")
-    ),
-    COMPOUNDS.name: _place_extension(t.compounds, ("households", "floor_area_m2", "developer")),
+    ROADS.name: _place_extension(ROADS, t.roads),
+    COMPOUNDS.name: _place_extension(COMPOUNDS, t.compounds),
     PLACE_HISTORY.name: _history,
     BUILT_UP_AREAS.name: _built_up,
     FACILITIES.name: _facilities,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import Any
 
 import pyogrio  # noqa: F401  (before any SpatiaLite connection)
 import pytest
@@ -32,6 +33,13 @@ def _write_csv(path: Path, header: list[str], rows: list[dict[str, str]]) -> Pat
         for r in rows:
             w.writerow(r)
     return path
+
+
+def _rejected(engine: Engine, path: Path, **options: Any) -> set[tuple[int, str]]:
+    """The (row, field) of every error that made the import of ``path`` fail."""
+    with pytest.raises(ImportFailed) as info:
+        import_file(engine, path, **options)
+    return {(d["row"], d["field"]) for d in info.value.details}
 
 
 def _places_csv(tmp_path: Path, rows: list[dict[str, str]]) -> Path:
@@ -141,9 +149,7 @@ def test_facility_and_demand_checks(engine: Engine, tmp_path: Path) -> None:
         },
     ]
     fac = _write_csv(tmp_path / "facilities.csv", csv_header(FACILITIES), fac_rows)
-    with pytest.raises(ImportFailed) as info:
-        import_file(engine, fac)
-    got = {(d["row"], d["field"]) for d in info.value.details}
+    got = _rejected(engine, fac)
     assert got == {(3, "type"), (4, "geometry"), (5, "beds"), (6, "geometry"), (7, "code")}
     report = import_file(engine, fac, skip_invalid=True)
     assert report.written == {"facilities": 1}
@@ -162,9 +168,7 @@ def test_facility_and_demand_checks(engine: Engine, tmp_path: Path) -> None:
     dem_rows = [dem_row("371002001003", "500", "600"), dem_row("37100200", "5", "1")]
     dem_rows.append(dem_row("371002001004", "", "1"))
     dem = _write_csv(tmp_path / "demand_points.csv", csv_header(DEMAND_POINTS), dem_rows)
-    with pytest.raises(ImportFailed) as info:
-        import_file(engine, dem)
-    got = {(d["row"], d["field"]) for d in info.value.details}
+    got = _rejected(engine, dem)
     assert got == {(2, "elderly"), (3, "code"), (4, "population")}
 
 
@@ -181,9 +185,7 @@ def test_admin_hierarchy_checks(engine: Engine, tmp_path: Path) -> None:
     ]
     header = ["code", "name", "level", "kind", "parent_code", "ur_code", "centre_lon", "wkt"]
     path = _write_csv(tmp_path / "admin_areas.csv", header, rows)
-    with pytest.raises(ImportFailed) as info:
-        import_file(engine, path)
-    got = {(d["row"], d["field"]) for d in info.value.details}
+    got = _rejected(engine, path)
     assert got == {(5, "code"), (6, "parent_code"), (7, "parent_code"), (8, "code"), (9, "code")}
     report = import_file(engine, path, skip_invalid=True)
     assert report.written == {"admin_areas": 3}
@@ -257,9 +259,7 @@ def test_staff_census_workbook_imports(engine: Engine, tmp_path: Path) -> None:
     ws.append(["海上村", "22200", TOWN, 125.0, 37.52, "未变", None, None])
     path = tmp_path / "普查成果.xlsx"
     wb.save(path)
-    with pytest.raises(ImportFailed) as info:
-        import_file(engine, path, layers=["places"])
-    got = {(d["row"], d["field"]) for d in info.value.details}
+    got = _rejected(engine, path, layers=["places"])
     assert got == {(3, "category_code"), (5, "geometry")}
     report = import_file(engine, path, layers=["places"], skip_invalid=True)
     assert report.written == {"places": 1}

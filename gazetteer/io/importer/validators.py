@@ -7,10 +7,11 @@ the area it claims) -- and appends the object to write.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import shapely
 from shapely.geometry import MultiPolygon, Point
@@ -105,6 +106,25 @@ def _unique(
         )
 
 
+T = TypeVar("T")
+_FIELD_NAMES: dict[type[Any], tuple[str, ...]] = {}  # per model class, for every row
+
+
+def _field_names(cls: type[Any]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+def _build(cls: type[T], v: dict[str, Any], **checked: Any) -> T:
+    """A ``cls`` from the row's values of its fields' names, with the ``checked`` ones
+    (enums, geometry, defaults the validator settled) in their place."""
+    args = {name: v[name] for name in _field_names(cls) if name in v}
+    args.update(checked)
+    return cls(**args)
+
+
 def _known_area(ctx: Context, name: str, code: str) -> None:
     if code not in ctx.areas:
         raise RowInvalid(name, f"未知行政区划代码 (unknown administrative area code): {code}")
@@ -171,15 +191,13 @@ def _v_admin(
     ctx.add_area(code, Area(level, parent, geometry))
     seen["admin"].add(code)
     out.items.append(
-        m.AdminArea(
-            code=code,
-            name=v["name"],
+        _build(
+            m.AdminArea,
+            v,
             level=m.AdminLevel(level),
             parent_code=parent,
-            kind=v["kind"],
             geometry=geometry,
             centre=centre,
-            ur_code=v["ur_code"],
         )
     )
 
@@ -219,28 +237,13 @@ def _v_place(
     if v["code"] is not None:
         seen["code"].add(v["code"])
     out.items.append(
-        m.Place(
-            id=v["id"],
-            code=v["code"],
-            name=v["name"],
-            specific=v["specific"],
-            generic=v["generic"],
-            romanized=v["romanized"],
-            reading=v["reading"],
-            category_code=v["category_code"],
-            admin_code=v["admin_code"],
+        _build(
+            m.Place,
+            v,
             geometry=geometry,
             point=point,
-            meaning=v["meaning"],
-            origin=v["origin"],
-            history=v["history"],
-            description=v["description"],
-            other_names=v["other_names"],
-            established_year=v["established_year"],
-            abolished_year=v["abolished_year"],
             status=status,
             census_status=census,
-            source=v["source"],
             version=v["version"] or 1,
         )
     )
@@ -253,42 +256,22 @@ def _place_link(ctx: Context, v: dict[str, Any], name: str = "place_id") -> None
         raise RowInvalid(name, f"地名序号不存在 (no place with id {pid})")
 
 
-def _v_road(
-    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
-) -> None:
-    _place_link(ctx, v)
-    _unique("place_id", v["place_id"], seen.setdefault("id", set()), ctx.road_ids, "道路 road")
-    _nonneg(v, "length_m", "width_m")
-    seen["id"].add(v["place_id"])
-    out.items.append(
-        m.Road(
-            place_id=v["place_id"],
-            start_desc=v["start_desc"],
-            end_desc=v["end_desc"],
-            length_m=v["length_m"],
-            width_m=v["width_m"],
-            grade=v["grade"],
-        )
-    )
+def _place_extension(
+    model: type[Any], known: Callable[[Context], set[Any]], what: str, *numbers: str
+) -> Validator:
+    """The validator of a layer that adds fields to a place (a road, a compound): at most
+    one row per place, and ``numbers`` not negative."""
 
+    def validate(
+        ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
+    ) -> None:
+        _place_link(ctx, v)
+        _unique("place_id", v["place_id"], seen.setdefault("id", set()), known(ctx), what)
+        _nonneg(v, *numbers)
+        seen["id"].add(v["place_id"])
+        out.items.append(_build(model, v))
 
-def _v_compound(
-    ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
-) -> None:
-    _place_link(ctx, v)
-    _unique(
-        "place_id", v["place_id"], seen.setdefault("id", set()), ctx.compound_ids, "小区 compound"
-    )
-    _nonneg(v, "households", "floor_area_m2")
-    seen["id"].add(v["place_id"])
-    out.items.append(
-        m.Compound(
-            place_id=v["place_id"],
-            households=v["households"],
-            floor_area_m2=v["floor_area_m2"],
-            developer=v["developer"],
-        )
-    )
+    return validate
 
 
 def _v_history(
@@ -303,20 +286,7 @@ def _v_history(
     geometry = _check_geometry(out.spec, row, required=False)
     if v["id"] is not None:
         seen["id"].add(v["id"])
-    out.items.append(
-        m.NameHistoryEntry(
-            id=v["id"],
-            place_id=v["place_id"],
-            name=v["name"],
-            romanized=v["romanized"],
-            valid_from=v["valid_from"],
-            valid_to=v["valid_to"],
-            reason=reason,
-            note=v["note"],
-            version=v["version"],
-            geometry=geometry,
-        )
-    )
+    out.items.append(_build(m.NameHistoryEntry, v, reason=reason, geometry=geometry))
     out.extra.append(v["snapshot"])
 
 
@@ -330,9 +300,7 @@ def _v_bua(
     assert geometry is not None
     if v["id"] is not None:
         seen["id"].add(v["id"])
-    out.items.append(
-        m.BuiltUpArea(id=v["id"], name=v["name"], county_code=v["county_code"], geometry=geometry)
-    )
+    out.items.append(_build(m.BuiltUpArea, v, geometry=geometry))
 
 
 def _facility_type(value: str) -> m.FacilityType:
@@ -360,25 +328,7 @@ def _v_facility(
         seen["id"].add(v["id"])
     if v["code"] is not None:
         seen["code"].add(v["code"])
-    out.items.append(
-        m.Facility(
-            id=v["id"],
-            code=v["code"],
-            name=v["name"],
-            type=ftype,
-            admin_code=v["admin_code"],
-            point=point,
-            place_id=v["place_id"],
-            beds=v["beds"],
-            capacity=v["capacity"],
-            floor_area_m2=v["floor_area_m2"],
-            operator=v["operator"],
-            mode=v["mode"],
-            opened_year=v["opened_year"],
-            level=v["level"],
-            version=v["version"] or 1,
-        )
-    )
+    out.items.append(_build(m.Facility, v, type=ftype, point=point, version=v["version"] or 1))
 
 
 def _v_demand(
@@ -401,18 +351,7 @@ def _v_demand(
     if v["id"] is not None:
         seen["id"].add(v["id"])
     seen["code"].add(v["code"])
-    out.items.append(
-        m.DemandPoint(
-            id=v["id"],
-            code=v["code"],
-            name=v["name"],
-            admin_code=v["admin_code"],
-            point=point,
-            population=v["population"],
-            elderly=v["elderly"],
-            dependents=v["dependents"],
-        )
-    )
+    out.items.append(_build(m.DemandPoint, v, point=point))
 
 
 def _v_node(
@@ -423,7 +362,7 @@ def _v_node(
     assert point is not None
     seen["id"].add(v["id"])
     ctx.node_ids.add(v["id"])
-    out.items.append(m.NetworkNode(id=v["id"], point=point))
+    out.items.append(_build(m.NetworkNode, v, point=point))
 
 
 def _v_edge(
@@ -444,26 +383,16 @@ def _v_edge(
             out.extra.append(m.NetworkNode(id=v[name], point=Point(xy)))
     if v["id"] is not None:
         seen["id"].add(v["id"])
-    out.items.append(
-        m.NetworkEdge(
-            id=v["id"],
-            source=v["source"],
-            target=v["target"],
-            road_class=road_class,
-            length_m=v["length_m"],
-            speed_kmh=v["speed_kmh"],
-            oneway=v["oneway"],
-            name=v["name"],
-            geometry=line,
-        )
-    )
+    out.items.append(_build(m.NetworkEdge, v, road_class=road_class, geometry=line))
 
 
 VALIDATORS: dict[str, Validator] = {
     "admin_areas": _v_admin,
     "places": _v_place,
-    "roads": _v_road,
-    "compounds": _v_compound,
+    "roads": _place_extension(m.Road, lambda ctx: ctx.road_ids, "道路 road", "length_m", "width_m"),
+    "compounds": _place_extension(
+        m.Compound, lambda ctx: ctx.compound_ids, "小区 compound", "households", "floor_area_m2"
+    ),
     "place_history": _v_history,
     "built_up_areas": _v_bua,
     "facilities": _v_facility,

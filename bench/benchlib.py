@@ -1,0 +1,123 @@
+"""What the benchmarks share: the results file, a demo database, an API server process.
+
+A benchmark script imports this module as a sibling (``python bench/bench_x.py`` puts
+``bench/`` first on the path), after it has put the repository root on the path.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+from sqlalchemy import Engine, create_engine, text
+
+from gazetteer.demo import build_demo
+from gazetteer.settings import Settings
+from gazetteer.storage import create_engine_from_settings, upgrade
+from tests.server import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = Path(__file__).with_name("RESULTS.md")
+PG_URL = os.environ.get(
+    "GAZETTEER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def write_section(heading: str, block: str) -> None:
+    """Replace the section ``heading`` of bench/RESULTS.md with ``block`` (or append it)."""
+    current = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
+    if heading in current:
+        start = current.index(heading)
+        nxt = current.find("\n## ", start + len(heading))
+        current = current[:start] + block + (current[nxt + 1 :] if nxt >= 0 else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + block
+    RESULTS.write_text(current, encoding="utf-8")
+
+
+def demo_settings(database_url: str | None, tmp: Path) -> Settings:
+    """The settings of ``database_url``, or of a demo database built in ``tmp``."""
+    if database_url:
+        return Settings(database_url=database_url)
+    settings = Settings(database_url=f"sqlite:///{tmp}/demo.sqlite")
+    print("building the demo ...", flush=True)
+    engine = create_engine_from_settings(settings)
+    build_demo(engine, seed=settings.demo_seed)
+    engine.dispose()
+    return settings
+
+
+@contextmanager
+def scratch(backend: str, tmp: Path, prefix: str) -> Iterator[Engine]:
+    """A migrated, empty database of ``backend`` (a file in ``tmp``, or a PostGIS database
+    named from ``prefix``); dropped afterwards."""
+    admin = None
+    if backend == "SpatiaLite":
+        url = f"sqlite:///{tmp / f'bench-{uuid.uuid4().hex[:8]}.sqlite'}"
+    else:
+        name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = f"{PG_URL.rpartition('/')[0]}/{name}"
+    engine = create_engine_from_settings(Settings(database_url=url))
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+
+
+def wait_ready(
+    base: str, proc: subprocess.Popen[bytes], timeout_s: float, what: str, path: str = "/readyz"
+) -> None:
+    """Until ``base`` answers ``path`` 200 (fails if ``proc`` exits or time runs out)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{base}{path}", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start")
+        time.sleep(0.3)
+
+
+@contextmanager
+def api_server(
+    env: Mapping[str, str],
+    workers: int,
+    *,
+    port: int = 0,
+    ready: str = "/readyz",
+    timeout_s: float = 90,
+) -> Iterator[str]:
+    """The API under uvicorn, ``env`` added to this environment, in its own process group
+    (stopped with its workers after); yields its base URL once ``ready`` answers."""
+    port = port or free_port()
+    cmd = [
+        sys.executable, "-m", "uvicorn", "api.main:create_app_from_env", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, cwd=ROOT, process_group=0)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, proc, timeout_s, "server", ready)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
