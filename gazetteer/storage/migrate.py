@@ -36,12 +36,28 @@ def _prepare_postgis(conn: Connection) -> None:
     conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
 
 
+def _unbounded(conn: Connection) -> None:
+    """Lift the service's per-statement timeout for this transaction (PostgreSQL): a
+    migration may rewrite a table, minutes at a province's million names. Lock waits stay
+    bounded, so a migration beside a busy service fails fast instead of queueing it."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (creating the spatial extensions on PostGIS)."""
     with engine.begin() as conn:
+        _unbounded(conn)
         if conn.dialect.name == "postgresql":
             _prepare_postgis(conn)
         command.upgrade(alembic_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision`` (tests and operators undoing a release)."""
+    with engine.begin() as conn:
+        _unbounded(conn)
+        command.downgrade(alembic_config(conn), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

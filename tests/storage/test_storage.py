@@ -14,7 +14,7 @@ from gazetteer.settings import Settings
 from gazetteer.storage import bbox_match, create_engine_from_settings, upgrade
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from gazetteer.storage.migrate import head_revision, is_current
+from gazetteer.storage.migrate import downgrade, head_revision, is_current
 from tests.builder import Builder
 
 
@@ -187,3 +187,24 @@ def test_migration_0005_backfills_aliases_and_grams_and_reverts(engine: Engine) 
         command.downgrade(alembic_config(conn), "0004")
     upgrade(engine)
     assert is_current(engine)
+
+
+def test_migrations_run_past_the_services_statement_timeout(
+    engine: Engine, settings: Settings
+) -> None:
+    """A migration may rewrite a table (minutes at a province's size): the service's
+    per-statement timeout must not cut it off, on a database that holds names."""
+    _frame(engine)
+    with Builder.writing(engine) as b:
+        b.place("文化中路", "23510", "371002000000", Point(122.12, 37.51))
+    downgrade(engine, "0010")  # before the stored tile key (a table rewrite on PostgreSQL)
+    tight = create_engine_from_settings(settings.model_copy(update={"statement_timeout_s": 0.001}))
+    try:
+        upgrade(tight)
+        downgrade(tight, "0010")
+        upgrade(tight)
+        assert is_current(tight)
+    finally:
+        tight.dispose()
+    with engine.connect() as conn:
+        assert repo.count(conn, t.places) == 1
