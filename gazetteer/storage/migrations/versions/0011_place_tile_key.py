@@ -20,7 +20,8 @@ Adding the column rewrites ``places``; run ``VACUUM ANALYZE places`` afterwards 
 database so that the range scans need not visit the table (index-only).
 """
 
-from gazetteer.storage.migrate import execute_for_dialect
+from alembic import op
+from sqlalchemy import text
 
 revision = "0011_place_tile_key"
 down_revision = "0010_hardening"
@@ -46,28 +47,38 @@ def _spread_sql() -> str:
 
 
 _N = 1 << KEY_ZOOM
-# the tile column/row at KEY_ZOOM, as world_xy computes the pixel (then * 2^Z / 256, exact)
-_TX = f"least(greatest(floor((ST_X(p) + 180.0) / 360.0 * 256.0 * {_N} / 256.0), 0), {_N - 1})"
-_LAT = "greatest(least(ST_Y(p), 85.0511), -85.0511)"
-_S = f"sin(radians({_LAT}))"
-_WY = f"(0.5 - ln((1 + {_S}) / (1 - {_S})) / (4 * pi())) * 256.0"
-_TY = f"least(greatest(floor({_WY} * {_N} / 256.0), 0), {_N - 1})"
 
-_PG_UP = [
-    f"""
-    CREATE FUNCTION gz_spread_bits(v bigint) RETURNS bigint
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT {_spread_sql()} $$
-    """,
-    f"""
-    CREATE FUNCTION gz_tile_key(p geometry) RETURNS bigint
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-      SELECT gz_spread_bits(({_TX})::bigint) | (gz_spread_bits(({_TY})::bigint) << 1)
-    $$
-    """,
-    "ALTER TABLE places ADD COLUMN tile_key bigint GENERATED ALWAYS AS (gz_tile_key(point)) STORED",
-    "CREATE INDEX ix_places_tile_key ON places (tile_key, category_code, status, id)",
-    "ANALYZE places",
-]
+
+def _pg_up(gis: str, own: str) -> list[str]:
+    """The statements, every name in the functions' bodies qualified by its schema:
+    ``pg_restore`` runs with an empty ``search_path`` and computes the generated column
+    as it loads the rows, so an unqualified ``ST_X`` is not found there."""
+    # the tile column/row at KEY_ZOOM, as world_xy computes the pixel (then * 2^Z / 256)
+    wx = f"({gis}.ST_X(p) + 180.0) / 360.0 * 256.0"
+    tx = f"least(greatest(floor({wx} * {_N} / 256.0), 0), {_N - 1})"
+    lat = f"greatest(least({gis}.ST_Y(p), 85.0511), -85.0511)"
+    s = f"sin(radians({lat}))"
+    wy = f"(0.5 - ln((1 + {s}) / (1 - {s})) / (4 * pi())) * 256.0"
+    ty = f"least(greatest(floor({wy} * {_N} / 256.0), 0), {_N - 1})"
+    return [
+        f"""
+        CREATE FUNCTION {own}.gz_spread_bits(v bigint) RETURNS bigint
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT {_spread_sql()} $$
+        """,
+        f"""
+        CREATE FUNCTION {own}.gz_tile_key(p {gis}.geometry) RETURNS bigint
+        LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+          SELECT {own}.gz_spread_bits(({tx})::bigint)
+               | ({own}.gz_spread_bits(({ty})::bigint) << 1)
+        $$
+        """,
+        "ALTER TABLE places ADD COLUMN tile_key bigint "
+        f"GENERATED ALWAYS AS ({own}.gz_tile_key(point)) STORED",
+        "CREATE INDEX ix_places_tile_key ON places (tile_key, category_code, status, id)",
+        "ANALYZE places",
+    ]
+
+
 _PG_DOWN = [
     "DROP INDEX IF EXISTS ix_places_tile_key",
     "ALTER TABLE places DROP COLUMN IF EXISTS tile_key",
@@ -76,9 +87,23 @@ _PG_DOWN = [
 ]
 
 
+def _postgresql() -> bool:
+    return bool(op.get_bind().dialect.name == "postgresql")
+
+
 def upgrade() -> None:
-    execute_for_dialect(_PG_UP, [])
+    if not _postgresql():
+        return
+    bind = op.get_bind()
+    gis = bind.execute(
+        text("SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'postgis'")
+    ).scalar_one()
+    own = bind.execute(text("SELECT quote_ident(current_schema())")).scalar_one()
+    for stmt in _pg_up(gis, own):
+        op.execute(stmt)
 
 
 def downgrade() -> None:
-    execute_for_dialect(_PG_DOWN, [])
+    if _postgresql():
+        for stmt in _PG_DOWN:
+            op.execute(stmt)
