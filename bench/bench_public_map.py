@@ -48,12 +48,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import func, select  # noqa: E402
 
 from gazetteer.cartography.labels import world_xy  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
 from gazetteer.storage import create_engine_from_settings  # noqa: E402
-from gazetteer.storage import tables as t  # noqa: E402
+from gazetteer.storage.repository import points_extent  # noqa: E402
 from tests.browser.conftest import wait_until  # noqa: E402
 from tests.server import live_server  # noqa: E402
 
@@ -137,18 +136,12 @@ def measure(browser: Any, base: str, path: str) -> dict[str, float]:
 
 def _extent(settings: Settings) -> tuple[float, float, float, float]:
     engine = create_engine_from_settings(settings)
-    p = t.places
     with engine.connect() as conn:
-        row = conn.execute(
-            select(
-                func.min(func.ST_X(p.c.point)),
-                func.min(func.ST_Y(p.c.point)),
-                func.max(func.ST_X(p.c.point)),
-                func.max(func.ST_Y(p.c.point)),
-            )
-        ).one()
+        extent = points_extent(conn)
     engine.dispose()
-    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+    if extent is None:
+        raise SystemExit("the database holds no names")
+    return extent
 
 
 def _pct(values: list[float], q: float) -> float:

@@ -85,6 +85,7 @@ from gazetteer.model import classification
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import BBoxMatch, geom_bound, is_sqlite
 from gazetteer.storage.memo import Throttled
+from gazetteer.storage.repository import points_extent
 from gazetteer.storage.versions import layer_version
 
 MIN_ZOOM = 7  # the public map's zoom range
@@ -488,23 +489,15 @@ class LabelCache:
         self, conn: Connection, zooms: Sequence[int] = (7, 8, 9, 10), max_tiles: int = 256
     ) -> int:
         """Place the labels of the low zooms over the names' extent (server start)."""
-        p = t.places
-        ext = conn.execute(
-            select(
-                func.min(func.ST_X(p.c.point)),
-                func.min(func.ST_Y(p.c.point)),
-                func.max(func.ST_X(p.c.point)),
-                func.max(func.ST_Y(p.c.point)),
-            )
-        ).one()
-        if ext[0] is None:
+        ext = points_extent(conn)
+        if ext is None:
             return 0
         done = 0
         version = self.version(conn)
         for z in zooms:
             scale = float(1 << z)
-            x0, y0 = (int(v * scale // TILE_PX) for v in world_xy(float(ext[0]), float(ext[3])))
-            x1, y1 = (int(v * scale // TILE_PX) for v in world_xy(float(ext[2]), float(ext[1])))
+            x0, y0 = (int(v * scale // TILE_PX) for v in world_xy(ext[0], ext[3]))
+            x1, y1 = (int(v * scale // TILE_PX) for v in world_xy(ext[2], ext[1]))
             for tx in range(x0, x1 + 1):
                 for ty in range(y0, y1 + 1):
                     if done >= max_tiles:

@@ -47,6 +47,7 @@ from gazetteer.storage.repository.places import (
     place_point,
     place_row,
     place_values,
+    points_extent,
     update_place,
 )
 from gazetteer.storage.repository.rows import count, from_row
@@ -92,6 +93,7 @@ __all__ = [
     "place_point",
     "place_row",
     "place_values",
+    "points_extent",
     "set_info",
     "update_place",
 ]

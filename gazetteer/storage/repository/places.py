@@ -101,6 +101,22 @@ def place_from_row(r: Row[Any]) -> Place:
     )
 
 
+def points_extent(conn: Connection) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of the names' points, or None when there are none."""
+    p = t.places
+    row = conn.execute(
+        select(
+            func.min(func.ST_X(p.c.point)),
+            func.min(func.ST_Y(p.c.point)),
+            func.max(func.ST_X(p.c.point)),
+            func.max(func.ST_Y(p.c.point)),
+        )
+    ).one()
+    if row[0] is None:
+        return None
+    return float(row[0]), float(row[1]), float(row[2]), float(row[3])
+
+
 def insert_place(conn: Connection, place: Place, **keys: str) -> int:
     """Insert one place; returns its id."""
     res = conn.execute(insert(t.places).returning(t.places.c.id), [place_row(place, **keys)])
