@@ -133,24 +133,15 @@ def subsidy_report(
 
 
 def _snapshot(f: Facility) -> dict[str, Any]:
-    return {
-        "id": f.id,
-        "code": f.code,
-        "name": f.name,
-        "type": f.type.value,
-        "place_id": f.place_id,
-        "admin_code": f.admin_code,
-        "lon": f.point.x,
-        "lat": f.point.y,
-        "beds": f.beds,
-        "capacity": f.capacity,
-        "floor_area_m2": f.floor_area_m2,
-        "operator": f.operator,
-        "mode": f.mode,
-        "level": f.level,
-        "opened_year": f.opened_year,
-        "version": f.version,
-    }
+    """The facility as its history keeps it: the id and the stored columns (the point as
+    lon/lat; no update time)."""
+    snapshot: dict[str, Any] = {"id": f.id}
+    for column, value in repo.facility_row(f).items():
+        if column == "geom":
+            snapshot |= {"lon": f.point.x, "lat": f.point.y}
+        elif column != "updated_at":
+            snapshot[column] = value
+    return snapshot
 
 
 def get_facility(conn: Connection, facility_id: int) -> Facility:
