@@ -15,7 +15,7 @@ import sqlite3
 import weakref
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext, make_url
@@ -244,16 +244,27 @@ def create_postgis_engine(
     return _translate_errors(engine)
 
 
+class _EngineOptions(TypedDict):
+    echo: bool
+    lock_timeout_s: float
+    pool_timeout_s: float
+
+
+def _engine_options(settings: Settings) -> _EngineOptions:
+    """What both kinds of engine take from the settings: SQL echo and the bounded waits."""
+    return {
+        "echo": settings.sql_echo,
+        "lock_timeout_s": settings.lock_timeout_s,
+        "pool_timeout_s": settings.pool_timeout_s,
+    }
+
+
 def create_engine_from_settings(settings: Settings) -> Engine:
     """The engine for ``settings.database_url`` (SpatiaLite or PostGIS)."""
     url = settings.database_url
     if url.startswith("sqlite"):
         return create_sqlite_engine(
-            url,
-            spatialite_module=settings.spatialite_module,
-            echo=settings.sql_echo,
-            lock_timeout_s=settings.lock_timeout_s,
-            pool_timeout_s=settings.pool_timeout_s,
+            url, spatialite_module=settings.spatialite_module, **_engine_options(settings)
         )
     if url.startswith("postgresql"):
         return _postgis_engine_for(url, settings)
@@ -267,11 +278,7 @@ def _postgis_engine_for(url: str, settings: Settings) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return create_postgis_engine(
-        url,
-        echo=settings.sql_echo,
-        lock_timeout_s=settings.lock_timeout_s,
-        statement_timeout_s=settings.statement_timeout_s,
-        pool_timeout_s=settings.pool_timeout_s,
+        url, statement_timeout_s=settings.statement_timeout_s, **_engine_options(settings)
     )
 
 
