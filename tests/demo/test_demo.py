@@ -8,6 +8,7 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 from shapely.geometry import shape
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 
 from gazetteer.demo import NAMING_HOOKS, DemoContext, build_demo
 from gazetteer.errors import Conflict, GazetteerError
@@ -82,23 +83,23 @@ def test_figures_from_the_report(demo_engine: Engine) -> None:
         assert set(linked) <= {"27600", "27610"}
 
 
+def _former(conn: Connection, reason: str, *columns: Any) -> list[Row[Any]]:
+    """``columns`` of the former names and geometries recorded for ``reason``, each joined
+    to its place (the history's columns first)."""
+    p, h = t.places, t.place_history
+    stmt = select(*columns).join(p, p.c.id == h.c.place_id).where(h.c.reason == reason)
+    return list(conn.execute(stmt).all())
+
+
 def test_history_and_naming_lists(demo_engine: Engine) -> None:
     p, h = t.places, t.place_history
     with demo_engine.connect() as conn:
-        std = conn.execute(
-            select(h.c.name, h.c.valid_to, p.c.name, p.c.census_status)
-            .join(p, p.c.id == h.c.place_id)
-            .where(h.c.reason == "standardisation")
-        ).all()
+        std = _former(conn, "standardisation", h.c.name, h.c.valid_to, p.c.name, p.c.census_status)
         assert len(std) == 75
         for former, valid_to, current, status in std:
             assert former != current and status == "standardised"
             assert 2015 <= valid_to.year <= 2018
-        adj = conn.execute(
-            select(h.c.geom, h.c.note, p.c.geom, p.c.category_code)
-            .join(p, p.c.id == h.c.place_id)
-            .where(h.c.reason == "adjustment")
-        ).all()
+        adj = _former(conn, "adjustment", h.c.geom, h.c.note, p.c.geom, p.c.category_code)
         assert len(adj) == 17
         for old, note, new, cat in adj:
             assert cat == "23510" and "原起点" in note and "原止点" in note
@@ -305,11 +306,7 @@ def test_renamed_units_keep_their_former_names(demo_engine: Engine) -> None:
     """Historical names of renamed units are also former names of their successors."""
     p, h = t.places, t.place_history
     with demo_engine.connect() as conn:
-        rows = conn.execute(
-            select(h.c.name, p.c.name, h.c.pinyin_key)
-            .join(p, p.c.id == h.c.place_id)
-            .where(h.c.reason == "renaming")
-        ).all()
+        rows = _former(conn, "renaming", h.c.name, p.c.name, h.c.pinyin_key)
     pairs = {(old, new) for old, new, _key in rows}
     assert ("威海卫", "威海市") in pairs and ("文登县", "文登区") in pairs
     assert all(key for _old, _new, key in rows)
