@@ -168,16 +168,22 @@ def test_rule_9_tones_optional_and_rule_10_capitals() -> None:
     assert sign_form("盆儿胡同") == "PENR HUTONG"
 
 
-def test_rule_14_local_institutions() -> None:
-    assert romanize("环翠区殡仪馆") == "Huáncuì Qū Bìnyíguǎn"
-    assert romanize("大疃镇养老服务中心") == "Dàtuǎn Zhèn Yǎnglǎo Fúwù Zhōngxīn"
-    assert romanize("威海市文化中路") == "Wēihǎi Shì Wénhuà Zhōnglù"
-    # a one-character generic joins the word before it; a known place needs its generic
-    # or a whole word after it
-    assert romanize("红星机械厂") == "Hóngxīng Jīxièchǎng"
-    assert romanize("东方红小学") == "Dōngfānghóng Xiǎoxué"
-    assert romanize("中山市场") == "Zhōngshān Shìchǎng"  # 中山 + 市场, not 中山市 + 场
-    assert romanize("景德镇市") == "Jǐngdézhèn Shì"
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("环翠区殡仪馆", "Huáncuì Qū Bìnyíguǎn"),
+        ("大疃镇养老服务中心", "Dàtuǎn Zhèn Yǎnglǎo Fúwù Zhōngxīn"),
+        ("威海市文化中路", "Wēihǎi Shì Wénhuà Zhōnglù"),
+        # a one-character generic joins the word before it; a known place needs its
+        # generic or a whole word after it
+        ("红星机械厂", "Hóngxīng Jīxièchǎng"),
+        ("东方红小学", "Dōngfānghóng Xiǎoxué"),
+        ("中山市场", "Zhōngshān Shìchǎng"),  # 中山 + 市场, not 中山市 + 场
+        ("景德镇市", "Jǐngdézhèn Shì"),
+    ],
+)
+def test_rule_14_local_institutions(name: str, expected: str) -> None:
+    assert romanize(name) == expected
 
 
 def test_local_places_are_recognised_after_registration() -> None:
