@@ -127,23 +127,21 @@ class Cluster:
     def stop_standby(self) -> None:
         self._pg_ctl(self.standby_dir, "stop", "-m", "fast")
 
+    def _new_data_dir(self, data: Path, conf: str, tool: str, options: tuple[str, ...]) -> None:
+        """``tool`` (initdb or pg_basebackup) writes the data folder ``data`` as the postgres
+        user, without fsync; then ``conf`` is appended to its postgresql.conf."""
+        _as_postgres(PG_BIN / tool, "-D", data, "-U", OS_USER, *options, "--no-sync", cwd=self.root)
+        with (data / "postgresql.conf").open("a") as f:
+            f.write(conf)
+
     def create(self) -> None:
         """initdb, the primary's settings, PostGIS and the schema, then the standby."""
-        _as_postgres(
-            PG_BIN / "initdb",
-            "-D",
+        self._new_data_dir(
             self.primary_dir,
-            "-U",
-            OS_USER,
-            "--auth=trust",
-            "-E",
-            "UTF8",
-            "--locale=C.UTF-8",
-            "--no-sync",
-            cwd=self.root,
+            PRIMARY_CONF.format(port=self.primary_port, sockets=self.root),
+            "initdb",
+            ("--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"),
         )
-        with (self.primary_dir / "postgresql.conf").open("a") as conf:
-            conf.write(PRIMARY_CONF.format(port=self.primary_port, sockets=self.root))
         with (self.primary_dir / "pg_hba.conf").open("a") as hba:
             hba.write("host replication all 127.0.0.1/32 trust\n")
         self.start_primary()
@@ -157,26 +155,12 @@ class Cluster:
             conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         upgrade(engine)
         engine.dispose()
-        _as_postgres(
-            PG_BIN / "pg_basebackup",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.primary_port),
-            "-U",
-            OS_USER,
-            "-D",
+        self._new_data_dir(
             self.standby_dir,
-            "-R",
-            "-X",
-            "stream",
-            "-c",
-            "fast",
-            "--no-sync",
-            cwd=self.root,
+            f"port = {self.standby_port}\n",
+            "pg_basebackup",
+            ("-h", "127.0.0.1", "-p", str(self.primary_port), "-R", "-X", "stream", "-c", "fast"),
         )
-        with (self.standby_dir / "postgresql.conf").open("a") as conf:
-            conf.write(f"port = {self.standby_port}\n")
         self.start_standby()
         self.wait_until_streaming()
 
