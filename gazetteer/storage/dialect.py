@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, func, select, text
 from sqlalchemy.ext.compiler import compiles
@@ -22,6 +22,9 @@ from sqlalchemy.types import Boolean, Float, String
 
 from gazetteer.storage import gate
 from gazetteer.types import SRID, BBox
+
+_T = TypeVar("_T")
+_F = TypeVar("_F", bound="_Templated[Any]")
 
 
 class BBoxMatch(GenericFunction[bool]):
@@ -40,6 +43,34 @@ class BBoxMatch(GenericFunction[bool]):
 
 def _args(element: GenericFunction[Any], compiler: Any, **kw: Any) -> list[str]:
     return [compiler.process(c, **kw) for c in element.clauses]
+
+
+class _Templated(GenericFunction[_T]):
+    """A function whose SQL on each dialect is a template over its compiled arguments:
+    ``{0}``, ``{1}`` … in order, ``{srid}`` for :data:`SRID`. A subclass sets ``name`` and
+    both templates (and ``inherit_cache = True``, so that they are part of the cache key
+    through the class)."""
+
+    inherit_cache = True
+    postgresql = ""
+    sqlite = ""
+
+
+@compiles(_Templated, "postgresql")
+def _templated_pg(element: _Templated[Any], compiler: Any, **kw: Any) -> str:
+    return element.postgresql.format(*_args(element, compiler, **kw), srid=SRID)
+
+
+@compiles(_Templated, "sqlite")
+def _templated_sqlite(element: _Templated[Any], compiler: Any, **kw: Any) -> str:
+    return element.sqlite.format(*_args(element, compiler, **kw), srid=SRID)
+
+
+def _variant(base: type[_F], name: str, postgresql: str, sqlite: str) -> type[_F]:
+    """A subclass of ``base`` with its own name and templates: one class per variant, so
+    that the variant is part of the statement's cache key."""
+    attributes = {"name": name, "postgresql": postgresql, "sqlite": sqlite, "inherit_cache": True}
+    return type(f"_{name}", (base,), attributes)
 
 
 @compiles(BBoxMatch, "postgresql")
@@ -69,26 +100,15 @@ def bbox_match(table: Table, bbox: BBox, column: str = "geom") -> BBoxMatch:
     return BBoxMatch(table.c[column], x1, y1, x2, y2)
 
 
-class AsGeoJSON(GenericFunction[str]):
+class AsGeoJSON(_Templated[str]):
     """A geometry as RFC 7946 GeoJSON text (no ``crs`` or ``bbox`` member); arguments: the
-    geometry and the decimal places. PostGIS: ``ST_AsGeoJSON(g, digits, 0)``; SpatiaLite:
-    ``AsGeoJSON``."""
+    geometry and the decimal places."""
 
     type = String()
     name = "gz_as_geojson"
     inherit_cache = True
-
-
-@compiles(AsGeoJSON, "postgresql")
-def _geojson_pg(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
-    geom, digits = _args(element, compiler, **kw)
-    return f"ST_AsGeoJSON({geom}, {digits}, 0)"
-
-
-@compiles(AsGeoJSON, "sqlite")
-def _geojson_sqlite(element: AsGeoJSON, compiler: Any, **kw: Any) -> str:
-    geom, digits = _args(element, compiler, **kw)
-    return f"AsGeoJSON({geom}, {digits}, 0)"
+    postgresql = "ST_AsGeoJSON({0}, {1}, 0)"
+    sqlite = "AsGeoJSON({0}, {1}, 0)"
 
 
 def as_geojson(column: ColumnElement[Any], digits: int = 9) -> AsGeoJSON:
@@ -96,47 +116,22 @@ def as_geojson(column: ColumnElement[Any], digits: int = 9) -> AsGeoJSON:
     return AsGeoJSON(column, int(digits))
 
 
-class _GeomBound(GenericFunction[float]):
-    """One side of a geometry's bounding box; one class per side, so that the side is part
-    of the statement's cache key."""
+class _GeomBound(_Templated[float]):
+    """One side of a geometry's bounding box (one :func:`_variant` per side)."""
 
     type = Float()
     inherit_cache = True
-    pg_name = ""
-    sqlite_name = ""
 
 
-class _XMin(_GeomBound):
-    name, pg_name, sqlite_name = "gz_xmin", "ST_XMin", "MbrMinX"
-    inherit_cache = True
-
-
-class _YMin(_GeomBound):
-    name, pg_name, sqlite_name = "gz_ymin", "ST_YMin", "MbrMinY"
-    inherit_cache = True
-
-
-class _XMax(_GeomBound):
-    name, pg_name, sqlite_name = "gz_xmax", "ST_XMax", "MbrMaxX"
-    inherit_cache = True
-
-
-class _YMax(_GeomBound):
-    name, pg_name, sqlite_name = "gz_ymax", "ST_YMax", "MbrMaxY"
-    inherit_cache = True
-
-
-_BOUNDS: dict[str, type[_GeomBound]] = {"xmin": _XMin, "ymin": _YMin, "xmax": _XMax, "ymax": _YMax}
-
-
-@compiles(_GeomBound, "postgresql")
-def _bound_pg(element: _GeomBound, compiler: Any, **kw: Any) -> str:
-    return f"{element.pg_name}({_args(element, compiler, **kw)[0]})"
-
-
-@compiles(_GeomBound, "sqlite")
-def _bound_sqlite(element: _GeomBound, compiler: Any, **kw: Any) -> str:
-    return f"{element.sqlite_name}({_args(element, compiler, **kw)[0]})"
+_BOUNDS: dict[str, type[_GeomBound]] = {
+    side: _variant(_GeomBound, f"gz_{side}", f"{pg}({{0}})", f"{lite}({{0}})")
+    for side, pg, lite in (
+        ("xmin", "ST_XMin", "MbrMinX"),
+        ("ymin", "ST_YMin", "MbrMinY"),
+        ("xmax", "ST_XMax", "MbrMaxX"),
+        ("ymax", "ST_YMax", "MbrMaxY"),
+    )
+}
 
 
 def geom_bound(column: ColumnElement[Any], side: str) -> ColumnElement[float]:
@@ -147,24 +142,23 @@ def geom_bound(column: ColumnElement[Any], side: str) -> ColumnElement[float]:
     return _BOUNDS[side](column)
 
 
-class _SpatialRelation(GenericFunction[bool]):
-    """A DE-9IM relation between a geometry column and a WKT literal in CGCS2000; one
-    class per relation, so that the relation is part of the cache key. PostGIS:
+class _SpatialRelation(_Templated[bool]):
+    """A DE-9IM relation between a geometry column and a WKT literal in CGCS2000 (one
+    :func:`_variant` per relation). PostGIS:
     ``ST_Intersects(g, ST_GeomFromText(:wkt, 4490))``; SpatiaLite returns 1/0/-1, so
     ``(ST_Intersects(g, GeomFromText(:wkt, 4490)) = 1)``."""
 
     type = Boolean()
     inherit_cache = True
-    relation = ""
 
 
 def _relation(name: str) -> type[_SpatialRelation]:
-    cls = type(
-        f"_Rel{name}",
-        (_SpatialRelation,),
-        {"name": f"gz_rel_{name.lower()}", "relation": name, "inherit_cache": True},
+    return _variant(
+        _SpatialRelation,
+        f"gz_rel_{name.lower()}",
+        f"ST_{name}({{0}}, ST_GeomFromText({{1}}, {{srid}}))",
+        f"(ST_{name}({{0}}, GeomFromText({{1}}, {{srid}})) = 1)",
     )
-    return cls
 
 
 SPATIAL_RELATIONS: dict[str, type[_SpatialRelation]] = {
@@ -174,25 +168,13 @@ SPATIAL_RELATIONS: dict[str, type[_SpatialRelation]] = {
 SPATIAL_RELATIONS["Equals"] = _relation("Equals")
 
 
-@compiles(_SpatialRelation, "postgresql")
-def _rel_pg(element: _SpatialRelation, compiler: Any, **kw: Any) -> str:
-    geom, wkt = _args(element, compiler, **kw)
-    return f"ST_{element.relation}({geom}, ST_GeomFromText({wkt}, {SRID}))"
-
-
-@compiles(_SpatialRelation, "sqlite")
-def _rel_sqlite(element: _SpatialRelation, compiler: Any, **kw: Any) -> str:
-    geom, wkt = _args(element, compiler, **kw)
-    return f"(ST_{element.relation}({geom}, GeomFromText({wkt}, {SRID})) = 1)"
-
-
 def spatial_relation(column: ColumnElement[Any], relation: str, wkt: str) -> ColumnElement[bool]:
     """``column`` stands in ``relation`` (``Intersects``, ``Within`` …) to a WKT geometry in
     CGCS2000 longitude/latitude."""
     return SPATIAL_RELATIONS[relation](column, wkt)
 
 
-class _IndexedBy(GenericFunction[bool]):
+class _IndexedBy(_Templated[bool]):
     """An exact spatial test and the index filter that narrows it: SpatiaLite needs the
     ``SpatialIndex`` lookup written out (``index AND exact``); PostGIS's ``ST_Intersects``
     and the other index-aware relations use the GiST index themselves, and a second
@@ -202,18 +184,8 @@ class _IndexedBy(GenericFunction[bool]):
     type = Boolean()
     name = "gz_indexed_by"
     inherit_cache = True
-
-
-@compiles(_IndexedBy, "postgresql")
-def _indexed_pg(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
-    _, exact = _args(element, compiler, **kw)
-    return exact
-
-
-@compiles(_IndexedBy, "sqlite")
-def _indexed_sqlite(element: _IndexedBy, compiler: Any, **kw: Any) -> str:
-    index, exact = _args(element, compiler, **kw)
-    return f"({index} AND {exact})"
+    postgresql = "{1}"
+    sqlite = "({0} AND {1})"
 
 
 def indexed_relation(
@@ -245,7 +217,7 @@ def short_reads(conn: Connection) -> None:
         conn.execute(text("SELECT set_config('jit', 'off', true)"))
 
 
-class DWithinMetres(GenericFunction[bool]):
+class DWithinMetres(_Templated[bool]):
     """Geometry within a distance in metres of a WKT geometry, on the ellipsoid. PostGIS:
     ``ST_DWithin(g::geography, ST_GeomFromText(:wkt, 4490)::geography, :m)``; SpatiaLite:
     ``ST_Distance(g, GeomFromText(:wkt, 4490), 1) <= :m`` (its ``PtDistWithin`` answers 1
@@ -254,18 +226,8 @@ class DWithinMetres(GenericFunction[bool]):
     type = Boolean()
     name = "gz_dwithin_m"
     inherit_cache = True
-
-
-@compiles(DWithinMetres, "postgresql")
-def _dwithin_pg(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
-    geom, wkt, metres = _args(element, compiler, **kw)
-    return f"ST_DWithin({geom}::geography, ST_GeomFromText({wkt}, {SRID})::geography, {metres})"
-
-
-@compiles(DWithinMetres, "sqlite")
-def _dwithin_sqlite(element: DWithinMetres, compiler: Any, **kw: Any) -> str:
-    geom, wkt, metres = _args(element, compiler, **kw)
-    return f"(ST_Distance({geom}, GeomFromText({wkt}, {SRID}), 1) <= {metres})"
+    postgresql = "ST_DWithin({0}::geography, ST_GeomFromText({1}, {srid})::geography, {2})"
+    sqlite = "(ST_Distance({0}, GeomFromText({1}, {srid}), 1) <= {2})"
 
 
 def dwithin_metres(column: ColumnElement[Any], wkt: str, metres: float) -> DWithinMetres:
@@ -304,7 +266,7 @@ def like_escape(s: str) -> str:
     return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-class SuffixMatch(GenericFunction[bool]):
+class SuffixMatch(_Templated[bool]):
     """``expr`` ends with a suffix: ``reverse(expr) LIKE 'xiffus%'`` on PostgreSQL, so that
     a btree over ``reverse(expr)`` (``text_pattern_ops``) answers it with a range scan;
     ``expr LIKE '%suffix'`` on SQLite (a scan; SQLite has no ``reverse``). Arguments: the
@@ -313,18 +275,8 @@ class SuffixMatch(GenericFunction[bool]):
     type = Boolean()
     name = "gz_suffix_match"
     inherit_cache = True
-
-
-@compiles(SuffixMatch, "postgresql")
-def _suffix_pg(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
-    expr, reversed_pattern, _ = _args(element, compiler, **kw)
-    return f"(reverse({expr}) LIKE {reversed_pattern} ESCAPE '\\')"
-
-
-@compiles(SuffixMatch, "sqlite")
-def _suffix_sqlite(element: SuffixMatch, compiler: Any, **kw: Any) -> str:
-    expr, _, pattern = _args(element, compiler, **kw)
-    return f"({expr} LIKE {pattern} ESCAPE '\\')"
+    postgresql = "(reverse({0}) LIKE {1} ESCAPE '\\')"
+    sqlite = "({0} LIKE {2} ESCAPE '\\')"
 
 
 def suffix_match(expr: ColumnElement[Any], suffix: str) -> SuffixMatch:
