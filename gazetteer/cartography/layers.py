@@ -179,24 +179,11 @@ def major_category_counts(conn: Connection) -> dict[str, int]:
 
 
 def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> list[FacilityPoint]:
-    f = t.facilities
-    q = select(
-        f.c.id,
-        f.c.name,
-        f.c.type,
-        f.c.admin_code,
-        func.ST_X(f.c.geom),
-        func.ST_Y(f.c.geom),
-        f.c.beds,
-        f.c.capacity,
-    ).order_by(f.c.id)
-    if types:
-        q = q.where(f.c.type.in_(list(types)))
     return [
         FacilityPoint(
             int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), r[6], r[7]
         )
-        for r in conn.execute(q)
+        for r in repo.facility_figures(conn, types=types)
     ]
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, select
+from sqlalchemy import Connection, Row, Select, Table, func, select
 
 from gazetteer.model import DemandPoint, Facility, FacilityType
 from gazetteer.storage import tables as t
@@ -75,22 +75,29 @@ def demand_from_row(r: Row[Any]) -> DemandPoint:
     return from_row(DemandPoint, r, point=point)
 
 
+def _with_lonlat(table: Table, head: Sequence[str], tail: Sequence[str]) -> Select[Any]:
+    """Every row by id as the ``head`` columns, the point as lon and lat, then the ``tail``
+    columns: the light read of maps and of the coverage arrays."""
+    c = table.c
+    lonlat = (func.ST_X(c.geom), func.ST_Y(c.geom))
+    return select(*(c[n] for n in head), *lonlat, *(c[n] for n in tail)).order_by(c.id)
+
+
+def facility_figures(conn: Connection, *, types: Sequence[str] | None = None) -> list[Row[Any]]:
+    """Every facility (of ``types``) by id as (id, name, type, admin_code, lon, lat, beds,
+    capacity)."""
+    f = t.facilities
+    q = _with_lonlat(f, ("id", "name", "type", "admin_code"), ("beds", "capacity"))
+    if types:
+        q = q.where(f.c.type.in_(list(types)))
+    return list(conn.execute(q))
+
+
 def demand_figures(conn: Connection) -> list[Row[Any]]:
     """Every demand point by id as (id, code, name, admin_code, lon, lat, population,
-    elderly, dependents): the light read of maps and of the coverage arrays."""
-    d = t.demand_points
-    q = select(
-        d.c.id,
-        d.c.code,
-        d.c.name,
-        d.c.admin_code,
-        func.ST_X(d.c.geom),
-        func.ST_Y(d.c.geom),
-        d.c.population,
-        d.c.elderly,
-        d.c.dependents,
-    ).order_by(d.c.id)
-    return list(conn.execute(q))
+    elderly, dependents)."""
+    head, tail = ("id", "code", "name", "admin_code"), ("population", "elderly", "dependents")
+    return list(conn.execute(_with_lonlat(t.demand_points, head, tail)))
 
 
 def insert_demand_points(conn: Connection, items: Iterable[DemandPoint]) -> int:
@@ -106,6 +113,7 @@ __all__ = [
     "demand_figures",
     "demand_from_row",
     "demand_row",
+    "facility_figures",
     "facility_from_row",
     "facility_row",
     "insert_demand_points",
