@@ -12,7 +12,7 @@ from gazetteer.demo.figures import (
     CIVIL_AFFAIRS_SITES,
     ELDERCARE_MODES,
     FACILITY_COUNTS,
-    TABLE_MODES,
+    SERVICES,
 )
 from gazetteer.demo.state import (
     FacilityInfo,
@@ -91,74 +91,39 @@ def add_facilities(g: Generator) -> None:
             level="county",
         )
     rural_seats = [t for t in fr.TOWNS if not t.is_subdistrict]
-    for t in rng.sample(rural_seats, 14):
-        x, y = g.seats[t.code9]
-        add(
-            FacilityType.REGIONAL_ELDERCARE_CENTRE,
-            (t.code9 + "000", t.name, x, y),
-            f"{t.name}区域性养老服务中心",
-            beds=rng.randint(80, 220),
-            floor_area_m2=float(rng.randint(2000, 6000)),
-            operator="公建民营",
-            mode="公建民营",
-            level="town",
-        )
-    for t in rng.sample(list(fr.TOWNS), 19):
-        x, y = g.seats[t.code9]
-        add(
-            FacilityType.TOWN_ELDERCARE_CENTRE,
-            (t.code9 + "000", t.name, x, y),
-            f"{t.name}养老服务中心",
-            beds=rng.randint(30, 80),
-            floor_area_m2=float(rng.randint(1000, 2500)),
-            operator="公建民营",
-            mode="公建民营",
-            level="town",
-        )
-    for a in rng.sample(urban, 40):
-        add(
-            FacilityType.COMMUNITY_ELDERCARE_CENTRE,
-            a,
-            f"{a[1]}社区养老服务中心",
-            capacity=rng.randint(40, 120),
-            floor_area_m2=float(rng.randint(500, 1500)),
-            operator="社会组织运营",
-            mode="社区嵌入式",
-            level="community",
-        )
-    for a in rng.sample(urban, 287):
-        add(
-            FacilityType.DAY_CARE_CENTRE,
-            a,
-            f"{a[1]}社区日间照料中心",
-            capacity=rng.randint(20, 60),
-            floor_area_m2=float(rng.randint(200, 800)),
-            operator="社区居委会",
-            mode="日间照料",
-            level="community",
-        )
-    for a in rng.sample(served_rural, 430):
-        add(
-            FacilityType.RURAL_HAPPINESS_HOME,
-            a,
-            f"{a[1]}农村幸福院",
-            capacity=rng.randint(10, 40),
-            floor_area_m2=float(rng.randint(120, 500)),
-            operator="村集体",
-            mode="互助养老",
-            level="village",
-        )
-    for a in rng.sample(urban, 72):
-        add(
-            FacilityType.HOME_CARE_ORGANISATION,
-            a,
-            f"{a[1]}{nm.pick(rng, ('居家养老服务中心', '居家养老服务站'))}",
-            capacity=rng.randint(50, 400),
-            floor_area_m2=float(rng.randint(100, 600)),
-            operator="社会组织运营",
-            mode="居家上门",
-            level="community",
-        )
+
+    def towns(sample: list[fr.Town]) -> list[tuple[str, str, float, float]]:
+        return [(t.code9 + "000", t.name, *g.seats[t.code9]) for t in sample]
+
+    def one_of(words: str | tuple[str, ...]) -> str:
+        return words if isinstance(words, str) else nm.pick(rng, words)
+
+    def services(ft: FacilityType, anchors: list[tuple[str, str, float, float]]) -> None:
+        """One site of ``ft`` per anchor, drawn as :data:`SERVICES` says (in the order
+        name, size, area, mode: the order of the draws is part of what a seed gives)."""
+        s = SERVICES[ft]
+        for a in anchors:
+            name = a[1] + one_of(s.words)
+            size = {s.size_as: rng.randint(*s.size)}
+            area = float(rng.randint(*s.floor_area_m2))
+            mode = one_of(s.mode)
+            add(
+                ft,
+                a,
+                name,
+                **size,
+                floor_area_m2=area,
+                operator=s.operator,
+                mode=mode,
+                level=s.level,
+            )
+
+    services(FacilityType.REGIONAL_ELDERCARE_CENTRE, towns(rng.sample(rural_seats, 14)))
+    services(FacilityType.TOWN_ELDERCARE_CENTRE, towns(rng.sample(list(fr.TOWNS), 19)))
+    services(FacilityType.COMMUNITY_ELDERCARE_CENTRE, rng.sample(urban, 40))
+    services(FacilityType.DAY_CARE_CENTRE, rng.sample(urban, 287))
+    services(FacilityType.RURAL_HAPPINESS_HOME, rng.sample(served_rural, 430))
+    services(FacilityType.HOME_CARE_ORGANISATION, rng.sample(urban, 72))
     by_pop = sorted(urban, key=lambda a: (-pop[a[0]], a[0]))
     for a in by_pop[:46]:
         area = float(
@@ -174,29 +139,10 @@ def add_facilities(g: Generator) -> None:
             mode=nm.pick(rng, CANTEEN_MODES),
             level="community",
         )
-    meal_anchor = rng.sample(urban, 250) + rng.sample(served_rural, 203)
-    for a in meal_anchor:
-        add(
-            FacilityType.ELDERLY_MEAL_POINT,
-            a,
-            f"{a[1]}老年助餐点",
-            capacity=rng.randint(15, 80),
-            floor_area_m2=float(rng.randint(60, 300)),
-            operator="社区/村居",
-            mode=nm.pick(rng, CANTEEN_MODES),
-            level="community",
-        )
-    for a in rng.sample(served_rural, 120):
-        add(
-            FacilityType.RURAL_ELDERLY_TABLE,
-            a,
-            f"{a[1]}农村老年餐桌",
-            capacity=rng.randint(10, 40),
-            floor_area_m2=float(rng.randint(40, 200)),
-            operator="村集体",
-            mode=nm.pick(rng, TABLE_MODES),
-            level="village",
-        )
+    services(
+        FacilityType.ELDERLY_MEAL_POINT, rng.sample(urban, 250) + rng.sample(served_rural, 203)
+    )
+    services(FacilityType.RURAL_ELDERLY_TABLE, rng.sample(served_rural, 120))
     # city and county civil-affairs sites
     seats = {
         "371000": "371002001",
@@ -212,51 +158,58 @@ def add_facilities(g: Generator) -> None:
         "371082": "荣成市",
         "371083": "乳山市",
     }
+
+    def bureau_site(
+        ft: FacilityType,
+        c6: str,
+        anchor: tuple[str, str, float, float],
+        words: str,
+        area: tuple[int, int],
+        *,
+        capacity: int | None = None,
+        mode: str = "公办",
+    ) -> None:
+        """A site run by the civil-affairs bureau (民政局) of the city or a county."""
+        level = "city" if c6 == "371000" else "county"
+        floor_area_m2 = float(rng.randint(*area))
+        operator = f"{names[c6]}民政局"
+        add(
+            ft,
+            anchor,
+            names[c6] + words,
+            capacity=capacity,
+            floor_area_m2=floor_area_m2,
+            operator=operator,
+            mode=mode,
+            level=level,
+        )
+
     for c6, town9 in seats.items():
         x, y = g.seats[town9]
         ax, ay = offset(x, y, rng, 1500, 3000)
         ax, ay = fr.snap_to_land(ax, ay)
         d2 = [(v[2] - ax) ** 2 + (v[3] - ay) ** 2 for v in rural]
         near = rural[d2.index(min(d2))]
-        add(
+        cemetery = "福寿园公益性公墓" if c6 == "371000" else "公益性公墓"
+        capacity = rng.randint(5000, 30000)
+        bureau_site(
             FacilityType.PUBLIC_CEMETERY,
+            c6,
             near,
-            f"{names[c6]}{'公益性公墓' if c6 != '371000' else '福寿园公益性公墓'}",
-            capacity=rng.randint(5000, 30000),
-            floor_area_m2=float(rng.randint(30000, 120000)),
-            operator=f"{names[c6]}民政局",
+            cemetery,
+            (30000, 120000),
+            capacity=capacity,
             mode="节地生态安葬",
-            level="city" if c6 == "371000" else "county",
         )
         anchor = (town9 + "000", names[c6], x, y)
         if c6 != "371000":
-            add(
-                FacilityType.FUNERAL_HOME,
-                near,
-                f"{names[c6]}殡仪馆",
-                capacity=rng.randint(20, 60),
-                floor_area_m2=float(rng.randint(3000, 9000)),
-                operator=f"{names[c6]}民政局",
-                mode="公办",
-                level="county",
+            capacity = rng.randint(20, 60)
+            bureau_site(
+                FacilityType.FUNERAL_HOME, c6, near, "殡仪馆", (3000, 9000), capacity=capacity
             )
-            add(
-                FacilityType.MARRIAGE_REGISTRY,
-                anchor,
-                f"{names[c6]}婚姻登记处",
-                floor_area_m2=float(rng.randint(300, 900)),
-                operator=f"{names[c6]}民政局",
-                mode="公办",
-                level="county",
-            )
-        add(
-            FacilityType.SOCIAL_ASSISTANCE_CENTRE,
-            anchor,
-            f"{names[c6]}社会救助服务中心",
-            floor_area_m2=float(rng.randint(300, 1200)),
-            operator=f"{names[c6]}民政局",
-            mode="公办",
-            level="city" if c6 == "371000" else "county",
+            bureau_site(FacilityType.MARRIAGE_REGISTRY, c6, anchor, "婚姻登记处", (300, 900))
+        bureau_site(
+            FacilityType.SOCIAL_ASSISTANCE_CENTRE, c6, anchor, "社会救助服务中心", (300, 1200)
         )
     for ft, n in FACILITY_COUNTS.items():
         assert counters.get(ft, 0) == n, (ft, counters.get(ft))

@@ -4,7 +4,9 @@ facility counts)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal
 
 from gazetteer.model import FacilityType
 
@@ -241,6 +243,55 @@ TABLE_MODES = ("村集体自办", "中心厨房配送", "邻里互助")
 ELDERCARE_MODES = ("公办公营", "公建民营", "民办民营")
 
 
+@dataclass(frozen=True, slots=True)
+class Service:
+    """How the demo draws the sites of one kind of service, each named after its anchor
+    (a town, a village or a community): the name's ending, the ranges of its size and
+    floor area, who runs it and how. Where a ``words`` or ``mode`` is a tuple, one is
+    drawn per site."""
+
+    words: str | tuple[str, ...]
+    size: tuple[int, int]
+    floor_area_m2: tuple[int, int]
+    operator: str
+    mode: str | tuple[str, ...]
+    level: str
+    size_as: Literal["capacity", "beds"] = "capacity"
+
+
+SERVICES: dict[FacilityType, Service] = {
+    FacilityType.REGIONAL_ELDERCARE_CENTRE: Service(
+        "区域性养老服务中心", (80, 220), (2000, 6000), "公建民营", "公建民营", "town", "beds"
+    ),
+    FacilityType.TOWN_ELDERCARE_CENTRE: Service(
+        "养老服务中心", (30, 80), (1000, 2500), "公建民营", "公建民营", "town", "beds"
+    ),
+    FacilityType.COMMUNITY_ELDERCARE_CENTRE: Service(
+        "社区养老服务中心", (40, 120), (500, 1500), "社会组织运营", "社区嵌入式", "community"
+    ),
+    FacilityType.DAY_CARE_CENTRE: Service(
+        "社区日间照料中心", (20, 60), (200, 800), "社区居委会", "日间照料", "community"
+    ),
+    FacilityType.RURAL_HAPPINESS_HOME: Service(
+        "农村幸福院", (10, 40), (120, 500), "村集体", "互助养老", "village"
+    ),
+    FacilityType.HOME_CARE_ORGANISATION: Service(
+        ("居家养老服务中心", "居家养老服务站"),
+        (50, 400),
+        (100, 600),
+        "社会组织运营",
+        "居家上门",
+        "community",
+    ),
+    FacilityType.ELDERLY_MEAL_POINT: Service(
+        "老年助餐点", (15, 80), (60, 300), "社区/村居", CANTEEN_MODES, "community"
+    ),
+    FacilityType.RURAL_ELDERLY_TABLE: Service(
+        "农村老年餐桌", (10, 40), (40, 200), "村集体", TABLE_MODES, "village"
+    ),
+}
+
+
 __all__ = [
     "ADDED",
     "BASE_TIME",
@@ -258,8 +309,10 @@ __all__ = [
     "PLAN",
     "ROADS_ADJUSTED",
     "ROADS_NAMED",
+    "SERVICES",
     "SOURCE",
     "STANDARDISED",
     "TABLE_MODES",
     "TARGET_POPULATION",
+    "Service",
 ]
