@@ -32,7 +32,7 @@ What changes (everything FastAPI and pydantic emit, plus the rest of 2020-12 tha
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 OPENAPI_VERSION = "3.0.3"
@@ -234,36 +234,31 @@ class _Converter:
         return out
 
     def parameter(self, p: dict[str, Any]) -> dict[str, Any]:
-        if _is_ref(p):  # 3.1 allows summary/description beside $ref; 3.0 does not
-            return {"$ref": p["$ref"]}
         return self.header(p)  # same schema/content fields
 
     def header(self, h: dict[str, Any]) -> dict[str, Any]:
-        if _is_ref(h):
-            return {"$ref": h["$ref"]}
-        out = dict(h)
-        if "schema" in out:
-            out["schema"] = self.schema(out["schema"])
-        if "content" in out:
-            out["content"] = self.content(out["content"])
-        return out
+        return self._converted(h, {"schema": self.schema, "content": self.content})
 
     def request_body(self, body: dict[str, Any]) -> dict[str, Any]:
-        if _is_ref(body):
-            return {"$ref": body["$ref"]}
-        out = dict(body)
-        if "content" in out:
-            out["content"] = self.content(out["content"])
-        return out
+        return self._converted(body, {"content": self.content})
 
     def response(self, r: dict[str, Any]) -> dict[str, Any]:
-        if _is_ref(r):
-            return {"$ref": r["$ref"]}
-        out = dict(r)
-        if "content" in out:
-            out["content"] = self.content(out["content"])
-        if "headers" in out:
-            out["headers"] = {name: self.header(h) for name, h in out["headers"].items()}
+        return self._converted(r, {"content": self.content, "headers": self.headers})
+
+    def headers(self, headers: dict[str, Any]) -> dict[str, Any]:
+        return {name: self.header(h) for name, h in headers.items()}
+
+    def _converted(
+        self, obj: dict[str, Any], fields: Mapping[str, Callable[[Any], Any]]
+    ) -> dict[str, Any]:
+        """``obj`` with each of ``fields`` present converted; a reference stays bare (3.1
+        allows summary/description beside ``$ref``; 3.0 does not)."""
+        if _is_ref(obj):
+            return {"$ref": obj["$ref"]}
+        out = dict(obj)
+        for name, convert in fields.items():
+            if name in out:
+                out[name] = convert(out[name])
         return out
 
     def content(self, content: dict[str, Any]) -> dict[str, Any]:
@@ -276,11 +271,7 @@ class _Converter:
                 m["encoding"] = {
                     name: {
                         **enc,
-                        **(
-                            {"headers": {k: self.header(h) for k, h in enc["headers"].items()}}
-                            if "headers" in enc
-                            else {}
-                        ),
+                        **({"headers": self.headers(enc["headers"])} if "headers" in enc else {}),
                     }
                     for name, enc in m["encoding"].items()
                 }

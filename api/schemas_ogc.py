@@ -95,21 +95,6 @@ FEATURE_SCHEMA: dict[str, Any] = FEATURE_COLLECTION_SCHEMA["properties"]["featur
 
 # --- OpenAPI parameters of the items requests -------------------------------------------------
 
-F_PARAM: dict[str, Any] = {
-    "name": "f",
-    "in": "query",
-    "required": False,
-    "description": "format: json (default for programs) or html (default for browsers)",
-    "schema": {"type": "string", "enum": ["json", "html"]},
-}
-CRS_PARAM: dict[str, Any] = {
-    "name": "crs",
-    "in": "query",
-    "required": False,
-    "description": "输出坐标参考系 output CRS (axis order of that CRS; default CRS84)",
-    "schema": {"type": "string", "enum": list(crsmod.URIS)},
-}
-
 
 def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
@@ -124,6 +109,23 @@ def _param(name: str, description: str, schema: dict[str, Any], **extra: Any) ->
 
 def _str(max_length: int) -> dict[str, Any]:
     return {"type": "string", "maxLength": max_length}
+
+
+def _names(name: str, description: str, max_length: int) -> dict[str, Any]:
+    """A parameter naming properties, comma separated (``?properties=name,code``)."""
+    schema = {"type": "array", "items": _str(max_length), "maxItems": 50}
+    return _param(name, description, schema, style="form", explode=False)
+
+
+_CRS_URI: dict[str, Any] = {"type": "string", "enum": list(crsmod.URIS)}
+F_PARAM = _param(
+    "f",
+    "format: json (default for programs) or html (default for browsers)",
+    {"type": "string", "enum": ["json", "html"]},
+)
+CRS_PARAM = _param(
+    "crs", "输出坐标参考系 output CRS (axis order of that CRS; default CRS84)", _CRS_URI
+)
 
 
 def filter_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
@@ -149,28 +151,16 @@ def filter_parameters(c: ft.CollectionDef) -> list[dict[str, Any]]:
             "filter-crs",
             "CRS of the geometries in filter, in its axis order (default CRS84; EPSG:4490 and "
             "4326 latitude, longitude; EPSG:4550 northing, easting in metres)",
-            {"type": "string", "enum": list(crsmod.URIS)},
+            _CRS_URI,
         ),
-        _param(
-            "properties",
-            "返回的属性 properties to return, comma separated",
-            {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 50},
-            style="form",
-            explode=False,
-        ),
-        _param(
+        _names("properties", "返回的属性 properties to return, comma separated", 40),
+        _names(
             "sortby",
             "排序 sort keys, comma separated, - for descending (e.g. -established_year,name)",
-            {"type": "array", "items": {"type": "string", "maxLength": 41}, "maxItems": 50},
-            style="form",
-            explode=False,
+            41,
         ),
         CRS_PARAM,
-        _param(
-            "bbox-crs",
-            "CRS of bbox (axis order of that CRS; default CRS84)",
-            {"type": "string", "enum": list(crsmod.URIS)},
-        ),
+        _param("bbox-crs", "CRS of bbox (axis order of that CRS; default CRS84)", _CRS_URI),
     ]
 
 

@@ -48,7 +48,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchlib import demo_settings  # noqa: E402
+from benchlib import demo_settings, local_page, med  # noqa: E402
 
 from gazetteer.cartography import layers  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
@@ -95,41 +95,29 @@ def build_baseline_html(settings: Settings) -> tuple[str, int]:
 
 
 def measure(browser: Any, base: str, url_path: str, baseline_html: str | None) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.add_init_script(INIT)
-    outside: list[str] = []
-
-    def route(r: Any) -> None:
-        url = r.request.url
-        if baseline_html is not None and url.endswith(BASELINE_PATH):
-            r.fulfill(status=200, content_type="text/html; charset=utf-8", body=baseline_html)
-        elif url.startswith(base) or url.startswith("data:"):
-            r.continue_()
+    pages = {BASELINE_PATH: baseline_html} if baseline_html is not None else {}
+    with local_page(browser, base, pages) as page:
+        page.add_init_script(INIT)
+        t0 = time.perf_counter()
+        page.goto(base + url_path, timeout=600_000)
+        if baseline_html is None:
+            # the public map now writes the labels of its view (bench_public_map.py measures it)
+            wait_until(
+                page,
+                "performance.getEntriesByName('gz-labels').length > 0",
+                timeout=600_000,
+                every=5,
+            )
+            paint = page.evaluate("performance.getEntriesByName('gz-labels')[0].startTime")
         else:
-            outside.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-    t0 = time.perf_counter()
-    page.goto(base + url_path, timeout=600_000)
-    if baseline_html is None:
-        # the public map now writes the labels of its view (bench_public_map.py measures it)
-        wait_until(
-            page, "performance.getEntriesByName('gz-labels').length > 0", timeout=600_000, every=5
+            wait_until(page, "window.__gzLoadPaint !== undefined", timeout=600_000, every=5)
+            paint = page.evaluate("window.__gzLoadPaint")
+        wall = (time.perf_counter() - t0) * 1000
+        fcp = page.evaluate(
+            "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1})"
+            ".startTime"
         )
-        paint = page.evaluate("performance.getEntriesByName('gz-labels')[0].startTime")
-    else:
-        wait_until(page, "window.__gzLoadPaint !== undefined", timeout=600_000, every=5)
-        paint = page.evaluate("window.__gzLoadPaint")
-    wall = (time.perf_counter() - t0) * 1000
-    fcp = page.evaluate(
-        "(performance.getEntriesByName('first-contentful-paint')[0] || {startTime: -1}).startTime"
-    )
-    clusters = page.locator(".marker-cluster, .gz-cluster").count()
-    context.close()
-    if outside:
-        raise SystemExit(f"outside requests: {outside[:5]}")
+        clusters = page.locator(".marker-cluster, .gz-cluster").count()
     return {"paint_ms": float(paint), "fcp_ms": float(fcp), "wall_ms": wall, "clusters": clusters}
 
 
@@ -281,9 +269,6 @@ def main() -> int:
             ours.append(measure(browser, base, "/map", None))
             theirs.append(measure(browser, base, BASELINE_PATH, baseline_html))
         browser.close()
-
-    def med(rows: list[dict[str, float]], key: str) -> float:
-        return statistics.median(r[key] for r in rows)
 
     print()
     print(f"names: {n_names}, runs: {args.runs} (median), headless Chromium 1280x800")

@@ -48,6 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
+from benchlib import local_page, med  # noqa: E402
 
 from gazetteer.cartography.labels import world_xy  # noqa: E402
 from gazetteer.settings import Settings  # noqa: E402
@@ -86,44 +87,30 @@ fetch("/api/v1/map/places.geojson").then(function (r) { return r.json(); }).then
 
 
 def measure(browser: Any, base: str, path: str) -> dict[str, float]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    outside: list[str] = []
-
-    def route(r: Any) -> None:
-        url = r.request.url
-        if url.endswith(BASELINE_PATH):
-            r.fulfill(status=200, content_type="text/html; charset=utf-8", body=BASELINE_HTML)
-        elif url.startswith(base) or url.startswith("data:"):
-            r.continue_()
-        else:
-            outside.append(url)
-            r.abort()
-
-    page.route("**/*", route)
-    t0 = time.perf_counter()
-    page.goto(base + path, timeout=600_000)
-    wait_until(
-        page, "performance.getEntriesByName('gz-labels-all').length > 0", timeout=600_000, every=5
-    )
-    wall = (time.perf_counter() - t0) * 1000
-    got = page.evaluate(
-        """(() => {
-          const paint = performance.getEntriesByName('gz-labels')[0].startTime;
-          const all = performance.getEntriesByName('gz-labels-all')[0].startTime;
-          const nav = performance.getEntriesByType('navigation')[0];
-          let bytes = nav.transferSize || 0, n = 0;
-          for (const e of performance.getEntriesByType('resource')) {
-            if (e.responseEnd <= paint) { bytes += e.transferSize; n += 1; }
-          }
-          return {paint, all, bytes, n,
-                  labels: document.querySelectorAll('.gz-label').length,
-                  clusters: document.querySelectorAll('.marker-cluster').length};
-        })()"""
-    )
-    context.close()
-    if outside:
-        raise SystemExit(f"outside requests: {outside[:5]}")
+    with local_page(browser, base, {BASELINE_PATH: BASELINE_HTML}) as page:
+        t0 = time.perf_counter()
+        page.goto(base + path, timeout=600_000)
+        wait_until(
+            page,
+            "performance.getEntriesByName('gz-labels-all').length > 0",
+            timeout=600_000,
+            every=5,
+        )
+        wall = (time.perf_counter() - t0) * 1000
+        got = page.evaluate(
+            """(() => {
+              const paint = performance.getEntriesByName('gz-labels')[0].startTime;
+              const all = performance.getEntriesByName('gz-labels-all')[0].startTime;
+              const nav = performance.getEntriesByType('navigation')[0];
+              let bytes = nav.transferSize || 0, n = 0;
+              for (const e of performance.getEntriesByType('resource')) {
+                if (e.responseEnd <= paint) { bytes += e.transferSize; n += 1; }
+              }
+              return {paint, all, bytes, n,
+                      labels: document.querySelectorAll('.gz-label').length,
+                      clusters: document.querySelectorAll('.marker-cluster').length};
+            })()"""
+        )
     return {
         "paint_ms": float(got["paint"]),
         "all_ms": float(got["all"]),
@@ -225,9 +212,6 @@ def main() -> int:
             if not args.no_baseline:
                 theirs.append(measure(browser, base, BASELINE_PATH))
         browser.close()
-
-    def med(rows: list[dict[str, float]], key: str) -> float:
-        return statistics.median(r[key] for r in rows)
 
     print()
     print(f"database: {settings.database_url}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import Engine, create_engine, text
@@ -41,6 +43,11 @@ def write_section(heading: str, block: str) -> None:
     else:
         current = current.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(current, encoding="utf-8")
+
+
+def med(rows: list[dict[str, float]], key: str) -> float:
+    """The median of ``key`` over ``rows`` (one dict of figures per run)."""
+    return statistics.median(r[key] for r in rows)
 
 
 def demo_settings(database_url: str | None, tmp: Path) -> Settings:
@@ -78,6 +85,33 @@ def scratch(backend: str, tmp: Path, prefix: str) -> Iterator[Engine]:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+@contextmanager
+def local_page(browser: Any, base: str, pages: Mapping[str, str]) -> Iterator[Any]:
+    """A new 1280×800 Playwright page (cache off) that loads only from ``base`` and data:
+    URLs; a URL ending in a key of ``pages`` is answered with that HTML. The context is
+    closed on leaving; any other request aborts the run."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    outside: list[str] = []
+
+    def route(r: Any) -> None:
+        url = r.request.url
+        html = next((h for path, h in pages.items() if url.endswith(path)), None)
+        if html is not None:
+            r.fulfill(status=200, content_type="text/html; charset=utf-8", body=html)
+        elif url.startswith(base) or url.startswith("data:"):
+            r.continue_()
+        else:
+            outside.append(url)
+            r.abort()
+
+    page.route("**/*", route)
+    yield page
+    context.close()
+    if outside:
+        raise SystemExit(f"outside requests: {outside[:5]}")
 
 
 def wait_ready(

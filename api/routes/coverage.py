@@ -6,7 +6,9 @@ Reads are public; saving a scenario needs the ``reviewer`` or ``admin`` role.
 from __future__ import annotations
 
 import io
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from functools import partial
+from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -43,6 +45,8 @@ from gazetteer.coverage.report import report_title, write_report_xlsx
 from gazetteer.errors import InvalidInput
 from gazetteer.services import coverage as svc
 from gazetteer.types import INT32_MAX
+
+T = TypeVar("T")
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 # Bounds on one request's work (each minute value is a full service-area computation; each
@@ -258,20 +262,8 @@ async def recommend(
             "POST a list to /api/v1/coverage/recommend)"
         )
     q = _query(facility_type, minutes, profile, weight, admin)
-    r = await heavy.run(
-        request,
-        lambda c: svc.recommend(
-            engine,
-            q,
-            k,
-            source=candidates,
-            exact=exact,
-            time_limit_s=time_limit_s,
-            progress=c,
-            cache=caches.coverage,
-        ),
-    )
-    return RecommendationPublic.of(r)
+    solve = partial(svc.recommend, engine, q, k, source=candidates, exact=exact)
+    return RecommendationPublic.of(await _solve(request, heavy, caches, solve, time_limit_s))
 
 
 @router.post("/recommend", response_model=RecommendationPublic)
@@ -285,21 +277,10 @@ async def recommend_from_list(
     """As GET, choosing among a supplied candidate list."""
     q = _query(body.facility_type, body.minutes, body.profile, body.weight, body.admin)
     cands = [Candidate(c.lon, c.lat, c.name, "list", i) for i, c in enumerate(body.candidates)]
-    r = await heavy.run(
-        request,
-        lambda c: svc.recommend(
-            engine,
-            q,
-            body.k,
-            source="list",
-            candidates=cands,
-            exact=body.exact,
-            time_limit_s=body.time_limit_s,
-            progress=c,
-            cache=caches.coverage,
-        ),
+    solve = partial(
+        svc.recommend, engine, q, body.k, source="list", candidates=cands, exact=body.exact
     )
-    return RecommendationPublic.of(r)
+    return RecommendationPublic.of(await _solve(request, heavy, caches, solve, body.time_limit_s))
 
 
 @router.get("/set-cover", response_model=SetCoverPublic)
@@ -322,20 +303,22 @@ async def set_cover(
     if candidates not in ("demand", "nodes"):
         raise InvalidInput("候选来源须为 demand 或 nodes (candidates must be demand or nodes)")
     q = _query(facility_type, minutes, profile, weight, admin)
-    s = await heavy.run(
-        request,
-        lambda c: svc.set_cover(
-            engine,
-            q,
-            target_share,
-            source=candidates,
-            exact=exact,
-            time_limit_s=time_limit_s,
-            progress=c,
-            cache=caches.coverage,
-        ),
+    solve = partial(svc.set_cover, engine, q, target_share, source=candidates, exact=exact)
+    return SetCoverPublic.of(await _solve(request, heavy, caches, solve, time_limit_s))
+
+
+async def _solve(
+    request: Request,
+    heavy: HeavyDep,
+    caches: CachesDep,
+    solve: Callable[..., T],
+    time_limit_s: float,
+) -> T:
+    """A site search (``svc.recommend`` or ``svc.set_cover`` with its problem bound) run in
+    the heavy-work pool, reporting progress, on the shared coverage cache."""
+    return await heavy.run(
+        request, lambda c: solve(time_limit_s=time_limit_s, progress=c, cache=caches.coverage)
     )
-    return SetCoverPublic.of(s)
 
 
 # --- the planners' workbench ----------------------------------------------------------------

@@ -13,7 +13,7 @@ Sheets come from the sheet cache (:mod:`gazetteer.services.sheets`); the downloa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
@@ -70,6 +70,22 @@ def _point(lon: float, lat: float) -> dict[str, Any]:
     return {"type": "Point", "coordinates": [lon, lat]}
 
 
+def _feature(
+    geometry: dict[str, Any], properties: dict[str, Any], fid: int | str | None = None
+) -> dict[str, Any]:
+    """A GeoJSON Feature (with ``"id"`` when ``fid`` is given)."""
+    head: dict[str, Any] = {"type": "Feature"} if fid is None else {"type": "Feature", "id": fid}
+    return {**head, "geometry": geometry, "properties": properties}
+
+
+def _point_features(rows: Iterable[Any], fields: Sequence[str]) -> dict[str, Any]:
+    """Each row as a Point at its ``lon``, ``lat`` with its ``id`` and the attributes named
+    in ``fields`` as properties."""
+    return _fc(
+        [_feature(_point(r.lon, r.lat), {f: getattr(r, f) for f in fields}, r.id) for r in rows]
+    )
+
+
 def _round_coords(geom: dict[str, Any], ndigits: int = 5) -> dict[str, Any]:
     def r(c: Any) -> Any:
         if isinstance(c, (int, float)):
@@ -92,17 +108,8 @@ def places_geojson(
         raise InvalidInput(f"未知的地名类别代码 (unknown category code: {category})")
 
     def build() -> dict[str, Any]:
-        return _fc(
-            [
-                {
-                    "type": "Feature",
-                    "id": p.id,
-                    "geometry": _point(p.lon, p.lat),
-                    "properties": {"id": p.id, "name": p.name, "category_code": p.category_code},
-                }
-                for p in layers.place_points(conn, major_code=category)
-            ]
-        )
+        points = layers.place_points(conn, major_code=category)
+        return _point_features(points, ("id", "name", "category_code"))
 
     return cached_layer(request, cache, conn, "places", (category or "",), build)
 
@@ -129,24 +136,8 @@ def facilities_geojson(
             raise InvalidInput(f"未知的设施类型 (unknown facility type: {t})")
 
     def build() -> dict[str, Any]:
-        return _fc(
-            [
-                {
-                    "type": "Feature",
-                    "id": f.id,
-                    "geometry": _point(f.lon, f.lat),
-                    "properties": {
-                        "id": f.id,
-                        "name": f.name,
-                        "type": f.type,
-                        "admin_code": f.admin_code,
-                        "beds": f.beds,
-                        "capacity": f.capacity,
-                    },
-                }
-                for f in layers.facility_points(conn, types=type)
-            ]
-        )
+        points = layers.facility_points(conn, types=type)
+        return _point_features(points, ("id", "name", "type", "admin_code", "beds", "capacity"))
 
     return cached_layer(request, cache, conn, "facilities", tuple(sorted(type or [])), build)
 
@@ -164,12 +155,11 @@ def admin_geojson(
         shapes = layers.admin_shapes(conn, levels=[AdminLevel(level)], tolerance_deg=tolerance)
         return _fc(
             [
-                {
-                    "type": "Feature",
-                    "id": s.code,
-                    "geometry": _round_coords(mapping(s.geometry)),
-                    "properties": {"code": s.code, "name": s.name, "level": s.level},
-                }
+                _feature(
+                    _round_coords(mapping(s.geometry)),
+                    {"code": s.code, "name": s.name, "level": s.level},
+                    s.code,
+                )
                 for s in shapes
             ]
         )
@@ -187,7 +177,7 @@ def land_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Res
         g = layers.land(conn, tolerance_deg=0.0005)
         if g is None:
             return _fc([])
-        return _fc([{"type": "Feature", "geometry": _round_coords(mapping(g)), "properties": {}}])
+        return _fc([_feature(_round_coords(mapping(g)), {})])
 
     return cached_layer(request, cache, conn, "land", (), build)
 
@@ -271,11 +261,10 @@ def roads_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Re
     def build() -> dict[str, Any]:
         return _fc(
             [
-                {
-                    "type": "Feature",
-                    "geometry": _round_coords(mapping(r.geometry)),
-                    "properties": {"road_class": r.road_class, "name": r.name},
-                }
+                _feature(
+                    _round_coords(mapping(r.geometry)),
+                    {"road_class": r.road_class, "name": r.name},
+                )
                 for r in layers.road_lines(conn, tolerance_deg=0.0001)
             ]
         )
@@ -286,25 +275,8 @@ def roads_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Re
 @router.get("/demand.geojson", summary="需求点图层 Demand points (villages and communities)")
 def demand_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Response:
     def build() -> dict[str, Any]:
-        return _fc(
-            [
-                {
-                    "type": "Feature",
-                    "id": d.id,
-                    "geometry": _point(d.lon, d.lat),
-                    "properties": {
-                        "id": d.id,
-                        "code": d.code,
-                        "name": d.name,
-                        "admin_code": d.admin_code,
-                        "population": d.population,
-                        "elderly": d.elderly,
-                        "dependents": d.dependents,
-                    },
-                }
-                for d in layers.demand_points(conn)
-            ]
-        )
+        fields = ("id", "code", "name", "admin_code", "population", "elderly", "dependents")
+        return _point_features(layers.demand_points(conn), fields)
 
     return cached_layer(request, cache, conn, "demand", (), build)
 

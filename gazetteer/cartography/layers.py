@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -102,6 +103,16 @@ class PlaceSummary:
     lat: float
 
 
+def _xy(geom: Any) -> tuple[Any, Any]:
+    """The x and y (longitude, latitude) of a point column, as two SQL expressions."""
+    return func.ST_X(geom), func.ST_Y(geom)
+
+
+def _lonlat(x: Any, y: Any) -> tuple[float, float]:
+    """A point's coordinates as the map layers give them: 6 decimals (about 0.1 m)."""
+    return round(float(x), 6), round(float(y), 6)
+
+
 def version(conn: Connection, layer: str) -> str:
     """The data version of a map layer (``places``, ``facilities``, ``admin``, ``roads``,
     ``demand``, ``land``): what a cache of the encoded layer is keyed by."""
@@ -150,9 +161,7 @@ def place_points(
     """Every name (optionally of one major category, with its point in a bbox, or only
     the current names)."""
     p = t.places
-    q = select(
-        p.c.id, p.c.name, p.c.category_code, func.ST_X(p.c.point), func.ST_Y(p.c.point)
-    ).order_by(p.c.id)
+    q = select(p.c.id, p.c.name, p.c.category_code, *_xy(p.c.point)).order_by(p.c.id)
     if major_code is not None:
         codes = classification().subcodes(major_code)
         q = q.where(p.c.category_code.in_(codes or [major_code]))
@@ -160,10 +169,7 @@ def place_points(
         q = q.where(bbox_match(p, bbox, "point"))
     if current_only:
         q = q.where(p.c.status != "historical")
-    return [
-        PlacePoint(int(r[0]), r[1], r[2], round(float(r[3]), 6), round(float(r[4]), 6))
-        for r in conn.execute(q)
-    ]
+    return [PlacePoint(int(r[0]), r[1], r[2], *_lonlat(r[3], r[4])) for r in conn.execute(q)]
 
 
 def major_category_counts(conn: Connection) -> dict[str, int]:
@@ -180,9 +186,7 @@ def major_category_counts(conn: Connection) -> dict[str, int]:
 
 def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> list[FacilityPoint]:
     return [
-        FacilityPoint(
-            int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), r[6], r[7]
-        )
+        FacilityPoint(int(r[0]), r[1], r[2], r[3], *_lonlat(r[4], r[5]), r[6], r[7])
         for r in repo.facility_figures(conn, types=types)
     ]
 
@@ -190,9 +194,7 @@ def facility_points(conn: Connection, *, types: Sequence[str] | None = None) -> 
 def demand_points(conn: Connection) -> list[DemandPointLite]:
     """Every demand point with its figures (coordinates rounded to 6 decimals)."""
     return [
-        DemandPointLite(
-            int(r[0]), r[1], r[2], r[3], round(float(r[4]), 6), round(float(r[5]), 6), *r[6:]
-        )
+        DemandPointLite(int(r[0]), r[1], r[2], r[3], *_lonlat(r[4], r[5]), *r[6:])
         for r in repo.demand_figures(conn)
     ]
 
@@ -315,6 +317,7 @@ def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
     cls = classification()
     cat = cls.get(code)
     major = cls.major_of(code)
+    lon, lat = _lonlat(lon, lat)
     return PlaceSummary(
         id=int(pid),
         name=name,
@@ -327,8 +330,8 @@ def place_summary(conn: Connection, place_id: int) -> PlaceSummary:
         meaning=meaning,
         origin=origin,
         status=status,
-        lon=round(float(lon), 6),
-        lat=round(float(lat), 6),
+        lon=lon,
+        lat=lat,
     )
 
 

@@ -45,25 +45,15 @@ class MapSheet:
     lon_index: int  # floor(west_deg * 4)
 
     @property
-    def south(self) -> float:
-        return self.lat_index / STEPS_LAT_PER_DEGREE
-
-    @property
-    def north(self) -> float:
-        return (self.lat_index + 1) / STEPS_LAT_PER_DEGREE
-
-    @property
-    def west(self) -> float:
-        return self.lon_index / STEPS_LON_PER_DEGREE
-
-    @property
-    def east(self) -> float:
-        return (self.lon_index + 1) / STEPS_LON_PER_DEGREE
-
-    @property
     def bounds(self) -> tuple[float, float, float, float]:
         """(west, south, east, north) in degrees."""
-        return (self.west, self.south, self.east, self.north)
+        i, j = self.lat_index, self.lon_index
+        return (
+            j / STEPS_LON_PER_DEGREE,
+            i / STEPS_LAT_PER_DEGREE,
+            (j + 1) / STEPS_LON_PER_DEGREE,
+            (i + 1) / STEPS_LAT_PER_DEGREE,
+        )
 
     @property
     def million_sheet(self) -> str:

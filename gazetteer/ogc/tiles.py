@@ -41,7 +41,7 @@ import mapbox_vector_tile
 from pyproj import Transformer
 from shapely.geometry import box, shape
 from shapely.ops import transform
-from sqlalchemy import Connection, func, literal_column, select
+from sqlalchemy import Connection, Select, func, literal_column, select
 
 from gazetteer.cartography.labels import Label, LabelCache
 from gazetteer.errors import InvalidInput, NotFound
@@ -136,20 +136,25 @@ def _zoom_filter(c: CollectionDef, tile: TileId) -> list[Any]:
     return []
 
 
-def _encode_postgis(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
-    env = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
-    geom = func.ST_AsMVTGeom(func.ST_Transform(c.geometry, 3857), env, EXTENT, BUFFER, True)
-    # an integer key is the MVT feature id; a text key (admin codes) the property "id"
-    cols = [c.key.label("fid" if c.key_kind == "integer" else "id"), geom.label("geom")]
-    cols += [p.column.label(p.name) for p in _tile_properties(c)]
-    inner = (
-        select(*cols)
+def _tile_rows(c: CollectionDef, tile: TileId, key: Any, geometry: Any) -> Select[Any]:
+    """The features of ``c`` a tile draws (near it, thinned at low zooms, at most
+    ``MAX_FEATURES``): ``key``, ``geometry`` and the tile properties by name."""
+    props = [p.column.label(p.name) for p in _tile_properties(c)]
+    return (
+        select(key, geometry, *props)
         .select_from(c.source)
         .where(bbox_match(c.bbox_filter_table, _margin(tile), c.geometry_column))
         .where(*_zoom_filter(c, tile))
         .limit(MAX_FEATURES)
-        .subquery("mvt")
     )
+
+
+def _encode_postgis(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
+    env = func.ST_TileEnvelope(tile.z, tile.x, tile.y)
+    geom = func.ST_AsMVTGeom(func.ST_Transform(c.geometry, 3857), env, EXTENT, BUFFER, True)
+    # an integer key is the MVT feature id; a text key (admin codes) the property "id"
+    key = c.key.label("fid" if c.key_kind == "integer" else "id")
+    inner = _tile_rows(c, tile, key, geom.label("geom")).subquery("mvt")
     fid: Any = "fid" if c.key_kind == "integer" else None
     args: list[Any] = [literal_column("mvt"), c.id, EXTENT, "geom"]
     if fid:
@@ -166,15 +171,7 @@ def _to_mercator() -> Transformer:
 
 def _encode_python(conn: Connection, c: CollectionDef, tile: TileId) -> bytes:
     props = _tile_properties(c)
-    cols = [c.key.label("fid"), as_geojson(c.geometry, 7).label("g")]
-    cols += [p.column.label(p.name) for p in props]
-    stmt = (
-        select(*cols)
-        .select_from(c.source)
-        .where(bbox_match(c.bbox_filter_table, _margin(tile), c.geometry_column))
-        .where(*_zoom_filter(c, tile))
-        .limit(MAX_FEATURES)
-    )
+    stmt = _tile_rows(c, tile, c.key.label("fid"), as_geojson(c.geometry, 7).label("g"))
     bounds = tile.mercator_bounds()
     size = bounds[2] - bounds[0]
     pad = size * BUFFER / EXTENT

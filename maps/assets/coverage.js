@@ -11,13 +11,9 @@
   var esc = GZ.esc;
   var getJSON = GZ.getJSON;
   var $ = function (id) { return document.getElementById(id); };
-  var RAMP = [[5, "#1a9850"], [10, "#91cf60"], [15, "#d9ef8b"], [20, "#fee08b"],
-              [30, "#fc8d59"], [Infinity, "#d73027"]];
-  function minutesColor(m) {
-    if (m == null || !isFinite(m)) return "#d73027";
-    for (var i = 0; i < RAMP.length; i++) if (m <= RAMP[i][0]) return RAMP[i][1];
-    return "#d73027";
-  }
+  var RAMP = GZ.RAMP;
+  /* The workbench shows villages out of reach in the ramp's last colour. */
+  function minutesColor(m) { return GZ.minutesColor(m, RAMP[RAMP.length - 1][1]); }
   function num(x) { return Math.round(Number(x) || 0).toLocaleString("zh-CN"); }
   function pct(x) { return (100 * (Number(x) || 0)).toFixed(1) + "%"; }
   function signed(x) { var n = Math.round(Number(x) || 0); return (n > 0 ? "+" : "") + n.toLocaleString("zh-CN"); }

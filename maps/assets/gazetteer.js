@@ -246,11 +246,14 @@
   /* ---- the coverage map for planners ---- */
   var RAMP = [[5, "#1a9850"], [10, "#91cf60"], [15, "#d9ef8b"], [20, "#fee08b"],
               [30, "#fc8d59"], [Infinity, "#d73027"]];
-  function minutesColor(m) {
-    if (m == null || !isFinite(m)) return "#7f0000";
+  /* The colour of a travel time in minutes; `beyond` (default dark red) when there is none. */
+  function minutesColor(m, beyond) {
+    var none = beyond || "#7f0000";
+    if (m == null || !isFinite(m)) return none;
     for (var i = 0; i < RAMP.length; i++) if (m <= RAMP[i][0]) return RAMP[i][1];
-    return "#7f0000";
+    return none;
   }
+  GZ.RAMP = RAMP;
   GZ.minutesColor = minutesColor;
   /* Black or white text, whichever has the higher WCAG contrast on the background. */
   function textOn(hex) {

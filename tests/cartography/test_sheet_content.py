@@ -8,17 +8,17 @@ from pathlib import Path
 
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
-from shapely.geometry import LineString, Point, box
+from shapely.geometry import LineString, Point
 from sqlalchemy import Engine, update
 
 from gazetteer.cartography import sheet_data
-from gazetteer.cartography.layers import AdminShape, NamedLine
+from gazetteer.cartography.layers import NamedLine
 from gazetteer.cartography.sheet_cache import SHEET_DPI
-from gazetteer.cartography.sheet_data import SheetData, SheetLabel, SheetRef
-from gazetteer.cartography.sheet_grid import sheet_from_code
+from gazetteer.cartography.sheet_data import SheetLabel, SheetRef
 from gazetteer.cartography.sheet_render import render_sheet
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import write_transaction
+from tests.cartography.sheets import HUANCUI, grid_sheet
 from tests.datasets.weihai_maps import build_small_map_db
 
 
@@ -30,16 +30,10 @@ def _all_texts(fig: object) -> list[Text]:
 
 
 def test_sheet_writes_road_names_along_roads_and_its_footer() -> None:
-    sheet = sheet_from_code("J51E015009")
-    data = SheetData(
-        kind="grid",
-        number="1:50 000　J51E015009",
-        code="J51E015009",
-        title="威海市",
+    data = grid_sheet(
+        "威海市",
         series="威海市地名图",
-        bounds=sheet.bounds,
-        areas=[AdminShape("371002000000", "环翠区", 3, box(122.0, 37.4, 122.2, 37.55))],
-        land=box(122.0, 37.4, 122.2, 37.55),
+        land=HUANCUI,
         labels=[SheetLabel("威海市", 122.12, 37.51, "21", 0)],
         road_names=[
             NamedLine("世昌大道", "23510", LineString([(122.02, 37.45), (122.2, 37.53)])),

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 from matplotlib.figure import Figure
-from shapely.geometry import LineString, box
+from shapely.geometry import LineString
 from sqlalchemy import Engine
 
-from gazetteer.cartography.layers import AdminShape, RoadLine
+from gazetteer.cartography.layers import RoadLine
 from gazetteer.cartography.sheet_data import SheetData, SheetLabel
 from gazetteer.cartography.sheet_grid import sheet_from_code
 from gazetteer.cartography.sheet_render import cjk_font_path, figure_bytes, render_sheet
 from gazetteer.cli import main
 from gazetteer.errors import InvalidInput
 from gazetteer.settings import Settings
+from tests.cartography.sheets import CODE, grid_sheet
 from tests.datasets.weihai_maps import build_small_map_db
 
 
@@ -31,21 +32,15 @@ def _texts(fig: Figure) -> str:
 
 
 def _grid_sheet() -> SheetData:
-    sheet = sheet_from_code("J51E015009")
-    return SheetData(
-        kind="grid",
-        number="1:50 000　J51E015009",
-        code="J51E015009",
-        title="威海市地名图",
-        bounds=sheet.bounds,
-        areas=[AdminShape("371002000000", "环翠区", 3, box(122.0, 37.4, 122.2, 37.55))],
+    return grid_sheet(
+        "威海市地名图",
         roads=[RoadLine("primary", "世昌大道", LineString([(122.05, 37.5), (122.2, 37.52)]))],
         labels=[
             SheetLabel("威海市", 122.12, 37.51, "21", 0),
             SheetLabel("刘公岛", 122.18, 37.50, "1", 1),
             SheetLabel("图外地名", 121.0, 36.0, "22", 2),
         ],
-        neighbours={k: v.code for k, v in sheet.neighbours().items()},
+        neighbours={k: v.code for k, v in sheet_from_code(CODE).neighbours().items()},
     )
 
 

@@ -17,7 +17,7 @@ from gazetteer.io.office import Column, ColumnKind, Table
 from gazetteer.settings import Settings
 from tests.datasets.exchange import write_sample
 from tests.io.test_cli_io import _run
-from tests.io.test_round_trip import _counts, fresh_engine
+from tests.io.test_round_trip import _counts, fresh_engine, sample_workbook, sheet_header
 
 BOM = b"\xef\xbb\xbf"
 
@@ -95,13 +95,8 @@ def test_every_csv_form_imports_back_unchanged(
 
 
 def test_xlsx_for_excel(engine: Engine, tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
-    write_sample(engine)
-    path = export_layers(engine, fmt="xlsx", layers=["all"], out=tmp_path / "w.xlsx").files[0]
-    wb = load_workbook(path)
-    ws = wb["地名成果表"]
-    header = [c.value for c in ws[1]]
+    wb, ws = sample_workbook(engine, tmp_path / "w.xlsx", ["all"])
+    header = sheet_header(ws)
     assert ws.auto_filter.ref == f"A1:{ws.cell(1, len(header)).column_letter}5"
     assert ws.freeze_panes == "A2"
     code = ws.cell(2, header.index("地名代码") + 1)
@@ -112,7 +107,7 @@ def test_xlsx_for_excel(engine: Engine, tmp_path: Path) -> None:
     assert ws.cell(2, header.index("使用状态") + 1).value == "现行"
     assert ws.cell(2, header.index("系统编号") + 1).value == 1
     levels = wb["行政区划"]
-    lh = [c.value for c in levels[1]]
+    lh = sheet_header(levels)
     assert [r[lh.index("级别")] for r in levels.iter_rows(min_row=2, values_only=True)] == [
         "地级",
         "县级",
@@ -121,11 +116,11 @@ def test_xlsx_for_excel(engine: Engine, tmp_path: Path) -> None:
         "县级",
     ]  # ordered by code
     fac = wb["民政设施"]
-    fh = [c.value for c in fac[1]]
+    fh = sheet_header(fac)
     row = dict(zip(fh, [c.value for c in fac[2]], strict=True))
     assert row["设施类型代码"] == "养老机构" and row["层级"] == "县级"
     edges = wb["路网路段"]
-    eh = [c.value for c in edges[1]]
+    eh = sheet_header(edges)
     assert [r[eh.index("单行")] for r in edges.iter_rows(min_row=2, values_only=True)] == [
         "否",
         "是",

@@ -6,9 +6,12 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyogrio  # before any SpatiaLite connection (see gazetteer/io/__init__.py)
 import pytest
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Engine, func, select
 
 from gazetteer.io import export_layers, import_file
@@ -60,8 +63,6 @@ def _gdal_content(folder: Path) -> dict[str, list[tuple[object, ...]]]:
 
 
 def _xlsx_content(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    from openpyxl import load_workbook
-
     wb = load_workbook(path, read_only=True)
     try:
         return {ws.title: list(ws.iter_rows(values_only=True)) for ws in wb.worksheets}
@@ -173,14 +174,21 @@ def test_gis_exports_are_readable_by_gdal(engine: Engine, tmp_path: Path) -> Non
     assert "cat_code" in points.columns and "census_st" in points.columns
 
 
-def test_xlsx_result_table_is_readable_by_staff(engine: Engine, tmp_path: Path) -> None:
-    from openpyxl import load_workbook
-
+def sample_workbook(engine: Engine, out: Path, layers: list[str]) -> tuple[Workbook, Worksheet]:
+    """The sample data's ``layers`` exported to Excel, and the 地名成果表 sheet in it."""
     write_sample(engine)
-    path = export_layers(engine, fmt="xlsx", layers=["places"], out=tmp_path / "r.xlsx").files[0]
-    wb = load_workbook(path)
-    ws = wb["地名成果表"]
-    header = [c.value for c in ws[1]]
+    wb = load_workbook(export_layers(engine, fmt="xlsx", layers=layers, out=out).files[0])
+    return wb, wb["地名成果表"]
+
+
+def sheet_header(ws: Worksheet) -> list[Any]:
+    """The values of the header row of ``ws``."""
+    return [c.value for c in ws[1]]
+
+
+def test_xlsx_result_table_is_readable_by_staff(engine: Engine, tmp_path: Path) -> None:
+    ws = sample_workbook(engine, tmp_path / "r.xlsx", ["places"])[1]
+    header = sheet_header(ws)
     for zh in ("标准名称", "专名", "通名", "罗马字母拼写", "类别名称", "含义", "由来", "普查状态"):
         assert zh in header
     assert ws.freeze_panes == "A2"

@@ -24,6 +24,7 @@ from owslib.ogcapi.features import Features
 from pyproj import Geod, Transformer
 from shapely.geometry import Point, box, shape
 
+from gazetteer.cartography.label_style import tile_lonlat_bounds
 from tests.api.ogc.conftest import OgcSite
 
 Feature = dict[str, Any]
@@ -481,15 +482,6 @@ def _tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
     return x, y
 
 
-def _tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
-    n = 1 << z
-
-    def lat(t: int) -> float:
-        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * t / n))))
-
-    return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
-
-
 def test_vector_tiles_hold_the_right_features(ogc_site: OgcSite) -> None:
     tms = _get(f"{ogc_site.base}/ogc/tileMatrixSets/WebMercatorQuad").json()
     assert tms["id"] == "WebMercatorQuad" and len(tms["tileMatrices"]) == 21
@@ -504,7 +496,7 @@ def test_vector_tiles_hold_the_right_features(ogc_site: OgcSite) -> None:
     assert r.headers["content-type"] == "application/vnd.mapbox-vector-tile"
     tile = mapbox_vector_tile.decode(r.content)
     got = {f["id"] for f in tile["facilities"]["features"]}
-    b = _tile_bounds(z, x, y)
+    b = tile_lonlat_bounds(z, x, y)  # the map labels' tile arithmetic, not the OGC layer's
     inside = {
         k for k, f in facilities.items() if box(*b).contains(Point(f["geometry"]["coordinates"]))
     }

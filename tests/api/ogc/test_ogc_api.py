@@ -35,6 +35,12 @@ class Row:
     geometry: BaseGeometry | None
 
 
+def _attrs(obj: Any, names: str) -> dict[str, Any]:
+    """The attributes of ``obj`` named in ``names`` (separated by spaces): the properties
+    the OGC layer passes on unchanged."""
+    return {n: getattr(obj, n) for n in names.split()}
+
+
 def expected_rows(site: OgcSite) -> dict[str, dict[Any, Row]]:
     """Every collection's rows straight from the repository readers."""
     engine = create_engine_from_settings(site.settings)
@@ -50,73 +56,24 @@ def expected_rows(site: OgcSite) -> dict[str, dict[Any, Row]]:
         engine.dispose()
     out: dict[str, dict[Any, Row]] = {c: {} for c in COLLECTIONS}
     for pid, p in places.items():
-        out["places"][pid] = Row(
-            {
-                "name": p.name,
-                "code": p.code,
-                "category_code": p.category_code,
-                "admin_code": p.admin_code,
-                "status": str(p.status),
-                "census_status": str(p.census_status),
-                "established_year": p.established_year,
-                "abolished_year": p.abolished_year,
-                "meaning": p.meaning,
-                "other_names": p.other_names,
-            },
-            p.geometry,
-        )
+        plain = _attrs(p, "name code category_code admin_code meaning other_names")
+        years = _attrs(p, "established_year abolished_year")
+        status = {"status": str(p.status), "census_status": str(p.census_status)}
+        out["places"][pid] = Row(plain | years | status, p.geometry)
     for pid, r in roads.items():
         assert r is not None
-        out["roads"][pid] = Row(
-            {
-                "name": places[pid].name,
-                "admin_code": places[pid].admin_code,
-                "grade": r.grade,
-                "length_m": r.length_m,
-                "width_m": r.width_m,
-                "start_desc": r.start_desc,
-                "end_desc": r.end_desc,
-            },
-            places[pid].geometry,
-        )
+        place = places[pid]
+        road = _attrs(r, "grade length_m width_m start_desc end_desc")
+        out["roads"][pid] = Row(_attrs(place, "name admin_code") | road, place.geometry)
     for f in facilities:
-        out["facilities"][f.id] = Row(
-            {
-                "name": f.name,
-                "code": f.code,
-                "type": str(f.type),
-                "admin_code": f.admin_code,
-                "place_id": f.place_id,
-                "beds": f.beds,
-                "capacity": f.capacity,
-                "floor_area_m2": f.floor_area_m2,
-                "opened_year": f.opened_year,
-            },
-            f.point,
-        )
+        plain = _attrs(f, "name code admin_code place_id beds capacity floor_area_m2 opened_year")
+        out["facilities"][f.id] = Row(plain | {"type": str(f.type)}, f.point)
     for a in areas:
-        out["admin-areas"][a.code] = Row(
-            {
-                "code": a.code,
-                "name": a.name,
-                "level": int(a.level),
-                "kind": a.kind,
-                "parent_code": a.parent_code,
-            },
-            a.geometry,
-        )
+        plain = _attrs(a, "code name kind parent_code")
+        out["admin-areas"][a.code] = Row(plain | {"level": int(a.level)}, a.geometry)
     for d in demand:
-        out["demand-points"][d.id] = Row(
-            {
-                "code": d.code,
-                "name": d.name,
-                "admin_code": d.admin_code,
-                "population": d.population,
-                "elderly": d.elderly,
-                "dependents": d.dependents,
-            },
-            d.point,
-        )
+        plain = _attrs(d, "code name admin_code population elderly dependents")
+        out["demand-points"][d.id] = Row(plain, d.point)
     return out
 
 
