@@ -270,7 +270,7 @@ def _timed(conn: Connection, statement: str, params: dict[str, Any] | None = Non
 
 
 def _pg_finish(conn: Connection, restore: list[str], params: dict[str, Any]) -> None:
-    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
+    conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
     _timed(conn, _PG_GRAMS, params)
     _timed(conn, _PG_ALIASES, params)
     for statement in restore:
