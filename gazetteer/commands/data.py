@@ -6,7 +6,7 @@
 [--encoding E] [--mapping CSV] [--crs CRS] [--from-gcj02] PATH``
 ``gazetteer import admin CSV [--boundaries GEOJSON] [--skip-invalid] [--dry-run]``
 ``gazetteer national generate --names N [--seed S] [--out DIR] [--no-load]``
-``gazetteer national load DIR``
+``gazetteer national load DIR [--no-index]`` (then indexes), ``gazetteer national index`` (resumes)
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from gazetteer.io import ImportReport, export_layers, import_admin, import_file
 from gazetteer.io.export import resolve_layers
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage.bulk import build_pending
 from gazetteer.storage.migrate import is_current
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")  # as gazetteer.io.export.FORMATS
@@ -188,11 +189,21 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _print_load(report: LoadReport) -> None:
-    parts = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    sec = report.seconds
+    load = sec.get("frame", 0.0) + sec.get("rows", 0.0) + sec.get("checks", 0.0)
     print(
-        f"已载入 (loaded): {report.areas:,} 行政区划 (areas), {report.places:,} 地名 (names); "
-        f"{parts}; {report.rows_per_s:,.0f} names/s"
+        f"已载入 (loaded): {report.areas:,} 行政区划 (areas), {report.places:,} 地名 (names) "
+        f"in {load:.1f} s (frame {sec.get('frame', 0.0):.1f} s, rows "
+        f"{sec.get('rows', 0.0):.1f} s, checks {sec.get('checks', 0.0):.1f} s)"
     )
+    if "index" in sec:
+        print(
+            f"已建索引 (indexed): {sec['index']:.1f} s; searchable after "
+            f"{sec.get('rows', 0.0) + sec.get('checks', 0.0) + sec['index']:.1f} s = "
+            f"{report.rows_per_s:,.0f} names/s"
+        )
+    else:
+        print("索引未建 (not indexed yet): run `gazetteer national index`")
 
 
 def _national_generate(settings: Settings, args: argparse.Namespace) -> int:
@@ -217,8 +228,16 @@ def _national_generate(settings: Settings, args: argparse.Namespace) -> int:
 
 def _national_load(settings: Settings, args: argparse.Namespace) -> int:
     engine = _engine(settings)
-    _print_load(load_national(engine, Path(args.folder)))
+    _print_load(load_national(engine, Path(args.folder), index=not args.no_index))
     engine.dispose()
+    return 0
+
+
+def _national_index(settings: Settings, args: argparse.Namespace) -> int:
+    engine = _engine(settings)
+    steps, seconds = build_pending(engine)
+    engine.dispose()
+    print(f"已建索引 (indexed): {steps} 步 (steps), {seconds:.1f} s")
     return 0
 
 
@@ -238,7 +257,20 @@ def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
     g.set_defaults(func=_national_generate)
     ld = national.add_parser("load", help="load a folder written by `national generate`")
     ld.add_argument("folder")
+    ld.add_argument(
+        "--no-index",
+        action="store_true",
+        help="stop after the load phase (the rows); `national index` builds the rest",
+    )
     ld.set_defaults(func=_national_load)
+    ix = national.add_parser(
+        "index",
+        help="run the indexing phase a load left (or resume an interrupted one)",
+        description="建索引：运行批量载入后未完成的构建步骤 (n-grams, aliases, indexes, "
+        "statistics); each step commits on its own, so it can be run again after an "
+        "interruption. The service is not ready (/readyz 503) until it is done.",
+    )
+    ix.set_defaults(func=_national_index)
 
 
 def register(sub: argparse._SubParsersAction[Any]) -> None:

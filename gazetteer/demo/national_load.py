@@ -1,14 +1,24 @@
 """Loading the synthetic national data set (:mod:`gazetteer.demo.national`) in bulk.
 
-One write transaction: the classification if missing, the administrative frame, then the
-places through :func:`gazetteer.storage.bulk.places_load` -- on PostgreSQL the files go
-to ``COPY … FROM STDIN (FORMAT csv)`` as they are, a megabyte at a time, with no Python
-work per row; on SQLite through one prepared statement. Indexes, search n-grams, aliases
-and spatial indexes are built once after the rows are in (see :mod:`gazetteer.storage.bulk`
-for when). The files are the generator's own, so rows are not validated one by one here
-(``gazetteer import`` is the validating path); the database's constraints still hold:
-unknown categories or area codes, duplicate codes or bad geometry fail the load, and a
-failed load stores nothing.
+Two phases on PostgreSQL, as Nominatim imports and then indexes:
+
+1. *Load*, one write transaction: the classification if missing, the administrative
+   frame, then the places through :func:`gazetteer.storage.bulk.places_load` -- the files
+   go to ``COPY … FROM STDIN (FORMAT csv)`` as they are, a megabyte at a time, with no
+   Python work per row, into ``places`` with its secondary indexes, search triggers and
+   constraints set aside; then the rows are checked (foreign keys, unique codes) and the
+   transaction commits the rows with the list of build steps still to run
+   (``pending_build_steps``). The files are the generator's own, so rows are not
+   validated one by one here (``gazetteer import`` is the validating path); the
+   database's constraints still hold: unknown categories or area codes, duplicate codes
+   or bad geometry fail the load, and a failed load stores nothing.
+2. *Index*: :func:`gazetteer.storage.bulk.build_pending` runs the steps (search n-grams,
+   aliases, the indexes, statistics), each in its own transaction that also deletes it.
+   Interrupted, it resumes with ``gazetteer national index``; until it is done the
+   database is not ready (``/readyz`` answers 503) and further bulk loads are refused.
+
+On SQLite everything is one transaction as before (prepared statements, spatial indexes
+built once after the rows).
 """
 
 from __future__ import annotations
@@ -43,8 +53,9 @@ class LoadReport:
 
     @property
     def rows_per_s(self) -> float:
-        """Places per second: their rows, indexes and search structures (not the frame)."""
-        total = self.seconds.get("rows", 0.0) + self.seconds.get("indexes", 0.0)
+        """Places per second until searchable: their rows, checks, indexes and search
+        structures (not the frame)."""
+        total = sum(self.seconds.get(k, 0.0) for k in ("rows", "checks", "index"))
         return self.places / total if total else 0.0
 
 
@@ -99,8 +110,11 @@ def _load(conn: Connection, table: Table, columns: Sequence[str], path: Path) ->
         copy_csv(conn, table.name, columns, path)
 
 
-def load_national(engine: Engine, folder: Path) -> LoadReport:
-    """Load ``admin_areas.csv`` and ``places.csv`` of ``folder`` in one transaction."""
+def load_national(engine: Engine, folder: Path, *, index: bool = True) -> LoadReport:
+    """Load ``admin_areas.csv`` and ``places.csv`` of ``folder`` (module docstring);
+    ``index=False`` stops after the load phase (run :func:`index_national` later).
+    Seconds: ``frame``, ``rows`` (the COPY), ``checks`` (constraints of the rows and what
+    SQLite builds in the transaction), ``index`` (the indexing phase)."""
     admin, places = folder / "admin_areas.csv", folder / "places.csv"
     report = LoadReport(areas=count_rows(admin), places=count_rows(places))
     with write_transaction(engine) as conn:
@@ -108,13 +122,21 @@ def load_national(engine: Engine, folder: Path) -> LoadReport:
         repo.ensure_categories(conn)
         _load(conn, t.admin_areas, ADMIN_COLUMNS, admin)
         report.seconds["frame"] = time.perf_counter() - started
-        with bulk.places_load(conn, report.places, []):
+        with bulk.places_load(conn, report.places, [], build_later=True):
             started = time.perf_counter()
             _load(conn, t.places, PLACE_COLUMNS, places)
             report.seconds["rows"] = time.perf_counter() - started
             started = time.perf_counter()
-        report.seconds["indexes"] = time.perf_counter() - started
+        report.seconds["checks"] = time.perf_counter() - started
+    if index:
+        report.seconds["index"] = index_national(engine)
     return report
 
 
-__all__ = ["LoadReport", "copy_csv", "count_rows", "load_national"]
+def index_national(engine: Engine) -> float:
+    """The indexing phase: run the build steps a load left (none: nothing to do);
+    seconds."""
+    return bulk.build_pending(engine)[1]
+
+
+__all__ = ["LoadReport", "copy_csv", "count_rows", "index_national", "load_national"]

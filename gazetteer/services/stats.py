@@ -5,15 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from gazetteer.errors import DatabaseUnavailable
 from gazetteer.model import classification
 from gazetteer.storage import tables as t
+from gazetteer.storage.bulk import pending_steps
 from gazetteer.storage.migrate import require_current
 from gazetteer.storage.replicas import UP, ReplicaSet
 from gazetteer.storage.repository import count
 
 NOT_READY = "本实例暂无可用数据库 (no database is reachable from this instance; it cannot serve)"
+NOT_BUILT = (
+    "数据库的批量载入尚未建完索引 (a bulk load's indexing phase has not finished: searches "
+    "would miss names; run `gazetteer national index`)"
+)
 
 
 def health(conn: Connection, replicas: ReplicaSet | None = None) -> dict[str, Any]:
@@ -35,7 +41,22 @@ def readiness(replicas: ReplicaSet) -> dict[str, Any]:
     balancer's check; :class:`DatabaseUnavailable` (503) when none does."""
     if not replicas.readable():
         raise DatabaseUnavailable(NOT_READY, details=[s.public() for s in replicas.states()])
+    pending = _pending_build(replicas)
+    if pending:
+        raise DatabaseUnavailable(NOT_BUILT, details={"pending_build_steps": pending})
     return {"status": "ready", "databases": [s.public() for s in replicas.states()]}
+
+
+def _pending_build(replicas: ReplicaSet) -> int:
+    """Build steps a bulk load left (``gazetteer.storage.bulk``), asked of the first
+    database that answers (standbys replay the same table)."""
+    for engine in (replicas.primary, *replicas.replicas):
+        try:
+            with engine.connect() as conn:
+                return pending_steps(conn)
+        except DBAPIError:
+            continue
+    return 0
 
 
 def _pairs(conn: Connection, query: Select[Any]) -> dict[Any, int]:

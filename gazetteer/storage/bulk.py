@@ -48,8 +48,9 @@ from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, DateTime, Table, text
+from sqlalchemy import Connection, DateTime, Engine, Table, text
 
+from gazetteer.errors import Busy, Conflict
 from gazetteer.storage.dialect import is_sqlite
 from gazetteer.types import SRID
 
@@ -57,6 +58,7 @@ log = logging.getLogger(__name__)
 SQLITE_CACHE_KIB = 256 * 1024  # page cache while loading (SQLite's default is 2 MiB)
 BATCH_MIN = 1000  # rows from which SpatiaLite's per-row triggers are set aside
 DEFER_MIN = 20_000  # places from which indexes and search rows are built after the load
+BUILD_LOCK = 0x62756C6B  # advisory lock of build_pending ('bulk')
 
 
 def ewkt(geometries: Sequence[BaseGeometry | None]) -> list[str | None]:
@@ -174,11 +176,13 @@ def insert_rows(
 
 # --- large loads of places: search structures built once, after the load ------------------
 
-_PG_NEW = "(n.id > :max_id OR n.id = ANY(CAST(:low_ids AS integer[])))"
-_PG_GRAMS = (
-    "INSERT INTO search_grams (gram, rank, place_id) "
-    "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
-    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE " + _PG_NEW
+_PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
+_PG_GRAMS = (  # the rank computed once a name (OFFSET 0: not once a gram)
+    "INSERT INTO search_grams (gram, rank, place_id) SELECT g, n.rank, n.id FROM ("
+    "SELECT n.id, n.name, n.pinyin_key, n.initials, "
+    "search_rank(n.status, n.category_code, n.name) AS rank FROM places n WHERE "
+    + _PG_NEW
+    + " OFFSET 0) n, search_grams_of(n.name, n.pinyin_key, n.initials) g"
 )
 _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO place_aliases (place_id, name) "
@@ -186,6 +190,13 @@ _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "CASE WHEN jsonb_typeof(n.other_names::jsonb) = 'array' "
     "THEN n.other_names::jsonb ELSE '[]'::jsonb END) a "
     "WHERE btrim(a) <> '' AND " + _PG_NEW
+)
+# the settings of a build session: sorts of indexes in memory, and no wait for the WAL
+# flush at each step's commit (a step lost in a crash is run again: see build_pending)
+PG_BUILD_SETTINGS = (
+    "SET LOCAL statement_timeout = 0",
+    "SET LOCAL maintenance_work_mem = '1GB'",
+    "SET LOCAL synchronous_commit = off",
 )
 _SQLITE_NEW = "(p.id > :max_id OR p.id IN (SELECT value FROM json_each(:low_ids)))"
 _SQLITE_ALIASES = (  # as the trigger trg_places_aliases_insert (migration 0005)
@@ -262,21 +273,100 @@ def _pg_set_aside(conn: Connection) -> list[str]:
     return restore
 
 
-def _timed(conn: Connection, statement: str, params: dict[str, Any] | None = None) -> None:
+def _timed(conn: Connection, statement: str) -> None:
     """Run one statement of the after-load work, logging its time (benchmarks show it)."""
     started = time.perf_counter()
-    conn.execute(text(statement), params or {})
+    conn.execute(text(statement))
     log.info("%.1f s  %s", time.perf_counter() - started, " ".join(statement.split())[:90])
 
 
-def _pg_finish(conn: Connection, restore: list[str], params: dict[str, Any]) -> None:
-    conn.execute(text("SET LOCAL maintenance_work_mem = '256MB'"))
-    _timed(conn, _PG_GRAMS, params)
-    _timed(conn, _PG_ALIASES, params)
-    for statement in restore:
+def _pg_steps(restore: list[str], max_id: int, low: Sequence[int]) -> list[str]:
+    """Everything after the rows, in order: n-grams, aliases, then what was set aside."""
+    new = {"max_id": int(max_id), "low": "{" + ",".join(str(int(i)) for i in low) + "}"}
+    return [_PG_GRAMS.format(**new), _PG_ALIASES.format(**new), *restore]
+
+
+def _is_check(statement: str) -> bool:
+    """A step that checks the rows (foreign keys, unique codes of places): it can fail."""
+    return statement.startswith("ALTER TABLE places ADD CONSTRAINT")
+
+
+def _pg_finish(conn: Connection, steps: list[str]) -> None:
+    for setting in PG_BUILD_SETTINGS[:2]:  # not synchronous_commit: the caller's commit
+        conn.execute(text(setting))
+    for statement in steps:
         _timed(conn, statement)
     # statistics: autovacuum analyses both tables after the commit (a load this large
     # crosses its threshold); bench/bench_national.py runs VACUUM ANALYZE itself
+
+
+def _pg_defer(conn: Connection, steps: list[str]) -> None:
+    """Check the rows now (they are committed valid or not at all) and leave the rest
+    as pending build steps, run by :func:`build_pending` after the commit."""
+    conn.execute(text(PG_BUILD_SETTINGS[1]))
+    for statement in steps:
+        if _is_check(statement):
+            _timed(conn, statement)
+    later = [s for s in steps if not _is_check(s)]
+    later += [f"ANALYZE {table}" for table in ("places", "search_grams", "place_aliases")]
+    conn.execute(
+        text("INSERT INTO pending_build_steps (step, statement) VALUES (:step, :statement)"),
+        [{"step": i, "statement": s} for i, s in enumerate(later, start=1)],
+    )
+
+
+def pending_steps(conn: Connection) -> int:
+    """How many build steps a bulk load left to run (0: the database is complete)."""
+    if is_sqlite(conn):
+        return 0
+    return int(conn.execute(text("SELECT count(*) FROM pending_build_steps")).scalar_one())
+
+
+def _refuse_if_pending(conn: Connection) -> None:
+    if pending_steps(conn):
+        raise Conflict(
+            "上次批量载入的索引尚未建完，请先运行 gazetteer national index "
+            "(a bulk load's indexing phase has not finished: run `gazetteer national index` "
+            "first)"
+        )
+
+
+def build_pending(engine: Engine) -> tuple[int, float]:
+    """Run the pending build steps of a bulk load, each in its own transaction that also
+    deletes it: an interrupted build resumes at the step it was in (that step's work was
+    rolled back with it). One builder at a time (an advisory lock). Returns (steps run,
+    seconds)."""
+    started = time.perf_counter()
+    done = 0
+    with engine.connect() as conn:
+        if is_sqlite(conn):
+            return 0, 0.0
+        locked = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": BUILD_LOCK})
+        if not locked.scalar_one():
+            conn.rollback()
+            raise Busy("另一个索引构建正在进行 (another indexing phase is running)")
+        conn.commit()
+        try:
+            while True:
+                with conn.begin():
+                    row = conn.execute(
+                        text(
+                            "SELECT step, statement FROM pending_build_steps ORDER BY step LIMIT 1"
+                        )
+                    ).one_or_none()
+                    if row is None:
+                        break
+                    for setting in PG_BUILD_SETTINGS:
+                        conn.execute(text(setting))
+                    _timed(conn, str(row.statement))
+                    conn.execute(
+                        text("DELETE FROM pending_build_steps WHERE step = :s"), {"s": row.step}
+                    )
+                done += 1
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": BUILD_LOCK})
+            conn.commit()
+    return done, time.perf_counter() - started
 
 
 def _sqlite_set_aside(conn: Connection) -> list[tuple[str, str]]:
@@ -313,11 +403,20 @@ def _sqlite_finish(conn: Connection, saved: list[tuple[str, str]], params: dict[
 
 
 @contextmanager
-def places_load(conn: Connection, rows: int, explicit_ids: Sequence[int]) -> Iterator[bool]:
+def places_load(
+    conn: Connection, rows: int, explicit_ids: Sequence[int], *, build_later: bool = False
+) -> Iterator[bool]:
     """Around a load of ``rows`` places (``explicit_ids``: the ids the rows carry):
     for a large load, set the per-row upkeep aside and do it once afterwards (module
     docstring). Yields whether it did. On an error nothing is restored by hand: the
-    caller's transaction rolls back, DDL included."""
+    caller's transaction rolls back, DDL included.
+
+    ``build_later`` (PostgreSQL): only the checks of the rows (foreign keys and unique
+    codes of places) run in the caller's transaction; the search structures and indexes
+    are left as pending build steps for :func:`build_pending` after the commit. Refused
+    while a previous load's steps are pending."""
+    if not is_sqlite(conn):
+        _refuse_if_pending(conn)
     deferred = rows >= DEFER_MIN and _rows_already(conn, rows) < rows
     if deferred and not is_sqlite(conn):
         deferred = _pg_owner(conn)
@@ -333,10 +432,21 @@ def places_load(conn: Connection, rows: int, explicit_ids: Sequence[int]) -> Ite
     else:
         # a load of millions runs for minutes: the service's per-statement limit
         # (GAZETTEER_STATEMENT_TIMEOUT_S) is lifted for this transaction only
-        conn.execute(text("SET LOCAL statement_timeout = 0"))
-        restore = _pg_set_aside(conn)
+        conn.execute(text(PG_BUILD_SETTINGS[0]))
+        steps = _pg_steps(_pg_set_aside(conn), max_id, low)
         yield True
-        _pg_finish(conn, restore, {"max_id": max_id, "low_ids": low})
+        if build_later:
+            _pg_defer(conn, steps)
+        else:
+            _pg_finish(conn, steps)
 
 
-__all__ = ["DEFER_MIN", "SQLITE_CACHE_KIB", "ewkt", "insert_rows", "places_load"]
+__all__ = [
+    "DEFER_MIN",
+    "SQLITE_CACHE_KIB",
+    "build_pending",
+    "ewkt",
+    "insert_rows",
+    "pending_steps",
+    "places_load",
+]
