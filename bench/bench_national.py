@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import PG_URL, write_section
 
-from gazetteer.demo.national import PLACE_COLUMNS, write_national
+from gazetteer.demo.national import PLACE_COLUMNS, national_frame, write_national
 from gazetteer.demo.national_load import copy_csv, load_national
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings, upgrade
@@ -227,7 +227,9 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         "| step | seconds | rows/s |",
         "|---|---:|---:|",
         f"| generate the CSV files (not part of the load) | {r['generate']:.0f} | "
-        f"{names / r['generate']:,.0f} |",
+        f"{names / r['generate']:,.0f} |"
+        if r["generate"] is not None
+        else "| generate the CSV files (before this run, `--csv`) | | |",
         f"| baseline: plain COPY into a table without indexes | {r['plain']:.1f} | "
         f"{names / r['plain']:,.0f} |",
         f"| load: COPY into `places`, search structures set aside | {r['rows']:.1f} | "
@@ -268,21 +270,28 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=300)
     ap.add_argument("--keep", action="store_true", help="keep the scratch database")
     ap.add_argument("--no-record", action="store_true", help="do not write RESULTS.md")
+    ap.add_argument("--csv", type=Path, help="files written before by the generator (kept)")
+    ap.add_argument("--database", help="the scratch database's name (default: a random one)")
     args = ap.parse_args()
     logging.basicConfig(format="    %(message)s")
     logging.getLogger("gazetteer.storage.bulk").setLevel(logging.INFO)
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     r: dict[str, Any] = {}
-    tmp = Path(tempfile.mkdtemp(prefix="gz-national-"))
-    name = f"gz_bench_national_{uuid.uuid4().hex[:8]}"
+    tmp = args.csv or Path(tempfile.mkdtemp(prefix="gz-national-"))
+    name = args.database or f"gz_bench_national_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     base, _, _ = PG_URL.rpartition("/")
     url = f"{base}/{name}"
     try:
         t0 = time.perf_counter()
-        _, places_csv, frame = write_national(tmp, args.names, args.seed)
-        r["generate"] = time.perf_counter() - t0
-        print(f"generated {args.names:,} names, {len(frame.areas):,} areas: {r['generate']:.0f} s")
+        if args.csv is None:
+            _, places_csv, frame = write_national(tmp, args.names, args.seed)
+            r["generate"] = time.perf_counter() - t0
+            print(f"generated {args.names:,} names: {r['generate']:.0f} s")
+        else:  # generated before (its time in the generator's own figures)
+            places_csv, frame = tmp / "places.csv", national_frame(args.seed)
+            r["generate"] = None
+        print(f"{len(frame.areas):,} areas")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
         engine = create_engine_from_settings(Settings(database_url=url))
@@ -300,7 +309,8 @@ def main() -> None:
         r["load"] = time.perf_counter() - t0
         r["rows"], r["indexes"] = report.seconds["rows"], report.seconds["indexes"]
         print(f"load: {r['load']:.1f} s in all = {args.names / r['load']:,.0f} rows/s; {report}")
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.csv is None:
+            shutil.rmtree(tmp, ignore_errors=True)
         t0 = time.perf_counter()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
@@ -311,13 +321,14 @@ def main() -> None:
         r["api"] = api_phase(url, args.requests, args.seed)
         r["load_end"] = "/".join(f"{x:.1f}" for x in os.getloadavg())
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if args.csv is None:
+            shutil.rmtree(tmp, ignore_errors=True)
         if not args.keep:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     if not args.no_record:
-        command = f".venv/bin/python bench/bench_national.py --names {args.names}"
+        command = " ".join([".venv/bin/python", *sys.argv])
         record(args.names, r, command, load)
 
 
