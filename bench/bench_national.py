@@ -127,8 +127,11 @@ class RssWatch:
         return self.peak
 
 
+KINDS = ("1 char", "2 chars", "name", "pinyin", "initials", "mixed")
+
+
 def queries(conn: Any, rng: random.Random, n: int) -> list[str]:
-    """A mix of what people type, drawn from the loaded names."""
+    """A mix of what people type, drawn from the loaded names (``KINDS``, in turn)."""
     sample = conn.execute(
         text("SELECT name, pinyin_key, initials FROM places TABLESAMPLE SYSTEM (1) LIMIT 2000")
     ).all()
@@ -195,6 +198,11 @@ def api_phase(url: str, requests: int, seed: int) -> dict[str, Any]:
     for name, xs in (("search", search), ("reverse", reverse), ("first", first), ("deep", deep)):
         out[name] = (statistics.median(xs), pct(xs, 95))
         print(f"  {name}: p50 {out[name][0]:.1f} ms, p95 {out[name][1]:.1f} ms ({len(xs)})")
+    out["kinds"] = {}
+    for i, kind in enumerate(KINDS):  # queries() makes the kinds in turn
+        xs = search[i :: len(KINDS)]
+        out["kinds"][kind] = (statistics.median(xs), pct(xs, 95))
+        print(f"    {kind}: p50 {statistics.median(xs):.1f} ms, p95 {pct(xs, 95):.1f} ms")
     print(f"  API worker peak RSS {out['rss_mb']:.0f} MB")
     return out
 
@@ -251,6 +259,9 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
     for key, label in labels.items():
         p50, p95 = r["api"][key]
         lines.append(f"| {label} | {p50:.1f} | {p95:.1f} |")
+        if key == "search":
+            for kind, (k50, k95) in r["api"]["kinds"].items():
+                lines.append(f"| … search, {kind} | {k50:.1f} | {k95:.1f} |")
     lines += [
         "",
         f"API worker: start-up warm-ups took {r['api']['warm_up_s']:.0f} s (measured after "
