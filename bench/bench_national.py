@@ -130,8 +130,11 @@ class RssWatch:
         return self.peak
 
 
+KINDS = ("1 char", "2 chars", "name", "pinyin", "initials", "mixed")
+
+
 def queries(conn: Any, rng: random.Random, n: int) -> list[str]:
-    """A mix of what people type, drawn from the loaded names."""
+    """A mix of what people type, drawn from the loaded names (``KINDS``, in turn)."""
     sample = conn.execute(
         text("SELECT name, pinyin_key, initials FROM places TABLESAMPLE SYSTEM (1) LIMIT 2000")
     ).all()
@@ -198,6 +201,11 @@ def api_phase(url: str, requests: int, seed: int) -> dict[str, Any]:
     for name, xs in (("search", search), ("reverse", reverse), ("first", first), ("deep", deep)):
         out[name] = (statistics.median(xs), pct(xs, 95))
         print(f"  {name}: p50 {out[name][0]:.1f} ms, p95 {out[name][1]:.1f} ms ({len(xs)})")
+    out["kinds"] = {}
+    for i, kind in enumerate(KINDS):  # queries() makes the kinds in turn
+        xs = search[i :: len(KINDS)]
+        out["kinds"][kind] = (statistics.median(xs), pct(xs, 95))
+        print(f"    {kind}: p50 {statistics.median(xs):.1f} ms, p95 {pct(xs, 95):.1f} ms")
     print(f"  API worker peak RSS {out['rss_mb']:.0f} MB")
     return out
 
@@ -256,6 +264,9 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
     for key, label in labels.items():
         p50, p95 = r["api"][key]
         lines.append(f"| {label} | {p50:.1f} | {p95:.1f} |")
+        if key == "search":
+            for kind, (k50, k95) in r["api"]["kinds"].items():
+                lines.append(f"| … search, {kind} | {k50:.1f} | {k95:.1f} |")
     lines += [
         "",
         f"API worker: start-up warm-ups took {r['api']['warm_up_s']:.0f} s (measured after "
@@ -281,6 +292,7 @@ def main() -> None:
         "(the generate time is then that of the first run)",
     )
     ap.add_argument("--db-prefix", default="gz_bench_national", help="scratch database name")
+    ap.add_argument("--database", help="the scratch database's exact name (overrides --db-prefix)")
     args = ap.parse_args()
     logging.basicConfig(format="    %(message)s")
     logging.getLogger("gazetteer.storage.bulk").setLevel(logging.INFO)
@@ -288,7 +300,7 @@ def main() -> None:
     r: dict[str, Any] = {}
     tmp = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="gz-national-"))
     reuse = args.data is not None and (tmp / "places.csv").exists()
-    name = f"{args.db_prefix}_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"{args.db_prefix}_{uuid.uuid4().hex[:8]}"
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     base, _, _ = PG_URL.rpartition("/")
     url = f"{base}/{name}"
@@ -350,7 +362,7 @@ def main() -> None:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     if not args.no_record:
-        command = f".venv/bin/python bench/bench_national.py --names {args.names}"
+        command = " ".join([".venv/bin/python", *sys.argv])
         record(args.names, r, command, load)
 
 

@@ -14,13 +14,16 @@ data set of that shape (any size) without real data:
   units, buildings, parks, village committees …), each a specific of 1–4 characters
   from a pool of common place-name characters and its category's generic (村, 小区, 路,
   大桥, 水库 …), in a random town, at a random point of the town, with a 20-digit code,
-  the exact search keys (``pinyin_key``, ``initials``, computed once per distinct name)
-  and census texts (meaning, origin, history, description) of realistic length, some
-  left empty as in the census.
+  the exact search keys (``pinyin_key``, ``initials``; joined from those of the
+  characters and the generic where no phrase starts in the specific) and census texts
+  (meaning, origin, history, description) of realistic length, some left empty as in
+  the census.
 
 :func:`write_national` writes them as two CSV files in PostgreSQL's ``COPY … CSV HEADER``
 form (``admin_areas.csv`` and ``places.csv``, geometries as EWKT) that
-:mod:`gazetteer.demo.national_load` loads. The same seed gives the same files.
+:mod:`gazetteer.demo.national_load` loads. The same seed gives the same files. The places
+are built ``BATCH`` rows at a time, column by column with numpy, and streamed to the file
+(memory stays bounded; about 40,000 rows a second on one core, 13 million in ~5 minutes).
 """
 
 from __future__ import annotations
@@ -30,10 +33,12 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from gazetteer.text import initials, pinyin_key
+from gazetteer.text.pinyin import phrase_starts
 from gazetteer.types import SRID
 
 # code, name, county-level units (about the real counts)
@@ -97,7 +102,8 @@ PLACE_COLUMNS = (
 ADMIN_COLUMNS = ("code", "name", "level", "kind", "parent_code", "ur_code", "geom", "centre")
 STAMP = "2024-01-01 00:00:00+00:00"
 NULL = "\\N"  # the files' NULL (COPY … NULL '\N'); an empty field is an empty text
-BATCH = 50_000
+BATCH = 100_000  # rows built at a time (bounded memory: ~0.2 GB a batch)
+WRITE_BUFFER = 1 << 22
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,68 +181,123 @@ def national_frame(seed: int = 2024) -> Frame:
 _PNAME = {code: name for code, name, _ in PROVINCES}
 
 
-def _texts(specific: str, generic: str, year: int, r: float) -> tuple[str, str, str, str]:
-    """Meaning, origin, history, description: census-like sentences, some empty."""
-    meaning = f"以{specific}得名，寓意吉祥兴旺" if r < 0.7 else ""
-    origin = (
-        f"相传{year}年前后{specific[0]}姓先民迁此定居，依地势取名{specific}{generic}"
-        if r < 0.55
-        else ""
-    )
-    history = (
-        f"{year}年始有记载；1981年地名普查时登记；2014年第二次全国地名普查时核实为{specific}{generic}"
-        if r < 0.45
-        else ""
-    )
-    side = ("东", "南", "西", "北")[int(r * 40) % 4]
-    description = f"位于所在乡镇驻地{side}侧约{int(r * 97) % 9 + 1}公里"
-    return meaning, origin, history, description
+class _Pools:
+    """The generator's strings as numpy arrays, with their search keys, built once."""
+
+    def __init__(self) -> None:
+        cats = list(CATEGORY_MIX)
+        generics = [g for c in cats for g in CATEGORY_MIX[c][1]]
+        chars = list(CHARS)
+        self.cats = np.array(cats)
+        weights = np.array([CATEGORY_MIX[c][0] for c in cats])
+        self.weights = weights / weights.sum()
+        self.gen_count = np.array([len(CATEGORY_MIX[c][1]) for c in cats])
+        self.gen_offset = np.concatenate(([0], np.cumsum(self.gen_count)[:-1]))
+        self.chars = np.array(chars)
+        self.generics = np.array(generics)
+        self.char_key = np.array([pinyin_key(c) for c in chars])
+        self.char_ini = np.array([initials(c) for c in chars])
+        self.gen_key = np.array([pinyin_key(g) for g in generics])
+        self.gen_ini = np.array([initials(g) for g in generics])
+        starts = phrase_starts()  # a phrase starting in the specific changes its reading
+        self.pair = np.array([[a + b in starts for b in chars] for a in chars])
+        self.join = np.array([[a + g[0] in starts for g in generics] for a in chars])
+        sides = ("东", "南", "西", "北")
+        self.where = np.array(
+            [f"位于所在乡镇驻地{s}侧约{d}公里" for s in sides for d in range(1, 10)]
+        )
 
 
-def place_rows(frame: Frame, names: int, seed: int = 2024) -> Iterator[list[list[str]]]:
-    """The places, ``BATCH`` rows at a time, as CSV rows in ``PLACE_COLUMNS`` order."""
+def _cat(*parts: Any) -> Any:
+    """Element-wise concatenation of string arrays (and plain strings)."""
+    out = parts[0]
+    for part in parts[1:]:
+        out = np.strings.add(out, part)
+    return out
+
+
+def _keys(
+    pools: _Pools, chars: np.ndarray, spec_len: np.ndarray, gen: np.ndarray
+) -> tuple[list[str], list[str], list[int]]:
+    """``pinyin_key`` and ``initials`` of the names (specific + generic), exactly.
+
+    Where no phrase starts in the specific (no pair of its characters, nor its last and
+    the generic's first, begins a phrase: :func:`phrase_starts`) a name reads as its
+    characters one by one and then its generic, so the keys are joined from those of
+    the characters and generics; the other names go through the functions."""
+    key, ini = pools.char_key[chars[:, 0]], pools.char_ini[chars[:, 0]]
+    rows = np.arange(len(chars))
+    phrase = pools.join[chars[rows, spec_len - 1], gen]
+    for k in range(1, chars.shape[1]):
+        more = spec_len > k
+        key = np.where(more, _cat(key, " ", pools.char_key[chars[:, k]]), key)
+        ini = np.where(more, _cat(ini, pools.char_ini[chars[:, k]]), ini)
+        phrase |= more & pools.pair[chars[:, k - 1], chars[:, k]]
+    keys = _cat(key, " ", pools.gen_key[gen]).tolist()
+    inis = _cat(ini, pools.gen_ini[gen]).tolist()
+    return keys, inis, np.flatnonzero(phrase).tolist()
+
+
+def place_chunks(frame: Frame, names: int, seed: int = 2024) -> Iterator[str]:
+    """The places' CSV lines (``PLACE_COLUMNS``, no header), ``BATCH`` rows a string.
+
+    Built column by column with numpy, so a row costs one string format in Python."""
     rng = np.random.default_rng(seed + 1)
-    cats = list(CATEGORY_MIX)
-    weights = np.array([CATEGORY_MIX[c][0] for c in cats])
-    weights /= weights.sum()
+    pools = _Pools()
     lengths = np.array([n for n, _ in SPECIFIC_LENGTHS])
     length_p = np.array([p for _, p in SPECIFIC_LENGTHS])
-    keys: dict[str, tuple[str, str]] = {}
+    town_codes = np.array(frame.town_codes)
     for start in range(0, names, BATCH):
         n = min(BATCH, names - start)
-        cat_idx = rng.choice(len(cats), n, p=weights)
+        cat_idx = rng.choice(len(pools.cats), n, p=pools.weights)
         gen_pick = rng.random(n)
         spec_len = rng.choice(lengths, n, p=length_p)
         chars = rng.integers(0, len(CHARS), (n, 4))
         towns = rng.integers(0, len(frame.town_codes), n)
         b = frame.town_boxes[towns]
         fx, fy = rng.uniform(0.02, 0.98, n), rng.uniform(0.02, 0.98, n)
-        lon = np.round(b[:, 0] + fx * (b[:, 2] - b[:, 0]), 6).tolist()
-        lat = np.round(b[:, 1] + fy * (b[:, 3] - b[:, 1]), 6).tolist()
-        years = rng.integers(YEARS[0], YEARS[1], n).tolist()
-        text_r = rng.random(n).tolist()
-        batch: list[list[str]] = []
-        for i in range(n):
-            cat = cats[cat_idx[i]]
-            generics = CATEGORY_MIX[cat][1]
-            generic = generics[int(gen_pick[i] * len(generics))]
-            specific = "".join(CHARS[c] for c in chars[i, : spec_len[i]])
-            name = specific + generic
-            key = keys.get(name)
-            if key is None:
-                key = keys[name] = (pinyin_key(name), initials(name))
-            town = frame.town_codes[towns[i]]
-            point = f"SRID={SRID};POINT({lon[i]} {lat[i]})"
-            year = years[i]
-            meaning, origin, history, description = _texts(specific, generic, year, text_r[i])
-            batch.append(
-                [f"{town}{start + i:08d}", name, specific, generic, "", NULL, key[0], key[1], cat,
-                 town, meaning, origin, history, description, "[]",
-                 str(year) if text_r[i] < 0.45 else NULL, NULL, "current",
-                 "unchanged" if text_r[i] < 0.8 else "added", "national-synthetic", STAMP, STAMP,
-                 "1", point, point]
-            )  # fmt: skip
-        yield batch
+        lon = np.round(b[:, 0] + fx * (b[:, 2] - b[:, 0]), 6).astype(str)
+        lat = np.round(b[:, 1] + fy * (b[:, 3] - b[:, 1]), 6).astype(str)
+        years = rng.integers(YEARS[0], YEARS[1], n).astype(str)
+        r = rng.random(n)
+        gen = pools.gen_offset[cat_idx] + (gen_pick * pools.gen_count[cat_idx]).astype(np.int64)
+        spec = spec0 = pools.chars[chars[:, 0]]
+        for k in range(1, 4):
+            spec = np.where(spec_len > k, _cat(spec, pools.chars[chars[:, k]]), spec)
+        generic = pools.generics[gen]
+        name = _cat(spec, generic)
+        keys, inis, phrased = _keys(pools, chars, spec_len, gen)
+        names_l = name.tolist()
+        for i in phrased:
+            keys[i], inis[i] = pinyin_key(names_l[i]), initials(names_l[i])
+        # census texts (see the module docstring), some empty
+        meaning = np.where(r < 0.7, _cat("以", spec, "得名，寓意吉祥兴旺"), "")
+        origin = np.where(
+            r < 0.55,
+            _cat("相传", years, "年前后", spec0, "姓先民迁此定居，依地势取名", name),
+            "",
+        )
+        history = np.where(
+            r < 0.45,
+            _cat(years, "年始有记载；1981年地名普查时登记；2014年第二次全国地名普查时核实为", name),
+            "",
+        )
+        where = pools.where[(r * 40).astype(np.int64) % 4 * 9 + (r * 97).astype(np.int64) % 9]
+        town = town_codes[towns]
+        code = _cat(town, np.strings.zfill(np.arange(start, start + n).astype(str), 8))
+        point = _cat(f"SRID={SRID};POINT(", lon, " ", lat, ")")
+        year = np.where(r < 0.45, years, NULL)
+        census = np.where(r < 0.8, "unchanged", "added")
+        yield "".join(
+            f"{c},{nm},{s},{g},,{NULL},{k},{i},{cat},{t},{m},{o},{h},{w},[],{y},"
+            f"{NULL},current,{cs},national-synthetic,{STAMP},{STAMP},1,{p},{p}\n"
+            for c, nm, s, g, k, i, cat, t, m, o, h, w, y, cs, p in zip(
+                code.tolist(), names_l, spec.tolist(), generic.tolist(), keys, inis,
+                pools.cats[cat_idx].tolist(), town.tolist(), meaning.tolist(), origin.tolist(),
+                history.tolist(), where.tolist(), year.tolist(), census.tolist(),
+                point.tolist(), strict=True,
+            )
+        )  # fmt: skip
 
 
 def write_national(out: Path, names: int, seed: int = 2024) -> tuple[Path, Path, Frame]:
@@ -249,11 +310,10 @@ def write_national(out: Path, names: int, seed: int = 2024) -> tuple[Path, Path,
         w.writerow(ADMIN_COLUMNS)
         w.writerows(frame.areas)
     places = out / "places.csv"
-    with places.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(PLACE_COLUMNS)
-        for batch in place_rows(frame, names, seed):
-            w.writerows(batch)
+    with places.open("wb", buffering=WRITE_BUFFER) as fb:
+        fb.write((",".join(PLACE_COLUMNS) + "\n").encode())
+        for chunk in place_chunks(frame, names, seed):
+            fb.write(chunk.encode())
     return admin, places, frame
 
 
@@ -263,6 +323,6 @@ __all__ = [
     "PROVINCES",
     "Frame",
     "national_frame",
-    "place_rows",
+    "place_chunks",
     "write_national",
 ]

@@ -112,6 +112,17 @@ def _phrase_index() -> tuple[re.Pattern[str] | None, dict[str, int]]:
 
 
 @cache
+def phrase_starts() -> frozenset[str]:
+    """The first two characters of every phrase read as a whole (the place-name table's
+    and pypinyin's). Where no two adjacent characters of a run of Han characters are in
+    this set, no phrase starts in the run and it is read one character at a time; in a
+    run ``a + b`` where no phrase starts inside ``a`` (the pair across the join
+    included), ``b`` is read as it is alone (both follow from :func:`_han_run`)."""
+    table = (p[:2] for p in place_readings() if len(p) > 1)
+    return frozenset(_phrase_index()[1]).union(table)
+
+
+@cache
 def valid_bases() -> frozenset[str]:
     """Every toneless syllable that pypinyin's character dictionary uses."""
     char_dict, _ = _pinyin_tables()

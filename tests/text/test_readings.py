@@ -3,12 +3,14 @@ names its source, and the table wins over pypinyin for every place it lists."""
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from pypinyin import Style, pinyin
 
 from gazetteer.text import romanize, syllables
 from gazetteer.text._data import place_reading_sources, raw_place_readings
-from gazetteer.text.pinyin import place_readings
+from gazetteer.text.pinyin import phrase_starts, place_readings
 
 SOURCES = {"XH7", "XH7-surname", "SYB", "LOCAL"} | {f"R84-{n}" for n in range(1, 15)}
 
@@ -68,3 +70,17 @@ def test_the_table_wins_where_pypinyin_differs() -> None:
 )
 def test_county_names_read_as_places(name: str, expected: str) -> None:
     assert romanize(name) == expected
+
+
+def test_a_run_without_phrase_starts_reads_one_character_at_a_time() -> None:
+    starts = phrase_starts()
+    assert "朝阳" in starts and "长安" in starts  # pypinyin phrases, read as a whole
+    rng = random.Random(5)
+    pool = "东西南北中大小新长朝阳乐行重山水河村庄营路街桥王李张家"
+    checked = 0
+    for _ in range(2000):
+        run = "".join(rng.choice(pool) for _ in range(rng.randint(2, 5)))
+        if all(run[i : i + 2] not in starts for i in range(len(run) - 1)):
+            assert syllables(run) == [syllables(ch)[0] for ch in run], run
+            checked += 1
+    assert checked > 100
