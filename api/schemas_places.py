@@ -1,4 +1,5 @@
-"""Pydantic I/O models of the search, details and navigation endpoints.
+"""Pydantic I/O models of the search, details and navigation endpoints, and of the map
+data's popups, labels and result sheets.
 
 Built from the library's dataclasses with ``from_domain`` class methods; geometries are
 GeoJSON objects in lon/lat order (RFC 7946, CGCS2000).
@@ -243,3 +244,43 @@ class PlaceSummaryPublic(BaseModel):
     @classmethod
     def of(cls, s: PlaceSummary) -> PlaceSummaryPublic:
         return cls(**asdict(s))
+
+
+# --- the public map's labels and the result map sheets (成果图) -----------------------------
+
+
+class LabelPublic(BaseModel):
+    id: int
+    text: str  # what is written (historical names carry their years)
+    name: str
+    kind: str  # admin | water | island | mountain | place | historical
+    major: str  # major category code
+    lon: float
+    lat: float
+    w: int  # box width and height in CSS pixels, centred on the point
+    h: int
+    font: int  # font size in CSS pixels
+    zoom: int  # the zoom it was placed for
+    historical: bool
+    years: str
+
+
+class LabelsPublic(BaseModel):
+    zoom: int
+    count: int
+    truncated: bool
+    labels: list[LabelPublic]
+
+
+class SheetPublic(BaseModel):
+    kind: str  # grid | county
+    number: str
+    name: str
+    png: str
+    pdf: str
+
+
+class SheetListPublic(BaseModel):
+    grid_sheets: int
+    county_sheets: int
+    sheets: list[SheetPublic]

@@ -18,14 +18,19 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
-from pydantic import BaseModel
 from shapely.geometry import mapping
 from sqlalchemy import Connection
 
 from api.caches import LayerCache
 from api.deps import CachesDep, ConnectionDep, EngineDep, LayersDep, RecordId
 from api.params import only_params
-from api.schemas_places import PlaceSummaryPublic
+from api.schemas_places import (
+    LabelPublic,
+    LabelsPublic,
+    PlaceSummaryPublic,
+    SheetListPublic,
+    SheetPublic,
+)
 from gazetteer.cartography import labels as map_labels
 from gazetteer.cartography import layers
 from gazetteer.cartography.sheet_cache import SheetCache, SheetKey
@@ -182,29 +187,6 @@ def land_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> Res
     return cached_layer(request, cache, conn, "land", (), build)
 
 
-class LabelPublic(BaseModel):
-    id: int
-    text: str  # what is written (historical names carry their years)
-    name: str
-    kind: str  # admin | water | island | mountain | place | historical
-    major: str  # major category code
-    lon: float
-    lat: float
-    w: int  # box width and height in CSS pixels, centred on the point
-    h: int
-    font: int  # font size in CSS pixels
-    zoom: int  # the zoom it was placed for
-    historical: bool
-    years: str
-
-
-class LabelsPublic(BaseModel):
-    zoom: int
-    count: int
-    truncated: bool
-    labels: list[LabelPublic]
-
-
 @router.get(
     "/labels",
     response_model=LabelsPublic,
@@ -282,20 +264,6 @@ def demand_geojson(request: Request, conn: ConnectionDep, cache: LayersDep) -> R
 
 
 # --- result map sheets (成果图) -------------------------------------------------------------
-
-
-class SheetPublic(BaseModel):
-    kind: str  # grid | county
-    number: str
-    name: str
-    png: str
-    pdf: str
-
-
-class SheetListPublic(BaseModel):
-    grid_sheets: int
-    county_sheets: int
-    sheets: list[SheetPublic]
 
 
 @router.get(

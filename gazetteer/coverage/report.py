@@ -31,46 +31,65 @@ def _n(x: float) -> float | int:
     return int(x) if float(x).is_integer() else round(float(x), 3)
 
 
+def _attrs(obj: Any, names: str) -> dict[str, Any]:
+    """The attributes of ``obj`` named in ``names`` (separated by spaces), as they are."""
+    return {n: getattr(obj, n) for n in names.split()}
+
+
+def _counts(obj: Any, names: str) -> dict[str, Any]:
+    """The attributes of ``obj`` named in ``names``, as counts (see :func:`_n`)."""
+    return {n: _n(getattr(obj, n)) for n in names.split()}
+
+
+# Columns that several tables share, spelled once.
+TOWN_NAME = Column("town_name", "镇街", "town_name")
+SHARE_PCT = Column("share_pct", "覆盖率（%）", "covered_share_pct", N)
+POPULATION = Column("population", "人口", "population", N)
+ELDERLY = Column("elderly", "老年人口", "elderly", N)
+DEPENDENTS = Column("dependents", "分散特困供养对象", "dependents", N)
+LON = Column("lon", "经度", "lon", N)
+LAT = Column("lat", "纬度", "lat", N)
+
 AREA_COLUMNS = [
     Column("code", "区划代码", "admin_code"),
     Column("name", "名称", "name"),
     Column("parent_name", "上级区划", "parent_name"),
     Column("covered", "覆盖人数", "covered", N),
     Column("total", "总人数", "total", N),
-    Column("share_pct", "覆盖率（%）", "covered_share_pct", N),
+    SHARE_PCT,
     Column("villages", "村居数", "villages", N),
     Column("uncovered_villages", "未覆盖村居数", "uncovered_villages", N),
-    Column("population", "人口", "population", N),
-    Column("elderly", "老年人口", "elderly", N),
-    Column("dependents", "分散特困供养对象", "dependents", N),
+    POPULATION,
+    ELDERLY,
+    DEPENDENTS,
 ]
 
 VILLAGE_COLUMNS = [
     Column("code", "村居代码", "code"),
     Column("name", "村居名称", "name"),
     Column("town_code", "镇街代码", "town_code"),
-    Column("town_name", "镇街", "town_name"),
+    TOWN_NAME,
     Column("county_name", "区市", "county_name"),
-    Column("population", "人口", "population", N),
-    Column("elderly", "老年人口", "elderly", N),
-    Column("dependents", "分散特困供养对象", "dependents", N),
+    POPULATION,
+    ELDERLY,
+    DEPENDENTS,
     Column("weight", "计算权重", "weight", N),
     Column("minutes_to_nearest", "到最近设施（分钟）", "minutes_to_nearest", N),
     Column("covered", "是否覆盖", "covered", B),
-    Column("lon", "经度", "lon", N),
-    Column("lat", "纬度", "lat", N),
+    LON,
+    LAT,
 ]
 
 PICK_COLUMNS = [
     Column("rank", "序号", "rank", N),
     Column("nearest_place", "最近地名", "nearest_place"),
     Column("village", "所在村居", "village"),
-    Column("town_name", "镇街", "town_name"),
+    TOWN_NAME,
     Column("gain", "新增覆盖", "gain", N),
     Column("running_total", "累计新增", "running_total", N),
-    Column("share_pct", "覆盖率（%）", "covered_share_pct", N),
-    Column("lon", "经度", "lon", N),
-    Column("lat", "纬度", "lat", N),
+    SHARE_PCT,
+    LON,
+    LAT,
 ]
 
 COMPARE_COLUMNS = [
@@ -88,50 +107,24 @@ COMPARE_COLUMNS = [
 
 def area_record(a: AreaRow) -> dict[str, Any]:
     return {
-        "code": a.code,
-        "name": a.name,
-        "parent_name": a.parent_name,
-        "covered": _n(a.covered),
-        "total": _n(a.total),
+        **_attrs(a, "code name parent_name villages uncovered_villages"),
+        **_counts(a, "covered total population elderly dependents"),
         "share_pct": _pct(a.covered_share),
-        "villages": a.villages,
-        "uncovered_villages": a.uncovered_villages,
-        "population": _n(a.population),
-        "elderly": _n(a.elderly),
-        "dependents": _n(a.dependents),
     }
 
 
 def village_record(v: VillageRow) -> dict[str, Any]:
     return {
-        "id": v.id,
-        "code": v.code,
-        "name": v.name,
-        "town_code": v.town_code,
-        "town_name": v.town_name,
-        "county_name": v.county_name,
-        "population": _n(v.population),
-        "elderly": _n(v.elderly),
-        "dependents": _n(v.dependents),
-        "weight": _n(v.weight),
-        "minutes_to_nearest": v.minutes_to_nearest,
-        "covered": _n(v.covered),
-        "lon": v.lon,
-        "lat": v.lat,
+        **_attrs(v, "id code name town_code town_name county_name minutes_to_nearest lon lat"),
+        **_counts(v, "population elderly dependents weight covered"),
     }
 
 
 def pick_record(p: PickRow) -> dict[str, Any]:
     return {
-        "rank": p.rank,
-        "nearest_place": p.nearest_place,
-        "village": p.village,
-        "town_name": p.town_name,
-        "gain": _n(p.gain),
-        "running_total": _n(p.running_total),
+        **_attrs(p, "rank nearest_place village town_name lon lat"),
+        **_counts(p, "gain running_total"),
         "share_pct": _pct(p.share_after),
-        "lon": p.lon,
-        "lat": p.lat,
     }
 
 
@@ -142,37 +135,38 @@ def comparison_records(
     rows: list[dict[str, Any]] = []
     for s, r in comparisons:
         b, a = r.baseline, r.scenario
-        rows.append(
-            {
-                "scenario": s.name,
-                "code": "",
-                "name": "合计",
-                "before": _n(b.covered),
-                "after": _n(a.covered),
-                "change": _n(a.covered - b.covered),
-                "total": _n(a.total),
-                "before_pct": _pct(b.covered_share),
-                "after_pct": _pct(a.covered_share),
-            }
-        )
+        total = (b.covered, b.covered_share), (a.covered, a.covered_share)
+        rows.append(_comparison_row(s.name, "", "合计", *total, a.total))
         before = {x.admin_code: x for x in b.by_area}
         for x in a.by_area:
             y = before.get(x.admin_code)
-            cov0 = y.covered if y else 0.0
-            rows.append(
-                {
-                    "scenario": s.name,
-                    "code": x.admin_code,
-                    "name": x.name,
-                    "before": _n(cov0),
-                    "after": _n(x.covered),
-                    "change": _n(x.covered - cov0),
-                    "total": _n(x.total),
-                    "before_pct": _pct(y.covered_share if y else 0.0),
-                    "after_pct": _pct(x.covered_share),
-                }
-            )
+            was = (y.covered, y.covered_share) if y else (0.0, 0.0)
+            now = (x.covered, x.covered_share)
+            rows.append(_comparison_row(s.name, x.admin_code, x.name, was, now, x.total))
     return rows
+
+
+def _comparison_row(
+    scenario: str,
+    code: str,
+    name: str,
+    before: tuple[float, float],
+    after: tuple[float, float],
+    total: float,
+) -> dict[str, Any]:
+    """One row of 方案对比: the covered weight and share before and after, of ``total``."""
+    (covered0, share0), (covered1, share1) = before, after
+    return {
+        "scenario": scenario,
+        "code": code,
+        "name": name,
+        "before": _n(covered0),
+        "after": _n(covered1),
+        "change": _n(covered1 - covered0),
+        "total": _n(total),
+        "before_pct": _pct(share0),
+        "after_pct": _pct(share1),
+    }
 
 
 def report_title(r: CoverageReport) -> str:
@@ -237,8 +231,8 @@ POINT_COLUMNS = [
     *VILLAGE_COLUMNS[:-2],
     Column("nearest_facility_id", "最近设施编号", "nearest_facility_id", N),
     Column("gap_rank", "缺口排序", "gap_rank", N),
-    Column("lon", "经度", "lon", N),
-    Column("lat", "纬度", "lat", N),
+    LON,
+    LAT,
 ]
 
 
