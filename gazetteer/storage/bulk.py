@@ -34,6 +34,17 @@ tables, indexes and triggers as they were. On PostgreSQL it needs the owner of t
 tables (as ``gazetteer import`` runs; the service's role owns nothing), otherwise the
 rows go in the ordinary way. The index drop takes PostgreSQL's exclusive lock on
 ``places`` until the import commits: readers of the table wait for a large import.
+
+A national load (``build_later``, PostgreSQL) splits this in two, as Nominatim imports and
+then indexes: in the load's transaction only the checks that can refuse rows (foreign keys
+and unique codes of ``places``); the rest -- n-grams, aliases, indexes, the n-grams'
+primary key, the insert trigger, ``ANALYZE`` -- is written to ``pending_build_steps``
+(migration 0012) and run after the commit by :func:`build_pending`, one transaction per
+step that also deletes the step: an interrupted build resumes at the step it was in.
+While steps are pending the database is not ready (``/readyz``) and bulk loads are
+refused. Build sessions sort in ``maintenance_work_mem`` = 1 GB (the n-gram key of a
+million names is ~21 M rows); steps commit with ``synchronous_commit`` off (a step lost
+in a crash is still pending, so it is run again).
 """
 
 from __future__ import annotations
