@@ -188,12 +188,10 @@ def insert_rows(
 # --- large loads of places: search structures built once, after the load ------------------
 
 _PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
-_PG_GRAMS = (  # the rank computed once a name (OFFSET 0: not once a gram)
-    "INSERT INTO search_grams (gram, rank, place_id) SELECT g, n.rank, n.id FROM ("
-    "SELECT n.id, n.name, n.pinyin_key, n.initials, "
-    "search_rank(n.status, n.category_code, n.name) AS rank FROM places n WHERE "
-    + _PG_NEW
-    + " OFFSET 0) n, search_grams_of(n.name, n.pinyin_key, n.initials) g"
+_PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008)
+    "INSERT INTO search_grams (gram, rank, place_id) "
+    "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
+    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE " + _PG_NEW
 )
 _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO place_aliases (place_id, name) "
