@@ -191,14 +191,15 @@ _PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
 _PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO search_grams (gram, rank, place_id) "
     "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
-    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE " + _PG_NEW
+    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE {where}"
 )
+GRAM_STEP_IDS = 1_000_000  # places per n-gram step of a deferred build (resume granularity)
 _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO place_aliases (place_id, name) "
     "SELECT DISTINCT n.id, btrim(a) FROM places n, jsonb_array_elements_text("
     "CASE WHEN jsonb_typeof(n.other_names::jsonb) = 'array' "
     "THEN n.other_names::jsonb ELSE '[]'::jsonb END) a "
-    "WHERE btrim(a) <> '' AND " + _PG_NEW
+    "WHERE btrim(a) <> '' AND {where}"
 )
 # the settings of a build session: sorts of indexes in memory, and no wait for the WAL
 # flush at each step's commit (a step lost in a crash is run again: see build_pending)
@@ -289,10 +290,24 @@ def _timed(conn: Connection, statement: str) -> None:
     log.info("%.1f s  %s", time.perf_counter() - started, " ".join(statement.split())[:90])
 
 
-def _pg_steps(restore: list[str], max_id: int, low: Sequence[int]) -> list[str]:
-    """Everything after the rows, in order: n-grams, aliases, then what was set aside."""
-    new = {"max_id": int(max_id), "low": "{" + ",".join(str(int(i)) for i in low) + "}"}
-    return [_PG_GRAMS.format(**new), _PG_ALIASES.format(**new), *restore]
+def _pg_steps(
+    restore: list[str], max_id: int, low: Sequence[int], top: int | None = None
+) -> list[str]:
+    """Everything after the rows, in order: n-grams, aliases, then what was set aside.
+    With ``top`` (the largest id loaded) the n-grams are one step per ``GRAM_STEP_IDS``
+    ids, so that an interrupted build of millions redoes at most one of them."""
+    ids = "{" + ",".join(str(int(i)) for i in low) + "}"
+    new = _PG_NEW.format(max_id=int(max_id), low=ids)
+    if top is None:
+        grams = [_PG_GRAMS.format(where=new)]
+    else:
+        grams = [
+            _PG_GRAMS.format(where=f"n.id > {lo} AND n.id <= {lo + GRAM_STEP_IDS}")
+            for lo in range(int(max_id), int(top), GRAM_STEP_IDS)
+        ]
+        if low:
+            grams.append(_PG_GRAMS.format(where=f"n.id = ANY('{ids}'::integer[])"))
+    return [*grams, _PG_ALIASES.format(where=new), *restore]
 
 
 def _is_check(statement: str) -> bool:
@@ -309,9 +324,11 @@ def _pg_finish(conn: Connection, steps: list[str]) -> None:
     # crosses its threshold); bench/bench_national.py runs VACUUM ANALYZE itself
 
 
-def _pg_defer(conn: Connection, steps: list[str]) -> None:
+def _pg_defer(conn: Connection, restore: list[str], max_id: int, low: Sequence[int]) -> None:
     """Check the rows now (they are committed valid or not at all) and leave the rest
     as pending build steps, run by :func:`build_pending` after the commit."""
+    top = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM places")).scalar_one())
+    steps = _pg_steps(restore, max_id, low, top)
     conn.execute(text(PG_BUILD_SETTINGS[1]))
     for statement in steps:
         if _is_check(statement):
@@ -442,12 +459,12 @@ def places_load(
         # a load of millions runs for minutes: the service's per-statement limit
         # (GAZETTEER_STATEMENT_TIMEOUT_S) is lifted for this transaction only
         conn.execute(text(PG_BUILD_SETTINGS[0]))
-        steps = _pg_steps(_pg_set_aside(conn), max_id, low)
+        restore = _pg_set_aside(conn)
         yield True
         if build_later:
-            _pg_defer(conn, steps)
+            _pg_defer(conn, restore, max_id, low)
         else:
-            _pg_finish(conn, steps)
+            _pg_finish(conn, _pg_steps(restore, max_id, low))
 
 
 __all__ = [
