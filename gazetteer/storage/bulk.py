@@ -42,9 +42,11 @@ primary key, the insert trigger, ``ANALYZE`` -- is written to ``pending_build_st
 (migration 0012) and run after the commit by :func:`build_pending`, one transaction per
 step that also deletes the step: an interrupted build resumes at the step it was in.
 While steps are pending the database is not ready (``/readyz``) and bulk loads are
-refused. Build sessions sort in ``maintenance_work_mem`` = 1 GB (the n-gram key of a
-million names is ~21 M rows); steps commit with ``synchronous_commit`` off (a step lost
-in a crash is still pending, so it is run again).
+refused. Index builds sort in ``maintenance_work_mem`` = 128 MB (``GIN``: 256 MB): more
+is slower here -- the n-gram key of a million names (21 M rows, two parallel workers)
+took 18-21 s at 128 MB, 26-29 s at 256 MB, 26-42 s at 1 GB, same runs (bench/RESULTS.md);
+steps commit with ``synchronous_commit`` off (a step lost in a crash is still pending,
+so it is run again).
 """
 
 from __future__ import annotations
@@ -201,13 +203,11 @@ _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "THEN n.other_names::jsonb ELSE '[]'::jsonb END) a "
     "WHERE btrim(a) <> '' AND {where}"
 )
-# the settings of a build session: sorts of indexes in memory, and no wait for the WAL
-# flush at each step's commit (a step lost in a crash is run again: see build_pending)
-PG_BUILD_SETTINGS = (
-    "SET LOCAL statement_timeout = 0",
-    "SET LOCAL maintenance_work_mem = '1GB'",
-    "SET LOCAL synchronous_commit = off",
-)
+# the settings of a build session: no time limit, and no wait for the WAL flush at each
+# step's commit (a step lost in a crash is run again: see build_pending)
+PG_BUILD_SETTINGS = ("SET LOCAL statement_timeout = 0", "SET LOCAL synchronous_commit = off")
+SORT_MEMORY = "128MB"  # maintenance_work_mem of a btree/GiST build (module docstring)
+GIN_MEMORY = "256MB"  # of a GIN build (its pending list is flushed when full)
 _SQLITE_NEW = "(p.id > :max_id OR p.id IN (SELECT value FROM json_each(:low_ids)))"
 _SQLITE_ALIASES = (  # as the trigger trg_places_aliases_insert (migration 0005)
     "INSERT INTO place_aliases (place_id, name) "
@@ -285,6 +285,8 @@ def _pg_set_aside(conn: Connection) -> list[str]:
 
 def _timed(conn: Connection, statement: str) -> None:
     """Run one statement of the after-load work, logging its time (benchmarks show it)."""
+    memory = GIN_MEMORY if " USING gin " in statement else SORT_MEMORY
+    conn.execute(text(f"SET LOCAL maintenance_work_mem = '{memory}'"))
     started = time.perf_counter()
     conn.execute(text(statement))
     log.info("%.1f s  %s", time.perf_counter() - started, " ".join(statement.split())[:90])
@@ -316,8 +318,7 @@ def _is_check(statement: str) -> bool:
 
 
 def _pg_finish(conn: Connection, steps: list[str]) -> None:
-    for setting in PG_BUILD_SETTINGS[:2]:  # not synchronous_commit: the caller's commit
-        conn.execute(text(setting))
+    conn.execute(text(PG_BUILD_SETTINGS[0]))  # not synchronous_commit: the caller's commit
     for statement in steps:
         _timed(conn, statement)
     # statistics: autovacuum analyses both tables after the commit (a load this large
@@ -329,7 +330,6 @@ def _pg_defer(conn: Connection, restore: list[str], max_id: int, low: Sequence[i
     as pending build steps, run by :func:`build_pending` after the commit."""
     top = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM places")).scalar_one())
     steps = _pg_steps(restore, max_id, low, top)
-    conn.execute(text(PG_BUILD_SETTINGS[1]))
     for statement in steps:
         if _is_check(statement):
             _timed(conn, statement)
