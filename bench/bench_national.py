@@ -275,8 +275,25 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         f"{r['sizes']['db_gb']:.2f} GB (`places` {r['sizes']['places_gb']:.2f} GB with its "
         f"indexes, `search_grams` {r['sizes']['grams_gb']:.2f} GB).",
         "",
+        "The slowest steps of the load (seconds, from `gazetteer.storage.bulk`'s log):",
+        "",
+        *(f"- {sec:.1f} s `{what}`" for sec, what in sorted(r["steps"], reverse=True)[:6]),
+        "",
     ]
     write_section(heading, "\n".join(lines))
+
+
+class Steps(logging.Handler):
+    """Collects the (seconds, statement) that ``gazetteer.storage.bulk`` logs per step."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.steps: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.msg == "%.1f s  %s" and isinstance(record.args, tuple):
+            seconds, statement = record.args
+            self.steps.append((float(seconds), str(statement)[:60] + " …"))
 
 
 def main() -> None:
@@ -296,6 +313,8 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(format="    %(message)s")
     logging.getLogger("gazetteer.storage.bulk").setLevel(logging.INFO)
+    steps = Steps()
+    logging.getLogger("gazetteer.storage.bulk").addHandler(steps)
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     r: dict[str, Any] = {}
     tmp = Path(args.data) if args.data else Path(tempfile.mkdtemp(prefix="gz-national-"))
@@ -335,6 +354,7 @@ def main() -> None:
         r["rows"], r["checks"] = report.seconds["rows"], report.seconds["checks"]
         r["index"] = report.seconds["index"]
         r["searchable"] = r["rows"] + r["checks"] + r["index"]
+        r["steps"] = steps.steps
         n = args.names
         print(
             f"load phase: COPY {r['rows']:.1f} s = {n / r['rows']:,.0f} rows/s "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Select, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import OperationalError
 
 from gazetteer.errors import DatabaseUnavailable
 from gazetteer.model import classification
@@ -54,7 +54,7 @@ def _pending_build(replicas: ReplicaSet) -> int:
         try:
             with engine.connect() as conn:
                 return pending_steps(conn)
-        except DBAPIError:
+        except OperationalError:  # this one is down: ask the next
             continue
     return 0
 

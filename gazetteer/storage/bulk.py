@@ -34,6 +34,19 @@ tables, indexes and triggers as they were. On PostgreSQL it needs the owner of t
 tables (as ``gazetteer import`` runs; the service's role owns nothing), otherwise the
 rows go in the ordinary way. The index drop takes PostgreSQL's exclusive lock on
 ``places`` until the import commits: readers of the table wait for a large import.
+
+A national load (``build_later``, PostgreSQL) splits this in two, as Nominatim imports and
+then indexes: in the load's transaction only the checks that can refuse rows (foreign keys
+and unique codes of ``places``); the rest -- n-grams, aliases, indexes, the n-grams'
+primary key, the insert trigger, ``ANALYZE`` -- is written to ``pending_build_steps``
+(migration 0012) and run after the commit by :func:`build_pending`, one transaction per
+step that also deletes the step: an interrupted build resumes at the step it was in.
+While steps are pending the database is not ready (``/readyz``) and bulk loads are
+refused. Index builds sort in ``maintenance_work_mem`` = 128 MB (``GIN``: 256 MB): more
+is slower here -- the n-gram key of a million names (21 M rows, two parallel workers)
+took 18-21 s at 128 MB, 26-29 s at 256 MB, 26-42 s at 1 GB, same runs (bench/RESULTS.md);
+steps commit with ``synchronous_commit`` off (a step lost in a crash is still pending,
+so it is run again).
 """
 
 from __future__ import annotations
@@ -177,27 +190,24 @@ def insert_rows(
 # --- large loads of places: search structures built once, after the load ------------------
 
 _PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
-_PG_GRAMS = (  # the rank computed once a name (OFFSET 0: not once a gram)
-    "INSERT INTO search_grams (gram, rank, place_id) SELECT g, n.rank, n.id FROM ("
-    "SELECT n.id, n.name, n.pinyin_key, n.initials, "
-    "search_rank(n.status, n.category_code, n.name) AS rank FROM places n WHERE "
-    + _PG_NEW
-    + " OFFSET 0) n, search_grams_of(n.name, n.pinyin_key, n.initials) g"
+_PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008)
+    "INSERT INTO search_grams (gram, rank, place_id) "
+    "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
+    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE {where}"
 )
+GRAM_STEP_IDS = 1_000_000  # places per n-gram step of a deferred build (resume granularity)
 _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO place_aliases (place_id, name) "
     "SELECT DISTINCT n.id, btrim(a) FROM places n, jsonb_array_elements_text("
     "CASE WHEN jsonb_typeof(n.other_names::jsonb) = 'array' "
     "THEN n.other_names::jsonb ELSE '[]'::jsonb END) a "
-    "WHERE btrim(a) <> '' AND " + _PG_NEW
+    "WHERE btrim(a) <> '' AND {where}"
 )
-# the settings of a build session: sorts of indexes in memory, and no wait for the WAL
-# flush at each step's commit (a step lost in a crash is run again: see build_pending)
-PG_BUILD_SETTINGS = (
-    "SET LOCAL statement_timeout = 0",
-    "SET LOCAL maintenance_work_mem = '1GB'",
-    "SET LOCAL synchronous_commit = off",
-)
+# the settings of a build session: no time limit, and no wait for the WAL flush at each
+# step's commit (a step lost in a crash is run again: see build_pending)
+PG_BUILD_SETTINGS = ("SET LOCAL statement_timeout = 0", "SET LOCAL synchronous_commit = off")
+SORT_MEMORY = "128MB"  # maintenance_work_mem of a btree/GiST build (module docstring)
+GIN_MEMORY = "256MB"  # of a GIN build (its pending list is flushed when full)
 _SQLITE_NEW = "(p.id > :max_id OR p.id IN (SELECT value FROM json_each(:low_ids)))"
 _SQLITE_ALIASES = (  # as the trigger trg_places_aliases_insert (migration 0005)
     "INSERT INTO place_aliases (place_id, name) "
@@ -275,15 +285,31 @@ def _pg_set_aside(conn: Connection) -> list[str]:
 
 def _timed(conn: Connection, statement: str) -> None:
     """Run one statement of the after-load work, logging its time (benchmarks show it)."""
+    memory = GIN_MEMORY if " USING gin " in statement else SORT_MEMORY
+    conn.execute(text(f"SET LOCAL maintenance_work_mem = '{memory}'"))
     started = time.perf_counter()
     conn.execute(text(statement))
     log.info("%.1f s  %s", time.perf_counter() - started, " ".join(statement.split())[:90])
 
 
-def _pg_steps(restore: list[str], max_id: int, low: Sequence[int]) -> list[str]:
-    """Everything after the rows, in order: n-grams, aliases, then what was set aside."""
-    new = {"max_id": int(max_id), "low": "{" + ",".join(str(int(i)) for i in low) + "}"}
-    return [_PG_GRAMS.format(**new), _PG_ALIASES.format(**new), *restore]
+def _pg_steps(
+    restore: list[str], max_id: int, low: Sequence[int], top: int | None = None
+) -> list[str]:
+    """Everything after the rows, in order: n-grams, aliases, then what was set aside.
+    With ``top`` (the largest id loaded) the n-grams are one step per ``GRAM_STEP_IDS``
+    ids, so that an interrupted build of millions redoes at most one of them."""
+    ids = "{" + ",".join(str(int(i)) for i in low) + "}"
+    new = _PG_NEW.format(max_id=int(max_id), low=ids)
+    if top is None:
+        grams = [_PG_GRAMS.format(where=new)]
+    else:
+        grams = [
+            _PG_GRAMS.format(where=f"n.id > {lo} AND n.id <= {lo + GRAM_STEP_IDS}")
+            for lo in range(int(max_id), int(top), GRAM_STEP_IDS)
+        ]
+        if low:
+            grams.append(_PG_GRAMS.format(where=f"n.id = ANY('{ids}'::integer[])"))
+    return [*grams, _PG_ALIASES.format(where=new), *restore]
 
 
 def _is_check(statement: str) -> bool:
@@ -292,18 +318,18 @@ def _is_check(statement: str) -> bool:
 
 
 def _pg_finish(conn: Connection, steps: list[str]) -> None:
-    for setting in PG_BUILD_SETTINGS[:2]:  # not synchronous_commit: the caller's commit
-        conn.execute(text(setting))
+    conn.execute(text(PG_BUILD_SETTINGS[0]))  # not synchronous_commit: the caller's commit
     for statement in steps:
         _timed(conn, statement)
     # statistics: autovacuum analyses both tables after the commit (a load this large
     # crosses its threshold); bench/bench_national.py runs VACUUM ANALYZE itself
 
 
-def _pg_defer(conn: Connection, steps: list[str]) -> None:
+def _pg_defer(conn: Connection, restore: list[str], max_id: int, low: Sequence[int]) -> None:
     """Check the rows now (they are committed valid or not at all) and leave the rest
     as pending build steps, run by :func:`build_pending` after the commit."""
-    conn.execute(text(PG_BUILD_SETTINGS[1]))
+    top = int(conn.execute(text("SELECT coalesce(max(id), 0) FROM places")).scalar_one())
+    steps = _pg_steps(restore, max_id, low, top)
     for statement in steps:
         if _is_check(statement):
             _timed(conn, statement)
@@ -433,12 +459,12 @@ def places_load(
         # a load of millions runs for minutes: the service's per-statement limit
         # (GAZETTEER_STATEMENT_TIMEOUT_S) is lifted for this transaction only
         conn.execute(text(PG_BUILD_SETTINGS[0]))
-        steps = _pg_steps(_pg_set_aside(conn), max_id, low)
+        restore = _pg_set_aside(conn)
         yield True
         if build_later:
-            _pg_defer(conn, steps)
+            _pg_defer(conn, restore, max_id, low)
         else:
-            _pg_finish(conn, steps)
+            _pg_finish(conn, _pg_steps(restore, max_id, low))
 
 
 __all__ = [

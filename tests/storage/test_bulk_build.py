@@ -36,6 +36,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def small_defer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(bulk, "DEFER_MIN", NAMES // 2)
+    monkeypatch.setattr(bulk, "GRAM_STEP_IDS", NAMES // 3)  # n-grams in steps of 100 names
     yield
 
 
@@ -82,6 +83,12 @@ def test_load_then_index_resumes_and_equals_the_trigger_path(
         assert _count(conn, "search_grams") == 0
         pending = bulk.pending_steps(conn)
         assert pending > 5
+        gram_steps = conn.execute(
+            text(
+                "SELECT count(*) FROM pending_build_steps WHERE statement LIKE '%search_grams_of%'"
+            )
+        ).scalar_one()
+        assert gram_steps == 3
         assert _structure(conn) != before
     with pytest.raises(DatabaseUnavailable) as not_ready:
         readiness(ReplicaSet(engine))
