@@ -24,7 +24,7 @@ from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
 from gazetteer.io.layers import GeomKind, LayerSpec
 from gazetteer.io.read import SourceRow
 from gazetteer.io.validation import is_marine_or_seat, place_point
-from gazetteer.text import initials, pinyin_key
+from gazetteer.text import search_keys
 from gazetteer.types import AdminCode
 
 # --- geometry checks ------------------------------------------------------------------------
@@ -228,7 +228,7 @@ def _v_place(
     marine = is_marine_or_seat(v["category_code"], ctx.majors[v["category_code"]])
     ctx.check_inside(v["admin_code"], point, marine=marine)
     try:
-        keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
+        keys = search_keys(v["name"], v["reading"])
     except ValueError as exc:  # ReadingError
         raise RowInvalid("reading", str(exc)) from None
     if v["id"] is not None:
