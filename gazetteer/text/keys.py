@@ -64,6 +64,11 @@ def pinyin_key(name: str, reading: str | None = None) -> str:
 def search_keys(name: str, reading: str | None = None) -> tuple[str, str]:
     """``(pinyin_key, initials)`` of a name from one reading of it (what a place row
     stores; an import keys 100,000 names)."""
+    if reading is None:
+        text = normalize(name)
+        if HAN_RUN.fullmatch(text):  # as _tokens reads it, without its cache of names
+            bases = [_toneless(syllable)[0] for syllable in _han_run(text)]
+            return " ".join(bases), "".join(base[0] for base in bases)
     tokens = _key_tokens(name, reading)
     return (
         " ".join(tok for tok, _ in tokens),
