@@ -28,12 +28,14 @@ random insert per row and index), and the search structures are filled by one se
 statement each after the load -- on PostgreSQL the ``search_grams`` n-grams (with their
 own primary key rebuilt) and the aliases, whose statement trigger is disabled for the
 load, and the foreign keys and unique codes of ``places`` checked once when they are
-added back; on SQLite the aliases and the two R-trees. Everything happens inside the caller's
-transaction and DDL is transactional on both backends: a refused or killed import leaves
-tables, indexes and triggers as they were. On PostgreSQL it needs the owner of the
-tables (as ``gazetteer import`` runs; the service's role owns nothing), otherwise the
-rows go in the ordinary way. The index drop takes PostgreSQL's exclusive lock on
-``places`` until the import commits: readers of the table wait for a large import.
+added back; on SQLite the aliases and the two R-trees, and the geometry columns' type
+and SRID (what SpatiaLite's ``ggi_`` triggers check per row) by one query each.
+Everything happens inside the caller's transaction and DDL is transactional on both
+backends: a refused or killed import leaves tables, indexes and triggers as they were.
+On PostgreSQL it needs the owner of the tables (as ``gazetteer import`` runs; the
+service's role owns nothing), otherwise the rows go in the ordinary way. The index drop
+takes PostgreSQL's exclusive lock on ``places`` until the import commits: readers of the
+table wait for a large import.
 
 A national load (``build_later``, PostgreSQL) splits this in two, as Nominatim imports and
 then indexes: in the load's transaction only the checks that can refuse rows (foreign keys
@@ -401,11 +403,12 @@ def _sqlite_set_aside(conn: Connection) -> list[tuple[str, str]]:
     assert raw is not None
     cur = raw.cursor()
     try:
-        saved = _set_aside(cur, "places", ("geom", "point"))
+        saved = _set_aside(cur, "places", _PLACE_GEOMETRIES)
         rows = cur.execute(
             "SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'places' "
             "AND sql IS NOT NULL AND ((type = 'index' AND name LIKE 'ix_places_%') "
-            "OR (type = 'trigger' AND name = 'trg_places_aliases_insert'))"
+            "OR (type = 'trigger' AND (name = 'trg_places_aliases_insert' "
+            "OR name IN ('ggi_places_geom', 'ggi_places_point'))))"
         ).fetchall()
         for kind, name, sql in rows:
             cur.execute(f'DROP {kind.upper()} "{name}"')
@@ -415,7 +418,28 @@ def _sqlite_set_aside(conn: Connection) -> list[tuple[str, str]]:
     return saved
 
 
+_PLACE_GEOMETRIES = ("geom", "point")
+# what SpatiaLite's ggi_ trigger checks per row (the column's type and SRID), for the
+# rows of a large load at once
+_SQLITE_CONSTRAINTS = (
+    "SELECT p.id FROM places p WHERE " + _SQLITE_NEW + " AND NOT EXISTS (SELECT 1 "
+    "FROM geometry_columns WHERE Lower(f_table_name) = 'places' "
+    "AND Lower(f_geometry_column) = :column "
+    "AND GeometryConstraints(p.{column}, geometry_type, srid) = 1) LIMIT 1"
+)
+
+
 def _sqlite_finish(conn: Connection, saved: list[tuple[str, str]], params: dict[str, Any]) -> None:
+    for column in _PLACE_GEOMETRIES:
+        if any(name == f"ggi_places_{column}" for name, _ in saved):
+            bad = conn.execute(
+                text(_SQLITE_CONSTRAINTS.format(column=column)), {**params, "column": column}
+            ).first()
+            if bad is not None:  # the trigger's own message and error
+                raw_conn = conn.connection.driver_connection
+                raise raw_conn.IntegrityError(  # type: ignore[union-attr]
+                    f"places.{column} violates Geometry constraint [geom-type or SRID not allowed]"
+                )
     conn.execute(text(_SQLITE_ALIASES), params)
     raw = conn.connection.driver_connection
     assert raw is not None

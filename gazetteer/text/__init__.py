@@ -10,14 +10,21 @@ Public API:
 * ``split_generic(name)``, ``parse_name(name)``, ``NameParts``: 专名 / 通名.
 * ``romanize(name, *, kind=None, reading=None, tones=True)``, ``sign_form(...)``,
   ``NameKind``: GB/T 16159 romanisation.
-* ``pinyin_key``, ``toned_key``, ``initials``, ``homophone_signature``: search keys.
+* ``pinyin_key``, ``toned_key``, ``initials``, ``homophone_signature``: search keys;
+  ``search_keys(name)``: ``(pinyin_key, initials)`` at once.
 * ``chinese_to_arabic(text)``: 一 ... 九十九 -> 1 ... 99.
 * ``strip_tone(syllable)``.
 
 Data files (``data/*.tsv``, ``data/*.txt``) are read on first use, never at import.
 """
 
-from gazetteer.text.keys import homophone_signature, initials, pinyin_key, toned_key
+from gazetteer.text.keys import (
+    homophone_signature,
+    initials,
+    pinyin_key,
+    search_keys,
+    toned_key,
+)
 from gazetteer.text.names import NameParts, parse_name, split_generic
 from gazetteer.text.normalization import is_common_char, is_han, normalize
 from gazetteer.text.numerals import chinese_to_arabic
@@ -38,6 +45,7 @@ __all__ = [
     "parse_reading",
     "pinyin_key",
     "romanize",
+    "search_keys",
     "sign_form",
     "split_generic",
     "strip_tone",

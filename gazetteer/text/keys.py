@@ -15,13 +15,22 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from gazetteer.text.normalization import is_han, normalize
-from gazetteer.text.pinyin import _syllables_normalized, parse_reading, split_tone
+from gazetteer.text.normalization import HAN_RUN, is_han, normalize
+from gazetteer.text.pinyin import _han_run, _syllables_normalized, parse_reading, split_tone
+
+
+@lru_cache(maxsize=4096)
+def _toneless(syllable: str) -> tuple[str, int]:
+    """(toneless ASCII syllable, tone) of one toned syllable."""
+    base, tone = split_tone(syllable)
+    return base.replace("ü", "v"), tone
 
 
 @lru_cache(maxsize=65536)
 def _tokens(text: str, reading: tuple[str, ...] | None) -> tuple[tuple[str, int], ...]:
     """(toneless ASCII syllable, tone) per Han char; (run, -1) for ASCII alnum runs."""
+    if reading is None and HAN_RUN.fullmatch(text):  # Han only (most names): one per char
+        return tuple(map(_toneless, _han_run(text)))
     syls = _syllables_normalized(text, list(reading) if reading is not None else None)
     out: list[tuple[str, int]] = []
     run = ""
@@ -30,8 +39,7 @@ def _tokens(text: str, reading: tuple[str, ...] | None) -> tuple[tuple[str, int]
             if run:
                 out.append((run, -1))
                 run = ""
-            base, tone = split_tone(syl)
-            out.append((base.replace("ü", "v"), tone))
+            out.append(_toneless(syl))
         elif ch.isascii() and ch.isalnum():
             run += ch.lower()
         elif run:
@@ -51,6 +59,21 @@ def _key_tokens(name: str, reading: str | None) -> tuple[tuple[str, int], ...]:
 def pinyin_key(name: str, reading: str | None = None) -> str:
     """Toneless syllables joined by spaces: 文化路 -> ``"wen hua lu"``."""
     return " ".join(tok for tok, _ in _key_tokens(name, reading))
+
+
+def search_keys(name: str, reading: str | None = None) -> tuple[str, str]:
+    """``(pinyin_key, initials)`` of a name from one reading of it (what a place row
+    stores; an import keys 100,000 names)."""
+    if reading is None:
+        text = normalize(name)
+        if HAN_RUN.fullmatch(text):  # as _tokens reads it, without its cache of names
+            bases = [_toneless(syllable)[0] for syllable in _han_run(text)]
+            return " ".join(bases), "".join(base[0] for base in bases)
+    tokens = _key_tokens(name, reading)
+    return (
+        " ".join(tok for tok, _ in tokens),
+        "".join(tok if tone < 0 else tok[0] for tok, tone in tokens),
+    )
 
 
 def toned_key(name: str, reading: str | None = None) -> str:

@@ -16,7 +16,6 @@ name). Syllables use tone marks and ``ü``; neutral tone has no mark.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
@@ -102,13 +101,16 @@ def _prefix_lengths(words: Iterable[str]) -> dict[str, int]:
 
 
 @cache
-def _phrase_index() -> tuple[re.Pattern[str] | None, dict[str, int]]:
-    """A regex of the place-name table's phrases (longest first) and a prefix index of
-    pypinyin's phrases."""
+def _phrase_index() -> tuple[dict[str, tuple[int, ...]], dict[str, int]]:
+    """The place-name table's phrases by first character (their lengths, longest first)
+    and a prefix index of pypinyin's phrases."""
     _, phrases = _pinyin_tables()
-    table_phrases = sorted((p for p in place_readings() if len(p) > 1), key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, table_phrases))) if table_phrases else None
-    return pattern, _prefix_lengths(phrases)
+    lengths: dict[str, set[int]] = {}
+    for phrase in place_readings():
+        if len(phrase) > 1:
+            lengths.setdefault(phrase[0], set()).add(len(phrase))
+    table = {ch: tuple(sorted(found, reverse=True)) for ch, found in lengths.items()}
+    return table, _prefix_lengths(phrases)
 
 
 @cache
@@ -233,19 +235,29 @@ def _gap(run: str, out: list[str]) -> None:
 
 @lru_cache(maxsize=131072)
 def _han_run(run: str) -> tuple[str, ...]:
-    """Toned syllables for a run of Han characters, by the precedence in the docstring."""
+    """Toned syllables for a run of Han characters, by the precedence in the docstring.
+
+    The table's phrases are found left to right, the longest one starting at a character
+    first (what a regex of them, longest first, would find); the gaps between them go to
+    :func:`_gap`."""
     out: list[str] = []
-    pattern = _phrase_index()[0]
-    pos = 0
-    if pattern is not None:
-        table = place_readings()
-        for match in pattern.finditer(run):
-            if match.start() > pos:
-                _gap(run[pos : match.start()], out)
-            out.extend(table[match.group()])
-            pos = match.end()
-    if pos < len(run):
-        _gap(run[pos:], out)
+    starts = _phrase_index()[0]
+    table = place_readings()
+    n = len(run)
+    gap = j = 0  # gap: where the text not covered by a table phrase starts
+    while j < n:
+        for length in starts.get(run[j], ()):
+            phrase = run[j : j + length]
+            if len(phrase) == length and phrase in table:
+                if j > gap:
+                    _gap(run[gap:j], out)
+                out.extend(table[phrase])
+                j = gap = j + length
+                break
+        else:
+            j += 1
+    if gap < n:
+        _gap(run[gap:], out)
     return tuple(out)
 
 

@@ -145,3 +145,31 @@ def test_refused_large_file_stores_nothing(
         assert _schema(conn) == before
         assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places
         assert conn.execute(text("SELECT count(*) FROM place_aliases")).scalar_one() == 2
+
+
+def test_large_load_still_checks_the_geometry_columns(
+    engine: Engine, tmp_path: Path, deferred: list[bool], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SpatiaLite's per-row type and SRID triggers are set aside for a large load and
+    their check runs once afterwards: a geometry in another SRID is still refused (on
+    PostgreSQL the column's type refuses it), and nothing is stored."""
+    write_sample(engine)
+    with engine.connect() as conn:
+        before = _schema(conn)
+        places = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
+    original = bulk.ewkt
+
+    def other_srid(geometries: Any) -> list[str | None]:
+        return [
+            None if g is None else g.replace("SRID=4490;", "SRID=4326;")
+            for g in original(geometries)
+        ]
+
+    monkeypatch.setattr(bulk, "ewkt", other_srid)
+    expected = "violates Geometry constraint" if is_sqlite(engine) else "SRID"
+    with pytest.raises(Exception, match=expected):
+        import_file(engine, _csv(tmp_path / "places.csv"))
+    assert deferred == [True]
+    with engine.connect() as conn:
+        assert _schema(conn) == before
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places

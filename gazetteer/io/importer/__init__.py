@@ -23,7 +23,9 @@ entry points :func:`import_file` and :func:`import_rows` are here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -50,6 +52,25 @@ class _DryRun(Exception):
     """Rolls a dry run's transaction back."""
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (as ``api.caches`` does for the search index).
+
+    An import holds every row of the file until it commits: a few million small
+    containers (rows, values, domain objects), none of them in a reference cycle. Each
+    full collection walks all of them and frees nothing; on 100,000 places they took a
+    quarter of the importer's CPU time. Reference counting still frees everything, and the
+    collector's previous state is restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def import_rows(
     engine: Engine,
     sources: Sequence[tuple[LayerSpec, Sequence[SourceRow]]],
@@ -61,7 +82,7 @@ def import_rows(
     """Validate and write already-read rows of several layers in one transaction."""
     sink: ProgressSink = progress or NoProgress()
     try:
-        with write_transaction(engine) as conn:
+        with _collector_paused(), write_transaction(engine) as conn:
             ctx = Context(conn)
             prepared: list[Prepared] = []
             for spec, rows in sources:
@@ -109,7 +130,7 @@ def import_file(
     options = read_options(
         engine, encoding=encoding, mapping=mapping, crs=crs, from_gcj02=from_gcj02
     )
-    with opened(path, fmt) as (real, real_fmt):
+    with _collector_paused(), opened(path, fmt) as (real, real_fmt):
         fmt = real_fmt or fmt
         specs = resolve_import_layers(real, fmt, layers)
         if not specs:

@@ -13,18 +13,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 import shapely
 from shapely.geometry import MultiPolygon, Point
 from shapely.geometry.base import BaseGeometry
 
 from gazetteer import model as m
 from gazetteer.io.importer.context import Area, Context
-from gazetteer.io.importer.parse import parse_row
+from gazetteer.io.importer.parse import parse_rows
 from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
 from gazetteer.io.layers import GeomKind, LayerSpec
 from gazetteer.io.read import SourceRow
 from gazetteer.io.validation import is_marine_or_seat, place_point
-from gazetteer.text import initials, pinyin_key
+from gazetteer.text import search_keys
 from gazetteer.types import AdminCode
 
 # --- geometry checks ------------------------------------------------------------------------
@@ -44,31 +45,68 @@ _FAMILIES = {
 }
 
 
-def _check_geometry(spec: LayerSpec, row: SourceRow, *, required: bool) -> BaseGeometry | None:
-    if row.geometry_error:
-        raise RowInvalid("geometry", row.geometry_error)
-    g = row.geometry
-    if g is None or g.is_empty:
-        if required:
-            raise RowInvalid("geometry", "缺少几何 (geometry missing)")
-        return None
-    if shapely.get_coordinate_dimension(g) > 2:
-        g = shapely.force_2d(g)
-    if g.geom_type not in _FAMILIES[spec.geometry]:
-        raise RowInvalid(
-            "geometry",
-            f"几何类型 {g.geom_type} 不符 (wrong geometry type; expected "
-            f"{' / '.join(_FAMILIES[spec.geometry])})",
-        )
-    if not g.is_valid:
-        raise RowInvalid("geometry", f"几何无效 (invalid geometry): {shapely.is_valid_reason(g)}")
-    x1, y1, x2, y2 = g.bounds
-    if not (-180 <= x1 <= x2 <= 180 and -90 <= y1 <= y2 <= 90):
-        raise RowInvalid(
-            "geometry", "坐标超出经纬度范围 (coordinates are not longitude/latitude degrees)"
-        )
-    if spec.geometry == GeomKind.MULTIPOLYGON and g.geom_type == "Polygon":
-        g = MultiPolygon([g])
+_TYPE_NAMES = np.array(
+    [
+        "Point",
+        "LineString",
+        "LinearRing",
+        "Polygon",
+        "MultiPoint",
+        "MultiLineString",
+        "MultiPolygon",
+        "GeometryCollection",
+    ]
+)
+
+
+def check_geometries(spec: LayerSpec, rows: Sequence[SourceRow]) -> list[BaseGeometry | str | None]:
+    """Per row: its geometry ready to store, ``None`` when it has none, or the problem.
+
+    The checks -- read, of the layer's type, valid, in longitude/latitude degrees -- run
+    over all rows at once (array operations); a row reports the first that fails.
+    """
+    out: list[BaseGeometry | str | None] = [r.geometry_error or r.geometry for r in rows]
+    geoms = np.empty(len(rows), dtype=object)
+    geoms[:] = [None if r.geometry_error else r.geometry for r in rows]
+    at = np.flatnonzero(~(shapely.is_missing(geoms) | shapely.is_empty(geoms)))
+    for i in np.flatnonzero(shapely.is_empty(geoms)).tolist():
+        out[i] = None
+    g = geoms[at]
+    flat = shapely.get_coordinate_dimension(g) > 2
+    if flat.any():
+        g[flat] = shapely.force_2d(g[flat])
+    types = _TYPE_NAMES[shapely.get_type_id(g)]
+    families = _FAMILIES[spec.geometry]
+    right_type = np.isin(types, families)
+    valid = shapely.is_valid(g)
+    x1, y1, x2, y2 = shapely.bounds(g).T
+    degrees = (x1 >= -180) & (x1 <= x2) & (x2 <= 180) & (y1 >= -90) & (y1 <= y2) & (y2 <= 90)
+    wrap = spec.geometry == GeomKind.MULTIPOLYGON
+    ok = right_type & valid & degrees
+    for i, gi in zip(at[ok].tolist(), g[ok], strict=True):
+        out[i] = MultiPolygon([gi]) if wrap and gi.geom_type == "Polygon" else gi
+    for k in np.flatnonzero(~ok).tolist():
+        gi = g[k]
+        if not right_type[k]:
+            problem = (
+                f"几何类型 {gi.geom_type} 不符 (wrong geometry type; expected "
+                f"{' / '.join(families)})"
+            )
+        elif not valid[k]:
+            problem = f"几何无效 (invalid geometry): {shapely.is_valid_reason(gi)}"
+        else:
+            problem = "坐标超出经纬度范围 (coordinates are not longitude/latitude degrees)"
+        out[int(at[k])] = problem
+    return out
+
+
+def _check_geometry(out: Prepared, row: SourceRow, *, required: bool) -> BaseGeometry | None:
+    """The row's geometry as :func:`check_geometries` found it, or the row error."""
+    g = out.geometries[id(row)]
+    if isinstance(g, str):
+        raise RowInvalid("geometry", g)
+    if g is None and required:
+        raise RowInvalid("geometry", "缺少几何 (geometry missing)")
     return g
 
 
@@ -140,6 +178,8 @@ class Prepared:
     spec: LayerSpec
     items: list[Any] = field(default_factory=list)
     extra: list[Any] = field(default_factory=list)  # nodes created for edges, snapshots
+    # id(row) -> its checked geometry, None or the problem (check_geometries)
+    geometries: dict[int, BaseGeometry | str | None] = field(default_factory=dict)
 
 
 Validator = Callable[[Context, dict[str, Any], SourceRow, "Prepared", dict[str, set[Any]]], None]
@@ -181,7 +221,7 @@ def _v_admin(
                 "code",
                 f"代码 {code} 与上级 {parent} 前缀不一致 (code prefix differs from the parent)",
             )
-    geometry = _check_geometry(out.spec, row, required=False)
+    geometry = _check_geometry(out, row, required=False)
     centre = None
     if v["centre_lon"] is not None and v["centre_lat"] is not None:
         centre = Point(v["centre_lon"], v["centre_lat"])
@@ -219,7 +259,7 @@ def _v_place(
         y = v[year]
         if y is not None and not 0 < y <= 2100:
             raise RowInvalid(year, f"年份不合理 (implausible year): {y}")
-    geometry = _check_geometry(out.spec, row, required=True)
+    geometry = _check_geometry(out, row, required=True)
     assert geometry is not None  # required=True
     given = Point(v["lon"], v["lat"]) if v["lon"] is not None and v["lat"] is not None else None
     point = place_point(geometry, given)
@@ -228,7 +268,7 @@ def _v_place(
     marine = is_marine_or_seat(v["category_code"], ctx.majors[v["category_code"]])
     ctx.check_inside(v["admin_code"], point, marine=marine)
     try:
-        keys = (pinyin_key(v["name"], v["reading"]), initials(v["name"], v["reading"]))
+        keys = search_keys(v["name"], v["reading"])
     except ValueError as exc:  # ReadingError
         raise RowInvalid("reading", str(exc)) from None
     if v["id"] is not None:
@@ -283,7 +323,7 @@ def _v_history(
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.history_ids, "序号 id")
     if v["valid_from"] and v["valid_to"] and v["valid_from"] > v["valid_to"]:
         raise RowInvalid("valid_to", "停用日期早于启用日期 (valid_to is before valid_from)")
-    geometry = _check_geometry(out.spec, row, required=False)
+    geometry = _check_geometry(out, row, required=False)
     if v["id"] is not None:
         seen["id"].add(v["id"])
     out.items.append(_build(m.NameHistoryEntry, v, reason=reason, geometry=geometry))
@@ -296,7 +336,7 @@ def _v_bua(
     _require(v, "name", "county_code")
     _known_area(ctx, "county_code", v["county_code"])
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.bua_ids, "序号 id")
-    geometry = _check_geometry(out.spec, row, required=True)
+    geometry = _check_geometry(out, row, required=True)
     assert geometry is not None
     if v["id"] is not None:
         seen["id"].add(v["id"])
@@ -321,7 +361,7 @@ def _v_facility(
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.facility_ids, "序号 id")
     _unique("code", v["code"], seen.setdefault("code", set()), ctx.facility_codes)
     _nonneg(v, "beds", "capacity", "floor_area_m2")
-    point = _check_geometry(out.spec, row, required=True)
+    point = _check_geometry(out, row, required=True)
     assert point is not None
     ctx.check_inside(v["admin_code"], point)
     if v["id"] is not None:
@@ -345,7 +385,7 @@ def _v_demand(
         raise RowInvalid("elderly", "老人数多于人口 (more elderly than population)")
     if v["dependents"] > v["population"]:
         raise RowInvalid("dependents", "供养人员多于人口 (more dependents than population)")
-    point = _check_geometry(out.spec, row, required=True)
+    point = _check_geometry(out, row, required=True)
     assert point is not None
     ctx.check_inside(v["admin_code"], point)
     if v["id"] is not None:
@@ -358,7 +398,7 @@ def _v_node(
     ctx: Context, v: dict[str, Any], row: SourceRow, out: Prepared, seen: dict[str, set[Any]]
 ) -> None:
     _unique("id", v["id"], seen.setdefault("id", set()), ctx.node_ids, "节点号 node id")
-    point = _check_geometry(out.spec, row, required=True)
+    point = _check_geometry(out, row, required=True)
     assert point is not None
     seen["id"].add(v["id"])
     ctx.node_ids.add(v["id"])
@@ -373,7 +413,7 @@ def _v_edge(
     _nonneg(v, "length_m")
     if v["speed_kmh"] is not None and v["speed_kmh"] <= 0:
         raise RowInvalid("speed_kmh", f"速度应大于0 (speed must be positive): {v['speed_kmh']}")
-    line = _check_geometry(out.spec, row, required=True)
+    line = _check_geometry(out, row, required=True)
     assert line is not None
     coords = list(line.coords)
     # Nodes missing from the database and the file are created at the edge's ends.
@@ -419,15 +459,10 @@ def validate_layer(
     ctx: Context, spec: LayerSpec, rows: Sequence[SourceRow], progress: ProgressSink
 ) -> tuple[Prepared, list[RowError]]:
     out = Prepared(spec)
-    errors: list[RowError] = []
     seen: dict[str, set[Any]] = {}
-    parsed: list[tuple[SourceRow, dict[str, Any]]] = []
-    for row in rows:
-        values, errs = parse_row(spec, row)
-        if errs:
-            errors.extend(errs)
-        else:
-            parsed.append((row, values))
+    parsed, errors = parse_rows(spec, rows)
+    checked = check_geometries(spec, [row for row, _ in parsed])
+    out.geometries = {id(row): g for (row, _), g in zip(parsed, checked, strict=True)}
     if spec.name == "admin_areas":
         # parents before children; codes of the file are not "already in the database"
         parsed.sort(key=lambda rv: (rv[1]["level"], rv[1]["code"]))

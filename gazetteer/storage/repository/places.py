@@ -74,7 +74,8 @@ def place_values(
         "origin": p.origin,
         "history": p.history,
         "description": p.description,
-        "other_names": json.dumps(p.other_names, ensure_ascii=False),
+        # most places have none: "[]" without a call to json (an import writes 100,000)
+        "other_names": json.dumps(p.other_names, ensure_ascii=False) if p.other_names else "[]",
         "established_year": p.established_year,
         "abolished_year": p.abolished_year,
         "status": str(p.status),
