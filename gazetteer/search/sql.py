@@ -107,6 +107,10 @@ COMPACT = func.replace(p.c.pinyin_key, literal_column("' '"), literal_column("''
 G = table("search_grams", column("gram"), column("rank"), column("place_id"))
 GRAM_PINYIN_LETTERS = 5  # 'p:' grams hold compact-pinyin prefixes up to this length
 GRAM_INITIALS = 3  # 'i:' grams hold initials prefixes up to this length
+# one syllable of pinyin_key per character of the name (match_mixed's condition)
+ALIGNED = func.char_length(p.c.pinyin_key) - func.char_length(COMPACT) + 1 == func.char_length(
+    p.c.name
+)
 
 
 def _prominence() -> ColumnElement[Any]:
@@ -193,6 +197,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                 best[int(pid)] = key
 
     counts: list[Select[Any]] = []  # id selects whose union is the total
+    estimated = False  # the total is an estimate (then total_is_exact is False)
     grams = gram_search_available(conn)
     text = q.text
     if not text:
@@ -203,17 +208,29 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
         if a.is_mixed:
             units = a.units
             pk_col = p.c.pinyin_key
-            if grams:
-                stmt = _gram_ranked(_mixed_gram(units), MIXED_CANDIDATES, filters, (pk_col,))
+
+            def check(row: Any) -> bool:
+                return match_mixed(units, row[1], tuple((row[3] or "").split())) >= 0
+
+            if grams and _one_initial(units):
+                # 威h: where syllables align with characters the gram is the match itself,
+                # so the best k are a range scan; the total, when more than a page, is
+                # the gram's count, an estimate (it would include 12号楼 for 号l: a run of
+                # digits is one syllable of several characters, which match_mixed refuses)
+                gram = _mixed_gram(units)
+                run(_gram_ranked(gram, k + 1, [*filters, ALIGNED], (pk_col,)), C_PINYIN, check)
+                if len(best) > k:  # else the page holds every match
+                    counts.append(_gram_ids(gram, filters))
+                    estimated = True
             else:
-                hans = "".join(u for u in units if not u.isascii())
-                cond = p.c.name.like(f"%{like_escape(hans[:1])}%", escape="\\")
-                stmt = _ranked(cond, False, MIXED_CANDIDATES, filters, (pk_col,))
-            run(
-                stmt,
-                C_PINYIN,
-                lambda row: match_mixed(units, row[1], tuple((row[3] or "").split())) >= 0,
-            )
+                if grams:
+                    gram = _mixed_gram(units)
+                    stmt = _gram_ranked(gram, MIXED_CANDIDATES, filters, (pk_col,))
+                else:
+                    hans = "".join(u for u in units if not u.isascii())
+                    cond = p.c.name.like(f"%{like_escape(hans[:1])}%", escape="\\")
+                    stmt = _ranked(cond, False, MIXED_CANDIDATES, filters, (pk_col,))
+                run(stmt, C_PINYIN, check)
         elif a.latin and not a.has_han:
             key = a.latin
             if grams and len(key) <= GRAM_PINYIN_LETTERS:
@@ -270,6 +287,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                     lambda row: OSA.distance(chars, row[1], score_cutoff=1) <= 1,
                 )
     total, exact = _count(conn, counts, len(best))
+    exact = exact and not estimated
     ordered = sorted(best.items(), key=lambda kv: kv[1][:3])
     page_ids = ordered[q.offset : q.offset + q.limit]
     return SearchPage(
@@ -336,6 +354,13 @@ def _pinyin_one_edit(key: str) -> ColumnElement[bool]:
         and_(lengths, suffix_match(COMPACT, key[t + 1 :])),
         and_(lengths, prefix(key[:t]), suffix_match(COMPACT, key[n - t :])),
     )
+
+
+def _one_initial(units: Sequence[str]) -> bool:
+    """A character and then one letter or digit (``威h``): the ``m:`` gram of the two is
+    exactly what :func:`match_mixed` accepts, for names whose syllables align with
+    their characters (:data:`ALIGNED`)."""
+    return len(units) == 2 and not units[0].isascii() and len(units[1]) == 1
 
 
 def _mixed_gram(units: Sequence[str]) -> str:

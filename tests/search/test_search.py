@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, select
 
 from gazetteer.errors import InvalidInput
-from gazetteer.model import ChangeReason
+from gazetteer.model import ChangeReason, Place
 from gazetteer.search import (
     MatchKind,
     SearchPage,
@@ -20,9 +21,11 @@ from gazetteer.search.analyze import match_mixed
 from gazetteer.services.search import SearchService
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
+from gazetteer.storage import tables as t
 from gazetteer.storage import write_transaction
 from gazetteer.storage.tables_search import place_aliases
 from gazetteer.text import initials, pinyin_key
+from tests.builder import Builder
 from tests.datasets import search_names as wf
 
 
@@ -370,3 +373,31 @@ def test_cli_search_and_place(
     assert main(["--database-url", settings.database_url, "place", str(ids["刘公岛"])]) == 0
     out = capsys.readouterr().out
     assert "标准名称: 刘公岛" in out and "别名、简称: 刘岛" in out
+
+
+def test_a_character_and_an_initial(engine: Engine, ids: dict[str, int]) -> None:
+    """``威h`` on the SQL strategy reads the best names straight from the ``m:`` gram: the
+    names :func:`match_mixed` accepts, best first. A name whose digits make one syllable
+    of two characters (12号楼: three syllables, four characters) holds the gram ``m:号l``
+    but is no match."""
+    extra = [
+        Place(name=n, category_code="26100", admin_code=wf.HUANCUI, geometry=Point(122.1, 37.5))
+        for n in ("12号楼", "3号楼", "号楼小区")
+    ]
+    with Builder.writing(engine) as b:
+        b.places(extra, keys=True)
+    sql = SearchService(check_interval_s=0, memory_max_names=-1)
+    with engine.connect() as c:
+        rows = c.execute(select(t.places.c.name, t.places.c.pinyin_key)).all()
+        for text in ("号l", "威h", "环c", "公y", "文h", "海b", "路x"):
+            units = analyze(text).units
+            every = {n for n, key in rows if match_mixed(units, n, tuple(key.split())) >= 0}
+            for limit in (1, 2, 3, 20):
+                page = run(sql, c, text, limit=limit)
+                assert len(page.results) == min(limit, len(every)), text
+                assert set(names(page)) <= every, text
+                if len(every) <= limit:  # the page holds every match: counted exactly
+                    assert (page.total, page.total_is_exact) == (len(every), True), text
+                else:
+                    assert page.total >= len(every)
+        assert sorted(names(run(sql, c, "号l"))) == ["3号楼", "号楼小区"]
