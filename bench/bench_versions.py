@@ -51,6 +51,7 @@ def make(engine: Engine, n: int) -> None:
     upgrade(engine)
     started = time.perf_counter()
     with engine.begin() as conn:
+        conn.execute(text("SET LOCAL statement_timeout = 0"))
         repo.ensure_categories(conn)
         conn.execute(
             text(
@@ -65,6 +66,7 @@ def make(engine: Engine, n: int) -> None:
         conn.execute(text("ALTER TABLE places ENABLE TRIGGER USER"))
         versions.note_changes(conn, t.places)
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("SET statement_timeout = 0"))
         conn.execute(text("VACUUM ANALYZE places"))
     print(f"made {n:,} places in {time.perf_counter() - started:.0f} s")
 

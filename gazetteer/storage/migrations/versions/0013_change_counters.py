@@ -35,9 +35,9 @@ statement-level ``AFTER INSERT OR UPDATE OR DELETE`` and an ``AFTER TRUNCATE`` t
   taken as late as possible in each statement.
 
 Functions are qualified by their schema (``pg_restore`` runs with an empty
-``search_path``). The service role gets ``SELECT`` and ``UPDATE`` through the default
-privileges of migration 0010 (its triggers run as the role that writes). SQLite (a city's
-names) keeps computing its versions from the data: nothing there.
+``search_path``). The service role ``gazetteer_app`` (migration 0010) may ``SELECT`` and
+``UPDATE`` the counters (its writes' triggers run as that role), not add or delete rows.
+SQLite (a city's names) keeps computing its versions from the data: nothing there.
 """
 
 from alembic import op
@@ -60,6 +60,7 @@ WATCHED = (
     "built_up_areas",
 )
 SLOTS = 16
+APP_ROLE = "gazetteer_app"
 
 
 def _bump(own: str, which: str) -> str:
@@ -98,6 +99,9 @@ def _pg_up(own: str) -> list[str]:
           RETURN NULL;
         END $$
         """,
+        # the service role (migration 0010) updates the rows through its writes' triggers
+        f"REVOKE ALL ON {own}.data_changes FROM {APP_ROLE}",
+        f"GRANT SELECT, UPDATE ON {own}.data_changes TO {APP_ROLE}",
     ]
     for name in WATCHED:
         out += [
