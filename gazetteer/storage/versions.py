@@ -27,8 +27,8 @@ hundreds of milliseconds) every version is read from the change counters of migr
 0013 instead: per table the sum and the maximum of its ``data_changes`` rows, which
 statement-level triggers bump inside every writing transaction. So a version changes
 exactly when a write to one of its tables commits, on the primary and, replayed from the
-WAL with the data, on a hot standby; reading all of them is one lookup in a table of a
-hundred rows. A write that silences the triggers (``DISABLE TRIGGER USER``) calls
+WAL with the data, on a hot standby; reading all of them is one lookup in a table of
+144 rows. A write that silences the triggers (``DISABLE TRIGGER USER``) calls
 :func:`note_changes` in its transaction.
 
 Each version is a one-row *source* (a subquery of aggregates, ``*_source()``, SQLite) with
