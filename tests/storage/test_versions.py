@@ -8,11 +8,13 @@ import importlib
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import partial
+from typing import Any
 
 import pytest
 from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, text, update
 
+from gazetteer.errors import Busy
 from gazetteer.model import AdminLevel
 from gazetteer.storage import append_only
 from gazetteer.storage import tables as t
@@ -123,17 +125,22 @@ def _place(engine: Engine) -> int:
         return b.place("文化中路", "23510", "371000000000", Point(122.12, 37.51))
 
 
+def _copy_of(pid: int) -> Any:
+    """An insert of a copy of place ``pid`` (no unique code)."""
+    places = t.places
+    columns = [c for c in places.c if c.name not in ("id", "code")]
+    return places.insert().from_select(
+        [c.name for c in columns],
+        places.select().with_only_columns(*columns).where(places.c.id == pid),
+    )
+
+
 def test_a_place_written_changes_the_versions_when_it_commits(engine: Engine) -> None:
     """Both backends, real rows: insert, update, delete; a rolled-back write leaves them."""
     pid = _place(engine)
     places = t.places
     writes = [
-        places.insert().from_select(
-            [c.name for c in places.c if c.name not in ("id", "code", "tile_key")],
-            places.select()
-            .with_only_columns(*(c for c in places.c if c.name not in ("id", "code", "tile_key")))
-            .where(places.c.id == pid),
-        ),
+        _copy_of(pid),
         update(places)
         .where(places.c.id == pid)
         .values(name="文化东路", updated_at=datetime(2031, 1, 1, tzinfo=UTC)),
@@ -173,3 +180,47 @@ def test_writes_past_the_triggers_note_their_changes(engine: Engine) -> None:
         v.note_changes(conn, t.places)
     with engine.connect() as conn:
         assert _changed(before, _all(conn)) == CHANGES["places"]
+
+
+_FREE = text(
+    "SELECT count(*) FROM (SELECT 1 FROM data_changes WHERE table_name = 'places' "
+    "FOR UPDATE SKIP LOCKED) f"
+)
+
+
+@pytest.mark.postgis
+@pytest.mark.parametrize("backend", ["postgis"], indirect=True)
+def test_concurrent_writers_take_free_slots_and_wait_only_when_all_are_held(
+    engine: Engine,
+) -> None:
+    """A transaction holding a table's counter until it commits (a bulk load) does not hold
+    up other writers of the table: each takes a free slot. Only when every slot is held
+    does a writer wait (here its lock timeout ends the wait at once)."""
+    pid = _place(engine)
+    with engine.connect() as conn:
+        before = _all(conn)
+    writers = [engine.connect() for _ in range(_MIGRATION.SLOTS)]
+    try:
+        with engine.connect() as probe:
+            for i, writer in enumerate(writers):
+                writer.begin()
+                writer.execute(text("SET LOCAL lock_timeout = '1ms'"))  # a wait fails at once
+                writer.execute(_copy_of(pid))
+                writer.execute(_copy_of(pid))  # a slot it holds: no second one
+                assert probe.execute(_FREE).scalar_one() == _MIGRATION.SLOTS - i - 1
+                probe.rollback()
+            with engine.connect() as late:
+                late.execute(text("SET LOCAL lock_timeout = '1ms'"))
+                with pytest.raises(Busy):
+                    late.execute(_copy_of(pid))
+        for writer in writers:
+            writer.commit()
+    finally:
+        for writer in writers:
+            writer.close()
+    with engine.connect() as conn:
+        assert _changed(before, _all(conn)) == CHANGES["places"]
+        bumped = conn.execute(
+            text("SELECT count(DISTINCT changes) FROM data_changes WHERE table_name = 'places'")
+        ).scalar_one()
+        assert bumped == _MIGRATION.SLOTS

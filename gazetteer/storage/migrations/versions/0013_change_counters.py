@@ -10,7 +10,7 @@ milliseconds), paid once a second per cache and per worker. On PostgreSQL it is 
 from ``data_changes``: per watched table (exactly those the versions read:
 :data:`WATCHED`) :data:`SLOTS` rows ``(table_name, slot, changes)``, bumped by a
 statement-level ``AFTER INSERT OR UPDATE OR DELETE`` and an ``AFTER TRUNCATE`` trigger
-(``trg_<table>_changed``). A table's part of a version is ``sum(changes)`` and
+(``trg_<table>_changed``, ``trg_<table>_truncated``). A table's part of a version is ``sum(changes)`` and
 ``max(changes)`` over its slots.
 
 * Transactional: the bump is an ``UPDATE`` in the writing transaction, so a reader (on the
@@ -25,14 +25,18 @@ statement-level ``AFTER INSERT OR UPDATE OR DELETE`` and an ``AFTER TRUNCATE`` t
 * Statement-level: a ``COPY`` of a million rows bumps once. ``ALTER TABLE .. DISABLE
   TRIGGER USER`` or ``session_replication_role = replica`` silences it: whoever does that
   calls ``gz_data_changed(tables)`` (``versions.note_changes``) in the same transaction.
-* Locks: a bump holds its slot's row lock until the transaction ends. The slot is
-  ``pg_backend_pid() % SLOTS``, so concurrent writers of one table block each other only
-  when their backends share a slot (one in :data:`SLOTS`); then the second waits for the
-  first to commit (a long bulk load holds its slot for its whole transaction). Two writers
-  sharing a slot that write two watched tables in opposite orders deadlock; PostgreSQL
-  detects it after ``deadlock_timeout`` and aborts one of them, which fails like any other
-  aborted write. The trigger does nothing else (one indexed row update), so the lock is
-  taken as late as possible in each statement.
+* Locks: a bump holds its slot's row lock until the transaction ends. It takes a slot of
+  the table that no other transaction holds (``FOR UPDATE SKIP LOCKED``; the backend's
+  own, ``pg_backend_pid() % SLOTS``, first; one the transaction holds itself counts as
+  free), so concurrent writers of one table do not wait for one another: a bulk load
+  holding a slot for its whole transaction does not hold up the service's edits (whose
+  ``lock_timeout`` would turn a wait into a 503). Only when every slot of a table is held
+  (more than :data:`SLOTS` writing transactions on it at once) does a writer wait, on its
+  own slot, for that transaction to end; such waiters writing two watched tables in
+  opposite orders can deadlock, which PostgreSQL detects after ``deadlock_timeout`` and
+  answers by aborting one of them (it fails like any aborted write). The trigger does
+  nothing else (two lookups in a table of 144 rows), and being ``AFTER .. FOR EACH
+  STATEMENT`` it locks as late as possible in each statement.
 
 Functions are qualified by their schema (``pg_restore`` runs with an empty
 ``search_path``). The service role ``gazetteer_app`` (migration 0010) may ``SELECT`` and
@@ -63,16 +67,11 @@ SLOTS = 16
 APP_ROLE = "gazetteer_app"
 
 
-def _bump(own: str, which: str) -> str:
-    return (
-        f"UPDATE {own}.data_changes SET changes = greatest(changes + 1, "
-        "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint) "
-        f"WHERE table_name = {which} AND slot = pg_backend_pid() % {SLOTS}"
-    )
-
-
 def _pg_up(own: str) -> list[str]:
     rows = ", ".join(f"('{name}')" for name in WATCHED)
+    clock = "(extract(epoch FROM clock_timestamp()) * 1000000)::bigint"
+    mine = f"pg_backend_pid() % {SLOTS}"
+    bump = f"UPDATE {own}.data_changes SET changes = greatest(changes + 1, {clock})"
     out = [
         f"""
         CREATE TABLE {own}.data_changes (
@@ -84,18 +83,32 @@ def _pg_up(own: str) -> list[str]:
         """,
         f"""
         INSERT INTO {own}.data_changes (table_name, slot, changes)
-        SELECT w.name, s, (extract(epoch FROM clock_timestamp()) * 1000000)::bigint
+        SELECT w.name, s, {clock}
         FROM (VALUES {rows}) AS w(name), generate_series(0, {SLOTS - 1}) AS s
         """,
+        # a free slot, the backend's own first; all held by others: wait for its own
         f"""
         CREATE FUNCTION {own}.gz_data_changed(tables text[]) RETURNS void
-        LANGUAGE sql AS $$ {_bump(own, "ANY(tables)")} $$
+        LANGUAGE plpgsql AS $$
+        DECLARE
+          t text;
+        BEGIN
+          FOREACH t IN ARRAY tables LOOP
+            {bump} WHERE table_name = t AND slot = (
+              SELECT c.slot FROM {own}.data_changes c WHERE c.table_name = t
+              ORDER BY (c.slot + {SLOTS} - {mine}) % {SLOTS}
+              LIMIT 1 FOR UPDATE SKIP LOCKED);
+            IF NOT FOUND THEN
+              {bump} WHERE table_name = t AND slot = {mine};
+            END IF;
+          END LOOP;
+        END $$
         """,
         f"""
         CREATE FUNCTION {own}.gz_table_changed() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-          {_bump(own, "TG_TABLE_NAME")};
+          PERFORM {own}.gz_data_changed(ARRAY[TG_TABLE_NAME::text]);
           RETURN NULL;
         END $$
         """,
