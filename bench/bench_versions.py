@@ -13,13 +13,15 @@ transaction as a request does:
 * the aggregate it replaces (``count(*), max(updated_at), max(id)`` over ``places``, the
   query SQLite still runs), the baseline.
 
-Prints the median and the 95th percentile of each and their ratio. ``--keep`` keeps the
-database (dropped otherwise).
+Prints the median and the 95th percentile of each and their ratio; then what the counter
+costs a one-row edit of a place (its own transaction), with and without the places'
+counter triggers. ``--keep`` keeps the database (dropped otherwise).
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import statistics
 import time
 import uuid
@@ -80,6 +82,34 @@ def timed(read: Callable[[], object], rounds: int) -> list[float]:
     return out
 
 
+def edits(engine: Engine, rounds: int = 300) -> None:
+    """What the counters cost a write: one-row edits, each its own transaction, with the
+    places' counter triggers and with them disabled (alternating blocks of 50)."""
+    edit = text("UPDATE places SET updated_at = now() WHERE id = :id")
+    ms: dict[bool, list[float]] = {True: [], False: []}
+
+    ids = itertools.count(1)
+
+    def one() -> None:
+        with engine.begin() as conn:
+            conn.execute(edit, {"id": next(ids) * 7919 % 1_000_000})
+
+    for block in range(rounds // 50):
+        counted = block % 2 == 0
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL lock_timeout = 0"))
+            state = "ENABLE" if counted else "DISABLE"
+            for trigger in ("trg_places_changed", "trg_places_truncated"):
+                conn.execute(text(f"ALTER TABLE places {state} TRIGGER {trigger}"))
+        ms[counted] += timed(one, 50)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_changed"))
+        conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_truncated"))
+    with_t, without = statistics.median(ms[True]), statistics.median(ms[False])
+    print(f"one-row edit: median {with_t:.3f} ms with the counter, {without:.3f} ms without")
+    print(f"with / without (medians): {with_t / without:.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("admin_url", help="PostgreSQL URL of a database to create others from")
@@ -119,6 +149,7 @@ def main() -> None:
             print(f"{label:>9}: median {statistics.median(ms):8.3f} ms  p95 {q[18]:8.3f} ms")
         ratio = statistics.median(figures["aggregate"]) / statistics.median(figures["counters"])
         print(f"aggregate / counters (medians): {ratio:.0f}x")
+        edits(engine)
     finally:
         engine.dispose()
         if not args.keep and args.db is None:
