@@ -205,6 +205,8 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
         t0 = time.perf_counter()
         with engine.begin() as conn:
             from gazetteer.storage import repository as repo
+            from gazetteer.storage import tables as t
+            from gazetteer.storage import versions
 
             # bulk load without secondary indexes, then build them once (as a real import
             # of a province would); their definitions come from the migrations
@@ -278,6 +280,7 @@ def postgis_1m(admin_url: str, n: int, keep: bool) -> None:
                     "n": n,
                 },
             )
+            versions.note_changes(conn, t.places)  # the counters' trigger was off too
         print(f"inserted {n} rows in {time.perf_counter() - t0:.1f} s; building indexes")
         with engine.begin() as conn:
             conn.execute(text("SET maintenance_work_mem = '256MB'"))

@@ -52,9 +52,10 @@ class Memo(Generic[K, V]):
 
 class Throttled(Generic[K]):
     """Values (data versions) read at most once per ``ttl_s`` per key: a map asks for dozens
-    of tiles at once and a version is an aggregate over a table (a quarter of a second over
-    a million names). One caller reads it; the others asking meanwhile keep the value read
-    last (never a stampede of the same aggregate)."""
+    of tiles at once, and on SQLite a version is an aggregate over a table (on PostgreSQL
+    a lookup of change counters, still a round trip per tile saved). One caller reads it;
+    the others asking meanwhile keep the value read last (never a stampede of the same
+    read)."""
 
     def __init__(self, ttl_s: float = 1.0) -> None:
         self.ttl_s = ttl_s

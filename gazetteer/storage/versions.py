@@ -3,27 +3,40 @@
 Every cache derived from the database is keyed by one of these, read on the caller's
 connection (so a transaction sees its own writes) and compared for equality only:
 
-=========================  ================================================================
-version                    what changes it (read from the data itself)
-=========================  ================================================================
-``names_version``          places (count, latest ``updated_at``, highest id), their history,
-                           the administrative areas: the search index
-``network_version``        road edges and nodes (counts, highest ids, total length): the
-                           road graph
-``demand_version``         demand points (count, highest id, population sums, positions):
-                           the snapped demand of the coverage analysis
-``layer_version``          the table behind one GeoJSON map layer
-``sheet_data_version``     everything drawn on a result map sheet (names, areas with their
-                           boxes, roads)
-``naming_reference_version``  word lists, built-up areas, administrative areas: the naming
-                           check's reference data (three parts, reloaded separately)
-=========================  ================================================================
+=============================  ====================================  ==========================
+version                        what changes it (the cache)           SQLite: read from the data
+=============================  ====================================  ==========================
+``names_version``              places, their history, the            count, latest
+                               administrative areas (the search      ``updated_at``, highest id
+                               index)
+``network_version``            road edges and nodes (the road        counts, highest ids, total
+                               graph)                                length
+``demand_version``             demand points (the snapped demand     count, highest id,
+                               of the coverage analysis)             population sums, positions
+``layer_version``              the table behind one GeoJSON map      count, highest id (latest
+                               layer                                 ``updated_at``, sums)
+``sheet_data_version``         everything drawn on a result map      the above, the admin
+                               sheet (names, areas, roads)           areas' boxes summed
+``naming_reference_version``   word lists, built-up areas,           counts, highest ids, boxes
+                               administrative areas (the naming
+                               check's reference data, three parts)
+=============================  ====================================  ==========================
 
-Each version is a one-row *source* (a subquery of aggregates, ``*_source()``) and a
-formatter, so that several versions are read in one statement (:func:`read`): the coverage
-analysis reads the network and the demand versions together, a map sheet the network and
-the names. Every statement here is cacheable by SQLAlchemy (the dialect constructs use
-bind parameters), so none needs a private compiled-SQL memo.
+On PostgreSQL (a province's or a nation's names, where ``count(*)`` over ``places`` costs
+hundreds of milliseconds) every version is read from the change counters of migration
+0013 instead: per table the sum and the maximum of its ``data_changes`` rows, which
+statement-level triggers bump inside every writing transaction. So a version changes
+exactly when a write to one of its tables commits, on the primary and, replayed from the
+WAL with the data, on a hot standby; reading all of them is one lookup in a table of
+144 rows. A write that silences the triggers (``DISABLE TRIGGER USER``) calls
+:func:`note_changes` in its transaction.
+
+Each version is a one-row *source* (a subquery of aggregates, ``*_source()``, SQLite) with
+the tables it covers (their counters, PostgreSQL) and a formatter, so that several versions
+are read in one statement (:func:`read`): the coverage analysis reads the network and the
+demand versions together, a map sheet the network and the names. Every statement here is
+cacheable by SQLAlchemy (the dialect constructs use bind parameters), so none needs a
+private compiled-SQL memo.
 """
 
 from __future__ import annotations
@@ -32,7 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Subquery, func, select, true
+from sqlalchemy import Connection, Subquery, Table, func, select, text, true
 
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import geom_bound
@@ -46,6 +59,7 @@ class Version:
     name: str
     source: Callable[[], Subquery]
     format: Callable[[Sequence[Any]], str]
+    tables: tuple[str, ...]  # what it is read from: its change counters on PostgreSQL
 
 
 def _plain(row: Sequence[Any]) -> str:
@@ -60,6 +74,8 @@ def _rounded(row: Sequence[Any]) -> str:
 
 def read(conn: Connection, *versions: Version) -> tuple[str, ...]:
     """The given versions, read in one statement."""
+    if conn.dialect.name == "postgresql":
+        return _read_counters(conn, versions)
     sources = [v.source() for v in versions]
     joined: Any = sources[0]
     for s in sources[1:]:
@@ -72,6 +88,30 @@ def read(conn: Connection, *versions: Version) -> tuple[str, ...]:
         out.append(v.format(row[at : at + n]))
         at += n
     return tuple(out)
+
+
+_COUNTERS = text(
+    "SELECT table_name, sum(changes), max(changes) FROM data_changes "
+    "WHERE table_name = ANY(:tables) GROUP BY table_name"
+)
+
+
+def _read_counters(conn: Connection, versions: Sequence[Version]) -> tuple[str, ...]:
+    """PostgreSQL: each table's part is the sum and the maximum of its change counters."""
+    tables = sorted({name for v in versions for name in v.tables})
+    seen = {str(r[0]): f"{r[1]}.{r[2]}" for r in conn.execute(_COUNTERS, {"tables": tables})}
+    return tuple("|".join(seen.get(name, "-") for name in v.tables) for v in versions)
+
+
+def note_changes(conn: Connection, *tables: Table) -> None:
+    """Bump the change counters of ``tables`` in the caller's transaction (PostgreSQL;
+    SQLite computes its versions from the data). For writes that bypass the triggers:
+    ``ALTER TABLE .. DISABLE TRIGGER USER``, ``session_replication_role = replica``."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            text("SELECT gz_data_changed(CAST(:tables AS text[]))"),
+            {"tables": [table.name for table in tables]},
+        )
 
 
 # --- the sources ---------------------------------------------------------------------------
@@ -151,51 +191,36 @@ def _admin_count_source() -> Subquery:
     return select(func.count().label("ac")).select_from(t.admin_areas).subquery("v_admin")
 
 
-NAMES = Version("names", _names_source, _plain)
-NETWORK = Version("network", _network_source, _format_network)
-DEMAND = Version("demand", _demand_source, _format_demand)
-ADMIN_BOXES = Version("admin boxes", _admin_boxes_source, _rounded)
-WORDS = Version("words", _words_source, _plain)
-BUILT_UP_AREAS = Version("built-up areas", _buas_source, _plain)
-ADMIN_COUNT = Version("admin areas", _admin_count_source, _plain)
+NAMES = Version("names", _names_source, _plain, ("places", "place_history", "admin_areas"))
+NETWORK = Version("network", _network_source, _format_network, ("network_edges", "network_nodes"))
+DEMAND = Version("demand", _demand_source, _format_demand, ("demand_points",))
+ADMIN_BOXES = Version("admin boxes", _admin_boxes_source, _rounded, ("admin_areas",))
+WORDS = Version("words", _words_source, _plain, ("naming_words",))
+BUILT_UP_AREAS = Version("built-up areas", _buas_source, _plain, ("built_up_areas",))
+ADMIN_COUNT = Version("admin areas", _admin_count_source, _plain, ("admin_areas",))
 
 
-def _layer_source(table: Any, *columns: Any) -> Callable[[], Subquery]:
+def _layer(name: str, table: Table, *columns: Any) -> Version:
     def source() -> Subquery:
         return select(func.count(), *columns).select_from(table).subquery("v_layer")
 
-    return source
+    return Version(f"{name} layer", source, _plain, (table.name,))
 
 
 LAYERS: dict[str, Version] = {
-    "places": Version(
-        "places layer",
-        _layer_source(t.places, func.max(t.places.c.updated_at), func.max(t.places.c.id)),
-        _plain,
+    "places": _layer("places", t.places, func.max(t.places.c.updated_at), func.max(t.places.c.id)),
+    "facilities": _layer(
+        "facilities", t.facilities, func.max(t.facilities.c.updated_at), func.max(t.facilities.c.id)
     ),
-    "facilities": Version(
-        "facilities layer",
-        _layer_source(
-            t.facilities, func.max(t.facilities.c.updated_at), func.max(t.facilities.c.id)
-        ),
-        _plain,
-    ),
-    "admin": Version(
-        "admin layer", _layer_source(t.admin_areas, func.max(t.admin_areas.c.code)), _plain
-    ),
-    "roads": Version(
-        "roads layer", _layer_source(t.network_edges, func.max(t.network_edges.c.id)), _plain
-    ),
-    "demand": Version(
-        "demand layer",
-        _layer_source(
-            t.demand_points,
-            func.max(t.demand_points.c.id),
-            func.sum(t.demand_points.c.population),
-            func.sum(t.demand_points.c.elderly),
-            func.sum(t.demand_points.c.dependents),
-        ),
-        _plain,
+    "admin": _layer("admin", t.admin_areas, func.max(t.admin_areas.c.code)),
+    "roads": _layer("roads", t.network_edges, func.max(t.network_edges.c.id)),
+    "demand": _layer(
+        "demand",
+        t.demand_points,
+        func.max(t.demand_points.c.id),
+        func.sum(t.demand_points.c.population),
+        func.sum(t.demand_points.c.elderly),
+        func.sum(t.demand_points.c.dependents),
     ),
 }
 
@@ -250,6 +275,7 @@ __all__ = [
     "names_version",
     "naming_reference_version",
     "network_version",
+    "note_changes",
     "read",
     "sheet_data_version",
 ]

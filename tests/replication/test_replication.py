@@ -17,7 +17,7 @@ import pytest
 
 from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
-from gazetteer.storage import create_engine_from_settings
+from gazetteer.storage import create_engine_from_settings, versions
 from gazetteer.storage.dialect import write_transaction
 from tests.datasets.grid_city import TOWN_A1, seed
 from tests.replication.cluster import Cluster
@@ -109,14 +109,25 @@ class Reader:
         self.thread.join(timeout=30)
 
 
+def standby_version(cluster: Cluster) -> str:
+    """The facilities layer's data version read on the standby (its change counters)."""
+    engine = create_engine_from_settings(Settings(database_url=cluster.standby_url))
+    try:
+        with engine.connect() as conn:
+            return versions.layer_version(conn, "facilities")
+    finally:
+        engine.dispose()
+
+
 def test_reads_come_from_the_standby_and_writers_read_their_writes(
-    site: tuple[str, str],
+    site: tuple[str, str], cluster: Cluster
 ) -> None:
     base, token = site
     health = httpx.get(f"{base}/healthz").json()
     roles = sorted((d["role"], d["state"]) for d in health["databases"])
     assert roles == [("primary", "up"), ("replica", "up")], health
     assert httpx.get(f"{base}/readyz").status_code == 200
+    version = standby_version(cluster)
 
     r = httpx.post(f"{base}/api/v1/facilities", json=NEW, headers=bearer(token))
     assert r.status_code == 201, r.text
@@ -145,6 +156,8 @@ def test_reads_come_from_the_standby_and_writers_read_their_writes(
         return got.status_code == 200
 
     assert wait_for(on_standby, MAX_LAG_S, "the write on the standby") < MAX_LAG_S
+    # with the row, the standby has replayed the new data version: its caches reload
+    assert standby_version(cluster) != version
     search = httpx.get(f"{base}/api/v1/facilities", params={"type": "community_canteen"})
     assert search.status_code == 200 and search.headers[DB_HEADER] == "replica"
 

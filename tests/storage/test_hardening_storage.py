@@ -16,7 +16,7 @@ from sqlalchemy import Engine, text
 from gazetteer.errors import AppendOnlyViolation
 from gazetteer.model import AdminLevel
 from gazetteer.settings import Settings
-from gazetteer.storage import write_transaction
+from gazetteer.storage import versions, write_transaction
 from tests.builder import Builder
 from tests.conftest import _pg_admin
 
@@ -122,3 +122,17 @@ def test_the_service_role_owns_nothing(
                 pg.execute(sql)
         with pytest.raises(psycopg.errors.IntegrityError, match="append-only"):
             pg.execute("UPDATE audit_log SET note = 'forged'")
+        # its writes bump the data versions' change counters (migration 0013) ...
+        with engine.connect() as conn:
+            before = versions.layer_version(conn, "facilities")
+        pg.execute("UPDATE facilities SET name = name || '站'")
+        with engine.connect() as conn:
+            assert versions.layer_version(conn, "facilities") != before
+        # ... which it may neither add to nor delete from
+        for sql in (
+            "DELETE FROM data_changes",
+            "INSERT INTO data_changes VALUES ('places', 99, 0)",
+            "TRUNCATE data_changes",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                pg.execute(sql)
