@@ -20,7 +20,7 @@ from typing import Any
 from gazetteer.demo.national import write_national
 from gazetteer.demo.national_load import LoadReport, load_national
 from gazetteer.errors import ImportFailed, InvalidInput
-from gazetteer.io import ImportReport, export_layers, import_admin, import_file
+from gazetteer.io import ImportReport, collector_paused, export_layers, import_admin, import_file
 from gazetteer.io.export import resolve_layers
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
@@ -164,7 +164,8 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             )
 
     try:
-        report = run()
+        with collector_paused():  # this process runs the import and nothing else
+            report = run()
     except ImportFailed as exc:
         progress.done()
         details = exc.details if isinstance(exc.details, list) else []

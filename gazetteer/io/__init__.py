@@ -7,6 +7,7 @@ Public API:
   (raises ``ImportFailed`` with the row errors; all or nothing)
 * ``import_admin(engine, csv_path, boundaries=)``: NBS division codes with boundaries
 * ``LAYERS`` / ``LayerSpec``: the exchange layers and their fields
+* ``collector_paused()``: for a process that runs a large import (the CLI does)
 """
 
 # pyogrio (GDAL) must be loaded before any SQLite connection loads mod_spatialite: SQLite
@@ -16,7 +17,13 @@ import pyogrio  # noqa: F401  (import order matters, see above)
 
 from gazetteer.io.admin import import_admin
 from gazetteer.io.export import FORMATS, ExportResult, export_layers
-from gazetteer.io.importer import ImportReport, ProgressSink, RowError, import_file
+from gazetteer.io.importer import (
+    ImportReport,
+    ProgressSink,
+    RowError,
+    collector_paused,
+    import_file,
+)
 from gazetteer.io.layers import LAYER_NAMES, LAYERS, LayerSpec
 
 __all__ = [
@@ -28,6 +35,7 @@ __all__ = [
     "LayerSpec",
     "ProgressSink",
     "RowError",
+    "collector_paused",
     "export_layers",
     "import_admin",
     "import_file",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import json
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from gazetteer.errors import ImportFailed, InvalidInput
-from gazetteer.io import import_file
+from gazetteer.io import collector_paused, import_file
 from gazetteer.io.export import csv_header
 from gazetteer.io.layers import DEMAND_POINTS, FACILITIES, PLACES
 from gazetteer.storage import tables as t
@@ -270,3 +271,33 @@ def test_staff_census_workbook_imports(engine: Engine, tmp_path: Path) -> None:
             )
         ).one()
     assert tuple(row) == ("added", '["孙家", "孙疃"]', "孙姓聚居")
+
+
+class _CollectorWatch:
+    """A progress sink that notes whether the garbage collector ran at each step."""
+
+    def __init__(self) -> None:
+        self.seen: list[bool] = []
+
+    def start(self, desc: str, total: int) -> None:
+        self.seen.append(gc.isenabled())
+
+    def advance(self, n: int) -> None:
+        self.seen.append(gc.isenabled())
+
+    def done(self) -> None:
+        self.seen.append(gc.isenabled())
+
+
+def test_library_import_leaves_the_garbage_collector_to_the_process(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The collector is process-wide: only the process owner (the CLI) pauses it."""
+    write_sample(engine)
+    watch = _CollectorWatch()
+    assert gc.isenabled()
+    import_file(engine, _places_csv(tmp_path, [GOOD]), dry_run=True, progress=watch)
+    assert watch.seen and all(watch.seen)
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -53,14 +53,19 @@ class _DryRun(Exception):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector (as ``api.caches`` does for the search index).
+def collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a large import -- for the *process owner*.
 
     An import holds every row of the file until it commits: a few million small
     containers (rows, values, domain objects), none of them in a reference cycle. Each
     full collection walks all of them and frees nothing; on 100,000 places they took a
     quarter of the importer's CPU time. Reference counting still frees everything, and the
     collector's previous state is restored afterwards.
+
+    The collector is process-wide, so :func:`import_file` and :func:`import_rows` never
+    touch it themselves (a server importing on one thread must not change how every other
+    thread's memory is managed): the command line's ``gazetteer import`` wraps its call in
+    this, as the API wraps the search index's build (``api.caches``).
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -82,7 +87,7 @@ def import_rows(
     """Validate and write already-read rows of several layers in one transaction."""
     sink: ProgressSink = progress or NoProgress()
     try:
-        with _collector_paused(), write_transaction(engine) as conn:
+        with write_transaction(engine) as conn:
             ctx = Context(conn)
             prepared: list[Prepared] = []
             for spec, rows in sources:
@@ -130,7 +135,7 @@ def import_file(
     options = read_options(
         engine, encoding=encoding, mapping=mapping, crs=crs, from_gcj02=from_gcj02
     )
-    with _collector_paused(), opened(path, fmt) as (real, real_fmt):
+    with opened(path, fmt) as (real, real_fmt):
         fmt = real_fmt or fmt
         specs = resolve_import_layers(real, fmt, layers)
         if not specs:
