@@ -277,10 +277,21 @@ def record(names: int, r: dict[str, Any], command: str, load: str) -> None:
         "",
         "The slowest steps of the load (seconds, from `gazetteer.storage.bulk`'s log):",
         "",
-        *(f"- {sec:.1f} s `{what}`" for sec, what in sorted(r["steps"], reverse=True)[:6]),
+        *(f"- {sec:.1f} s `{what}`{n}" for sec, what, n in slowest(r["steps"])),
+        "",
         "",
     ]
     write_section(heading, "\n".join(lines))
+
+
+def slowest(steps: list[tuple[float, str]], n: int = 6) -> list[tuple[float, str, str]]:
+    """The ``n`` slowest kinds of step; steps of one kind (the n-grams, a million names a
+    step) summed, with their number."""
+    kinds: dict[str, list[float]] = {}
+    for seconds, what in steps:
+        kinds.setdefault(what, []).append(seconds)
+    ranked = sorted(((sum(xs), what, len(xs)) for what, xs in kinds.items()), reverse=True)
+    return [(sec, what, f" ({k} steps)" if k > 1 else "") for sec, what, k in ranked[:n]]
 
 
 class Steps(logging.Handler):

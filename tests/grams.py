@@ -11,6 +11,22 @@ _EXPECTED = (
 _STORED = "SELECT gram, rank, place_id FROM search_grams"
 
 
+def pg_structure(conn: Connection) -> set[tuple[str, ...]]:
+    """Indexes, triggers (with their enabled state) and constraints around ``places`` and
+    the search tables: what a bulk load sets aside and must put back (PostgreSQL)."""
+    rows = conn.execute(
+        text(
+            "SELECT 'index', indexname, indexdef FROM pg_indexes "
+            "WHERE tablename IN ('places', 'search_grams', 'place_aliases') "
+            "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
+            "WHERE tgrelid = 'places'::regclass AND NOT tgisinternal "
+            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid IN ('places'::regclass, 'search_grams'::regclass)"
+        )
+    )
+    return {(r[0], r[1], r[2]) for r in rows}
+
+
 def grams_state(conn: Connection) -> tuple[int, int]:
     """(rows of ``search_grams``, rows differing from the places' own grams either way)."""
     stored = int(conn.execute(text("SELECT count(*) FROM search_grams")).scalar_one())

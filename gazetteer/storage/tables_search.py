@@ -15,7 +15,9 @@
   character's initial for mixed input), kept in step with ``places`` by the
   trigger ``trg_places_search_grams``; each row carries the place's static rank
   (``search_rank(status, category_code, name)``) so that the best 20 of 30,000 matches of
-  a one-character query are an index range scan. It is written in SQL in the migration
+  a one-character query are an index range scan. ``gram`` is in the ``"C"`` collation
+  (migration 0012: only compared for equality; its key sorts bytes when a bulk load
+  builds it). It is written in SQL in the migration
   (functions, trigger) and read through a lightweight ``table()`` in
   ``gazetteer.search.sql``, so it is not part of ``metadata``.
 """

@@ -108,7 +108,10 @@ def test_cli_generates_and_loads(settings: Settings, engine: Engine, tmp_path: P
         assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == 0
     loaded = run("load", str(tmp_path))
     assert loaded.returncode == 0, loaded.stderr
-    assert "60 地名 (names)" in loaded.stdout
+    assert "60 地名 (names)" in loaded.stdout and "已建索引 (indexed)" in loaded.stdout
+    again = run("index")  # nothing pending: nothing to do
+    assert again.returncode == 0, again.stderr
+    assert "0 步 (steps)" in again.stdout
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == 60
 

@@ -20,7 +20,7 @@ from gazetteer.storage import bulk
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import is_sqlite
 from tests.datasets.exchange import COUNTY, TOWN, write_sample
-from tests.grams import grams_state
+from tests.grams import grams_state, pg_structure
 
 N = 600
 
@@ -44,17 +44,7 @@ def _schema(conn: Connection) -> set[tuple[str, ...]]:
             text("SELECT type, name, sql FROM sqlite_master WHERE tbl_name = 'places'")
         )
         return {(r[0], r[1], str(r[2])) for r in rows}
-    rows = conn.execute(
-        text(
-            "SELECT 'index', indexname, indexdef FROM pg_indexes "
-            "WHERE tablename IN ('places', 'search_grams', 'place_aliases') "
-            "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
-            "WHERE tgrelid = 'places'::regclass AND NOT tgisinternal "
-            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid IN ('places'::regclass, 'search_grams'::regclass)"
-        )
-    )
-    return {(r[0], r[1], r[2]) for r in rows}
+    return pg_structure(conn)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from gazetteer.services.stats import readiness
 from gazetteer.storage import bulk
 from gazetteer.storage.replicas import ReplicaSet
 from gazetteer.types import SRID
-from tests.grams import grams_state
+from tests.grams import grams_state, pg_structure
 
 NAMES = 300
 
@@ -38,20 +38,6 @@ def small_defer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(bulk, "DEFER_MIN", NAMES // 2)
     monkeypatch.setattr(bulk, "GRAM_STEP_IDS", NAMES // 3)  # n-grams in steps of 100 names
     yield
-
-
-def _structure(conn: Connection) -> set[tuple[str, str, str]]:
-    rows = conn.execute(
-        text(
-            "SELECT 'index', indexname, indexdef FROM pg_indexes "
-            "WHERE tablename IN ('places', 'search_grams', 'place_aliases') "
-            "UNION ALL SELECT 'trigger', tgname, tgenabled::text FROM pg_trigger "
-            "WHERE tgrelid = 'places'::regclass AND NOT tgisinternal "
-            "UNION ALL SELECT 'constraint', conname, pg_get_constraintdef(oid) FROM pg_constraint "
-            "WHERE conrelid IN ('places'::regclass, 'search_grams'::regclass)"
-        )
-    )
-    return {(r[0], r[1], r[2]) for r in rows}
 
 
 def _count(conn: Connection, table: str) -> int:
@@ -75,7 +61,7 @@ def test_load_then_index_resumes_and_equals_the_trigger_path(
     _, places_csv, _ = write_national(tmp_path, NAMES, seed=9)
     _edit(places_csv, "other_names", 7, '["别名甲", " 别名乙 ", ""]')  # it writes none
     with engine.connect() as conn:
-        before = _structure(conn)
+        before = pg_structure(conn)
     report = load_national(engine, tmp_path, index=False)
     assert "index" not in report.seconds
     with engine.connect() as conn:  # rows committed, search structures not yet built
@@ -89,7 +75,7 @@ def test_load_then_index_resumes_and_equals_the_trigger_path(
             )
         ).scalar_one()
         assert gram_steps == 3
-        assert _structure(conn) != before
+        assert pg_structure(conn) != before
     with pytest.raises(DatabaseUnavailable) as not_ready:
         readiness(ReplicaSet(engine))
     assert not_ready.value.details == {"pending_build_steps": pending}
@@ -120,7 +106,7 @@ def test_load_then_index_resumes_and_equals_the_trigger_path(
     assert readiness(ReplicaSet(engine))["status"] == "ready"
     with engine.begin() as conn:
         assert bulk.pending_steps(conn) == 0
-        assert _structure(conn) == before  # indexes, constraints, triggers all back
+        assert pg_structure(conn) == before  # indexes, constraints, triggers all back
         grams, differ = grams_state(conn)
         assert grams > 5 * NAMES and differ == 0
         stored = conn.execute(text("SELECT gram, rank, place_id FROM search_grams")).all()
