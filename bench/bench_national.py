@@ -90,7 +90,9 @@ def wait_idle(pids: list[int], url: str, timeout_s: float = 1800) -> float:
     a row, less than 5 % of a core over two seconds and no query of it running in the
     database (a warm-up's large query keeps the worker idle). Returns the seconds."""
     started = time.monotonic()
-    engine = create_engine(url)
+    # autocommit: a transaction sees one snapshot of pg_stat_activity for its whole life,
+    # so a query active at the first look would seem active for ever
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     active = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND state = 'active' AND pid <> pg_backend_pid()"
