@@ -90,7 +90,9 @@ def wait_idle(pids: list[int], url: str, timeout_s: float = 1800) -> float:
     a row, less than 5 % of a core over two seconds and no query of it running in the
     database (a warm-up's large query keeps the worker idle). Returns the seconds."""
     started = time.monotonic()
-    engine = create_engine(url)
+    # autocommit: a transaction sees one snapshot of pg_stat_activity for its whole life,
+    # so a query active at the first look would seem active for ever
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
     active = text(
         "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
         "AND state = 'active' AND pid <> pg_backend_pid()"
@@ -352,6 +354,7 @@ def main() -> None:
         engine = create_engine_from_settings(Settings(database_url=url))
         upgrade(engine)
         with engine.begin() as conn:  # baseline: the same rows, no indexes
+            conn.execute(text("SET LOCAL statement_timeout = 0"))  # minutes at 13M names
             conn.execute(text("CREATE TABLE plain_places (LIKE places)"))
             conn.execute(text("ALTER TABLE plain_places ALTER COLUMN id DROP NOT NULL"))
             t0 = time.perf_counter()
@@ -378,6 +381,7 @@ def main() -> None:
             shutil.rmtree(tmp, ignore_errors=True)
         t0 = time.perf_counter()
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("SET statement_timeout = 0"))  # minutes at 13M names
             conn.execute(text("VACUUM ANALYZE"))
         r["vacuum"] = time.perf_counter() - t0
         engine.dispose()

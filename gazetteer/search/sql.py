@@ -30,7 +30,7 @@ one-character query over a million names does not count every row.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import pairwise
 from typing import Any
 
@@ -185,8 +185,11 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
 
     def run(stmt: Select[Any], cls: int, check: Any = None) -> None:
         """Rows (id, name, former, *extra) in rank order; ``check(row)`` confirms each."""
+        run_rows(conn.execute(stmt), cls, check)
+
+    def run_rows(rows: Any, cls: int, check: Any = None) -> None:
         nonlocal counter
-        for row in conn.execute(stmt):
+        for row in rows:
             pid, name, former = row[0], row[1], row[2]
             if check is not None and not check(row):
                 continue
@@ -260,23 +263,27 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
         else:
             chars = a.chars
             esc = like_escape(chars)
-            run(_ranked(p.c.name == chars, False, k, filters), C_EXACT)
+            parts = [(_ranked(p.c.name == chars, False, k, filters), C_EXACT)]
             if grams and 1 <= len(chars) <= 2:
                 # 1-2 characters match tens of thousands of names in a big database: the
                 # n-gram table hands out the best k in rank order and counts cheaply
-                run(_gram_ranked("^" + chars, k, filters), C_PREFIX)
-                run(_gram_ranked(chars, k, filters), C_SUBSTRING)
+                parts.append((_gram_ranked("^" + chars, k, filters), C_PREFIX))
+                parts.append((_gram_ranked(chars, k, filters), C_SUBSTRING))
                 counts.append(_gram_ids(chars, filters))
             else:
-                run(_ranked(p.c.name.like(esc + "%", escape="\\"), False, k, filters), C_PREFIX)
+                prefix = p.c.name.like(esc + "%", escape="\\")
+                parts.append((_ranked(prefix, False, k, filters), C_PREFIX))
                 sub = p.c.name.like(f"%{esc}%", escape="\\")
-                run(_ranked(sub, False, k, filters), C_SUBSTRING)
+                parts.append((_ranked(sub, False, k, filters), C_SUBSTRING))
                 counts.append(_ids(sub, filters))
             # former names (place_history) and aliases (place_aliases)
-            run(_ranked(h.c.name == chars, True, k, filters), C_EXACT)
-            run(_ranked(h.c.name.like(esc + "%", escape="\\"), True, k, filters), C_PREFIX)
             hsub = h.c.name.like(f"%{esc}%", escape="\\")
-            run(_ranked(hsub, True, k, filters), C_SUBSTRING)
+            parts.append((_ranked(h.c.name == chars, True, k, filters), C_EXACT))
+            hprefix = h.c.name.like(esc + "%", escape="\\")
+            parts.append((_ranked(hprefix, True, k, filters), C_PREFIX))
+            parts.append((_ranked(hsub, True, k, filters), C_SUBSTRING))
+            for row, cls in _part_rows(conn, parts, together=grams):
+                run_rows([row], cls)
             counts.append(
                 select(p.c.id).select_from(h.join(p, p.c.id == h.c.place_id)).where(hsub, *filters)
             )
@@ -373,6 +380,32 @@ def _mixed_gram(units: Sequence[str]) -> str:
         if not u.isascii() and not v.isascii():
             return u + v
     return next(u for u in units if not u.isascii())
+
+
+def _part_rows(
+    conn: Connection, parts: Sequence[tuple[Select[Any], int]], *, together: bool
+) -> Iterator[tuple[Any, int]]:
+    """The rows of ranked selects with their class, select by select; ``together`` (on
+    PostgreSQL) in one statement, one round trip instead of one each."""
+    if together:
+        for row in conn.execute(_together([stmt for stmt, _ in parts])):
+            yield row[1:], parts[row[0]][1]
+    else:
+        for stmt, cls in parts:
+            for row in conn.execute(stmt):
+                yield row, cls
+
+
+def _together(stmts: Sequence[Select[Any]]) -> Select[Any]:
+    """Ranked selects (id, name, former) as one statement: rows (part, id, name, former),
+    part by part, each part in its own order (numbered as its subquery hands them out)."""
+    parts = []
+    for i, stmt in enumerate(stmts):
+        sq = stmt.subquery()
+        rn = func.row_number().over().label("rn")
+        parts.append(select(literal(i).label("part"), rn, sq.c[0], sq.c[1], sq.c[2]))
+    u = union_all(*parts).subquery()
+    return select(u.c.part, u.c[2], u.c[3], u.c[4]).order_by(u.c.part, u.c.rn)
 
 
 def _count(conn: Connection, selects: list[Select[Any]], found: int) -> tuple[int, bool]:

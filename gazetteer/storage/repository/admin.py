@@ -71,22 +71,23 @@ def admin_ancestry(
     conn: Connection, codes: Iterable[str]
 ) -> dict[str, tuple[AdminRef, str | None]]:
     """The areas ``codes`` and all their ancestors as ``code -> (ref, parent code)``, read
-    one query per level of the tree (unknown codes are left out)."""
+    in one recursive query (unknown codes are left out)."""
+    wanted = sorted(set(codes))
+    if not wanted:
+        return {}
     a = t.admin_areas
-    known: dict[str, tuple[AdminRef, str | None]] = {}
-    todo = set(codes)
-    while todo:
-        rows = conn.execute(
-            select(a.c.code, a.c.name, a.c.level, a.c.kind, a.c.parent_code).where(
-                a.c.code.in_(sorted(todo))
-            )
-        ).all()
-        todo = set()
-        for code, name, level, kind, parent in rows:
-            known[code] = (AdminRef(code, name, int(level), kind or ""), parent)
-            if parent and parent not in known:
-                todo.add(parent)
-    return known
+    cols = (a.c.code, a.c.name, a.c.level, a.c.kind, a.c.parent_code)
+    tree = select(*cols).where(a.c.code.in_(wanted)).cte("tree", recursive=True)
+    up = a.alias("up")
+    tree = tree.union(
+        select(up.c.code, up.c.name, up.c.level, up.c.kind, up.c.parent_code).join_from(
+            up, tree, up.c.code == tree.c.parent_code
+        )
+    )
+    return {
+        code: (AdminRef(code, name, int(level), kind or ""), parent)
+        for code, name, level, kind, parent in conn.execute(select(tree))
+    }
 
 
 def admin_path(conn: Connection, code: str) -> list[AdminRef]:
