@@ -131,7 +131,11 @@ def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
         level = conn.execute(select(a.c.level).where(a.c.code == q.admin_code)).scalar()
         if level is None:
             raise unknown_admin(q.admin_code)
-        out.append(p.c.admin_code.like(admin_prefix(q.admin_code, int(level)) + "%"))
+        # the area's codes as a range of 12-digit codes (what ``LIKE 'prefix%'`` matches,
+        # since every code is 12 digits): a range scan of ix_places_admin in any collation,
+        # where LIKE needs the "C" collation or text_pattern_ops to use the index
+        prefix = admin_prefix(q.admin_code, int(level))
+        out.append(p.c.admin_code.between(prefix.ljust(12, "0"), prefix.ljust(12, "9")))
     if q.bbox is not None:
         out.append(bbox_match(p, q.bbox, "point"))
     if q.near is not None:
