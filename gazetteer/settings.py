@@ -114,6 +114,12 @@ class Settings(BaseSettings):
         "unset: links use the server's own address, never the request's Host header",
     )
     token_days: int = Field(default=180, ge=1, description="days a new staff token is valid")
+    search_memory_max_names: int = Field(
+        default=20_000,
+        ge=0,
+        description="names up to which search answers from an in-memory index (about 5 KB "
+        "of worker memory per name); above it from the database's indexes",
+    )
 
     @field_validator("read_database_urls", mode="before")
     @classmethod

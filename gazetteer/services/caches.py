@@ -50,7 +50,9 @@ class Caches:
         """The caches for ``settings`` (``build_index``: how the search index is read;
         the API passes one that tunes the garbage collector for a long-lived index)."""
         return cls(
-            search=SearchService(build=build_index),
+            search=SearchService(
+                build=build_index, memory_max_names=settings.search_memory_max_names
+            ),
             coverage=CoverageCache(),
             naming=ReferenceCache(),
             sheets=sheet_cache_for(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from shapely.geometry import Point
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import text as sql_text
 
 from gazetteer.errors import InvalidInput
 from gazetteer.model import ChangeReason, Place
@@ -18,7 +20,8 @@ from gazetteer.search import (
     make_query,
 )
 from gazetteer.search.analyze import match_mixed
-from gazetteer.services.search import SearchService
+from gazetteer.services.caches import Caches
+from gazetteer.services.search import MEMORY_MAX_NAMES, SearchService
 from gazetteer.settings import Settings
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
@@ -401,3 +404,24 @@ def test_a_character_and_an_initial(engine: Engine, ids: dict[str, int]) -> None
                 else:
                     assert page.total >= len(every)
         assert sorted(names(run(sql, c, "号l"))) == ["3号楼", "号楼小区"]
+
+
+def test_memory_threshold_is_the_services_setting(
+    engine: Engine, ids: dict[str, int], tmp_path: Path
+) -> None:
+    """``search_memory_max_names`` decides the strategy: a database with more names than it
+    is searched with SQL (no index held in the worker), one within it from memory."""
+    if engine.dialect.name == "postgresql":  # PostgreSQL's row estimate: exact once analysed
+        with engine.begin() as c:
+            c.execute(sql_text("ANALYZE places"))
+    with engine.connect() as c:
+        names = c.execute(select(func.count()).select_from(t.places)).scalar_one()
+        for limit, in_memory in ((names - 1, False), (names, True)):
+            settings = Settings(cache_dir=tmp_path, search_memory_max_names=limit)
+            caches = Caches.create(settings)
+            try:
+                assert (caches.search.index(c) is not None) is in_memory
+                assert run(caches.search, c, "刘公岛").results[0].id == ids["刘公岛"]
+            finally:
+                caches.close()
+    assert Settings().search_memory_max_names == MEMORY_MAX_NAMES
