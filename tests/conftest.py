@@ -102,10 +102,12 @@ def new_database_settings(
     admin = _pg_admin()
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{tmpl}"'))
-    yield Settings(database_url=_pg_url(name))
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield Settings(database_url=_pg_url(name))
+    finally:  # also when the caller closes the generator instead of exhausting it
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @contextmanager
