@@ -5,8 +5,9 @@
 ``gazetteer import [--format F] [--layer NAME ...] [--skip-invalid] [--dry-run]
 [--encoding E] [--mapping CSV] [--crs CRS] [--from-gcj02] PATH``
 ``gazetteer import admin CSV [--boundaries GEOJSON] [--skip-invalid] [--dry-run]``
-``gazetteer national generate --names N [--seed S] [--out DIR] [--no-load]``
-``gazetteer national load DIR [--no-index]`` (then indexes), ``gazetteer national index`` (resumes)
+``gazetteer national generate --names N [--seed S] [--out DIR] [--no-load] [--jobs J]``
+``gazetteer national load DIR [--no-index] [--jobs J]`` (then indexes),
+``gazetteer national index [--jobs J]`` (resumes)
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ from typing import Any
 
 from gazetteer.demo.national import write_national
 from gazetteer.demo.national_load import LoadReport, load_national
-from gazetteer.errors import ImportFailed, InvalidInput
+from gazetteer.errors import GazetteerError, ImportFailed, InvalidInput
 from gazetteer.io import ImportReport, collector_paused, export_layers, import_admin, import_file
 from gazetteer.io.export import resolve_layers
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
-from gazetteer.storage.bulk import build_pending
+from gazetteer.storage.bulk import BUILD_JOBS, MAX_BUILD_JOBS, build_pending, pending_steps
 from gazetteer.storage.migrate import is_current
 
 FORMATS = ("geojson", "gpkg", "shp", "csv", "xlsx")  # as gazetteer.io.export.FORMATS
@@ -207,7 +208,43 @@ def _print_load(report: LoadReport) -> None:
         print("索引未建 (not indexed yet): run `gazetteer national index`")
 
 
+def _index(engine: Any, jobs: int) -> tuple[int, float]:
+    """The indexing phase; a failed step becomes a message saying which and what to do."""
+    try:
+        return build_pending(engine, jobs)
+    except GazetteerError:
+        raise
+    except Exception as exc:
+        orig = getattr(exc, "orig", None) or exc
+        said = str(orig).strip().splitlines()
+        step = next((n for n in getattr(exc, "__notes__", ()) if n.startswith("build step")), "")
+        try:
+            with engine.connect() as conn:
+                left = f"{pending_steps(conn)} 步待建 (steps pending, the failed one among them)"
+        except Exception:
+            left = "其余步骤待建 (the rest stays pending)"
+        raise GazetteerError(
+            f"索引构建失败 (the indexing phase failed): {said[0] if said else type(orig).__name__}"
+            f"{f' -- {step}' if step else ''}. {left}; 排除原因后运行 gazetteer national index "
+            "继续 (fix the cause, then run `gazetteer national index` to resume)"
+        ) from exc
+
+
+def _jobs(args: argparse.Namespace) -> int:
+    if not 1 <= args.jobs <= MAX_BUILD_JOBS:
+        raise InvalidInput(f"--jobs 须在 1 到 {MAX_BUILD_JOBS} 之间 (must be 1..{MAX_BUILD_JOBS})")
+    return int(args.jobs)
+
+
+def _load_and_index(engine: Any, folder: Path, *, index: bool, jobs: int) -> LoadReport:
+    report = load_national(engine, folder, index=False)
+    if index:
+        report.seconds["index"] = _index(engine, jobs)[1]
+    return report
+
+
 def _national_generate(settings: Settings, args: argparse.Namespace) -> int:
+    jobs = _jobs(args)
     if args.names < 0:
         raise InvalidInput("--names 不能为负数 (must not be negative)")
     if args.no_load and not args.out:
@@ -222,24 +259,39 @@ def _national_generate(settings: Settings, args: argparse.Namespace) -> int:
             f"{args.names:,} names -> {admin.parent}"
         )
         if engine is not None:
-            _print_load(load_national(engine, out))
+            _print_load(_load_and_index(engine, out, index=True, jobs=jobs))
             engine.dispose()
     return 0
 
 
 def _national_load(settings: Settings, args: argparse.Namespace) -> int:
+    jobs = _jobs(args)
     engine = _engine(settings)
-    _print_load(load_national(engine, Path(args.folder), index=not args.no_index))
+    _print_load(_load_and_index(engine, Path(args.folder), index=not args.no_index, jobs=jobs))
     engine.dispose()
     return 0
 
 
 def _national_index(settings: Settings, args: argparse.Namespace) -> int:
+    jobs = _jobs(args)
     engine = _engine(settings)
-    steps, seconds = build_pending(engine)
-    engine.dispose()
+    try:
+        steps, seconds = _index(engine, jobs)
+    finally:
+        engine.dispose()
     print(f"已建索引 (indexed): {steps} 步 (steps), {seconds:.1f} s")
     return 0
+
+
+def _jobs_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=BUILD_JOBS,
+        help=f"connections of the indexing phase: independent steps run side by side "
+        f"(default {BUILD_JOBS}; about the database server's cores)",
+    )
 
 
 def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
@@ -255,6 +307,7 @@ def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
     g.add_argument("--seed", type=int, default=2024)
     g.add_argument("--out", help="folder for admin_areas.csv and places.csv (default: temporary)")
     g.add_argument("--no-load", action="store_true", help="write the files only (needs --out)")
+    _jobs_argument(g)
     g.set_defaults(func=_national_generate)
     ld = national.add_parser("load", help="load a folder written by `national generate`")
     ld.add_argument("folder")
@@ -263,6 +316,7 @@ def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
         action="store_true",
         help="stop after the load phase (the rows); `national index` builds the rest",
     )
+    _jobs_argument(ld)
     ld.set_defaults(func=_national_load)
     ix = national.add_parser(
         "index",
@@ -271,6 +325,7 @@ def _register_national(sub: argparse._SubParsersAction[Any]) -> None:
         "statistics); each step commits on its own, so it can be run again after an "
         "interruption. The service is not ready (/readyz 503) until it is done.",
     )
+    _jobs_argument(ix)
     ix.set_defaults(func=_national_index)
 
 

@@ -13,7 +13,8 @@ Two phases on PostgreSQL, as Nominatim imports and then indexes:
    database's constraints still hold: unknown categories or area codes, duplicate codes
    or bad geometry fail the load, and a failed load stores nothing.
 2. *Index*: :func:`gazetteer.storage.bulk.build_pending` runs the steps (search n-grams,
-   aliases, the indexes, statistics), each in its own transaction that also deletes it.
+   aliases, the indexes, statistics), each in its own transaction that also deletes it,
+   independent ones side by side on ``jobs`` connections (default 2).
    Interrupted, it resumes with ``gazetteer national index``; until it is done the
    database is not ready (``/readyz`` answers 503) and further bulk loads are refused.
 
@@ -110,9 +111,12 @@ def _load(conn: Connection, table: Table, columns: Sequence[str], path: Path) ->
         copy_csv(conn, table.name, columns, path)
 
 
-def load_national(engine: Engine, folder: Path, *, index: bool = True) -> LoadReport:
+def load_national(
+    engine: Engine, folder: Path, *, index: bool = True, jobs: int = bulk.BUILD_JOBS
+) -> LoadReport:
     """Load ``admin_areas.csv`` and ``places.csv`` of ``folder`` (module docstring);
-    ``index=False`` stops after the load phase (run :func:`index_national` later).
+    ``index=False`` stops after the load phase (run :func:`index_national` later);
+    ``jobs``: connections of the indexing phase.
     Seconds: ``frame``, ``rows`` (the COPY), ``checks`` (constraints of the rows and what
     SQLite builds in the transaction), ``index`` (the indexing phase)."""
     admin, places = folder / "admin_areas.csv", folder / "places.csv"
@@ -129,14 +133,14 @@ def load_national(engine: Engine, folder: Path, *, index: bool = True) -> LoadRe
             started = time.perf_counter()
         report.seconds["checks"] = time.perf_counter() - started
     if index:
-        report.seconds["index"] = index_national(engine)
+        report.seconds["index"] = index_national(engine, jobs)
     return report
 
 
-def index_national(engine: Engine) -> float:
-    """The indexing phase: run the build steps a load left (none: nothing to do);
-    seconds."""
-    return bulk.build_pending(engine)[1]
+def index_national(engine: Engine, jobs: int = bulk.BUILD_JOBS) -> float:
+    """The indexing phase: run the build steps a load left (none: nothing to do) on
+    ``jobs`` connections; seconds."""
+    return bulk.build_pending(engine, jobs)[1]
 
 
 __all__ = ["LoadReport", "copy_csv", "count_rows", "index_national", "load_national"]

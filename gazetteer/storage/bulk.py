@@ -42,7 +42,10 @@ then indexes: in the load's transaction only the checks that can refuse rows (fo
 and unique codes of ``places``); the rest -- n-grams, aliases, indexes, the n-grams'
 primary key, the insert trigger, ``ANALYZE`` -- is written to ``pending_build_steps``
 (migration 0012) and run after the commit by :func:`build_pending`, one transaction per
-step that also deletes the step: an interrupted build resumes at the step it was in.
+step that also deletes the step: an interrupted build resumes at the steps it was in.
+Independent steps run side by side on several connections (the n-gram ranges and the
+aliases; then the indexes, constraints and trigger; then ``ANALYZE``): PostgreSQL builds a
+GIN index and runs an ``INSERT … SELECT`` on one core each.
 While steps are pending the database is not ready (``/readyz``) and bulk loads are
 refused. Index builds sort in ``maintenance_work_mem`` = 128 MB (``GIN``: 256 MB): more
 is slower here -- the n-gram key of a million names (21 M rows, two parallel workers)
@@ -53,11 +56,15 @@ so it is run again).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -197,7 +204,9 @@ _PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008)
     "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
     "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE {where}"
 )
-GRAM_STEP_IDS = 1_000_000  # places per n-gram step of a deferred build (resume granularity)
+# places per n-gram step of a deferred build: the resume granularity, and the unit the
+# build's workers share (a million names make 4 steps for 2 connections)
+GRAM_STEP_IDS = 250_000
 _PG_ALIASES = (  # as the statement trigger places_inserted() (migration 0008)
     "INSERT INTO place_aliases (place_id, name) "
     "SELECT DISTINCT n.id, btrim(a) FROM places n, jsonb_array_elements_text("
@@ -359,13 +368,234 @@ def _refuse_if_pending(conn: Connection) -> None:
         )
 
 
-def build_pending(engine: Engine) -> tuple[int, float]:
-    """Run the pending build steps of a bulk load, each in its own transaction that also
-    deletes it: an interrupted build resumes at the step it was in (that step's work was
-    rolled back with it). One builder at a time (an advisory lock). Returns (steps run,
-    seconds)."""
+# --- the indexing phase on several connections ---------------------------------------------
+#
+# The stored steps fall in phases, derived from their statements (no column says it):
+# 1. the INSERTs of the n-grams (one per id range) and of the aliases, independent of one
+#    another; 2. the indexes, constraints and the trigger, each needing the rows of phase 1
+#    (the search_grams ones) and independent of one another; 3. ANALYZE. A phase starts when
+#    no step of an earlier one is pending or running (a running step's row stays until it
+#    commits). Within a phase a worker takes a step whose table lock does not conflict with
+#    the locks of the steps the other workers run (two CREATE INDEX on a table share it; the
+#    n-grams' primary key takes ACCESS EXCLUSIVE, the trigger SHARE ROW EXCLUSIVE), so that
+#    workers do not queue inside PostgreSQL behind each other, and prefers the long ones.
+
+BUILD_JOBS = 2  # connections of an indexing phase by default (the machine's cores)
+MAX_BUILD_JOBS = 16
+ANY_TABLE = "*"  # a statement the build does not know: it runs alone
+_RE, _SUE, _SHARE, _SRE, _AE = (
+    "RowExclusive",
+    "ShareUpdateExclusive",
+    "Share",
+    "ShareRowExclusive",
+    "AccessExclusive",
+)
+_CONFLICTS = {  # PostgreSQL's table-lock conflicts, for the modes build statements take
+    _RE: {_SHARE, _SRE, _AE},
+    _SUE: {_SUE, _SHARE, _SRE, _AE},
+    _SHARE: {_RE, _SUE, _SRE, _AE},
+    _SRE: {_RE, _SUE, _SHARE, _SRE, _AE},
+    _AE: {_RE, _SUE, _SHARE, _SRE, _AE},
+}
+_TABLE = r'(?:ONLY\s+)?((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)'
+_KINDS: tuple[tuple[re.Pattern[str], int, int, str], ...] = (  # pattern, phase, order, lock
+    (re.compile(rf"INSERT\s+INTO\s+{_TABLE}", re.I), 1, 0, _RE),
+    # the trigger first: an instant step that would otherwise wait for places' index builds
+    (re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+(?:ENABLE|DISABLE)\s+TRIGGER", re.I), 2, 0, _SRE),
+    # the longest and most exclusive first (the n-grams' primary key, then GIN, GiST)
+    (
+        re.compile(
+            rf"ALTER\s+TABLE\s+{_TABLE}\s+ADD\s+CONSTRAINT\s+\S+\s+(?:PRIMARY|UNIQUE)", re.I
+        ),
+        2,
+        1,
+        _AE,
+    ),
+    (
+        re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gin\b", re.I),
+        2,
+        2,
+        _SHARE,
+    ),
+    (
+        re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gist\b", re.I),
+        2,
+        3,
+        _SHARE,
+    ),
+    (re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}", re.I), 2, 4, _SHARE),
+    (re.compile(rf"ANALYZE\s+{_TABLE}", re.I), 3, 0, _SUE),
+)
+_REFERENCES = re.compile(rf"\bREFERENCES\s+{_TABLE}", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildStep:
+    """A pending step with what scheduling needs: its phase, its rank within the phase
+    (lower first) and the table locks its statement takes."""
+
+    step: int
+    statement: str
+    phase: int
+    order: int
+    locks: tuple[tuple[str, str], ...]  # (table, lock mode)
+
+    def conflicts(self, other: BuildStep) -> bool:
+        return any(
+            (table == theirs or ANY_TABLE in (table, theirs)) and their_mode in _CONFLICTS[mode]
+            for table, mode in self.locks
+            for theirs, their_mode in other.locks
+        )
+
+
+def _table(name: str) -> str:
+    return name.rsplit(".", 1)[-1].strip('"').lower()
+
+
+def build_step(step: int, statement: str) -> BuildStep:
+    """The phase, rank and locks of a stored step (module comment above)."""
+    text_ = statement.strip()
+    for pattern, phase, order, mode in _KINDS:
+        m = pattern.match(text_)
+        if m is None:
+            continue
+        if mode == _AE and (ref := _REFERENCES.search(text_)) is not None:  # a foreign key
+            locks = ((_table(m.group(1)), _SRE), (_table(ref.group(1)), _SRE))
+            return BuildStep(step, statement, phase, order, locks)
+        return BuildStep(step, statement, phase, order, ((_table(m.group(1)), mode),))
+    return BuildStep(step, statement, 2, 5, ((ANY_TABLE, _AE),))
+
+
+def _choose(pending: Sequence[BuildStep], running: Iterable[BuildStep]) -> list[BuildStep]:
+    """The steps a free worker may start now, best first: of the earliest phase with a step
+    pending or running, those not running and not conflicting with a running one."""
+    if not pending:
+        return []
+    busy = list(running)
+    phase = min(s.phase for s in pending)
+    steps = {s.step for s in busy}
+    return sorted(
+        (
+            s
+            for s in pending
+            if s.phase == phase and s.step not in steps and not any(s.conflicts(r) for r in busy)
+        ),
+        key=lambda s: (s.order, s.step),
+    )
+
+
+@dataclass
+class _Build:
+    """What the workers of one build share (under ``cond``)."""
+
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    running: dict[int, BuildStep] = field(default_factory=dict)
+    generation: int = 0  # steps finished (or given up) so far: a waiting worker looks again
+    done: int = 0
+    stop: bool = False
+    errors: list[BaseException] = field(default_factory=list)
+    pids: dict[int, int] = field(default_factory=dict)  # worker -> backend
+
+
+def _claim(conn: Connection, build: _Build) -> BuildStep | bool | None:
+    """In the caller's transaction: lock the best step a worker may start (``FOR UPDATE
+    SKIP LOCKED``: never one another worker or process holds) and mark it running. None:
+    nothing left; False: nothing startable now."""
+    rows = conn.execute(text("SELECT step, statement FROM pending_build_steps")).all()
+    pending = [build_step(int(r.step), str(r.statement)) for r in rows]
+    if not pending:
+        return None
+    with build.cond:
+        if build.stop:
+            return None
+        for candidate in _choose(pending, build.running.values()):
+            got = conn.execute(
+                text("SELECT step FROM pending_build_steps WHERE step = :s FOR UPDATE SKIP LOCKED"),
+                {"s": candidate.step},
+            ).one_or_none()
+            if got is not None:
+                build.running[candidate.step] = candidate
+                return candidate
+    return False
+
+
+def _run_steps(engine: Engine, build: _Build, number: int) -> None:
+    """A worker: run steps until none is left or the build stops, each in its own
+    transaction that also deletes it (a step that fails or is cut off stays pending)."""
+    with engine.connect() as conn:
+        build.pids[number] = int(conn.execute(text("SELECT pg_backend_pid()")).scalar_one())
+        conn.commit()
+        while True:
+            with build.cond:
+                generation = build.generation
+            claimed: BuildStep | bool | None = None
+            try:
+                with conn.begin():
+                    claimed = _claim(conn, build)
+                    if isinstance(claimed, BuildStep):
+                        _run_step(conn, claimed)
+            finally:
+                if isinstance(claimed, BuildStep):  # after its commit or rollback
+                    with build.cond:
+                        del build.running[claimed.step]
+                        build.generation += 1
+                        build.cond.notify_all()
+            if claimed is None:
+                return
+            with build.cond:
+                if claimed is False:  # another worker's step has to finish first
+                    # (a phase, a lock); at most 2 s, for steps held by another process
+                    if not build.stop and build.generation == generation:
+                        build.cond.wait(timeout=2.0)
+                else:
+                    build.done += 1
+
+
+def _run_step(conn: Connection, step: BuildStep) -> None:
+    try:
+        for setting in PG_BUILD_SETTINGS:
+            conn.execute(text(setting))
+        _timed(conn, step.statement)
+        conn.execute(text("DELETE FROM pending_build_steps WHERE step = :s"), {"s": step.step})
+    except BaseException as exc:
+        exc.add_note(f"build step {step.step}: {' '.join(step.statement.split())[:160]}")
+        raise
+
+
+def _worker(engine: Engine, build: _Build, number: int) -> None:
+    try:
+        _run_steps(engine, build, number)
+    except BaseException as exc:  # the others stop after their current step
+        log.error("build worker %d stopped: %s", number + 1, str(exc).strip().split("\n")[0])
+        with build.cond:
+            build.errors.append(exc)
+            build.stop = True
+            build.cond.notify_all()
+
+
+def _cancel(conn: Connection, build: _Build) -> None:
+    """Interrupted (Ctrl-C): cancel the workers' statements; their steps roll back."""
+    with build.cond:
+        build.stop = True
+        build.cond.notify_all()
+        pids = list(build.pids.values())
+    with contextlib.suppress(Exception):
+        for pid in pids:
+            conn.execute(text("SELECT pg_cancel_backend(:p)"), {"p": pid})
+        conn.commit()
+
+
+def build_pending(engine: Engine, jobs: int = BUILD_JOBS) -> tuple[int, float]:
+    """Run the pending build steps of a bulk load on ``jobs`` connections at once, each
+    step in its own transaction that also deletes it: an interrupted build resumes at the
+    steps it was in (their work was rolled back with them). Independent steps run side by
+    side, phase after phase (see above). One build at a time: the advisory lock is held by
+    this session for its workers. If a step fails the other workers finish the step they
+    are in and stop; the failed step and those not started stay pending and its error is
+    raised (with a note naming the step). Returns (steps run, seconds)."""
+    if not 1 <= jobs <= MAX_BUILD_JOBS:
+        raise ValueError(f"jobs must be 1..{MAX_BUILD_JOBS}")
     started = time.perf_counter()
-    done = 0
     with engine.connect() as conn:
         if is_sqlite(conn):
             return 0, 0.0
@@ -374,27 +604,32 @@ def build_pending(engine: Engine) -> tuple[int, float]:
             conn.rollback()
             raise Busy("另一个索引构建正在进行 (another indexing phase is running)")
         conn.commit()
+        log.info("indexing phase: %d steps pending, %d connections", pending_steps(conn), jobs)
+        conn.commit()
+        build = _Build()
         try:
-            while True:
-                with conn.begin():
-                    row = conn.execute(
-                        text(
-                            "SELECT step, statement FROM pending_build_steps ORDER BY step LIMIT 1"
-                        )
-                    ).one_or_none()
-                    if row is None:
-                        break
-                    for setting in PG_BUILD_SETTINGS:
-                        conn.execute(text(setting))
-                    _timed(conn, str(row.statement))
-                    conn.execute(
-                        text("DELETE FROM pending_build_steps WHERE step = :s"), {"s": row.step}
-                    )
-                done += 1
+            workers = [
+                threading.Thread(target=_worker, args=(engine, build, i), name=f"build-{i + 1}")
+                for i in range(jobs)
+            ]
+            for w in workers:
+                w.start()
+            try:
+                for w in workers:
+                    while w.is_alive():  # a timeout, so that Ctrl-C reaches this thread
+                        w.join(0.5)
+            except BaseException:
+                _cancel(conn, build)
+                for w in workers:
+                    w.join()
+                raise
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": BUILD_LOCK})
-            conn.commit()
-    return done, time.perf_counter() - started
+            with contextlib.suppress(Exception):  # a lost session has released it already
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": BUILD_LOCK})
+                conn.commit()
+    if build.errors:
+        raise build.errors[0]
+    return build.done, time.perf_counter() - started
 
 
 def _sqlite_set_aside(conn: Connection) -> list[tuple[str, str]]:
