@@ -1,6 +1,6 @@
 """A synthetic national gazetteer on PostGIS: bulk load, then search, reverse and paging.
 
-    .venv/bin/python bench/bench_national.py --names 1000000 [--keep] [--no-record]
+    .venv/bin/python bench/bench_national.py --names 1000000 [--keep] [--no-record] [--jobs J]
 
 1. ``gazetteer.demo.national.write_national`` writes the frame (31 provinces, ~330
    prefectures, 2,843 counties, ~40,000 towns) and ``--names`` places as CSV (not timed).
@@ -8,10 +8,12 @@
    same columns without indexes, triggers or constraints (``CREATE TABLE … (LIKE places)``).
 3. The load: ``load_national`` in its two phases -- the load (``COPY`` into ``places`` with
    the search structures set aside, the rows' checks, commit) and the indexing phase
-   (n-grams, aliases, indexes, statistics, each step its own transaction); each
-   statement's time is logged. Printed: the COPY phase's rows/s, the indexing phase's
-   seconds and the rows/s until searchable (both phases), each with its ratio to the
-   baseline; then ``VACUUM ANALYZE`` (not part of the load: the indexing phase analyses).
+   (n-grams, aliases, indexes, statistics, each step its own transaction, independent
+   steps side by side on ``--jobs`` connections, default 2); each statement's time is
+   logged with the connection (thread) that ran it and when it ended. Printed: the COPY
+   phase's rows/s, the indexing phase's seconds and the rows/s until searchable (both
+   phases), each with its ratio to the baseline; then ``VACUUM ANALYZE`` (not part of
+   the load: the indexing phase analyses).
 4. The API in its own process (uvicorn, one worker) over the loaded database: search
    (1–2 characters, names, full pinyin, initials, mixed) and reverse geocoding p50/p95,
    OGC items (``limit=100``) at the first page and at deep keyset pages, and the
@@ -49,6 +51,7 @@ from gazetteer.demo.national import PLACE_COLUMNS, write_national
 from gazetteer.demo.national_load import copy_csv, count_rows, load_national
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings, upgrade
+from gazetteer.storage.bulk import BUILD_JOBS
 from tests.server import live_server
 
 HEADING = "## National data set (issue 17)"
@@ -322,9 +325,10 @@ def main() -> None:
         "(the generate time is then that of the first run)",
     )
     ap.add_argument("--db-prefix", default="gz_bench_national", help="scratch database name")
+    ap.add_argument("--jobs", type=int, default=BUILD_JOBS, help="connections of the indexing")
     ap.add_argument("--database", help="the scratch database's exact name (overrides --db-prefix)")
     args = ap.parse_args()
-    logging.basicConfig(format="    %(message)s")
+    logging.basicConfig(format="    %(asctime)s %(threadName)s %(message)s")
     logging.getLogger("gazetteer.storage.bulk").setLevel(logging.INFO)
     steps = Steps()
     logging.getLogger("gazetteer.storage.bulk").addHandler(steps)
@@ -363,7 +367,7 @@ def main() -> None:
             conn.execute(text("DROP TABLE plain_places"))
         print(f"plain COPY: {r['plain']:.1f} s = {args.names / r['plain']:,.0f} rows/s")
         t0 = time.perf_counter()
-        report = load_national(engine, tmp)
+        report = load_national(engine, tmp, jobs=args.jobs)
         r["load"] = time.perf_counter() - t0
         r["rows"], r["checks"] = report.seconds["rows"], report.seconds["checks"]
         r["index"] = report.seconds["index"]
@@ -373,7 +377,8 @@ def main() -> None:
         print(
             f"load phase: COPY {r['rows']:.1f} s = {n / r['rows']:,.0f} rows/s "
             f"({r['plain'] / r['rows']:.2f} x baseline), checks {r['checks']:.1f} s\n"
-            f"indexing phase: {r['index']:.1f} s\n"
+            f"indexing phase: {r['index']:.1f} s on {args.jobs} connections "
+            f"(load {'/'.join(f'{x:.1f}' for x in os.getloadavg())})\n"
             f"until searchable: {r['searchable']:.1f} s = {n / r['searchable']:,.0f} rows/s "
             f"({r['plain'] / r['searchable']:.2f} x baseline); {report}"
         )
