@@ -62,7 +62,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -398,33 +398,44 @@ _CONFLICTS = {  # PostgreSQL's table-lock conflicts, for the modes build stateme
     _AE: {_RE, _SUE, _SHARE, _SRE, _AE},
 }
 _TABLE = r'(?:ONLY\s+)?((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)'
-_KINDS: tuple[tuple[re.Pattern[str], int, int, str], ...] = (  # pattern, phase, order, lock
-    (re.compile(rf"INSERT\s+INTO\s+{_TABLE}", re.I), 1, 0, _RE),
+# pattern, phase, order (lower first), weight (cost per byte of the table), lock
+_KINDS: tuple[tuple[re.Pattern[str], int, int, float, str], ...] = (
+    (re.compile(rf"INSERT\s+INTO\s+{_TABLE}", re.I), 1, 1, 1.0, _RE),
     # the trigger first: an instant step that would otherwise wait for places' index builds
-    (re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+(?:ENABLE|DISABLE)\s+TRIGGER", re.I), 2, 0, _SRE),
-    # the longest and most exclusive first (the n-grams' primary key, then GIN, GiST)
+    (
+        re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+(?:ENABLE|DISABLE)\s+TRIGGER", re.I),
+        2,
+        0,
+        0.0,
+        _SRE,
+    ),
+    # then the longest first (a primary key and a GIN index cost ~3 times a btree of the
+    # same table, GiST ~1.5 times: bench/RESULTS.md at 1 M and 13 M names)
     (
         re.compile(
             rf"ALTER\s+TABLE\s+{_TABLE}\s+ADD\s+CONSTRAINT\s+\S+\s+(?:PRIMARY|UNIQUE)", re.I
         ),
         2,
         1,
+        3.0,
         _AE,
     ),
     (
         re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gin\b", re.I),
         2,
-        2,
+        1,
+        3.0,
         _SHARE,
     ),
     (
         re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gist\b", re.I),
         2,
-        3,
+        1,
+        1.5,
         _SHARE,
     ),
-    (re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}", re.I), 2, 4, _SHARE),
-    (re.compile(rf"ANALYZE\s+{_TABLE}", re.I), 3, 0, _SUE),
+    (re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}", re.I), 2, 1, 1.0, _SHARE),
+    (re.compile(rf"ANALYZE\s+{_TABLE}", re.I), 3, 1, 1.0, _SUE),
 )
 _REFERENCES = re.compile(rf"\bREFERENCES\s+{_TABLE}", re.I)
 
@@ -438,7 +449,12 @@ class BuildStep:
     statement: str
     phase: int
     order: int
+    weight: float
     locks: tuple[tuple[str, str], ...]  # (table, lock mode)
+
+    def cost(self, sizes: Mapping[str, int]) -> float:
+        """A guess of the step's time from the size of the tables it works on."""
+        return self.weight * sum(sizes.get(table, 0) for table, _ in self.locks)
 
     def conflicts(self, other: BuildStep) -> bool:
         return any(
@@ -455,20 +471,25 @@ def _table(name: str) -> str:
 def build_step(step: int, statement: str) -> BuildStep:
     """The phase, rank and locks of a stored step (module comment above)."""
     text_ = statement.strip()
-    for pattern, phase, order, mode in _KINDS:
+    for pattern, phase, order, weight, mode in _KINDS:
         m = pattern.match(text_)
         if m is None:
             continue
         if mode == _AE and (ref := _REFERENCES.search(text_)) is not None:  # a foreign key
             locks = ((_table(m.group(1)), _SRE), (_table(ref.group(1)), _SRE))
-            return BuildStep(step, statement, phase, order, locks)
-        return BuildStep(step, statement, phase, order, ((_table(m.group(1)), mode),))
-    return BuildStep(step, statement, 2, 5, ((ANY_TABLE, _AE),))
+            return BuildStep(step, statement, phase, order, weight, locks)
+        return BuildStep(step, statement, phase, order, weight, ((_table(m.group(1)), mode),))
+    return BuildStep(step, statement, 2, 2, 0.0, ((ANY_TABLE, _AE),))
 
 
-def _choose(pending: Sequence[BuildStep], running: Iterable[BuildStep]) -> list[BuildStep]:
+def _choose(
+    pending: Sequence[BuildStep],
+    running: Iterable[BuildStep],
+    sizes: Mapping[str, int] | None = None,
+) -> list[BuildStep]:
     """The steps a free worker may start now, best first: of the earliest phase with a step
-    pending or running, those not running and not conflicting with a running one."""
+    pending or running, those not running and not conflicting with a running one; the
+    longest first (``sizes``: bytes of each table), so that none is left to run alone."""
     if not pending:
         return []
     busy = list(running)
@@ -480,7 +501,7 @@ def _choose(pending: Sequence[BuildStep], running: Iterable[BuildStep]) -> list[
             for s in pending
             if s.phase == phase and s.step not in steps and not any(s.conflicts(r) for r in busy)
         ),
-        key=lambda s: (s.order, s.step),
+        key=lambda s: (s.order, -s.cost(sizes or {}), s.step),
     )
 
 
@@ -495,6 +516,8 @@ class _Build:
     stop: bool = False
     errors: list[BaseException] = field(default_factory=list)
     pids: dict[int, int] = field(default_factory=dict)  # worker -> backend
+    sizes: dict[str, int] = field(default_factory=dict)  # table -> bytes, as a phase starts
+    sizes_phase: int = 0
 
 
 def _claim(conn: Connection, build: _Build) -> BuildStep | bool | None:
@@ -508,7 +531,10 @@ def _claim(conn: Connection, build: _Build) -> BuildStep | bool | None:
     with build.cond:
         if build.stop:
             return None
-        for candidate in _choose(pending, build.running.values()):
+        phase = min(s.phase for s in pending)
+        if phase != build.sizes_phase:  # the tables the previous phase filled
+            build.sizes, build.sizes_phase = _table_sizes(conn), phase
+        for candidate in _choose(pending, build.running.values(), build.sizes):
             got = conn.execute(
                 text("SELECT step FROM pending_build_steps WHERE step = :s FOR UPDATE SKIP LOCKED"),
                 {"s": candidate.step},
@@ -571,6 +597,17 @@ def _worker(engine: Engine, build: _Build, number: int) -> None:
             build.errors.append(exc)
             build.stop = True
             build.cond.notify_all()
+
+
+def _table_sizes(conn: Connection) -> dict[str, int]:
+    """Bytes of each table of the schema (heap): what the steps' time grows with."""
+    rows = conn.execute(
+        text(
+            "SELECT relname, pg_relation_size(oid) FROM pg_class WHERE relkind = 'r' "
+            "AND relnamespace = current_schema()::regnamespace"
+        )
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
 
 
 def _cancel(conn: Connection, build: _Build) -> None:
