@@ -239,7 +239,11 @@ def _jobs(args: argparse.Namespace) -> int:
 def _load_and_index(engine: Any, folder: Path, *, index: bool, jobs: int) -> LoadReport:
     report = load_national(engine, folder, index=False)
     if index:
-        report.seconds["index"] = _index(engine, jobs)[1]
+        try:
+            report.seconds["index"] = _index(engine, jobs)[1]
+        except GazetteerError:
+            _print_load(report)  # the rows are committed: say so before the error
+            raise
     return report
 
 

@@ -25,7 +25,7 @@ from gazetteer.demo.national import write_national
 from gazetteer.demo.national_load import index_national, load_national
 from gazetteer.errors import Conflict, DatabaseUnavailable
 from gazetteer.services.stats import readiness
-from gazetteer.storage import bulk
+from gazetteer.storage import build_steps, bulk
 from gazetteer.storage.replicas import ReplicaSet
 from gazetteer.types import SRID
 from tests.conftest import database_with_engine, new_database_settings
@@ -207,9 +207,9 @@ def _database(conn: Connection) -> dict[str, Any]:
     }
 
 
-def _pending(conn: Connection) -> list[bulk.BuildStep]:
+def _pending(conn: Connection) -> list[build_steps.BuildStep]:
     rows = conn.execute(text("SELECT step, statement FROM pending_build_steps")).all()
-    return [bulk.build_step(int(r.step), str(r.statement)) for r in rows]
+    return [build_steps.build_step(int(r.step), str(r.statement)) for r in rows]
 
 
 class _Watch:
@@ -244,7 +244,7 @@ def test_two_connections_build_the_same_database_as_one(
     with engine.connect() as conn:  # every stored step is one the build knows
         steps = _pending(conn)
     assert {s.phase for s in steps} == {1, 2, 3}
-    assert all(bulk.ANY_TABLE not in dict(s.locks) for s in steps)
+    assert all(build_steps.ANY_TABLE not in dict(s.locks) for s in steps)
     assert index_national(engine, jobs=1) >= 0
     with engine.connect() as conn:
         one = _database(conn)
@@ -262,7 +262,7 @@ def test_two_connections_build_the_same_database_as_one(
     assert steps_run == len(steps)
     assert two == one
     # side by side, never two conflicting steps at once, and phase after phase
-    spans = [(a, b, bulk.build_step(0, s)) for a, b, s in watch.spans]
+    spans = [(a, b, build_steps.build_step(0, s)) for a, b, s in watch.spans]
     overlapping = [
         (x, y) for i, x in enumerate(spans) for y in spans[i + 1 :] if x[0] < y[1] and y[0] < x[1]
     ]
@@ -361,7 +361,7 @@ def test_killed_in_the_n_grams_with_two_connections_resumes(
     monkeypatch.setattr(bulk, "_timed", killed_at_the_third)
     with pytest.raises(Exception):  # noqa: B017  (whichever error the dead session gives)
         bulk.build_pending(engine, jobs=2)
-    assert all(bulk.build_step(0, s).phase == 1 for s in calls)
+    assert all(build_steps.build_step(0, s).phase == 1 for s in calls)
     with engine.connect() as conn:
         pending = _pending(conn)
         assert 0 < len(pending) < total
@@ -379,29 +379,33 @@ def test_killed_in_the_n_grams_with_two_connections_resumes(
 
 
 def test_steps_are_scheduled_by_phase_and_table_lock() -> None:
-    grams = bulk.build_step(1, "INSERT INTO search_grams (gram) SELECT 1")
-    key = bulk.build_step(
+    grams = build_steps.build_step(1, "INSERT INTO search_grams (gram) SELECT 1")
+    key = build_steps.build_step(
         2, 'ALTER TABLE search_grams ADD CONSTRAINT "pk_search_grams" PRIMARY KEY (gram)'
     )
-    by_place = bulk.build_step(3, "CREATE INDEX ix_g ON public.search_grams USING btree (x)")
-    trgm = bulk.build_step(4, "CREATE INDEX ix_t ON public.places USING gin (name gin_trgm_ops)")
-    name = bulk.build_step(5, "CREATE INDEX ix_n ON public.places USING btree (name)")
-    trigger = bulk.build_step(6, "ALTER TABLE places ENABLE TRIGGER trg_places_inserted")
-    fk = bulk.build_step(7, "ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES places(id)")
-    stats = bulk.build_step(8, "ANALYZE places")
-    odd = bulk.build_step(9, "VACUUM places")
+    by_place = build_steps.build_step(3, "CREATE INDEX ix_g ON public.search_grams USING btree (x)")
+    trgm = build_steps.build_step(
+        4, "CREATE INDEX ix_t ON public.places USING gin (name gin_trgm_ops)"
+    )
+    name = build_steps.build_step(5, "CREATE INDEX ix_n ON public.places USING btree (name)")
+    trigger = build_steps.build_step(6, "ALTER TABLE places ENABLE TRIGGER trg_places_inserted")
+    fk = build_steps.build_step(
+        7, "ALTER TABLE a ADD CONSTRAINT f FOREIGN KEY (x) REFERENCES places(id)"
+    )
+    stats = build_steps.build_step(8, "ANALYZE places")
+    odd = build_steps.build_step(9, "VACUUM places")
     assert [s.phase for s in (grams, key, by_place, trgm, trigger, stats)] == [1, 2, 2, 2, 2, 3]
     assert not trgm.conflicts(name) and not key.conflicts(trgm)  # SHARE with SHARE
     assert key.conflicts(by_place) and trigger.conflicts(name) and fk.conflicts(name)
     assert odd.conflicts(grams) and odd.conflicts(stats)
     everything = [grams, key, by_place, trgm, name, trigger, stats]
-    assert bulk._choose(everything, []) == [grams]  # phase 1 first
-    assert bulk._choose(everything, [grams]) == []  # ... until it has committed
+    assert build_steps._choose(everything, []) == [grams]  # phase 1 first
+    assert build_steps._choose(everything, [grams]) == []  # ... until it has committed
     later = everything[1:]
-    assert bulk._choose(later, []) == [trigger, key, by_place, trgm, name]  # sizes unknown
-    assert bulk._choose(later, [key]) == [trigger, trgm, name]
-    assert bulk._choose(later, [trigger]) == [key, by_place]
+    assert build_steps._choose(later, []) == [trigger, key, by_place, trgm, name]  # sizes unknown
+    assert build_steps._choose(later, [key]) == [trigger, trgm, name]
+    assert build_steps._choose(later, [trigger]) == [key, by_place]
     # the longest first, guessed from the tables' sizes (a GIN index ~3 times a btree)
     sizes = {"search_grams": 2000, "places": 1000}
-    assert bulk._choose(later, [], sizes) == [trigger, key, trgm, by_place, name]
-    assert bulk._choose(later, [key], sizes) == [trigger, trgm, name]
+    assert build_steps._choose(later, [], sizes) == [trigger, key, trgm, by_place, name]
+    assert build_steps._choose(later, [key], sizes) == [trigger, trgm, name]
