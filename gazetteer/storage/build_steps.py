@@ -64,9 +64,7 @@ _KINDS: tuple[tuple[re.Pattern[str], int, int, float, str], ...] = (
     # then the longest first (a primary key and a GIN index cost ~3 times a btree of the
     # same table, GiST ~1.5 times: bench/RESULTS.md at 1 M and 13 M names)
     (
-        re.compile(
-            rf"ALTER\s+TABLE\s+{_TABLE}\s+ADD\s+CONSTRAINT\s+\S+\s+(?:PRIMARY|UNIQUE)", re.I
-        ),
+        re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+ADD\s+CONSTRAINT\s", re.I),
         2,
         1,
         3.0,
@@ -89,7 +87,8 @@ _KINDS: tuple[tuple[re.Pattern[str], int, int, float, str], ...] = (
     (re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}", re.I), 2, 1, 1.0, _SHARE),
     (re.compile(rf"ANALYZE\s+{_TABLE}", re.I), 3, 1, 1.0, _SUE),
 )
-_REFERENCES = re.compile(rf"\bREFERENCES\s+{_TABLE}", re.I)
+# a foreign key takes SHARE ROW EXCLUSIVE on both tables (other constraints: ACCESS EXCLUSIVE)
+_REFERENCES = re.compile(rf"\sFOREIGN\s+KEY\s.*\sREFERENCES\s+{_TABLE}", re.I | re.S)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,13 +120,13 @@ def _table(name: str) -> str:
 
 
 def build_step(step: int, statement: str) -> BuildStep:
-    """The phase, rank and locks of a stored step (module comment above)."""
+    """The phase, rank and locks of a stored step (module docstring)."""
     text_ = statement.strip()
     for pattern, phase, order, weight, mode in _KINDS:
         m = pattern.match(text_)
         if m is None:
             continue
-        if mode == _AE and (ref := _REFERENCES.search(text_)) is not None:  # a foreign key
+        if mode == _AE and (ref := _REFERENCES.search(text_)) is not None:
             locks = ((_table(m.group(1)), _SRE), (_table(ref.group(1)), _SRE))
             return BuildStep(step, statement, phase, order, weight, locks)
         return BuildStep(step, statement, phase, order, weight, ((_table(m.group(1)), mode),))

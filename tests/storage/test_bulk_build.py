@@ -398,6 +398,8 @@ def test_steps_are_scheduled_by_phase_and_table_lock() -> None:
     assert not trgm.conflicts(name) and not key.conflicts(trgm)  # SHARE with SHARE
     assert key.conflicts(by_place) and trigger.conflicts(name) and fk.conflicts(name)
     assert odd.conflicts(grams) and odd.conflicts(stats)
+    assert fk.locks == (("a", "ShareRowExclusive"), ("places", "ShareRowExclusive"))
+    assert dict(key.locks) == {"search_grams": "AccessExclusive"}
     everything = [grams, key, by_place, trgm, name, trigger, stats]
     assert build_steps._choose(everything, []) == [grams]  # phase 1 first
     assert build_steps._choose(everything, [grams]) == []  # ... until it has committed
