@@ -232,8 +232,9 @@ def _worker(engine: Engine, build: _Build, number: int, run: RunStep) -> None:
     try:
         _run_steps(engine, build, number, run)
     except BaseException as exc:  # the others stop after their current step
-        log.error("build worker %d stopped: %s", number + 1, str(exc).strip().split("\n")[0])
         with build.cond:
+            if not build.stop:  # not a statement cancelled because the build was stopping
+                log.error("build worker %d stopped: %s", number + 1, str(exc).split("\n")[0])
             build.errors.append(exc)
             build.stop = True
             build.cond.notify_all()
