@@ -359,8 +359,7 @@ def drill(
     else:
         villages = wb.village_rows(demand, sc, names)
     gaps_all = wb.gap_keys(sc)
-    total = float(sc.weight.sum())
-    covered = float(sc.weight[sc.covered].sum())
+    covered, total, share = sc.totals()
     area = path[-1] if path else AdminRef("", "", level)
     return wb.Drill(
         query=query,
@@ -369,7 +368,7 @@ def drill(
         child_level=child,
         covered=covered,
         total=total,
-        covered_share=covered / total if total else 0.0,
+        covered_share=share,
         villages=len(sc.idx),
         uncovered_villages=len(gaps_all),
         facility_count=n_fac,
@@ -401,8 +400,7 @@ def report(
     by_county = wb.area_rows(demand, sc, 3, names) if level <= 3 else []
     by_town = wb.area_rows(demand, sc, 4, names) if level <= 4 else []
     gaps = wb.village_rows(demand, sc, names, wb.gap_keys(sc))
-    total = float(sc.weight.sum())
-    covered = float(sc.weight[sc.covered].sum())
+    covered, total, share = sc.totals()
     picks = recommend(engine, query, k, exact=exact, cache=cache) if k else None
     pick_list = pick_rows(engine, picks, cache=cache) if picks is not None else []
     comps = compare_scenarios(engine, scenario_ids, cache=cache) if scenario_ids else []
@@ -411,7 +409,7 @@ def report(
         path=path,
         covered=covered,
         total=total,
-        covered_share=covered / total if total else 0.0,
+        covered_share=share,
         facility_count=n_fac,
         by_county=by_county,
         by_town=by_town,
