@@ -3,8 +3,9 @@ schemas whose every value fits both databases."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Self, get_type_hints
 
 from pydantic import BaseModel, ValidationInfo, field_validator
 
@@ -86,7 +87,18 @@ class DomainModel(BaseModel):
     """A response schema filled from a domain dataclass with fields of the same names.
 
     Timestamps always carry their offset: SQLite gives stored UTC timestamps back naive,
-    and a date-time without an offset is not an RFC 3339 ``date-time``."""
+    and a date-time without an offset is not an RFC 3339 ``date-time``.
+
+    ``class XPublic(DomainModel, mirrors=X)`` takes the fields of the dataclass ``X``: its
+    names, types and order, each required (a response always has it, whatever default the
+    dataclass gives). A field also written in the class body keeps its place and takes the
+    body's type and ``Field`` (a description, a nested public model); fields only in the
+    body come after. A response that shows a domain row as it is states it once."""
+
+    def __init_subclass__(cls, mirrors: type | None = None, **kwargs: Any) -> None:
+        if mirrors is not None:
+            cls.__annotations__ = {**get_type_hints(mirrors), **inspect.get_annotations(cls)}
+        super().__init_subclass__(**kwargs)
 
     @field_validator("*", mode="after")
     @classmethod

@@ -9,20 +9,24 @@ from pydantic import BaseModel, Field
 from api.schemas_base import DomainModel, RequestModel
 from gazetteer.coverage.inputs import parse_facility_types, parse_weight
 from gazetteer.coverage.model import (
+    AreaCoverage,
+    Candidate,
     CoverageQuery,
     CoverageResult,
+    Gap,
     MovedSite,
     NewSite,
     Pick,
+    PointTime,
     Recommendation,
     Scenario,
     SetCover,
     WhatIfChanges,
     WhatIfResult,
 )
-from gazetteer.coverage.workbench import LEVEL_NAMES, Drill
+from gazetteer.coverage.workbench import LEVEL_NAMES, AreaRow, Drill, PickRow, VillageRow
 from gazetteer.model import FACILITY_TYPE_NAMES, Facility
-from gazetteer.services.facilities import SubsidyReport
+from gazetteer.services.facilities import HistoryEntry, SubsidyReport
 
 # --- facilities --------------------------------------------------------------------------
 
@@ -102,15 +106,8 @@ class FacilityUpdate(RequestModel):
     note: str = Field(default="", max_length=500, description="why (kept in the history)")
 
 
-class FacilityHistoryPublic(DomainModel):
-    id: int
-    facility_id: int
-    version: int
-    action: str
-    snapshot: dict[str, Any]
-    changed_by: str
-    note: str
-    changed_at: str
+class FacilityHistoryPublic(DomainModel, mirrors=HistoryEntry):
+    pass
 
 
 class SubsidyRowPublic(DomainModel):
@@ -138,33 +135,16 @@ class SubsidyReportPublic(DomainModel):
 # --- coverage ----------------------------------------------------------------------------
 
 
-class AreaCoveragePublic(DomainModel):
-    admin_code: str
-    name: str
-    covered_share: float
-    covered: float
-    total: float
+class AreaCoveragePublic(DomainModel, mirrors=AreaCoverage):
+    pass
 
 
-class GapPublic(DomainModel):
-    id: int
-    code: str
-    name: str
-    admin_code: str
-    lon: float
-    lat: float
-    weight: float
+class GapPublic(DomainModel, mirrors=Gap):
     minutes_to_nearest: float | None = Field(description="null: farther than the search limit")
-    nearest_facility_id: int | None
 
 
-class PointTimePublic(DomainModel):
-    id: int
-    admin_code: str
-    weight: float
-    minutes_to_nearest: float | None
-    nearest_facility_id: int | None
-    covered: bool
+class PointTimePublic(DomainModel, mirrors=PointTime):
+    pass
 
 
 class CoveragePublic(DomainModel):
@@ -234,13 +214,9 @@ class WhatIfRequest(RequestModel):
         )
 
 
-class WhatIfPublic(DomainModel):
+class WhatIfPublic(DomainModel, mirrors=WhatIfResult):
     baseline: CoveragePublic
     scenario: CoveragePublic
-    covered_change: float
-    share_change: float
-    newly_covered: list[int]
-    newly_uncovered: list[int]
 
     @classmethod
     def of(cls, r: WhatIfResult) -> WhatIfPublic:
@@ -331,20 +307,12 @@ class CandidateIn(NewSiteIn):
     """A candidate site, given like a new site of a what-if."""
 
 
-class CandidatePublic(DomainModel):
-    lon: float
-    lat: float
-    name: str
-    source: str
-    ref: int | None
+class CandidatePublic(DomainModel, mirrors=Candidate):
+    pass
 
 
-class PickPublic(DomainModel):
-    rank: int
+class PickPublic(DomainModel, mirrors=Pick):
     candidate: CandidatePublic
-    gain: float
-    covered_after: float
-    share_after: float
 
     @classmethod
     def of(cls, p: Pick) -> PickPublic:
@@ -420,36 +388,12 @@ class AreaRefPublic(DomainModel):
     level: int
 
 
-class AreaRowPublic(DomainModel):
-    code: str
-    name: str
-    level: int
-    parent_name: str
-    covered: float
-    total: float
-    covered_share: float
-    villages: int
-    uncovered_villages: int
-    population: float
-    elderly: float
-    dependents: float
+class AreaRowPublic(DomainModel, mirrors=AreaRow):
+    pass
 
 
-class VillagePublic(DomainModel):
-    id: int
-    code: str
-    name: str
-    town_code: str
-    town_name: str
-    county_name: str
-    lon: float
-    lat: float
-    population: float
-    elderly: float
-    dependents: float
-    weight: float
-    minutes_to_nearest: float | None
-    covered: bool
+class VillagePublic(DomainModel, mirrors=VillageRow):
+    pass
 
 
 class PointMinutesPublic(BaseModel):
@@ -506,18 +450,8 @@ class DrillPublic(DomainModel):
         )
 
 
-class PickRowPublic(DomainModel):
-    rank: int
-    lon: float
-    lat: float
-    name: str
-    nearest_place: str
-    village: str
-    town_name: str
-    gain: float
-    running_total: float
-    covered_after: float
-    share_after: float
+class PickRowPublic(DomainModel, mirrors=PickRow):
+    pass
 
 
 class RecommendedPublic(BaseModel):

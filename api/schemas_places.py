@@ -21,6 +21,7 @@ from gazetteer.model import NameHistoryEntry
 from gazetteer.model.views import (
     AdminNode,
     CategoryNode,
+    NearbyPlace,
     PlaceDetails,
     ReverseResult,
 )
@@ -79,14 +80,8 @@ class CategoryPublic(DomainModel):
     name_en: str
 
 
-class NearbyPlacePublic(DomainModel):
-    id: int
-    name: str
-    category_code: str
-    category: str
-    lon: float
-    lat: float
-    distance_m: float
+class NearbyPlacePublic(DomainModel, mirrors=NearbyPlace):
+    pass
 
 
 class HistoryEntryPublic(DomainModel):
@@ -224,22 +219,8 @@ class CategoryTreePublic(BaseModel):
     total: int
 
 
-class PlaceSummaryPublic(BaseModel):
+class PlaceSummaryPublic(DomainModel, mirrors=PlaceSummary):
     """What a map popup shows about a name."""
-
-    id: int
-    name: str
-    romanized: str
-    category_code: str
-    category: str
-    major_category: str
-    admin_code: str
-    admin_name: str
-    meaning: str
-    origin: str
-    status: str
-    lon: float
-    lat: float
 
     @classmethod
     def of(cls, s: PlaceSummary) -> PlaceSummaryPublic:

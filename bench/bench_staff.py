@@ -35,6 +35,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from benchlib import timings_ms
 from fastapi.testclient import TestClient
 from shapely.geometry import mapping
 from sqlalchemy import Engine, func, insert, select
@@ -134,15 +135,6 @@ def add_cases(engine: Engine, uid: int) -> int:
     return N_CASES
 
 
-def timed(fn: Callable[[], Any], n: int) -> list[float]:
-    out = []
-    for _ in range(n):
-        t0 = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
 def p95(xs: list[float]) -> float:
     return statistics.quantiles(xs, n=20)[18]
 
@@ -197,7 +189,7 @@ def main() -> None:
             return fn
 
         series: dict[str, list[float]] = {}
-        series["baseline GET /healthz"] = timed(get("/healthz"), args.repeat)
+        series["baseline GET /healthz"] = timings_ms(get("/healthz"), args.repeat)
         pages = {
             "dashboard /staff/": "/staff/",
             "case list, first page": "/staff/cases",
@@ -210,7 +202,7 @@ def main() -> None:
         }
         for label, path in pages.items():
             get(path)()  # warm
-            series[label] = timed(get(path), args.repeat)
+            series[label] = timings_ms(get(path), args.repeat)
 
         typed = ["杏", "杏坛", "杏坛路", "苏", "苏洲", "苏洲东", "苏洲东街", "海", "海韵", "海韵路"]
 
@@ -226,7 +218,7 @@ def main() -> None:
         live: list[float] = []
         for _ in range(max(1, args.repeat // len(typed)) * 2):
             for name in typed:
-                live += timed(check(name), 1)
+                live += timings_ms(check(name), 1)
         series["live check while typing"] = live
 
     base = p95(series["baseline GET /healthz"])

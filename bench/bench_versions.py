@@ -25,8 +25,8 @@ import itertools
 import statistics
 import time
 import uuid
-from collections.abc import Callable
 
+from benchlib import timings_ms
 from sqlalchemy import Engine, create_engine, select, text
 
 from gazetteer.settings import Settings
@@ -73,15 +73,6 @@ def make(engine: Engine, n: int) -> None:
     print(f"made {n:,} places in {time.perf_counter() - started:.0f} s")
 
 
-def timed(read: Callable[[], object], rounds: int) -> list[float]:
-    out = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        read()
-        out.append((time.perf_counter() - started) * 1000)
-    return out
-
-
 def edits(engine: Engine, rounds: int = 300) -> None:
     """What the counters cost a write: one-row edits, each its own transaction, with the
     places' counter triggers and with them disabled (alternating blocks of 50)."""
@@ -101,7 +92,7 @@ def edits(engine: Engine, rounds: int = 300) -> None:
             state = "ENABLE" if counted else "DISABLE"
             for trigger in ("trg_places_changed", "trg_places_truncated"):
                 conn.execute(text(f"ALTER TABLE places {state} TRIGGER {trigger}"))
-        ms[counted] += timed(one, 50)
+        ms[counted] += timings_ms(one, 50)
     with engine.begin() as conn:
         conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_changed"))
         conn.execute(text("ALTER TABLE places ENABLE TRIGGER trg_places_truncated"))
@@ -143,7 +134,7 @@ def main() -> None:
         print(f"database {name}: {count:,} places")
         for warm in (counters, old):
             warm()
-        figures = {"counters": timed(counters, 500), "aggregate": timed(old, 20)}
+        figures = {"counters": timings_ms(counters, 500), "aggregate": timings_ms(old, 20)}
         for label, ms in figures.items():
             q = statistics.quantiles(ms, n=20)
             print(f"{label:>9}: median {statistics.median(ms):8.3f} ms  p95 {q[18]:8.3f} ms")

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,16 @@ def write_section(heading: str, block: str) -> None:
     else:
         current = current.rstrip("\n") + "\n\n" + block
     RESULTS.write_text(current, encoding="utf-8")
+
+
+def timings_ms(fn: Callable[[], object], rounds: int) -> list[float]:
+    """The wall time of each of ``rounds`` calls of ``fn``, in milliseconds."""
+    out = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - started) * 1000)
+    return out
 
 
 def med(rows: list[dict[str, float]], key: str) -> float:

@@ -69,15 +69,21 @@ def _query(
     weight: str,
     admin: str | None,
     gaps_limit: int = 100,
+    *,
+    names: Engine | None = None,
 ) -> CoverageQuery:
-    return CoverageQuery(
-        facility_types=parse_facility_types(facility_type),
-        minutes=check_minutes(minutes),
-        profile=profile,
-        weight=parse_weight(weight),
-        admin=admin or None,
-        gaps_limit=gaps_limit,
-    )
+    """The question, every part checked before any work. With ``names`` (the workbench's
+    endpoints) the profile and the area may also be given by name (步行, 文登区), the area
+    looked up in that database; elsewhere both are taken as given."""
+    types = parse_facility_types(facility_type)
+    mins = check_minutes(minutes)
+    prof = profile if names is None else parse_profile(profile)
+    w = parse_weight(weight)
+    code = admin or None
+    if code is not None and names is not None:
+        with names.connect() as conn:
+            code = resolve_area(conn, code)
+    return CoverageQuery(types, mins, prof, w, code, gaps_limit)
 
 
 @router.get("", response_model=CoveragePublic, response_model_exclude_none=False)
@@ -331,27 +337,6 @@ AdminQ = Annotated[
 ]
 
 
-def _workbench_query(
-    engine: Engine,
-    facility_type: list[str],
-    minutes: float,
-    profile: str,
-    weight: str,
-    admin: str | None,
-    gaps_limit: int = 100,
-) -> CoverageQuery:
-    """The question, every part checked (names accepted) before any work."""
-    types = parse_facility_types(facility_type)
-    mins = check_minutes(minutes)
-    prof = parse_profile(profile)
-    w = parse_weight(weight)
-    code = None
-    if admin:
-        with engine.connect() as conn:
-            code = resolve_area(conn, admin)
-    return CoverageQuery(types, mins, prof, w, code, gaps_limit)
-
-
 @router.get("/drill", response_model=DrillPublic)
 def drill(
     engine: EngineDep,
@@ -367,7 +352,7 @@ def drill(
     """Coverage of an area one level down (city → counties → towns → villages), with the
     covered and total weight, share and uncovered villages of each row, the way back up
     and the gap villages by weight."""
-    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin, gaps_limit)
+    q = _query(facility_type, minutes, profile, weight, admin, gaps_limit, names=engine)
     d = svc.drill(engine, q, with_points=include_points, cache=caches.coverage)
     return DrillPublic.of(d, include_points=include_points)
 
@@ -387,7 +372,7 @@ async def recommended(
 ) -> RecommendedPublic:
     """The recommended sites as a ranked list: where each is (nearest named place, village,
     town), the weight it newly covers and the running total (greedy order)."""
-    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
+    q = _query(facility_type, minutes, profile, weight, admin, names=engine)
 
     def work(c: Cancel) -> tuple[Any, Any]:
         r = svc.recommend(engine, q, k, exact=False, progress=c, cache=caches.coverage)
@@ -445,7 +430,7 @@ async def coverage_report(
 ) -> Response:
     """The coverage report: a workbook (按区市, 按镇街, 缺口村居, 推荐选址, 方案对比) or an
     A3 landscape PDF map with title, legend, scale bar, north arrow, date and table."""
-    q = _workbench_query(engine, facility_type, minutes, profile, weight, admin)
+    q = _query(facility_type, minutes, profile, weight, admin, names=engine)
     try:
         ids = [int(x) for v in scenario or [] for x in v.split(",") if x.strip()]
     except ValueError:

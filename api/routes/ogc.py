@@ -336,20 +336,18 @@ def _page_links(
             "title": c.title,
         },
     ]
-    next_href: str | None = None
-    if page.next is not None:
-        next_href = _items_url(base, c, q, cursor=page.next.token())
-    elif page.next_offset is not None:
-        next_href = _items_url(base, c, q, offset=page.next_offset)
-    if next_href is not None:
-        links.append({"href": next_href, "rel": "next", "type": GEOJSON, "title": "下一页"})
-    prev_href: str | None = None
-    if page.prev is not None:
-        prev_href = _items_url(base, c, q, cursor=page.prev.token())
-    elif page.prev_offset is not None:
-        prev_href = _items_url(base, c, q, offset=page.prev_offset)
-    if prev_href is not None:
-        links.append({"href": prev_href, "rel": "prev", "type": GEOJSON, "title": "上一页"})
+    # a keyset cursor where the page has one, else an offset (sorted pages)
+    for rel, title, cursor, offset in (
+        ("next", "下一页", page.next, page.next_offset),
+        ("prev", "上一页", page.prev, page.prev_offset),
+    ):
+        href: str | None = None
+        if cursor is not None:
+            href = _items_url(base, c, q, cursor=cursor.token())
+        elif offset is not None:
+            href = _items_url(base, c, q, offset=offset)
+        if href is not None:
+            links.append({"href": href, "rel": rel, "type": GEOJSON, "title": title})
     return links
 
 

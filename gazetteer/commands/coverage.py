@@ -44,6 +44,7 @@ from gazetteer.network import (
     save_network,
 )
 from gazetteer.services.coverage import (
+    SiteSearch,
     coverage,
     facility_isochrones,
     pick_rows,
@@ -298,7 +299,7 @@ def _recommend(settings: Settings, args: argparse.Namespace) -> int:
     q = _query(args, engine)
     with tqdm(desc="coverage matrix", unit="site", disable=args.quiet, file=sys.stderr) as bar:
         # where the sites may go and how hard to look, for either question
-        search: dict[str, Any] = {
+        search: SiteSearch = {
             "source": source,
             "candidates": cands,
             "exact": not args.greedy_only,

@@ -96,6 +96,12 @@ class Scope:
     covered: NDArray[np.bool_]
     minutes: FloatArray  # -1: beyond the search limit
 
+    def totals(self) -> tuple[float, float, float]:
+        """The covered weight, the total weight and the covered share (0 with no weight)."""
+        total = float(self.weight.sum())
+        covered = float(self.weight[self.covered].sum())
+        return covered, total, covered / total if total else 0.0
+
 
 @dataclass(frozen=True, slots=True)
 class PickRow:

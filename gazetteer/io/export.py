@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import shapely
 from shapely.geometry import mapping
@@ -179,22 +179,8 @@ def _table_rows(data: LayerData, *, wkt_limit: int | None = None) -> Iterator[di
         yield row
 
 
-def write_csv(
-    data: LayerData,
-    path: Path,
-    *,
-    headers: Headers = "zh",
-    encoding: str = "utf-8",
-    bom: bool = True,
-) -> Path:
-    office.write_csv(
-        path,
-        layer_columns(data.spec),
-        _table_rows(data),
-        headers=headers,
-        encoding=encoding,
-        bom=bom,
-    )
+def write_csv(data: LayerData, path: Path, **fmt: Unpack[office.CsvFormat]) -> Path:
+    office.write_csv(path, layer_columns(data.spec), _table_rows(data), **fmt)
     return path
 
 

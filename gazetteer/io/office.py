@@ -48,7 +48,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, Any, Literal, TypedDict, Unpack
 
 from gazetteer.errors import InvalidInput
 
@@ -224,22 +224,28 @@ def _encode_line(text: str, encoding: str, row: int, columns: Sequence[str]) -> 
         ) from None
 
 
+class CsvFormat(TypedDict, total=False):
+    """How a CSV is written: ``headers`` "zh" (Chinese titles, the default) or "en" (field
+    names), the ``encoding`` (default utf-8) and whether a UTF-8 file starts with a byte
+    order mark (``bom``, default true: Excel then reads it as UTF-8)."""
+
+    headers: Headers
+    encoding: str
+    bom: bool
+
+
 def iter_csv(
-    columns: Sequence[Column],
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    headers: Headers = "zh",
-    encoding: str = "utf-8",
-    bom: bool = True,
+    columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], **fmt: Unpack[CsvFormat]
 ) -> Iterable[bytes]:
     """The CSV file as chunks of bytes (for streaming responses); see :func:`write_csv`."""
-    enc = _check_encoding(encoding)
+    headers = fmt.get("headers", "zh")
+    enc = _check_encoding(fmt.get("encoding", "utf-8"))
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     names = [c.header(headers) for c in columns]
     writer.writerow(names)
     head = _encode_line(buf.getvalue(), enc, 1, names)
-    yield (b"\xef\xbb\xbf" + head) if (bom and enc == "utf-8") else head
+    yield (b"\xef\xbb\xbf" + head) if (fmt.get("bom", True) and enc == "utf-8") else head
     for number, row in enumerate(rows, start=2):
         buf.seek(0)
         buf.truncate()
@@ -251,25 +257,17 @@ def iter_csv(
 
 
 def csv_bytes(
-    columns: Sequence[Column],
-    rows: Iterable[Mapping[str, Any]],
-    *,
-    headers: Headers = "zh",
-    encoding: str = "utf-8",
-    bom: bool = True,
+    columns: Sequence[Column], rows: Iterable[Mapping[str, Any]], **fmt: Unpack[CsvFormat]
 ) -> bytes:
     """The whole CSV file in memory (small tables); see :func:`write_csv`."""
-    return b"".join(iter_csv(columns, rows, headers=headers, encoding=encoding, bom=bom))
+    return b"".join(iter_csv(columns, rows, **fmt))
 
 
 def write_csv(
     target: Path | IO[bytes],
     columns: Sequence[Column],
     rows: Iterable[Mapping[str, Any]],
-    *,
-    headers: Headers = "zh",
-    encoding: str = "utf-8",
-    bom: bool = True,
+    **fmt: Unpack[CsvFormat],
 ) -> None:
     """Write a CSV for Excel (defaults) or for programs (``headers="en"``, ``bom=False``).
 
@@ -277,7 +275,7 @@ def write_csv(
     cannot hold (naming row and column) or a non-numeric value in a number column. A file
     target is written whole or not at all (a temporary file is renamed into place).
     """
-    chunks = iter_csv(columns, rows, headers=headers, encoding=encoding, bom=bom)
+    chunks = iter_csv(columns, rows, **fmt)
     if not isinstance(target, Path):
         for chunk in chunks:
             target.write(chunk)
@@ -429,6 +427,7 @@ __all__ = [
     "XLSX_CELL_LIMIT",
     "Column",
     "ColumnKind",
+    "CsvFormat",
     "Headers",
     "Table",
     "cell_text",

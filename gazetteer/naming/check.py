@@ -97,21 +97,26 @@ def anchor_point(geometry: BaseGeometry) -> BaseGeometry:
     return geometry.representative_point()
 
 
+@dataclass(frozen=True, slots=True)
+class NameLookup:
+    """What a check asks a name source for: the existing names of ``kind`` inside ``scope``
+    spelled as one of ``names`` or with a pinyin key in ``keys``, leaving out the place and
+    the case being checked (a rename does not conflict with itself)."""
+
+    scope: Scope
+    kind: PlaceKind
+    names: Sequence[str]
+    keys: Sequence[str]
+    exclude_place_id: int | None = None
+    exclude_case_id: int | None = None
+
+
 class NameSource(Protocol):
     def scope_for(
         self, kind: PlaceKind, admin_code: str, geometry: BaseGeometry | None
     ) -> Scope: ...
 
-    def candidates(
-        self,
-        scope: Scope,
-        kind: PlaceKind,
-        names: Sequence[str],
-        keys: Sequence[str],
-        *,
-        exclude_place_id: int | None,
-        exclude_case_id: int | None,
-    ) -> list[Candidate]: ...
+    def candidates(self, q: NameLookup) -> list[Candidate]: ...
 
 
 @lru_cache(maxsize=65536)
@@ -191,23 +196,14 @@ class DbNameSource(_ScopeMixin):
     def _admin_info(self, code: str) -> tuple[str, BaseGeometry | None]:
         return self.ref.admin.get(code, ("", None))
 
-    def candidates(
-        self,
-        scope: Scope,
-        kind: PlaceKind,
-        names: Sequence[str],
-        keys: Sequence[str],
-        *,
-        exclude_place_id: int | None,
-        exclude_case_id: int | None,
-    ) -> list[Candidate]:
+    def candidates(self, q: NameLookup) -> list[Candidate]:
         p, c = t.places, naming_cases
         # One round trip: the places on the pinyin-key b-tree (an exact duplicate and the
         # sibling names have their keys in ``keys`` too) UNION ALL the cases by name or
         # key. Name, status and category of places are filtered here: given them in SQL,
         # SQLite's planner picks the status index and PostgreSQL the name trigram index,
         # both far slower.
-        all_keys = sorted({*keys, *(_keys(n)[0] for n in names)})
+        all_keys = sorted({*q.keys, *(_keys(n)[0] for n in q.names)})
         wanted = (PENDING_STATES | GRANTED_STATES) if self.include_pending else GRANTED_STATES
         states = sorted(str(s) for s in wanted)
         no_text = type_coerce(null(), String())
@@ -236,7 +232,7 @@ class DbNameSource(_ScopeMixin):
             c.c.place_id,
         ).where(
             c.c.state.in_(states),
-            or_(c.c.name.in_(list(names)), c.c.pinyin_key.in_(list(keys))),
+            or_(c.c.name.in_(list(q.names)), c.c.pinyin_key.in_(list(q.keys))),
         )
         place_rows: dict[int, Row[Any]] = {}
         case_rows: list[Row[Any]] = []
@@ -245,27 +241,27 @@ class DbNameSource(_ScopeMixin):
                 case_rows.append(r)
             elif r.status_or_state == "current":
                 place_rows[int(r.id)] = r
-        cats = set(SCOPE_CATEGORIES[kind])
-        bua = self._bua(scope.built_up_area_id) if scope.built_up_area_id else None
+        cats = set(SCOPE_CATEGORIES[q.kind])
+        bua = self._bua(q.scope.built_up_area_id) if q.scope.built_up_area_id else None
         out: list[Candidate] = []
         seen_places: set[int] = set()
         for r in sorted(place_rows.values(), key=lambda r: int(r.id)):
-            if r.id == exclude_place_id or r.category_or_scope not in cats:
+            if r.id == q.exclude_place_id or r.category_or_scope not in cats:
                 continue
-            if not self._in_scope(scope, r.admin_code, from_db(r.point), bua):
+            if not self._in_scope(q.scope, r.admin_code, from_db(r.point), bua):
                 continue
             seen_places.add(int(r.id))
             out.append(_candidate(f"place:{r.id}", r.name, "", "已有地名"))
         pending = {str(s) for s in PENDING_STATES}
         granted = {str(s) for s in GRANTED_STATES}
         for r in sorted(case_rows, key=lambda r: int(r.id)):
-            if r.id == exclude_case_id or (r.place_id is not None and r.place_id in seen_places):
+            if r.id == q.exclude_case_id or (r.place_id is not None and r.place_id in seen_places):
                 continue
-            if r.place_id is not None and r.place_id == exclude_place_id:
+            if r.place_id is not None and r.place_id == q.exclude_place_id:
                 continue
             if r.status_or_state in granted and r.place_id is not None:
                 continue  # the granted name already lives in ``places`` (compared above)
-            if not _case_in_scope(scope, r.category_or_scope, r.admin_code):
+            if not _case_in_scope(q.scope, r.category_or_scope, r.admin_code):
                 continue
             what = "在审案件" if r.status_or_state in pending else "已批准案件"
             out.append(_candidate(f"case:{r.number}", r.name, r.pinyin_key, what))
@@ -341,37 +337,29 @@ class MemoryNameSource(_ScopeMixin):
             return self.admin[code]
         return "", None
 
-    def candidates(
-        self,
-        scope: Scope,
-        kind: PlaceKind,
-        names: Sequence[str],
-        keys: Sequence[str],
-        *,
-        exclude_place_id: int | None,
-        exclude_case_id: int | None,
-    ) -> list[Candidate]:
-        cats = set(SCOPE_CATEGORIES[kind])
-        bua = next((b for b in self.buas if b.id == scope.built_up_area_id), None)
+    def candidates(self, q: NameLookup) -> list[Candidate]:
+        cats = set(SCOPE_CATEGORIES[q.kind])
+        bua = next((b for b in self.buas if b.id == q.scope.built_up_area_id), None)
         found: dict[int, _MemPlace] = {}
-        for n in names:
+        for n in q.names:
             for mp in self.by_name.get(n, ()):
                 found[mp.id] = mp
-        for k in keys:
+        for k in q.keys:
             for mp in self.by_key.get(k, ()):
                 found[mp.id] = mp
         out = [
             _candidate(f"place:{mp.id}", mp.name, mp.key, "已有地名")
             for mp in sorted(found.values(), key=lambda m: m.id)
-            if mp.id != exclude_place_id
+            if mp.id != q.exclude_place_id
             and mp.category in cats
-            and self._in_scope(scope, mp.admin_code, mp.point, bua)
+            and self._in_scope(q.scope, mp.admin_code, mp.point, bua)
         ]
-        name_set, key_set = set(names), set(keys)
+        name_set, key_set = set(q.names), set(q.keys)
         for r in self.cases:
-            if r.id == exclude_case_id or (r.name not in name_set and r.pinyin_key not in key_set):
+            asked = r.name in name_set or r.pinyin_key in key_set
+            if r.id == q.exclude_case_id or not asked:
                 continue
-            if _case_in_scope(scope, r.scope_key, r.admin_code):
+            if _case_in_scope(q.scope, r.scope_key, r.admin_code):
                 out.append(_candidate(f"case:{r.number}", r.name, r.pinyin_key, "在审案件"))
         return out
 
@@ -411,12 +399,14 @@ def check_with_source(source: NameSource, request: CheckRequest, words: WordList
     if facts.specific:
         names += [facts.specific + g for g in _sibling_generics(request.kind)]
     cands = source.candidates(
-        scope,
-        request.kind,
-        names,
-        keys,
-        exclude_place_id=request.exclude_place_id,
-        exclude_case_id=request.exclude_case_id,
+        NameLookup(
+            scope,
+            request.kind,
+            names,
+            keys,
+            exclude_place_id=request.exclude_place_id,
+            exclude_case_id=request.exclude_case_id,
+        )
     )
     findings += conflict_findings(facts, cands, scope)
     findings += scope_findings(request.kind, scope, complete=_scope_complete(request.kind, scope))
@@ -507,6 +497,7 @@ __all__ = [
     "SCOPE_CATEGORIES",
     "DbNameSource",
     "MemoryNameSource",
+    "NameLookup",
     "NameSource",
     "anchor_point",
     "check_name",

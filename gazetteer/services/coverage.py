@@ -10,18 +10,25 @@ call: they change often and are few.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple, TypedDict, Unpack
 
 import numpy as np
 from shapely.geometry import box
 from shapely.ops import unary_union
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gazetteer.cartography.layers import admin_shapes, facility_points, place_points
 from gazetteer.coverage import isochrones, scenarios
 from gazetteer.coverage import recommend as rec
 from gazetteer.coverage import workbench as wb
 from gazetteer.coverage.analysis import merge_nearest, nearest_times
-from gazetteer.coverage.data import Context, CoverageCache, load_facilities
+from gazetteer.coverage.data import (
+    AreaIndex,
+    Context,
+    CoverageCache,
+    FacilitySet,
+    load_facilities,
+)
 from gazetteer.coverage.inputs import check_minutes, check_query, no_facilities, search_limit_s
 from gazetteer.coverage.model import (
     Candidate,
@@ -36,6 +43,7 @@ from gazetteer.coverage.model import (
 )
 from gazetteer.coverage.report_pdf import MapLayers, report_pdf_bytes
 from gazetteer.coverage.summary import (
+    Baseline,
     area_index,
     baseline,
     baseline_summary,
@@ -59,15 +67,32 @@ def coverage(
     """Who reaches a facility of ``query.facility_types`` within ``query.minutes``."""
     cache = cache or CoverageCache()
     with engine.connect() as conn:
-        prefix, level = check_query(conn, query)
-        facilities = load_facilities(conn, query.facility_types)
-        if len(facilities) == 0:
-            raise no_facilities(query.facility_types)
-        ctx = cache.context(conn, query.profile)
-        base = baseline(cache, ctx, facilities, search_limit_s(query))
-        areas = area_index(ctx.demand, prefix, level)
+        _level, facilities, ctx, base, areas = _today(conn, query, cache)
         names = area_names(conn, [str(c) for c in areas.groups])
     return summarise(names, ctx, query, base.near, facilities.ids, areas, with_points=with_points)
+
+
+class _Today(NamedTuple):
+    """Today's coverage of a query's area: what the coverage map and the workbench start
+    from."""
+
+    level: int
+    facilities: FacilitySet
+    ctx: Context
+    base: Baseline
+    areas: AreaIndex
+
+
+def _today(conn: Connection, query: CoverageQuery, cache: CoverageCache) -> _Today:
+    """The query checked, its facilities (at least one), the demand and the nearest times
+    from today's facilities, and the area's demand points grouped one level down."""
+    prefix, level = check_query(conn, query)
+    facilities = load_facilities(conn, query.facility_types)
+    if len(facilities) == 0:
+        raise no_facilities(query.facility_types)
+    ctx = cache.context(conn, query.profile)
+    base = baseline(cache, ctx, facilities, search_limit_s(query))
+    return _Today(level, facilities, ctx, base, area_index(ctx.demand, prefix, level))
 
 
 def what_if(
@@ -178,57 +203,54 @@ def facility_isochrones(
     )
 
 
+class SiteSearch(TypedDict, total=False):
+    """Where :func:`recommend` and :func:`set_cover` may put new sites and how hard they
+    look: the candidates (``source`` "demand" points (the default), road-network "nodes" or
+    a supplied "list" of ``candidates``), the exact (HiGHS) answer besides the greedy one
+    (``exact``, default true) within ``time_limit_s`` (default 10), a progress callback and
+    the coverage cache."""
+
+    source: str
+    candidates: Sequence[Candidate]
+    exact: bool
+    time_limit_s: float
+    progress: object | None
+    cache: CoverageCache | None
+
+
 def _problem(
-    engine: Engine,
-    query: CoverageQuery,
-    source: str,
-    candidates: Sequence[Candidate],
-    progress: object | None,
-    cache: CoverageCache | None,
-) -> rec.Problem:
-    cache = cache or CoverageCache()
+    engine: Engine, query: CoverageQuery, search: SiteSearch
+) -> tuple[rec.Problem, bool, float]:
+    """The site problem of ``query`` with ``search``'s candidates, and whether to solve it
+    exactly and in what time."""
+    cache = search.get("cache") or CoverageCache()
     with engine.connect() as conn:
         prefix, _level = check_query(conn, query)
         facilities = load_facilities(conn, query.facility_types)
         ctx = cache.context(conn, query.profile)
-    return rec.Problem(
-        ctx, facilities, query, prefix, source=source, supplied=candidates, progress=progress
+    source, supplied = search.get("source", "demand"), search.get("candidates", ())
+    progress = search.get("progress")
+    p = rec.Problem(
+        ctx, facilities, query, prefix, source=source, supplied=supplied, progress=progress
     )
+    return p, search.get("exact", True), search.get("time_limit_s", 10.0)
 
 
 def recommend(
-    engine: Engine,
-    query: CoverageQuery,
-    k: int,
-    *,
-    source: str = "demand",
-    candidates: Sequence[Candidate] = (),
-    exact: bool = True,
-    time_limit_s: float = 10.0,
-    progress: object | None = None,
-    cache: CoverageCache | None = None,
+    engine: Engine, query: CoverageQuery, k: int, **search: Unpack[SiteSearch]
 ) -> Recommendation:
     """The ``k`` new sites covering the most uncovered weight (greedy and exact)."""
     rec.check_k(k)
-    p = _problem(engine, query, source, candidates, progress, cache)
+    p, exact, time_limit_s = _problem(engine, query, search)
     return rec.best_sites(p, k, exact=exact, time_limit_s=time_limit_s)
 
 
 def set_cover(
-    engine: Engine,
-    query: CoverageQuery,
-    target_share: float,
-    *,
-    source: str = "demand",
-    candidates: Sequence[Candidate] = (),
-    exact: bool = True,
-    time_limit_s: float = 10.0,
-    progress: object | None = None,
-    cache: CoverageCache | None = None,
+    engine: Engine, query: CoverageQuery, target_share: float, **search: Unpack[SiteSearch]
 ) -> SetCover:
     """The fewest new sites lifting coverage to ``target_share`` (0-1)."""
     rec.check_target_share(target_share)
-    p = _problem(engine, query, source, candidates, progress, cache)
+    p, exact, time_limit_s = _problem(engine, query, search)
     return rec.fewest_sites(p, target_share, exact=exact, time_limit_s=time_limit_s)
 
 
@@ -285,6 +307,7 @@ def compare_scenarios(
 
 
 __all__ = [
+    "SiteSearch",
     "compare_scenarios",
     "coverage",
     "drill",
@@ -310,13 +333,7 @@ def _scope_of(
     the area's level, the facility count and the names of the towns and counties."""
     cache = cache or CoverageCache()
     with engine.connect() as conn:
-        prefix, level = check_query(conn, query)
-        facilities = load_facilities(conn, query.facility_types)
-        if len(facilities) == 0:
-            raise no_facilities(query.facility_types)
-        ctx = cache.context(conn, query.profile)
-        base = baseline(cache, ctx, facilities, search_limit_s(query))
-        areas = area_index(ctx.demand, prefix, level)
+        level, facilities, ctx, base, areas = _today(conn, query, cache)
         sc = wb.scope(ctx.demand, areas.idx, query, base.near.time_s)
         path = wb.area_path(conn, query.admin)
         names = area_names(conn, wb.needed_names(ctx.demand, sc))
@@ -342,8 +359,7 @@ def drill(
     else:
         villages = wb.village_rows(demand, sc, names)
     gaps_all = wb.gap_keys(sc)
-    total = float(sc.weight.sum())
-    covered = float(sc.weight[sc.covered].sum())
+    covered, total, share = sc.totals()
     area = path[-1] if path else AdminRef("", "", level)
     return wb.Drill(
         query=query,
@@ -352,7 +368,7 @@ def drill(
         child_level=child,
         covered=covered,
         total=total,
-        covered_share=covered / total if total else 0.0,
+        covered_share=share,
         villages=len(sc.idx),
         uncovered_villages=len(gaps_all),
         facility_count=n_fac,
@@ -384,8 +400,7 @@ def report(
     by_county = wb.area_rows(demand, sc, 3, names) if level <= 3 else []
     by_town = wb.area_rows(demand, sc, 4, names) if level <= 4 else []
     gaps = wb.village_rows(demand, sc, names, wb.gap_keys(sc))
-    total = float(sc.weight.sum())
-    covered = float(sc.weight[sc.covered].sum())
+    covered, total, share = sc.totals()
     picks = recommend(engine, query, k, exact=exact, cache=cache) if k else None
     pick_list = pick_rows(engine, picks, cache=cache) if picks is not None else []
     comps = compare_scenarios(engine, scenario_ids, cache=cache) if scenario_ids else []
@@ -394,7 +409,7 @@ def report(
         path=path,
         covered=covered,
         total=total,
-        covered_share=covered / total if total else 0.0,
+        covered_share=share,
         facility_count=n_fac,
         by_county=by_county,
         by_town=by_town,
