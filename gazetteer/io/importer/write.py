@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -15,13 +16,14 @@ from gazetteer.model import Place
 from gazetteer.storage import bulk
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import reset_id_sequence
+from gazetteer.storage.dialect import is_sqlite, reset_id_sequence
 from gazetteer.storage.geometry import to_db
 from gazetteer.text import pinyin_key
 from gazetteer.types import SRID, utc_now
 
 WRITE_BATCH = 1000
-BULK_BATCH = 20_000  # rows per COPY / executemany (progress and memory)
+BULK_BATCH = 20_000  # rows per executemany on SQLite (progress and memory)
+COPY_CHUNK = 5_000  # rows made at a time inside PostgreSQL's COPY
 
 
 def _insert(
@@ -45,32 +47,51 @@ def _insert_places(
     conn: Connection, items: list[Place], keys: list[tuple[str, str]], progress: ProgressSink
 ) -> None:
     """Places in bulk (COPY / one prepared statement; geometries as EWKT): an import of a
-    census export writes 100,000 of them."""
+    census export writes 100,000 of them. On PostgreSQL the rows are made chunk by chunk
+    inside one ``COPY``, so the server stores a chunk while the next one is made."""
     stamp = utc_now()
-    values = [
-        repo.place_values(p, pinyin_key=k[0], initials=k[1], stamp=stamp)
-        for p, k in zip(items, keys, strict=True)
-    ]
-    geoms = bulk.ewkt([p.geometry for p in items])
-    points = bulk.ewkt([repo.place_point(p) for p in items])
-    names = list(values[0]) if values else []
+    names = list(repo.place_values(items[0], stamp=stamp)) if items else []
     explicit = [p.id for p in items if p.id is not None]
+    sqlite = is_sqlite(conn)
     with bulk.places_load(conn, len(items), explicit):
         for with_id in (True, False):
             idx = [i for i, p in enumerate(items) if (p.id is not None) == with_id]
             cols = (["id"] if with_id else []) + names + ["geom", "point"]
-            rows = [
-                ((items[i].id,) if with_id else ())
-                + tuple(values[i].values())
-                + (geoms[i], points[i])
-                for i in idx
-            ]
-            for start in range(0, len(rows), BULK_BATCH):
-                chunk = rows[start : start + BULK_BATCH]
-                bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=("geom", "point"))
-                progress.advance(len(chunk))
-            if with_id and rows:
+            size = BULK_BATCH if sqlite else COPY_CHUNK
+            chunks = _place_rows(items, keys, idx, with_id, stamp, size, progress)
+            if sqlite:
+                for chunk in chunks:
+                    bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=_GEOMETRIES)
+            elif idx:
+                bulk.copy_rows(conn, t.places, cols, (r for chunk in chunks for r in chunk))
+            if with_id and idx:
                 reset_id_sequence(conn, t.places)
+
+
+_GEOMETRIES = ("geom", "point")
+
+
+def _place_rows(
+    items: list[Place],
+    keys: list[tuple[str, str]],
+    idx: list[int],
+    with_id: bool,
+    stamp: datetime,
+    size: int,
+    progress: ProgressSink,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``items[idx]`` in chunks of ``size`` (values in the columns'
+    order, then the geometries as EWKT); progress advances as each chunk is taken."""
+    for start in range(0, len(idx), size):
+        part = [items[i] for i in idx[start : start + size]]
+        geoms = bulk.ewkt([p.geometry for p in part])
+        points = bulk.ewkt([repo.place_point(p) for p in part])
+        rows = []
+        for i, p, g, pt in zip(idx[start : start + size], part, geoms, points, strict=True):
+            v = repo.place_values(p, pinyin_key=keys[i][0], initials=keys[i][1], stamp=stamp)
+            rows.append(((p.id,) if with_id else ()) + tuple(v.values()) + (g, pt))
+        yield rows
+        progress.advance(len(rows))
 
 
 def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
