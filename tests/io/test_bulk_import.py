@@ -5,7 +5,7 @@ backends; the threshold is lowered so that the files stay small)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -121,13 +121,25 @@ def test_refused_large_file_stores_nothing(
         places = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
     with pytest.raises(ImportFailed):  # a row refused: nothing written
         import_file(engine, _csv(tmp_path / "bad.csv", bad_row=N - 1))
-    original = bulk.insert_rows
+    original, original_copy = bulk.insert_rows, bulk.copy_rows
 
     def failing(*args: Any, **kwargs: Any) -> None:  # the load dies half-way
         original(*args, **kwargs)
         raise RuntimeError("killed")
 
+    def failing_copy(conn: Any, table: Any, columns: Any, rows: Iterable[Any]) -> None:
+        """PostgreSQL's COPY, fed while the rows are made, dies in the middle of it."""
+
+        def half() -> Iterator[Any]:
+            for i, row in enumerate(rows):
+                if i == N // 2:
+                    raise RuntimeError("killed")
+                yield row
+
+        original_copy(conn, table, columns, half())
+
     monkeypatch.setattr(bulk, "insert_rows", failing)
+    monkeypatch.setattr(bulk, "copy_rows", failing_copy)
     with pytest.raises(RuntimeError):
         import_file(engine, _csv(tmp_path / "places.csv"))
     assert deferred == [True]  # it failed with the structures set aside
