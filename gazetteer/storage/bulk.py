@@ -312,14 +312,23 @@ def _timed(conn: Connection, statement: str) -> None:
 
 
 def _pg_steps(
-    restore: list[str], max_id: int, low: Sequence[int], top: int | None = None
+    restore: list[str],
+    max_id: int,
+    low: Sequence[int],
+    top: int | None = None,
+    *,
+    grams_done: bool = False,
 ) -> list[str]:
     """Everything after the rows, in order: n-grams, aliases, then what was set aside.
     With ``top`` (the largest id loaded) the n-grams are one step per ``GRAM_STEP_IDS``
-    ids, so that an interrupted build of millions redoes at most one of them."""
+    ids, so that an interrupted build of millions redoes at most one of them. With
+    ``grams_done`` the caller has written the n-grams as the rows went in
+    (:func:`grams_after`)."""
     ids = "{" + ",".join(str(int(i)) for i in low) + "}"
     new = _PG_NEW.format(max_id=int(max_id), low=ids)
-    if top is None:
+    if grams_done:
+        grams = []
+    elif top is None:
         grams = [_PG_GRAMS.format(where=new)]
     else:
         grams = [
@@ -329,6 +338,15 @@ def _pg_steps(
         if low:
             grams.append(_PG_GRAMS.format(where=f"n.id = ANY('{ids}'::integer[])"))
     return [*grams, _PG_ALIASES.format(where=new), *restore]
+
+
+def grams_after(conn: Connection, after_id: int) -> None:
+    """The n-grams of the places with an id above ``after_id`` (PostgreSQL, inside a
+    large load entered with ``grams_streamed``: a chunk just copied, while the importer
+    checks the next one)."""
+    started = time.perf_counter()
+    conn.execute(text(_PG_GRAMS.format(where=f"n.id > {int(after_id)}")))
+    log.debug("%.2f s  n-grams of the places after %d", time.perf_counter() - started, after_id)
 
 
 def _is_check(statement: str) -> bool:
@@ -471,7 +489,12 @@ def _sqlite_finish(conn: Connection, saved: list[tuple[str, str]], params: dict[
 
 @contextmanager
 def places_load(
-    conn: Connection, rows: int, explicit_ids: Sequence[int], *, build_later: bool = False
+    conn: Connection,
+    rows: int,
+    explicit_ids: Sequence[int],
+    *,
+    build_later: bool = False,
+    grams_streamed: bool = False,
 ) -> Iterator[bool]:
     """Around a load of ``rows`` places (``explicit_ids``: the ids the rows carry):
     for a large load, set the per-row upkeep aside and do it once afterwards (module
@@ -481,7 +504,11 @@ def places_load(
     ``build_later`` (PostgreSQL): only the checks of the rows (foreign keys and unique
     codes of places) run in the caller's transaction; the search structures and indexes
     are left as pending build steps for :func:`build_pending` after the commit. Refused
-    while a previous load's steps are pending."""
+    while a previous load's steps are pending.
+
+    ``grams_streamed`` (PostgreSQL): when it yields True, the caller writes the n-grams
+    of the rows it copies itself (:func:`grams_after` after each chunk), and they are not
+    derived again afterwards."""
     if not is_sqlite(conn):
         _refuse_if_pending(conn)
     deferred = rows >= DEFER_MIN and _rows_already(conn, rows) < rows
@@ -508,7 +535,7 @@ def places_load(
         if build_later:
             _pg_defer(conn, restore, max_id, low)
         else:
-            _pg_finish(conn, _pg_steps(restore, max_id, low))
+            _pg_finish(conn, _pg_steps(restore, max_id, low, grams_done=grams_streamed))
 
 
 __all__ = [
@@ -517,6 +544,7 @@ __all__ = [
     "build_pending",
     "copy_rows",
     "ewkt",
+    "grams_after",
     "insert_rows",
     "pending_steps",
     "places_load",

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, func, insert, select
 
 from gazetteer.io.importer.report import ProgressSink
 from gazetteer.io.importer.validators import Prepared
+from gazetteer.io.layers import LayerSpec
+from gazetteer.io.read import SourceRow
 from gazetteer.model import Place
 from gazetteer.storage import bulk
 from gazetteer.storage import repository as repo
@@ -78,7 +83,7 @@ def _place_rows(
     with_id: bool,
     stamp: datetime,
     size: int,
-    progress: ProgressSink,
+    progress: ProgressSink | None = None,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of ``items[idx]`` in chunks of ``size`` (values in the columns'
     order, then the geometries as EWKT); progress advances as each chunk is taken."""
@@ -91,7 +96,106 @@ def _place_rows(
             v = repo.place_values(p, pinyin_key=keys[i][0], initials=keys[i][1], stamp=stamp)
             rows.append(((p.id,) if with_id else ()) + tuple(v.values()) + (g, pt))
         yield rows
-        progress.advance(len(rows))
+        if progress is not None:
+            progress.advance(len(rows))
+
+
+class PlaceStream:
+    """A large places layer written while it is checked (PostgreSQL).
+
+    The validator hands over what it has accepted every few thousand rows
+    (:func:`~gazetteer.io.importer.validators.validate_layer`'s ``flush``); a writer
+    thread copies each chunk and, when the load sets the search structures aside
+    (:func:`gazetteer.storage.bulk.places_load`), derives its n-grams, while Python
+    checks the next chunk: the server's share of the import (parsing the ``COPY``,
+    storing the rows, computing the n-grams) runs on the machine's other core. The
+    connection is the import's own, used by the thread alone between :meth:`start` and
+    :meth:`close` (the validators read nothing from the database). Everything stays in
+    the import's transaction: a refused or killed import leaves nothing, as before.
+
+    Only for a layer whose rows carry no ids (new ids follow in the order of the rows, as
+    :func:`_insert_places` gives them).
+    """
+
+    def __init__(self, conn: Connection, expected: int) -> None:
+        self.conn = conn
+        self.expected = expected
+        self.sent = 0
+        self.written = 0
+        self.error: BaseException | None = None
+        self.stamp = utc_now()
+        self.chunks: queue.Queue[tuple[list[Place], list[tuple[str, str]]] | None]
+        self.chunks = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="place-stream", daemon=True)
+        self.stopping = False  # the import failed: the thread writes nothing more
+        self.load: AbstractContextManager[bool] | None = None
+        self.deferred = False
+
+    @staticmethod
+    def wanted(conn: Connection, spec: LayerSpec, rows: Sequence[SourceRow]) -> bool:
+        """A large places layer on PostgreSQL without ids."""
+        return (
+            spec.name == "places"
+            and not is_sqlite(conn)
+            and len(rows) >= bulk.DEFER_MIN
+            and all(r.values.get("id") in (None, "") for r in rows)
+        )
+
+    def start(self) -> None:
+        repo.ensure_categories(self.conn)
+        self.load = bulk.places_load(self.conn, self.expected, [], grams_streamed=True)
+        self.deferred = self.load.__enter__()
+        self.thread.start()
+
+    def feed(self, out: Prepared) -> None:
+        """Hand over what ``out`` accepted since the last call."""
+        if self.error is not None:
+            raise self.error
+        items, keys = out.items[self.sent :], out.extra[self.sent :]
+        self.sent = len(out.items)
+        if items:
+            self.chunks.put((items, keys))
+
+    def _run(self) -> None:
+        while (job := self.chunks.get()) is not None:
+            if self.error is None and not self.stopping:  # else drain (and write nothing)
+                try:
+                    self._write(*job)
+                except BaseException as exc:  # raised again in the main thread
+                    self.error = exc
+
+    def _write(self, items: list[Place], keys: list[tuple[str, str]]) -> None:
+        names = list(repo.place_values(items[0], stamp=self.stamp))
+        last = self.conn.execute(select(func.coalesce(func.max(t.places.c.id), 0))).scalar_one()
+        chunks = _place_rows(items, keys, list(range(len(items))), False, self.stamp, COPY_CHUNK)
+        rows = (r for chunk in chunks for r in chunk)
+        bulk.copy_rows(self.conn, t.places, [*names, "geom", "point"], rows)
+        if self.deferred:
+            bulk.grams_after(self.conn, int(last))
+        self.written += len(items)
+
+    def close(self, out: Prepared | None, progress: ProgressSink) -> int:
+        """Write the rest of ``out`` and finish the load (indexes, checks). With ``None``
+        (the import failed) only stop the thread: the transaction is rolled back."""
+        assert self.load is not None
+        self.stopping = out is None
+        try:
+            if out is not None:
+                progress.start(f"写入 (writing) {out.spec.name}", len(out.items))
+                self.feed(out)
+        finally:
+            self.chunks.put(None)
+            self.thread.join()
+        failure = self.error or (None if out is not None else RuntimeError("import failed"))
+        if failure is not None:  # places_load restores nothing: the rollback does
+            self.load.__exit__(type(failure), failure, failure.__traceback__)
+            if out is not None:
+                raise failure
+            return 0
+        self.load.__exit__(None, None, None)
+        progress.advance(self.written)
+        progress.done()
+        return self.written
 
 
 def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
@@ -177,4 +281,4 @@ def write_layer(conn: Connection, prepared: Prepared, progress: ProgressSink) ->
     return len(items)
 
 
-__all__ = ["WRITE_BATCH", "write_layer"]
+__all__ = ["WRITE_BATCH", "PlaceStream", "write_layer"]
