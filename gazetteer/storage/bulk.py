@@ -32,6 +32,10 @@ added back; on SQLite the aliases and the two R-trees, and the geometry columns'
 and SRID (what SpatiaLite's ``ggi_`` triggers check per row) by one query each.
 Everything happens inside the caller's transaction and DDL is transactional on both
 backends: a refused or killed import leaves tables, indexes and triggers as they were.
+An import of a places layer without ids on PostgreSQL (``grams_streamed``) copies the
+rows chunk by chunk while it still checks the rest and derives each chunk's n-grams right
+after it (:func:`grams_after`), so that the server's work overlaps Python's
+(:class:`gazetteer.io.importer.write.PlaceStream`); the rest is done once at the end.
 On PostgreSQL it needs the owner of the tables (as ``gazetteer import`` runs; the
 service's role owns nothing), otherwise the rows go in the ordinary way. The index drop
 takes PostgreSQL's exclusive lock on ``places`` until the import commits: readers of the

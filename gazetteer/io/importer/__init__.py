@@ -13,6 +13,10 @@ field and the problem (Chinese + English). With ``skip_invalid`` the good rows a
 written and the rest reported; otherwise :class:`~gazetteer.errors.ImportFailed` carries
 the row errors (``details``: a list of ``{"row", "layer", "field", "problem", "source"}``).
 
+A large places layer without ids is written to PostgreSQL while it is checked (a writer
+thread copies each accepted chunk; :class:`~gazetteer.io.importer.write.PlaceStream`),
+still in the one transaction.
+
 Rows that carry an ``id`` keep it (so an export imported into an empty database gives the
 same data, links between layers included); rows without one get a new id.
 
