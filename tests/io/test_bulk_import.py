@@ -187,9 +187,9 @@ def streamed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     sizes: list[int] = []
     original = PlaceStream._write
 
-    def spy(self: PlaceStream, items: list[Any], keys: list[Any]) -> None:
-        sizes.append(len(items))
-        original(self, items, keys)
+    def spy(self: PlaceStream, rows: list[Any]) -> None:
+        sizes.append(len(rows))
+        original(self, rows)
 
     monkeypatch.setattr(PlaceStream, "_write", spy)
     return sizes

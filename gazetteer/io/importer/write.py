@@ -124,8 +124,8 @@ class PlaceStream:
         self.written = 0
         self.error: BaseException | None = None
         self.stamp = utc_now()
-        self.chunks: queue.Queue[tuple[list[Place], list[tuple[str, str]]] | None]
-        self.chunks = queue.Queue(maxsize=2)
+        self.columns: list[str] = []
+        self.chunks: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
         self.thread = threading.Thread(target=self._run, name="place-stream", daemon=True)
         self.stopping = False  # the import failed: the thread writes nothing more
         self.load: AbstractContextManager[bool] | None = None
@@ -148,31 +148,34 @@ class PlaceStream:
         self.thread.start()
 
     def feed(self, out: Prepared) -> None:
-        """Hand over what ``out`` accepted since the last call."""
+        """Hand over what ``out`` accepted since the last call, as rows to copy (made
+        here, so that the thread only waits on the server)."""
         if self.error is not None:
             raise self.error
         items, keys = out.items[self.sent :], out.extra[self.sent :]
         self.sent = len(out.items)
-        if items:
-            self.chunks.put((items, keys))
+        if not items:
+            return
+        if not self.columns:
+            self.columns = [*repo.place_values(items[0], stamp=self.stamp), "geom", "point"]
+        idx = list(range(len(items)))
+        for rows in _place_rows(items, keys, idx, False, self.stamp, len(items)):
+            self.chunks.put(rows)
 
     def _run(self) -> None:
         while (job := self.chunks.get()) is not None:
             if self.error is None and not self.stopping:  # else drain (and write nothing)
                 try:
-                    self._write(*job)
+                    self._write(job)
                 except BaseException as exc:  # raised again in the main thread
                     self.error = exc
 
-    def _write(self, items: list[Place], keys: list[tuple[str, str]]) -> None:
-        names = list(repo.place_values(items[0], stamp=self.stamp))
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
         last = self.conn.execute(select(func.coalesce(func.max(t.places.c.id), 0))).scalar_one()
-        chunks = _place_rows(items, keys, list(range(len(items))), False, self.stamp, COPY_CHUNK)
-        rows = (r for chunk in chunks for r in chunk)
-        bulk.copy_rows(self.conn, t.places, [*names, "geom", "point"], rows)
+        bulk.copy_rows(self.conn, t.places, self.columns, rows)
         if self.deferred:
             bulk.grams_after(self.conn, int(last))
-        self.written += len(items)
+        self.written += len(rows)
 
     def close(self, out: Prepared | None, progress: ProgressSink) -> int:
         """Write the rest of ``out`` and finish the load (indexes, checks). With ``None``
