@@ -32,6 +32,10 @@ added back; on SQLite the aliases and the two R-trees, and the geometry columns'
 and SRID (what SpatiaLite's ``ggi_`` triggers check per row) by one query each.
 Everything happens inside the caller's transaction and DDL is transactional on both
 backends: a refused or killed import leaves tables, indexes and triggers as they were.
+An import of a places layer without ids on PostgreSQL (``grams_streamed``) copies the
+rows chunk by chunk while it still checks the rest and derives each chunk's n-grams right
+after it (:func:`grams_after`), so that the server's work overlaps Python's
+(:class:`gazetteer.io.importer.write.PlaceStream`); the rest is done once at the end.
 On PostgreSQL it needs the owner of the tables (as ``gazetteer import`` runs; the
 service's role owns nothing), otherwise the rows go in the ordinary way. The index drop
 takes PostgreSQL's exclusive lock on ``places`` until the import commits: readers of the
@@ -60,7 +64,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -189,6 +193,21 @@ def insert_rows(
             cur.execute(f"PRAGMA cache_size = {int(before)}")
             cur.close()
         return
+    copy_rows(conn, table, columns, rows)
+
+
+def copy_rows(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
+    """PostgreSQL: ``COPY`` the rows as ``rows`` yields them (geometries as EWKT). The
+    server parses and stores what has been sent while the caller makes the next rows, so
+    a generator that prepares rows chunk by chunk overlaps the two."""
+    for c in columns:
+        if c not in table.c:  # a programming error, not user input
+            raise ValueError(f"no column {c} in {table.name}")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    names = ", ".join(columns)
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for r in rows:
             copy.write_row(r)
@@ -197,10 +216,12 @@ def insert_rows(
 # --- large loads of places: search structures built once, after the load ------------------
 
 _PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
-_PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008)
+_PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008); the rank
+    # once per place, not per gram (a fifth of the statement's time at ~20 grams a name)
     "INSERT INTO search_grams (gram, rank, place_id) "
-    "SELECT g, search_rank(n.status, n.category_code, n.name), n.id "
-    "FROM places n, search_grams_of(n.name, n.pinyin_key, n.initials) g WHERE {where}"
+    "SELECT g, n.rank, n.id FROM (SELECT id, name, pinyin_key, initials, "
+    "search_rank(status, category_code, name) AS rank FROM places n WHERE {where} OFFSET 0) n, "
+    "search_grams_of(n.name, n.pinyin_key, n.initials) g"
 )
 # places per n-gram step of a deferred build: the resume granularity, and the unit the
 # build's workers share (a million names make 4 steps for 2 connections)
@@ -302,14 +323,23 @@ def _timed(conn: Connection, statement: str) -> None:
 
 
 def _pg_steps(
-    restore: list[str], max_id: int, low: Sequence[int], top: int | None = None
+    restore: list[str],
+    max_id: int,
+    low: Sequence[int],
+    top: int | None = None,
+    *,
+    grams_done: bool = False,
 ) -> list[str]:
     """Everything after the rows, in order: n-grams, aliases, then what was set aside.
     With ``top`` (the largest id loaded) the n-grams are one step per ``GRAM_STEP_IDS``
-    ids, so that an interrupted build of millions redoes at most one of them."""
+    ids, so that an interrupted build of millions redoes at most one of them. With
+    ``grams_done`` the caller has written the n-grams as the rows went in
+    (:func:`grams_after`)."""
     ids = "{" + ",".join(str(int(i)) for i in low) + "}"
     new = _PG_NEW.format(max_id=int(max_id), low=ids)
-    if top is None:
+    if grams_done:
+        grams = []
+    elif top is None:
         grams = [_PG_GRAMS.format(where=new)]
     else:
         grams = [
@@ -319,6 +349,15 @@ def _pg_steps(
         if low:
             grams.append(_PG_GRAMS.format(where=f"n.id = ANY('{ids}'::integer[])"))
     return [*grams, _PG_ALIASES.format(where=new), *restore]
+
+
+def grams_after(conn: Connection, after_id: int) -> None:
+    """The n-grams of the places with an id above ``after_id`` (PostgreSQL, inside a
+    large load entered with ``grams_streamed``: a chunk just copied, while the importer
+    checks the next one)."""
+    started = time.perf_counter()
+    conn.execute(text(_PG_GRAMS.format(where=f"n.id > {int(after_id)}")))
+    log.debug("%.2f s  n-grams of the places after %d", time.perf_counter() - started, after_id)
 
 
 def _is_check(statement: str) -> bool:
@@ -467,7 +506,12 @@ def _sqlite_finish(conn: Connection, saved: list[tuple[str, str]], params: dict[
 
 @contextmanager
 def places_load(
-    conn: Connection, rows: int, explicit_ids: Sequence[int], *, build_later: bool = False
+    conn: Connection,
+    rows: int,
+    explicit_ids: Sequence[int],
+    *,
+    build_later: bool = False,
+    grams_streamed: bool = False,
 ) -> Iterator[bool]:
     """Around a load of ``rows`` places (``explicit_ids``: the ids the rows carry):
     for a large load, set the per-row upkeep aside and do it once afterwards (module
@@ -477,7 +521,11 @@ def places_load(
     ``build_later`` (PostgreSQL): only the checks of the rows (foreign keys and unique
     codes of places) run in the caller's transaction; the search structures and indexes
     are left as pending build steps for :func:`build_pending` after the commit. Refused
-    while a previous load's steps are pending."""
+    while a previous load's steps are pending.
+
+    ``grams_streamed`` (PostgreSQL): when it yields True, the caller writes the n-grams
+    of the rows it copies itself (:func:`grams_after` after each chunk), and they are not
+    derived again afterwards."""
     if not is_sqlite(conn):
         _refuse_if_pending(conn)
     deferred = rows >= DEFER_MIN and _rows_already(conn, rows) < rows
@@ -496,12 +544,15 @@ def places_load(
         # a load of millions runs for minutes: the service's per-statement limit
         # (GAZETTEER_STATEMENT_TIMEOUT_S) is lifted for this transaction only
         conn.execute(text(PG_BUILD_SETTINGS[0]))
+        # the n-gram statement's estimated cost is far above jit_above_cost: compiling it
+        # took ~0.3 s of a 100,000-row import and saves nothing on a scan this simple
+        conn.execute(text("SET LOCAL jit = off"))
         restore = _pg_set_aside(conn)
         yield True
         if build_later:
             _pg_defer(conn, restore, max_id, low)
         else:
-            _pg_finish(conn, _pg_steps(restore, max_id, low))
+            _pg_finish(conn, _pg_steps(restore, max_id, low, grams_done=grams_streamed))
 
 
 __all__ = [
@@ -510,7 +561,9 @@ __all__ = [
     "MAX_BUILD_JOBS",
     "SQLITE_CACHE_KIB",
     "build_pending",
+    "copy_rows",
     "ewkt",
+    "grams_after",
     "insert_rows",
     "pending_steps",
     "places_load",

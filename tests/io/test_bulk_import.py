@@ -5,7 +5,7 @@ backends; the threshold is lowered so that the files stay small)."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,8 @@ from sqlalchemy import Connection, Engine, func, select, text
 
 from gazetteer.errors import ImportFailed
 from gazetteer.io import import_file
+from gazetteer.io.importer import validators
+from gazetteer.io.importer.write import PlaceStream
 from gazetteer.storage import bulk
 from gazetteer.storage import tables as t
 from gazetteer.storage.dialect import is_sqlite
@@ -25,13 +27,13 @@ from tests.grams import grams_state, pg_structure
 N = 600
 
 
-def _csv(path: Path, *, bad_row: int | None = None) -> Path:
+def _csv(path: Path, *, bad_row: int | None = None, ids: bool = True) -> Path:
     rng = random.Random(11)
     lines = ["id,name,category_code,admin_code,lon,lat,other_names"]
     for i in range(N):
         lon, lat = rng.uniform(121.95, 122.25), rng.uniform(37.35, 37.55)
         admin = "999999999999" if i == bad_row else (TOWN if i % 2 else COUNTY)
-        pid = f"{5000 + i}" if i % 3 == 0 else ""  # some rows keep their id
+        pid = f"{5000 + i}" if ids and i % 3 == 0 else ""  # some rows keep their id
         lines.append(f"{pid},长{i}号村,22200,{admin},{lon:.6f},{lat:.6f},旧{i}村")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -55,8 +57,8 @@ def deferred(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     monkeypatch.setattr(bulk, "DEFER_MIN", N // 2)
 
     @contextmanager
-    def spy(conn: Connection, rows: int, ids: Any) -> Iterator[bool]:
-        with original(conn, rows, ids) as did:
+    def spy(conn: Connection, rows: int, ids: Any, **options: Any) -> Iterator[bool]:
+        with original(conn, rows, ids, **options) as did:
             used.append(did)
             yield did
 
@@ -121,13 +123,25 @@ def test_refused_large_file_stores_nothing(
         places = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
     with pytest.raises(ImportFailed):  # a row refused: nothing written
         import_file(engine, _csv(tmp_path / "bad.csv", bad_row=N - 1))
-    original = bulk.insert_rows
+    original, original_copy = bulk.insert_rows, bulk.copy_rows
 
     def failing(*args: Any, **kwargs: Any) -> None:  # the load dies half-way
         original(*args, **kwargs)
         raise RuntimeError("killed")
 
+    def failing_copy(conn: Any, table: Any, columns: Any, rows: Iterable[Any]) -> None:
+        """PostgreSQL's COPY, fed while the rows are made, dies in the middle of it."""
+
+        def half() -> Iterator[Any]:
+            for i, row in enumerate(rows):
+                if i == N // 2:
+                    raise RuntimeError("killed")
+                yield row
+
+        original_copy(conn, table, columns, half())
+
     monkeypatch.setattr(bulk, "insert_rows", failing)
+    monkeypatch.setattr(bulk, "copy_rows", failing_copy)
     with pytest.raises(RuntimeError):
         import_file(engine, _csv(tmp_path / "places.csv"))
     assert deferred == [True]  # it failed with the structures set aside
@@ -163,3 +177,91 @@ def test_large_load_still_checks_the_geometry_columns(
     with engine.connect() as conn:
         assert _schema(conn) == before
         assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places
+
+
+@pytest.fixture
+def streamed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Chunks of 100 rows handed to PostgreSQL's writer thread while the rest are checked;
+    records the size of each chunk the thread writes."""
+    monkeypatch.setattr(validators, "FLUSH_EVERY", 100)
+    sizes: list[int] = []
+    original = PlaceStream._write
+
+    def spy(self: PlaceStream, rows: list[Any]) -> None:
+        sizes.append(len(rows))
+        original(self, rows)
+
+    monkeypatch.setattr(PlaceStream, "_write", spy)
+    return sizes
+
+
+def test_streamed_import_equals_the_trigger_path(
+    engine: Engine, tmp_path: Path, deferred: list[bool], streamed: list[int]
+) -> None:
+    """Rows without ids on PostgreSQL are written (and their n-grams derived) chunk by
+    chunk while the rest are checked: the same rows, n-grams, aliases and structures."""
+    write_sample(engine)
+    with engine.connect() as conn:
+        before = _schema(conn)
+        first = conn.execute(select(func.max(t.places.c.id))).scalar_one()
+    report = import_file(engine, _csv(tmp_path / "places.csv", ids=False))
+    assert report.written == {"places": N}
+    assert deferred == [True]
+    with engine.connect() as conn:
+        assert _schema(conn) == before
+        ids = conn.execute(
+            select(t.places.c.id).where(t.places.c.name.like("长%号村")).order_by(t.places.c.id)
+        ).scalars()
+        assert list(ids) == list(range(first + 1, first + N + 1))  # in the rows' order
+        aliases = conn.execute(
+            text("SELECT count(*) FROM place_aliases WHERE name LIKE '旧%村'")
+        ).scalar_one()
+        assert aliases == N
+        if is_sqlite(conn):
+            assert streamed == []
+        else:
+            assert len(streamed) > 3 and sum(streamed) == N
+            grams, differ = grams_state(conn)
+            assert grams > 10 * N and differ == 0
+
+
+def test_streamed_import_refused_or_killed_stores_nothing(
+    engine: Engine,
+    tmp_path: Path,
+    deferred: list[bool],
+    streamed: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A row refused after chunks were written, or the COPY of the second chunk dying in
+    the middle: nothing is stored and the structures are as they were."""
+    write_sample(engine)
+    with engine.connect() as conn:
+        before = _schema(conn)
+        places = conn.execute(select(func.count()).select_from(t.places)).scalar_one()
+    with pytest.raises(ImportFailed):
+        import_file(engine, _csv(tmp_path / "bad.csv", bad_row=N - 1, ids=False))
+    with engine.connect() as conn:
+        assert _schema(conn) == before
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places
+    if is_sqlite(engine):
+        return  # no stream (a killed SQLite load: test_refused_large_file_stores_nothing)
+    assert sum(streamed) >= 200  # the refused import had written chunks before the refusal
+    original_copy = bulk.copy_rows
+
+    def failing_copy(conn: Any, table: Any, columns: Any, rows: Iterable[Any]) -> None:
+        def half() -> Iterator[Any]:
+            for i, row in enumerate(rows):
+                if i == 50 and len(streamed) - len(sizes) > 1:
+                    raise RuntimeError("killed")
+                yield row
+
+        original_copy(conn, table, columns, half())
+
+    sizes = list(streamed)
+    monkeypatch.setattr(bulk, "copy_rows", failing_copy)
+    with pytest.raises(RuntimeError):
+        import_file(engine, _csv(tmp_path / "places.csv", ids=False))
+    with engine.connect() as conn:
+        assert _schema(conn) == before
+        assert conn.execute(select(func.count()).select_from(t.places)).scalar_one() == places
+        assert conn.execute(text("SELECT count(*) FROM place_aliases")).scalar_one() == 2

@@ -455,9 +455,19 @@ def _inside_test(ctx: Context, code: str) -> Callable[[float, float], bool]:
     return inside
 
 
+FLUSH_EVERY = 5_000  # rows checked between two calls of validate_layer's ``flush``
+
+
 def validate_layer(
-    ctx: Context, spec: LayerSpec, rows: Sequence[SourceRow], progress: ProgressSink
+    ctx: Context,
+    spec: LayerSpec,
+    rows: Sequence[SourceRow],
+    progress: ProgressSink,
+    flush: Callable[[Prepared], None] | None = None,
 ) -> tuple[Prepared, list[RowError]]:
+    """The layer's rows checked: what to write, and the row errors. ``flush`` (if given)
+    is called with what has been accepted so far every ``FLUSH_EVERY`` rows, so that the
+    caller can write those while the rest are checked."""
     out = Prepared(spec)
     seen: dict[str, set[Any]] = {}
     parsed, errors = parse_rows(spec, rows)
@@ -469,7 +479,9 @@ def validate_layer(
     validator = VALIDATORS[spec.name]
     progress.start(f"检查 (checking) {spec.name}", len(rows))
     progress.advance(len(rows) - len(parsed))
-    for row, values in parsed:
+    for n, (row, values) in enumerate(parsed, start=1):
+        if flush is not None and n % FLUSH_EVERY == 0:
+            flush(out)
         try:
             validator(ctx, values, row, out, seen)
         except RowInvalid as exc:
@@ -483,4 +495,4 @@ def validate_layer(
     return out, errors
 
 
-__all__ = ["VALIDATORS", "Prepared", "Validator", "validate_layer"]
+__all__ = ["FLUSH_EVERY", "VALIDATORS", "Prepared", "Validator", "validate_layer"]

@@ -2,26 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import queue
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any
 
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Table, func, insert, select
 
 from gazetteer.io.importer.report import ProgressSink
 from gazetteer.io.importer.validators import Prepared
+from gazetteer.io.layers import LayerSpec
+from gazetteer.io.read import SourceRow
 from gazetteer.model import Place
 from gazetteer.storage import bulk
 from gazetteer.storage import repository as repo
 from gazetteer.storage import tables as t
-from gazetteer.storage.dialect import reset_id_sequence
+from gazetteer.storage.dialect import is_sqlite, reset_id_sequence
 from gazetteer.storage.geometry import to_db
 from gazetteer.text import pinyin_key
 from gazetteer.types import SRID, utc_now
 
 WRITE_BATCH = 1000
-BULK_BATCH = 20_000  # rows per COPY / executemany (progress and memory)
+BULK_BATCH = 20_000  # rows per executemany on SQLite (progress and memory)
+COPY_CHUNK = 5_000  # rows made at a time inside PostgreSQL's COPY
 
 
 def _insert(
@@ -45,32 +52,153 @@ def _insert_places(
     conn: Connection, items: list[Place], keys: list[tuple[str, str]], progress: ProgressSink
 ) -> None:
     """Places in bulk (COPY / one prepared statement; geometries as EWKT): an import of a
-    census export writes 100,000 of them."""
+    census export writes 100,000 of them. On PostgreSQL the rows are made chunk by chunk
+    inside one ``COPY``, so the server stores a chunk while the next one is made."""
     stamp = utc_now()
-    values = [
-        repo.place_values(p, pinyin_key=k[0], initials=k[1], stamp=stamp)
-        for p, k in zip(items, keys, strict=True)
-    ]
-    geoms = bulk.ewkt([p.geometry for p in items])
-    points = bulk.ewkt([repo.place_point(p) for p in items])
-    names = list(values[0]) if values else []
+    names = list(repo.place_values(items[0], stamp=stamp)) if items else []
     explicit = [p.id for p in items if p.id is not None]
+    sqlite = is_sqlite(conn)
     with bulk.places_load(conn, len(items), explicit):
         for with_id in (True, False):
             idx = [i for i, p in enumerate(items) if (p.id is not None) == with_id]
             cols = (["id"] if with_id else []) + names + ["geom", "point"]
-            rows = [
-                ((items[i].id,) if with_id else ())
-                + tuple(values[i].values())
-                + (geoms[i], points[i])
-                for i in idx
-            ]
-            for start in range(0, len(rows), BULK_BATCH):
-                chunk = rows[start : start + BULK_BATCH]
-                bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=("geom", "point"))
-                progress.advance(len(chunk))
-            if with_id and rows:
+            size = BULK_BATCH if sqlite else COPY_CHUNK
+            chunks = _place_rows(items, keys, idx, with_id, stamp, size, progress)
+            if sqlite:
+                for chunk in chunks:
+                    bulk.insert_rows(conn, t.places, cols, chunk, geometry_columns=_GEOMETRIES)
+            elif idx:
+                bulk.copy_rows(conn, t.places, cols, (r for chunk in chunks for r in chunk))
+            if with_id and idx:
                 reset_id_sequence(conn, t.places)
+
+
+_GEOMETRIES = ("geom", "point")
+
+
+def _place_rows(
+    items: list[Place],
+    keys: list[tuple[str, str]],
+    idx: list[int],
+    with_id: bool,
+    stamp: datetime,
+    size: int,
+    progress: ProgressSink | None = None,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of ``items[idx]`` in chunks of ``size`` (values in the columns'
+    order, then the geometries as EWKT); progress advances as each chunk is taken."""
+    for start in range(0, len(idx), size):
+        part = [items[i] for i in idx[start : start + size]]
+        geoms = bulk.ewkt([p.geometry for p in part])
+        points = bulk.ewkt([repo.place_point(p) for p in part])
+        rows = []
+        for i, p, g, pt in zip(idx[start : start + size], part, geoms, points, strict=True):
+            v = repo.place_values(p, pinyin_key=keys[i][0], initials=keys[i][1], stamp=stamp)
+            rows.append(((p.id,) if with_id else ()) + tuple(v.values()) + (g, pt))
+        yield rows
+        if progress is not None:
+            progress.advance(len(rows))
+
+
+class PlaceStream:
+    """A large places layer written while it is checked (PostgreSQL).
+
+    The validator hands over what it has accepted every few thousand rows
+    (:func:`~gazetteer.io.importer.validators.validate_layer`'s ``flush``); a writer
+    thread copies each chunk and, when the load sets the search structures aside
+    (:func:`gazetteer.storage.bulk.places_load`), derives its n-grams, while Python
+    checks the next chunk: the server's share of the import (parsing the ``COPY``,
+    storing the rows, computing the n-grams) runs on the machine's other core. The
+    connection is the import's own, used by the thread alone between :meth:`start` and
+    :meth:`close` (the validators read nothing from the database). Everything stays in
+    the import's transaction: a refused or killed import leaves nothing, as before.
+
+    Only for a layer whose rows carry no ids (new ids follow in the order of the rows, as
+    :func:`_insert_places` gives them).
+    """
+
+    def __init__(self, conn: Connection, expected: int) -> None:
+        self.conn = conn
+        self.expected = expected
+        self.sent = 0
+        self.written = 0
+        self.error: BaseException | None = None
+        self.stamp = utc_now()
+        self.columns: list[str] = []
+        self.chunks: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
+        self.thread = threading.Thread(target=self._run, name="place-stream", daemon=True)
+        self.stopping = False  # the import failed: the thread writes nothing more
+        self.load: AbstractContextManager[bool] | None = None
+        self.deferred = False
+
+    @staticmethod
+    def wanted(conn: Connection, spec: LayerSpec, rows: Sequence[SourceRow]) -> bool:
+        """A large places layer on PostgreSQL without ids."""
+        return (
+            spec.name == "places"
+            and not is_sqlite(conn)
+            and len(rows) >= bulk.DEFER_MIN
+            and all(r.values.get("id") in (None, "") for r in rows)
+        )
+
+    def start(self) -> None:
+        repo.ensure_categories(self.conn)
+        self.load = bulk.places_load(self.conn, self.expected, [], grams_streamed=True)
+        self.deferred = self.load.__enter__()
+        self.thread.start()
+
+    def feed(self, out: Prepared) -> None:
+        """Hand over what ``out`` accepted since the last call, as rows to copy (made
+        here, so that the thread only waits on the server)."""
+        if self.error is not None:
+            raise self.error
+        items, keys = out.items[self.sent :], out.extra[self.sent :]
+        self.sent = len(out.items)
+        if not items:
+            return
+        if not self.columns:
+            self.columns = [*repo.place_values(items[0], stamp=self.stamp), "geom", "point"]
+        idx = list(range(len(items)))
+        for rows in _place_rows(items, keys, idx, False, self.stamp, len(items)):
+            self.chunks.put(rows)
+
+    def _run(self) -> None:
+        while (job := self.chunks.get()) is not None:
+            if self.error is None and not self.stopping:  # else drain (and write nothing)
+                try:
+                    self._write(job)
+                except BaseException as exc:  # raised again in the main thread
+                    self.error = exc
+
+    def _write(self, rows: list[tuple[Any, ...]]) -> None:
+        last = self.conn.execute(select(func.coalesce(func.max(t.places.c.id), 0))).scalar_one()
+        bulk.copy_rows(self.conn, t.places, self.columns, rows)
+        if self.deferred:
+            bulk.grams_after(self.conn, int(last))
+        self.written += len(rows)
+
+    def close(self, out: Prepared | None, progress: ProgressSink) -> int:
+        """Write the rest of ``out`` and finish the load (indexes, checks). With ``None``
+        (the import failed) only stop the thread: the transaction is rolled back."""
+        assert self.load is not None
+        self.stopping = out is None
+        try:
+            if out is not None:
+                progress.start(f"写入 (writing) {out.spec.name}", len(out.items))
+                self.feed(out)
+        finally:
+            self.chunks.put(None)
+            self.thread.join()
+        failure = self.error or (None if out is not None else RuntimeError("import failed"))
+        if failure is not None:  # places_load restores nothing: the rollback does
+            self.load.__exit__(type(failure), failure, failure.__traceback__)
+            if out is not None:
+                raise failure
+            return 0
+        self.load.__exit__(None, None, None)
+        progress.advance(self.written)
+        progress.done()
+        return self.written
 
 
 def _ewkt(geometries: Sequence[BaseGeometry]) -> list[str]:
@@ -156,4 +284,4 @@ def write_layer(conn: Connection, prepared: Prepared, progress: ProgressSink) ->
     return len(items)
 
 
-__all__ = ["WRITE_BATCH", "write_layer"]
+__all__ = ["WRITE_BATCH", "PlaceStream", "write_layer"]
