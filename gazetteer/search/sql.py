@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator, Sequence
+from functools import partial
 from itertools import pairwise
 from typing import Any
 
@@ -92,6 +93,7 @@ COUNT_CAP = 10_000
 FUZZY_CANDIDATES = 200
 PINYIN_TYPO_CANDIDATES = 5_000
 MIXED_CANDIDATES = 2_000
+SMALL_AREA = 10_000  # places of an area read without n-grams (see _small_area)
 
 p = t.places
 # former names and aliases: one relation (PostgreSQL and SQLite push the conditions
@@ -121,6 +123,7 @@ def _prominence() -> ColumnElement[Any]:
 
 
 def _filters(conn: Connection, q: SearchQuery) -> list[ColumnElement[bool]]:
+    """The conditions of ``q`` on places (status, categories, area, box, distance)."""
     out: list[ColumnElement[bool]] = []
     if q.status is not StatusFilter.ALL:
         out.append(p.c.status == str(q.status))
@@ -183,6 +186,10 @@ def _ranked(
 def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
     serial_plans(conn)
     filters = _filters(conn, q)
+    # an area's names are found through the area's ids (see _gram_ranked)
+    scoped = q.admin_code is not None
+    gram_ranked = partial(_gram_ranked, scoped=scoped)
+    gram_ids = partial(_gram_ids, scoped=scoped)
     k = q.offset + q.limit
     best: dict[int, tuple[int, int, int, str]] = {}  # id -> (class, former, order, name)
     counter = 0
@@ -205,7 +212,7 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
 
     counts: list[Select[Any]] = []  # id selects whose union is the total
     estimated = False  # the total is an estimate (then total_is_exact is False)
-    grams = gram_search_available(conn)
+    grams = gram_search_available(conn) and not (scoped and _small_area(conn, filters))
     text = q.text
     if not text:
         run(_ranked(literal(True) == literal(True), False, k, filters), C_EXACT)
@@ -225,14 +232,14 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
                 # the gram's count, an estimate (it would include 12号楼 for 号l: a run of
                 # digits is one syllable of several characters, which match_mixed refuses)
                 gram = _mixed_gram(units)
-                run(_gram_ranked(gram, k + 1, [*filters, ALIGNED], (pk_col,)), C_PINYIN, check)
+                run(gram_ranked(gram, k + 1, [*filters, ALIGNED], (pk_col,)), C_PINYIN, check)
                 if len(best) > k:  # else the page holds every match
-                    counts.append(_gram_ids(gram, filters))
+                    counts.append(gram_ids(gram, filters))
                     estimated = True
             else:
                 if grams:
                     gram = _mixed_gram(units)
-                    stmt = _gram_ranked(gram, MIXED_CANDIDATES, filters, (pk_col,))
+                    stmt = gram_ranked(gram, MIXED_CANDIDATES, filters, (pk_col,))
                 else:
                     hans = "".join(u for u in units if not u.isascii())
                     cond = p.c.name.like(f"%{like_escape(hans[:1])}%", escape="\\")
@@ -241,16 +248,16 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
         elif a.latin and not a.has_han:
             key = a.latin
             if grams and len(key) <= GRAM_PINYIN_LETTERS:
-                run(_gram_ranked("p:" + key, k, filters), C_PINYIN)
-                counts.append(_gram_ids("p:" + key, filters))
+                run(gram_ranked("p:" + key, k, filters), C_PINYIN)
+                counts.append(gram_ids("p:" + key, filters))
             else:
                 py_prefix = COMPACT.like(like_escape(key) + "%", escape="\\")
                 run(_ranked(py_prefix, False, k, filters), C_PINYIN)
                 counts.append(_ids(py_prefix, filters))
             if not a.spaced and len(key) <= 12:
                 if grams and len(key) <= GRAM_INITIALS:
-                    run(_gram_ranked("i:" + key, k, filters), C_INITIALS)
-                    counts.append(_gram_ids("i:" + key, filters))
+                    run(gram_ranked("i:" + key, k, filters), C_INITIALS)
+                    counts.append(gram_ids("i:" + key, filters))
                 else:
                     ini = p.c.initials.like(like_escape(key) + "%", escape="\\")
                     run(_ranked(ini, False, k, filters), C_INITIALS)
@@ -271,9 +278,9 @@ def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
             if grams and 1 <= len(chars) <= 2:
                 # 1-2 characters match tens of thousands of names in a big database: the
                 # n-gram table hands out the best k in rank order and counts cheaply
-                parts.append((_gram_ranked("^" + chars, k, filters), C_PREFIX))
-                parts.append((_gram_ranked(chars, k, filters), C_SUBSTRING))
-                counts.append(_gram_ids(chars, filters))
+                parts.append((gram_ranked("^" + chars, k, filters), C_PREFIX))
+                parts.append((gram_ranked(chars, k, filters), C_SUBSTRING))
+                counts.append(gram_ids(chars, filters))
             else:
                 prefix = p.c.name.like(esc + "%", escape="\\")
                 parts.append((_ranked(prefix, False, k, filters), C_PREFIX))
@@ -428,21 +435,63 @@ def _ids(where: ColumnElement[bool], filters: Sequence[Any]) -> Select[Any]:
 
 
 def _gram_ranked(
-    gram: str, k: int, filters: Sequence[Any], extra: Sequence[ColumnElement[Any]] = ()
+    gram: str,
+    k: int,
+    filters: Sequence[Any],
+    extra: Sequence[ColumnElement[Any]] = (),
+    *,
+    scoped: bool = False,
 ) -> Select[Any]:
-    """Places holding ``gram``, best static rank first (an index range scan)."""
-    return (
-        select(p.c.id, p.c.name, literal(0), *extra)
-        .select_from(G.join(p, p.c.id == G.c.place_id))
-        .where(G.c.gram == gram, *filters)
+    """Places holding ``gram``, best static rank first (an index range scan).
+
+    ``scoped`` (the filters hold an area): the gram's entries are matched with the ids of
+    the area's places first (:func:`_in_area`) and only the best ``k`` are read from the
+    table. Walking the gram in rank order and visiting each place would read the whole
+    gram for a small area; joining whole places would read the area's rows (45,000 in a
+    prefecture at 13 million names: 200 ms of table reads for 20 names)."""
+    if not scoped:
+        return (
+            select(p.c.id, p.c.name, literal(0), *extra)
+            .select_from(G.join(p, p.c.id == G.c.place_id))
+            .where(G.c.gram == gram, *filters)
+            .order_by(G.c.rank, G.c.place_id)
+            .limit(k)
+        )
+    best = (
+        select(G.c.place_id, G.c.rank)
+        .where(G.c.gram == gram, _in_area(filters))
         .order_by(G.c.rank, G.c.place_id)
         .limit(k)
+        .subquery("best")
+    )
+    return (
+        select(p.c.id, p.c.name, literal(0), *extra)
+        .select_from(best.join(p, p.c.id == best.c.place_id))
+        .order_by(best.c.rank, best.c.place_id)
     )
 
 
-def _gram_ids(gram: str, filters: Sequence[Any]) -> Select[Any]:
+def _small_area(conn: Connection, filters: Sequence[Any]) -> bool:
+    """Whether the places meeting ``filters`` (with an area) are few enough to be read
+    one by one (``name LIKE``, the strategy without n-grams): a town or a county is a
+    few thousand rows, where each gram of a common character (``河``: 320,000 entries
+    at 13 million names) would be read whole. Counted up to the limit, index-only."""
+    few = select(p.c.id).where(*filters).limit(SMALL_AREA + 1).subquery()
+    return int(conn.execute(select(func.count()).select_from(few)).scalar_one()) <= SMALL_AREA
+
+
+def _in_area(filters: Sequence[Any]) -> ColumnElement[bool]:
+    """``search_grams.place_id`` among the places meeting ``filters``: with an area, an
+    index-only scan of ``ix_places_admin`` (it holds id, status and category, migration
+    0015) that the planner hashes against the gram's entries."""
+    return G.c.place_id.in_(select(p.c.id).where(*filters).correlate(None))
+
+
+def _gram_ids(gram: str, filters: Sequence[Any], *, scoped: bool = False) -> Select[Any]:
     if not filters:
         return select(G.c.place_id).where(G.c.gram == gram)
+    if scoped:
+        return select(G.c.place_id).where(G.c.gram == gram, _in_area(filters))
     return (
         select(G.c.place_id)
         .select_from(G.join(p, p.c.id == G.c.place_id))

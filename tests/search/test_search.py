@@ -19,6 +19,7 @@ from gazetteer.search import (
     fold_latin,
     make_query,
 )
+from gazetteer.search import sql as search_sql
 from gazetteer.search.analyze import match_mixed
 from gazetteer.services.caches import Caches
 from gazetteer.services.search import MEMORY_MAX_NAMES, SearchService
@@ -274,6 +275,35 @@ def test_admin_filter_any_level(service: SearchService, conn: Connection) -> Non
     assert all(h.match is MatchKind.FILTER for h in town.results)
     city = run(service, conn, "", admin=wf.CITY, limit=200)
     assert city.total == len(wf.SEEDS)
+
+
+@pytest.mark.parametrize("text", ["威", "海", "文化", "路", "wh", "weihai", "whs", "威h", "文h"])
+def test_area_search_reads_grams_or_the_area_alike(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """An area's names on the SQL strategy: through n-grams or the area's rows, alike.
+
+    They are found through the n-grams joined with the area's ids, or by reading a small
+    area's places (``SMALL_AREA``): both give the unfiltered answer restricted to the
+    area, each name by the same kind of match,
+    with the same total.
+
+    Order is compared by set: among names of equal status, rank and length the n-grams
+    break ties by id, the table's rows by name.
+    """
+    sql = SearchService(check_interval_s=0, memory_max_names=-1)
+    everywhere = run(sql, conn, text, limit=200)
+    for admin in (wf.CITY, wf.HUANCUI, wf.HUANCUILOU, wf.WENDENG):
+        prefix = admin.rstrip("0")
+        pages = []
+        for small in (-1, 10**9):  # always through the grams / always the area's rows
+            monkeypatch.setattr(search_sql, "SMALL_AREA", small)
+            pages.append(run(sql, conn, text, admin=admin, limit=200))
+        by_grams, by_rows = pages
+        expected = {h.id: h.match for h in everywhere.results if h.admin_code.startswith(prefix)}
+        assert {h.id: h.match for h in by_grams.results} == expected, (admin, names(by_grams))
+        assert {h.id: h.match for h in by_rows.results} == expected, (admin, names(by_rows))
+        assert by_grams.total == by_rows.total == len(expected), admin
 
 
 def test_category_major_and_sub(service: SearchService, conn: Connection) -> None:
