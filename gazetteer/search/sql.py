@@ -186,8 +186,8 @@ def _ranked(
 def sql_search(conn: Connection, q: SearchQuery) -> SearchPage:
     serial_plans(conn)
     filters = _filters(conn, q)
-    # an area's names are found through the area's ids (see _gram_ranked)
-    scoped = q.admin_code is not None
+    # an area's or a category's names are found through their ids (see _gram_ranked)
+    scoped = q.admin_code is not None or q.category_codes is not None
     gram_ranked = partial(_gram_ranked, scoped=scoped)
     gram_ids = partial(_gram_ids, scoped=scoped)
     k = q.offset + q.limit

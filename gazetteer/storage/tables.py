@@ -96,8 +96,8 @@ places = Table(
     Index("ix_places_name", "name"),
     Index("ix_places_pinyin_key", "pinyin_key"),
     Index("ix_places_initials", "initials"),
-    Index("ix_places_category", "category_code"),
-    # PostgreSQL: covers the filters of a search scoped to an area (migration 0015)
+    # PostgreSQL: both cover the filters of a scoped search (migration 0015)
+    Index("ix_places_category", "category_code", postgresql_include=["id", "status"]),
     Index("ix_places_admin", "admin_code", postgresql_include=["id", "status", "category_code"]),
     Index("ix_places_status", "status"),
 )

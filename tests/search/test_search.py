@@ -281,7 +281,7 @@ def test_admin_filter_any_level(service: SearchService, conn: Connection) -> Non
 def test_area_search_reads_grams_or_the_area_alike(
     conn: Connection, monkeypatch: pytest.MonkeyPatch, text: str
 ) -> None:
-    """An area's names on the SQL strategy: through n-grams or the area's rows, alike.
+    """An area's (a category's) names on the SQL strategy: through n-grams or rows, alike.
 
     They are found through the n-grams joined with the area's ids, or by reading a small
     area's places (``SMALL_AREA``): both give the unfiltered answer restricted to the
@@ -293,17 +293,22 @@ def test_area_search_reads_grams_or_the_area_alike(
     """
     sql = SearchService(check_interval_s=0, memory_max_names=-1)
     everywhere = run(sql, conn, text, limit=200)
-    for admin in (wf.CITY, wf.HUANCUI, wf.HUANCUILOU, wf.WENDENG):
-        prefix = admin.rstrip("0")
+    scopes = [("admin", a, "admin_code") for a in (wf.CITY, wf.HUANCUI, wf.HUANCUILOU)]
+    scopes += [("admin", wf.WENDENG, "admin_code"), ("category", "23510", "category_code")]
+    scopes += [("category", "23", "category_code")]  # a major category: its subcategories
+    for key, value, field in scopes:
+        prefix = value.rstrip("0") if key == "admin" else value
         pages = []
         for small in (-1, 10**9):  # always through the grams / always the area's rows
             monkeypatch.setattr(search_sql, "SMALL_AREA", small)
-            pages.append(run(sql, conn, text, admin=admin, limit=200))
+            pages.append(run(sql, conn, text, limit=200, **{key: value}))
         by_grams, by_rows = pages
-        expected = {h.id: h.match for h in everywhere.results if h.admin_code.startswith(prefix)}
-        assert {h.id: h.match for h in by_grams.results} == expected, (admin, names(by_grams))
-        assert {h.id: h.match for h in by_rows.results} == expected, (admin, names(by_rows))
-        assert by_grams.total == by_rows.total == len(expected), admin
+        expected = {
+            h.id: h.match for h in everywhere.results if getattr(h, field).startswith(prefix)
+        }
+        assert {h.id: h.match for h in by_grams.results} == expected, (value, names(by_grams))
+        assert {h.id: h.match for h in by_rows.results} == expected, (value, names(by_rows))
+        assert by_grams.total == by_rows.total == len(expected), value
 
 
 def test_category_major_and_sub(service: SearchService, conn: Connection) -> None:
