@@ -171,12 +171,7 @@ def insert_rows(
     """Insert ``rows`` (tuples in ``columns`` order; geometry columns as EWKT text)."""
     if not rows:
         return
-    for c in columns:
-        if c not in table.c:  # a programming error, not user input
-            raise ValueError(f"no column {c} in {table.name}")
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    names = ", ".join(columns)
+    raw, names = _target(conn, table, columns)
     if is_sqlite(conn):
         marks = ", ".join("GeomFromEWKT(?)" if c in geometry_columns else "?" for c in columns)
         sql = f"INSERT INTO {table.name} ({names}) VALUES ({marks})"
@@ -196,18 +191,23 @@ def insert_rows(
     copy_rows(conn, table, columns, rows)
 
 
+def _target(conn: Connection, table: Table, columns: Sequence[str]) -> tuple[Any, str]:
+    """The driver's connection and the column list of a load into ``table``."""
+    for c in columns:
+        if c not in table.c:  # a programming error, not user input
+            raise ValueError(f"no column {c} in {table.name}")
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    return raw, ", ".join(columns)
+
+
 def copy_rows(
     conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> None:
     """PostgreSQL: ``COPY`` the rows as ``rows`` yields them (geometries as EWKT). The
     server parses and stores what has been sent while the caller makes the next rows, so
     a generator that prepares rows chunk by chunk overlaps the two."""
-    for c in columns:
-        if c not in table.c:  # a programming error, not user input
-            raise ValueError(f"no column {c} in {table.name}")
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    names = ", ".join(columns)
+    raw, names = _target(conn, table, columns)
     with raw.cursor() as cur, cur.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
         for r in rows:
             copy.write_row(r)

@@ -11,10 +11,11 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, text
 
-from gazetteer.model import AdminArea, AdminLevel, Place
+from gazetteer.model import AdminLevel, Place
 from gazetteer.storage import repository as repo
 from gazetteer.storage import upgrade
 from gazetteer.storage.migrate import downgrade, is_current
+from tests.builder import Builder
 
 _MIGRATION = importlib.import_module("gazetteer.storage.migrations.versions.0014_grams_set_based")
 _OLD = "pg_temp.grams_0005"
@@ -104,15 +105,10 @@ def test_the_insert_triggers_store_0005s_grams(engine: Engine) -> None:
     """Names written one by one (row trigger on update, statement trigger on insert) get
     exactly the grams 0005's function gives them."""
     names = ["石石村", "山海山海", "p:i:路", "^山^", "威海", "刘公岛"]
-    with engine.begin() as conn:
-        repo.ensure_categories(conn)
-        repo.insert_admin_areas(
-            conn,
-            [
-                AdminArea("371002000000", "环翠区", AdminLevel.COUNTY, "371000000000"),
-                AdminArea("371000000000", "威海市", AdminLevel.CITY, None),
-            ],
-        )
+    with Builder.writing(engine) as b:
+        conn = b.conn
+        b.admin("371000000000", "威海市", AdminLevel.CITY)
+        b.admin("371002000000", "环翠区", AdminLevel.COUNTY, "371000000000")
         _old_function(conn)
         ids = [
             repo.insert_place(
