@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; the exit status (0 ok, 1 error, 2 usage, 130 interrupted)."""
+    """Run the command line; the exit status (0 ok, 1 error, 2 usage, 130 interrupted, 141
+    output pipe closed)."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -55,6 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         rc = args.func(settings, args)
+        sys.stdout.flush()  # a closed pipe is reported here, not at the interpreter's exit
     except GazetteerError as exc:
         print(f"错误 (error): {exc.message}", file=sys.stderr)
         if exc.details:
@@ -72,6 +75,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 (interrupted)", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader of the output went away (``gazetteer search 东 --json | head``): stop
+        # quietly, as Unix tools do; stdout goes to /dev/null so the interpreter's final
+        # flush does not raise again
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, what a shell reports for a tool killed by the pipe
     return int(rc or 0)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -45,3 +46,31 @@ def test_migrate_then_stats_on_empty_database(settings: Settings) -> None:
     assert res.returncode == 0, res.stderr
     stats = json.loads(res.stdout)
     assert stats["names"] == 0 and stats["network_edges"] == 0
+
+
+def test_a_closed_output_pipe_ends_quietly(settings: Settings) -> None:
+    """``gazetteer … | head``: when the reader has gone the command stops with the status a
+    shell gives a tool ended by the pipe (141), not a traceback."""
+    assert run_cli("--database-url", settings.database_url, "migrate").returncode == 0
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # nobody will read: every write fails with EPIPE
+    try:
+        command = ["stats", "--json"]
+        res = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gazetteer.cli",
+                "--database-url",
+                settings.database_url,
+                *command,
+            ],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=300,
+        )
+    finally:
+        os.close(write_end)
+    assert res.returncode == 141, res.stderr
+    assert "Traceback" not in res.stderr and "Exception ignored" not in res.stderr
