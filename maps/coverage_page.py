@@ -15,6 +15,7 @@ from dataclasses import asdict
 from datetime import date
 
 from gazetteer.coverage.inputs import PROFILE_LABELS, WEIGHT_LABELS
+from gazetteer.types import local_today
 from maps import assets
 from maps.pages import templates
 from maps.render import CoverageMapData, _Call, offline_map, page_html
@@ -67,7 +68,7 @@ def coverage_page_html(
             minutes_choices=MINUTES_CHOICES,
             profiles=list(PROFILE_LABELS.items()),
             weights=[(w.value, name) for w, name in WEIGHT_LABELS.items()],
-            today=(today or date.today()).isoformat(),
+            today=(today or local_today()).isoformat(),
         )
     )
     out = page_html(m, title=TITLE, body_class="gz-wb", before_map=side)

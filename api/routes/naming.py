@@ -42,7 +42,7 @@ from gazetteer.model.accounts import User
 from gazetteer.naming import batch, words
 from gazetteer.naming.model import CaseKind, CaseProposal, CaseState, CheckRequest
 from gazetteer.services import naming as wf
-from gazetteer.types import COUNTY_OR_BELOW, INT32_MAX, AdminCode
+from gazetteer.types import COUNTY_OR_BELOW, INT32_MAX, AdminCode, local_today
 
 router = APIRouter(prefix="/api/v1/naming", tags=["naming"])
 
@@ -146,7 +146,7 @@ def list_cases(
 @router.get("/cases/overdue", response_model=list[OverduePublic])
 def overdue(conn: ConnectionDep, as_of: date | None = None) -> list[OverduePublic]:
     """Approved cases whose public notice or filing is past its 15-day due date."""
-    items = wf.overdue_cases(conn, as_of=as_of or date.today())
+    items = wf.overdue_cases(conn, as_of=as_of or local_today())
     return [OverduePublic.from_domain(o) for o in items]
 
 

@@ -27,7 +27,7 @@ from gazetteer.naming.cases import CASE_PLACE_KIND
 from gazetteer.naming.model import CaseKind, CaseState, CheckRequest
 from gazetteer.services import naming as wf
 from gazetteer.services import sessions, workbench
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, local_today, parse_day
 
 router = APIRouter(include_in_schema=False)
 
@@ -122,7 +122,7 @@ def staff_root() -> Response:
 
 @router.get("/staff/", response_class=HTMLResponse)
 def dashboard(ctx: Staff, conn: ConnectionDep) -> HTMLResponse:
-    board = workbench.dashboard(conn, ctx.user, as_of=date.today())
+    board = workbench.dashboard(conn, ctx.user, as_of=local_today())
     codes = [c.proposal.admin_code for c in board.mine + board.waiting]
     return page(
         "dashboard.html",
@@ -196,7 +196,7 @@ def case_list(
 @router.get("/staff/overdue", response_class=HTMLResponse)
 def overdue(ctx: Staff, conn: ConnectionDep, as_of: str = "") -> HTMLResponse:
     error = ""
-    day = date.today()
+    day = local_today()
     if as_of:
         try:
             day = parse_day(as_of)
@@ -210,7 +210,7 @@ def overdue(ctx: Staff, conn: ConnectionDep, as_of: str = "") -> HTMLResponse:
 def reports(
     ctx: Staff, conn: ConnectionDep, start: str = "", end: str = "", download: str = ""
 ) -> Response:
-    today = date.today()
+    today = local_today()
     values = {
         "start": start or today.replace(month=1, day=1).isoformat(),
         "end": end or today.isoformat(),

@@ -30,7 +30,7 @@ from gazetteer.naming.notice import notice_docx
 from gazetteer.services import naming as wf
 from gazetteer.services import workbench
 from gazetteer.settings import Settings
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, local_today, parse_day
 from maps.staff import geojson_attr
 
 router = APIRouter(include_in_schema=False)
@@ -236,7 +236,7 @@ def _case_page(
         actions=actions,
         errors=errors or {},
         values=values or {},
-        today=date.today().isoformat(),
+        today=local_today().isoformat(),
         geometry=geojson_attr(case.proposal.geometry),
         place_kind=str(CASE_PLACE_KIND[case.kind]),
         tile_url=tile_url,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ from gazetteer.services.naming import check as check_name
 from gazetteer.settings import Settings
 from gazetteer.storage import create_engine_from_settings
 from gazetteer.storage.dialect import write_transaction
-from gazetteer.types import COUNTY_OR_BELOW, AdminCode, parse_day
+from gazetteer.types import COUNTY_OR_BELOW, AdminCode, local_today, parse_day
 
 
 def _engine(settings: Settings) -> Any:
@@ -172,7 +171,7 @@ def _cases_list(settings: Settings, args: argparse.Namespace) -> int:
 
 def _cases_overdue(settings: Settings, args: argparse.Namespace) -> int:
 
-    as_of = parse_day(args.as_of) if args.as_of else date.today()
+    as_of = parse_day(args.as_of) if args.as_of else local_today()
     with _engine(settings).connect() as conn:
         items = wf.overdue_cases(conn, as_of=as_of)
     what = {"notice": "公告", "filing": "备案"}

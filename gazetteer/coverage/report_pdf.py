@@ -29,6 +29,7 @@ from gazetteer.cartography.sheet_render import (
 )
 from gazetteer.coverage.report import report_facts, report_title
 from gazetteer.coverage.workbench import AreaRow, CoverageReport, VillageRow
+from gazetteer.types import local_today
 
 KM_PER_DEG_LAT = 111.32
 SOURCE = "数据来源：威海市民政局 地名与民政设施数据库；路网通行时间按出行方式计算"
@@ -76,7 +77,7 @@ def _nice_km(max_km: float) -> float:
 
 def render_report(r: CoverageReport, layers: MapLayers, *, today: date | None = None) -> Figure:
     """The A3 landscape sheet of a coverage report."""
-    today = today or date.today()
+    today = today or local_today()
     fig = Figure(figsize=(16.54, 11.69), dpi=100)
     fig.patch.set_facecolor("white")
     fig.text(0.03, 0.955, report_title(r), fontproperties=chinese_font(22, "bold"), va="center")

@@ -26,13 +26,15 @@ from sqlalchemy import Engine
 from gazetteer.cli import main as cli_main
 from gazetteer.services import accounts as auth
 from gazetteer.settings import Settings
+from gazetteer.types import local_today
 from tests.builder import backdate_case
 from tests.conftest import backend_per_module, database_with_engine, new_database_settings
 from tests.datasets.naming_frame import HUANCUILOU, NEW_ROAD_CYCLE, build_frame
 from tests.server import live_server
 
 LINE = LineString([(122.090, 37.530), (122.105, 37.532)])
-START = (date.today() - timedelta(days=40)).isoformat()
+# staff dates are Weihai's (types.local_today): from 16:00 UTC on, a day ahead of UTC's
+START = (local_today() - timedelta(days=40)).isoformat()
 
 
 backend = backend_per_module  # ``settings``/``engine`` still give the CLI test a fresh database
@@ -235,7 +237,7 @@ def test_full_case_cycle_over_http(server: Site) -> None:
         assert r.status_code == 200, r.text
         body = r.json()
         assert body["state"] == "approved" and body["place_id"]
-        assert body["notice_due"] == (date.today() + timedelta(days=15)).isoformat()
+        assert body["notice_due"] == (local_today() + timedelta(days=15)).isoformat()
         notice = c.get(f"/api/v1/naming/cases/{cid}/notice")
         assert notice.status_code == 200 and "松涛路" in notice.text and "Sōngtāo Lù" in notice.text
         assert (

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ import pytest
 
 from gazetteer.services import accounts as auth
 from gazetteer.storage.dialect import write_transaction
+from gazetteer.types import local_today
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
 from tests.conftest import backend_per_module, database_with_engine
 from tests.server import live_server
@@ -143,7 +143,7 @@ def test_drill_from_city_to_town_and_back_with_url_state_gaps_and_print(
     assert "文登区" in p.inner_text("#wb-print-facts")
     assert p.locator(".wb-legend").is_visible() and p.locator(".wb-north").is_visible()
     assert p.locator(".leaflet-control-scale").is_visible()
-    assert p.locator(".wb-foot").is_visible() and date.today().isoformat() in p.inner_text(
+    assert p.locator(".wb-foot").is_visible() and local_today().isoformat() in p.inner_text(
         ".wb-foot"
     )
     assert not p.locator("#wb-form").is_visible() and not p.locator("#wb-whatif").is_visible()
@@ -266,7 +266,7 @@ def test_report_pdf_and_workbook(wb: Workbench) -> None:
     text = pypdf.PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
     assert "文登区老年助餐点 15 分钟服务圈覆盖" in text  # title
     assert "图　例" in text and "未覆盖村居" in text  # legend
-    assert f"制图日期：{date.today().isoformat()}" in text and "千米" in text
+    assert f"制图日期：{local_today().isoformat()}" in text and "千米" in text
     r = httpx.get(
         f"{wb.base}/api/v1/coverage/report",
         params={**params, "format": "xlsx", "k": 2},

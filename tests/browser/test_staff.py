@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from gazetteer.services import accounts as auth
 from gazetteer.services import sessions
+from gazetteer.types import local_today
 from tests.browser.conftest import Watched, assert_accessible, open_page, screenshot, wait_until
 from tests.builder import backdate_case
 from tests.conftest import backend_per_module, database_with_engine, new_database_settings
@@ -34,7 +35,7 @@ from tests.server import live_server
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PASSWORDS = {"zhang": "zhang-secret-1", "wang": "wang-secret-2"}
-CONSULT_START = (date.today() - timedelta(days=40)).isoformat()
+CONSULT_START = (local_today() - timedelta(days=40)).isoformat()
 
 
 backend = backend_per_module
@@ -252,7 +253,7 @@ def test_case_life_cycle_in_the_browser(staff_site: StaffSite, browser: Any) -> 
             ap.goto(f"{base}{path}")
             assert ap.locator("h1").count() == 1
             assert_accessible(ap)
-        period = f"start={date.today().year}/01/01&end={date.today().isoformat()}"
+        period = f"start={local_today().year}/01/01&end={local_today().isoformat()}"
         r = ap.request.get(f"{base}/staff/reports?download=1&{period}")
         assert r.status == 200 and r.body()[:2] == b"PK"
         book = load_workbook(io.BytesIO(r.body()), read_only=True)
