@@ -50,41 +50,19 @@ _CONFLICTS = {  # PostgreSQL's table-lock conflicts, for the modes build stateme
     _AE: {_RE, _SUE, _SHARE, _SRE, _AE},
 }
 _TABLE = r'(?:ONLY\s+)?((?:"[^"]+"|\w+)(?:\.(?:"[^"]+"|\w+))?)'
+_ALTER = rf"ALTER\s+TABLE\s+{_TABLE}\s+"
+_INDEX = rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}"
 # pattern, phase, order (lower first), weight (cost per byte of the table), lock
 _KINDS: tuple[tuple[re.Pattern[str], int, int, float, str], ...] = (
     (re.compile(rf"INSERT\s+INTO\s+{_TABLE}", re.I), 1, 1, 1.0, _RE),
     # the trigger first: an instant step that would otherwise wait for places' index builds
-    (
-        re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+(?:ENABLE|DISABLE)\s+TRIGGER", re.I),
-        2,
-        0,
-        0.0,
-        _SRE,
-    ),
+    (re.compile(rf"{_ALTER}(?:ENABLE|DISABLE)\s+TRIGGER", re.I), 2, 0, 0.0, _SRE),
     # then the longest first (a primary key and a GIN index cost ~3 times a btree of the
     # same table, GiST ~1.5 times: bench/RESULTS.md at 1 M and 13 M names)
-    (
-        re.compile(rf"ALTER\s+TABLE\s+{_TABLE}\s+ADD\s+CONSTRAINT\s", re.I),
-        2,
-        1,
-        3.0,
-        _AE,
-    ),
-    (
-        re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gin\b", re.I),
-        2,
-        1,
-        3.0,
-        _SHARE,
-    ),
-    (
-        re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}\s+USING\s+gist\b", re.I),
-        2,
-        1,
-        1.5,
-        _SHARE,
-    ),
-    (re.compile(rf"CREATE\s+(?:UNIQUE\s+)?INDEX\s+\S+\s+ON\s+{_TABLE}", re.I), 2, 1, 1.0, _SHARE),
+    (re.compile(rf"{_ALTER}ADD\s+CONSTRAINT\s", re.I), 2, 1, 3.0, _AE),
+    (re.compile(rf"{_INDEX}\s+USING\s+gin\b", re.I), 2, 1, 3.0, _SHARE),
+    (re.compile(rf"{_INDEX}\s+USING\s+gist\b", re.I), 2, 1, 1.5, _SHARE),
+    (re.compile(_INDEX, re.I), 2, 1, 1.0, _SHARE),
     (re.compile(rf"ANALYZE\s+{_TABLE}", re.I), 3, 1, 1.0, _SUE),
 )
 # a foreign key takes SHARE ROW EXCLUSIVE on both tables (other constraints: ACCESS EXCLUSIVE)
