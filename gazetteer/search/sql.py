@@ -444,11 +444,11 @@ def _gram_ranked(
 ) -> Select[Any]:
     """Places holding ``gram``, best static rank first (an index range scan).
 
-    ``scoped`` (the filters hold an area): the gram's entries are matched with the ids of
-    the area's places first (:func:`_in_area`) and only the best ``k`` are read from the
-    table. Walking the gram in rank order and visiting each place would read the whole
-    gram for a small area; joining whole places would read the area's rows (45,000 in a
-    prefecture at 13 million names: 200 ms of table reads for 20 names)."""
+    ``scoped`` (the filters hold an area or categories): the gram's entries are matched
+    with the ids of the scope's places first (:func:`_in_scope`) and only the best ``k``
+    are read from the table. Walking the gram in rank order and visiting each place would
+    read the whole gram for a small area; joining whole places would read the area's rows
+    (45,000 in a prefecture at 13 million names: 200 ms of table reads for 20 names)."""
     if not scoped:
         return (
             select(p.c.id, p.c.name, literal(0), *extra)
@@ -459,7 +459,7 @@ def _gram_ranked(
         )
     best = (
         select(G.c.place_id, G.c.rank)
-        .where(G.c.gram == gram, _in_area(filters))
+        .where(G.c.gram == gram, _in_scope(filters))
         .order_by(G.c.rank, G.c.place_id)
         .limit(k)
         .subquery("best")
@@ -472,18 +472,19 @@ def _gram_ranked(
 
 
 def _small_area(conn: Connection, filters: Sequence[Any]) -> bool:
-    """Whether the places meeting ``filters`` (with an area) are few enough to be read
-    one by one (``name LIKE``, the strategy without n-grams): a town or a county is a
+    """Whether the places meeting ``filters`` (an area or categories) are few enough to be
+    read one by one (``name LIKE``, the strategy without n-grams): a town or a county is a
     few thousand rows, where each gram of a common character (``河``: 320,000 entries
     at 13 million names) would be read whole. Counted up to the limit, index-only."""
     few = select(p.c.id).where(*filters).limit(SMALL_AREA + 1).subquery()
     return int(conn.execute(select(func.count()).select_from(few)).scalar_one()) <= SMALL_AREA
 
 
-def _in_area(filters: Sequence[Any]) -> ColumnElement[bool]:
-    """``search_grams.place_id`` among the places meeting ``filters``: with an area, an
-    index-only scan of ``ix_places_admin`` (it holds id, status and category, migration
-    0015) that the planner hashes against the gram's entries."""
+def _in_scope(filters: Sequence[Any]) -> ColumnElement[bool]:
+    """``search_grams.place_id`` among the places meeting ``filters``: for an area or
+    categories an index-only scan of ``ix_places_admin`` or ``ix_places_category`` (they
+    hold id and status, migration 0015) that the planner hashes against the gram's
+    entries."""
     return G.c.place_id.in_(select(p.c.id).where(*filters).correlate(None))
 
 
@@ -491,7 +492,7 @@ def _gram_ids(gram: str, filters: Sequence[Any], *, scoped: bool = False) -> Sel
     if not filters:
         return select(G.c.place_id).where(G.c.gram == gram)
     if scoped:
-        return select(G.c.place_id).where(G.c.gram == gram, _in_area(filters))
+        return select(G.c.place_id).where(G.c.gram == gram, _in_scope(filters))
     return (
         select(G.c.place_id)
         .select_from(G.join(p, p.c.id == G.c.place_id))
