@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -49,6 +49,7 @@ from .sources import (
     geojson_name,
     read_tables,
     shp_files,
+    table_chunks,
     xlsx_layer_guess,
     xlsx_sheets,
 )
@@ -104,8 +105,23 @@ class ReadOptions:
 
 
 @dataclass(slots=True)
+class RowChunks:
+    """The rows of a large layer, made a chunk at a time as ``chunks`` is taken (once):
+    a large import writes the first rows while the file's next ones are read."""
+
+    total: int
+    chunks: Iterator[list[SourceRow]]
+
+    def __len__(self) -> int:
+        return self.total
+
+
+Rows = Sequence[SourceRow] | RowChunks
+
+
+@dataclass(slots=True)
 class LayerRead:
-    rows: list[SourceRow]
+    rows: list[SourceRow] | RowChunks
     notes: list[str]
 
 
@@ -414,12 +430,34 @@ def _system(geo: _Geo, table: RawTable, options: ReadOptions) -> crsmod.CoordSys
     )
 
 
-def read_table_rows(table: RawTable, spec: LayerSpec, options: ReadOptions) -> LayerRead:
-    """Source rows of one table, with the notes ``--dry-run`` prints."""
-    plan = plan_columns(spec, table.headers, options.mapping)
+def _column_notes(table: RawTable, plan: ColumnPlan) -> list[str]:
     notes = list(table.notes)
     notes.append(f"{table.source}: 列的对应 (columns) →")
     notes.extend(f"    {line}" for line in plan.describe())
+    return notes
+
+
+def read_table_rows(
+    table: RawTable, spec: LayerSpec, options: ReadOptions
+) -> tuple[list[SourceRow], list[str]]:
+    """Source rows of one table, with the notes ``--dry-run`` prints."""
+    plan = plan_columns(spec, table.headers, options.mapping)
+    notes = _column_notes(table, plan)
+    rows, system, located = _source_rows(table, spec, options, plan)
+    if located:
+        notes.append(f"{table.source}: 坐标 (coordinates) {system.describe()}")
+    return rows, notes
+
+
+def _source_rows(
+    table: RawTable,
+    spec: LayerSpec,
+    options: ReadOptions,
+    plan: ColumnPlan,
+    system: crsmod.CoordSystem | None = None,
+) -> tuple[list[SourceRow], crsmod.CoordSystem, bool]:
+    """The rows of ``table``, their coordinates converted from ``system`` (told from the
+    table's values when not given); and whether any row has a position."""
     cols = plan.columns(table.columns, len(table))
     problems = normalise_columns(spec, cols, options.admin)
     keys = list(cols)
@@ -427,9 +465,8 @@ def read_table_rows(table: RawTable, spec: LayerSpec, options: ReadOptions) -> L
     if not keys:
         values = [{} for _ in range(len(table))]
     geo = _table_geometry(table, plan, values)
-    system = _system(geo, table, options)
-    if any(o is not None for o in geo.origin):
-        notes.append(f"{table.source}: 坐标 (coordinates) {system.describe()}")
+    if system is None:
+        system = _system(geo, table, options)
     _convert(geo, values, system)
     rows = [
         SourceRow(
@@ -443,7 +480,7 @@ def read_table_rows(table: RawTable, spec: LayerSpec, options: ReadOptions) -> L
         )
         for i, (v, origin) in enumerate(zip(values, geo.origin, strict=True))
     ]
-    return LayerRead(rows, notes)
+    return rows, system, any(o is not None for o in geo.origin)
 
 
 def _hint(
@@ -452,27 +489,73 @@ def _hint(
     return crsmod.diagnose(system, origin[0], origin[1], inside)
 
 
+CHUNK_ROWS = 5_000  # features read at a time by a chunked read
+
+
+def _read_chunked(
+    path: Path, fmt: str, spec: LayerSpec, opts: ReadOptions, at_least: int
+) -> LayerRead | None:
+    """A layer of at least ``at_least`` features whose rows carry no ids, read
+    :data:`CHUNK_ROWS` at a time (:func:`~gazetteer.io.sources.table_chunks`), with the
+    same columns, coordinate system and notes as a whole read; ``None``: read it whole."""
+
+    def usable(features: int, fields: list[str]) -> bool:
+        return features >= at_least and not plan_columns(spec, fields, opts.mapping).has("id")
+
+    found = table_chunks(path, fmt, spec, encoding=opts.encoding, size=CHUNK_ROWS, usable=usable)
+    if found is None:
+        return None
+    head, tables = found
+    plan = plan_columns(spec, head.headers, opts.mapping)
+    notes = _column_notes(head, plan)
+    # every feature has its geometry (table_chunks): no value columns needed to tell
+    geo = _table_geometry(head, plan, [{} for _ in range(len(head))])
+    system = _system(geo, head, opts)
+    notes.append(f"{head.source}: 坐标 (coordinates) {system.describe()}")
+
+    def rows() -> Iterator[list[SourceRow]]:
+        for table in tables:
+            yield _source_rows(table, spec, opts, plan, system)[0]
+
+    return LayerRead(RowChunks(len(head), rows()), notes)
+
+
 def read_layer(
-    path: Path, fmt: str, spec: LayerSpec, options: ReadOptions | None = None
+    path: Path,
+    fmt: str,
+    spec: LayerSpec,
+    options: ReadOptions | None = None,
+    *,
+    chunked_from: int | None = None,
 ) -> LayerRead:
-    """All rows of ``spec`` in the file (or folder of per-layer files) at ``path``."""
+    """All rows of ``spec`` in the file (or folder of per-layer files) at ``path``.
+
+    With ``chunked_from``, a shapefile or GeoPackage layer of at least that many features
+    (and no id column) is read a chunk at a time as its rows are taken
+    (:class:`RowChunks`); the caller takes them while the file is still open."""
     opts = options or ReadOptions()
+    if chunked_from is not None:
+        chunked = _read_chunked(path, fmt, spec, opts, chunked_from)
+        if chunked is not None:
+            return chunked
     if path.is_dir() and fmt in ("geojson", "csv"):
         path = _folder_file(path, fmt, spec)
     tables = read_tables(path, fmt, spec, encoding=opts.encoding, mapping=opts.mapping)
     rows: list[SourceRow] = []
     notes: list[str] = []
     for table in tables:
-        part = read_table_rows(table, spec, opts)
-        rows.extend(part.rows)
-        notes.extend(part.notes)
+        part, told = read_table_rows(table, spec, opts)
+        rows.extend(part)
+        notes.extend(told)
     return LayerRead(rows, notes)
 
 
 def read_rows(
     path: Path, fmt: str, spec: LayerSpec, options: ReadOptions | None = None
 ) -> list[SourceRow]:
-    return read_layer(path, fmt, spec, options).rows
+    rows = read_layer(path, fmt, spec, options).rows
+    assert isinstance(rows, list)  # no chunked_from: read whole
+    return rows
 
 
 __all__ = [
@@ -480,6 +563,8 @@ __all__ = [
     "FORMAT_NAMES",
     "LayerRead",
     "ReadOptions",
+    "RowChunks",
+    "Rows",
     "SourceRow",
     "detect_format",
     "fits_layer",

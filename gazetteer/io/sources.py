@@ -32,7 +32,7 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -176,6 +176,94 @@ def _read_gdal_layer(path: Path, layer: str | None, source: str, **kw: Any) -> R
         where = f" layer {layer}" if layer else ""
         raise InvalidInput(f"无法读取 (cannot read) {path.name}{where}: {str(exc)[:200]}") from exc
     return _frame_table(frame, source, [])
+
+
+Usable = Callable[[int, list[str]], bool]  # (features, field names): read in chunks?
+
+
+def _gdal_chunks(
+    path: Path, layer: str | None, source: str, size: int, usable: Usable, **kw: Any
+) -> tuple[RawTable, Iterator[RawTable]] | None:
+    """A GDAL layer read a chunk at a time (a large import written while it is read):
+    first every geometry (the coordinate system is told from all of them, as for a whole
+    read), then ``size`` features' attributes at a time as the chunks are taken. The first
+    table has the headers, the CRS, the row numbers and the geometries of all features,
+    and no columns. ``None`` when ``usable`` says no to the layer's size and fields, or
+    when some feature has no geometry (its position may then come from lon/lat or WKT
+    columns): read it whole."""
+    import pyogrio
+
+    try:
+        info = pyogrio.read_info(path, layer=layer, encoding=kw.get("encoding"))
+    except Exception:  # unreadable: the whole read reports it
+        return None
+    if not usable(int(info["features"]), [str(f) for f in info["fields"]]):
+        return None
+
+    def read(**more: Any) -> Any:
+        try:
+            return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, **kw, **more)
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{source}: 文本无法解码 (undecodable text): {exc}") from exc
+        except Exception as exc:  # pyogrio.errors.DataSourceError / DataLayerError
+            where = f" layer {layer}" if layer else ""
+            raise InvalidInput(
+                f"无法读取 (cannot read) {path.name}{where}: {str(exc)[:200]}"
+            ) from exc
+
+    frame = read(columns=[])
+    head = _frame_table(frame, source, [])
+    geometries = head.geometries
+    if geometries is None or any(g is None for g in geometries):
+        return None
+    position = {fid: i for i, fid in enumerate(frame.index.tolist())}
+    first = read(read_geometry=False, max_features=size)
+    head.headers = [str(c) for c in first.columns]
+
+    def table(frame: Any) -> RawTable:
+        try:
+            at = [position[f] for f in frame.index.tolist()]
+        except KeyError as exc:
+            raise InvalidInput(
+                f"{source}: 要素编号不一致 (feature ids changed while reading)"
+            ) from exc
+        columns = [frame[c].tolist() for c in frame.columns]
+        return RawTable(
+            source,
+            head.headers,
+            columns,
+            [i + 1 for i in at],
+            [geometries[i] for i in at],
+            None,
+            head.crs,
+        )
+
+    def chunks() -> Iterator[RawTable]:
+        yield table(first)
+        for start in range(size, len(head), size):
+            yield table(read(read_geometry=False, skip_features=start, max_features=size))
+
+    return head, chunks()
+
+
+def table_chunks(
+    path: Path, fmt: str, spec: LayerSpec, *, encoding: str | None, size: int, usable: Usable
+) -> tuple[RawTable, Iterator[RawTable]] | None:
+    """The layer of ``spec`` as chunks of ``size`` features (:func:`_gdal_chunks`), for a
+    single shapefile or a GeoPackage's layer; ``None`` for other sources (read whole)."""
+    if fmt == "shp":
+        files = shp_files(path, spec) if path.exists() else []
+        if len(files) != 1:
+            return None
+        shp = files[0]
+        codec, how = shapefile_encoding(shp, encoding=encoding, layer=spec.name)
+        found = _gdal_chunks(shp, None, shp.name, size, usable, encoding=codec)
+        if found is not None:
+            found[0].notes.append(f"{shp.name}: 编码 encoding {codec} ({how})")
+        return found
+    if fmt == "gpkg" and path.is_file() and spec.name in gdal_layers(path):
+        return _gdal_chunks(path, spec.name, f"{path.name}:{spec.name}", size, usable)
+    return None
 
 
 def _gdal_tables(path: Path, spec: LayerSpec) -> list[RawTable]:
@@ -573,6 +661,7 @@ __all__ = [
     "opened",
     "read_tables",
     "shp_files",
+    "table_chunks",
     "xlsx_sheets",
     "xlsx_tables",
 ]

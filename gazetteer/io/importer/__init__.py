@@ -42,13 +42,14 @@ from gazetteer.io.importer.validators import Prepared, validate_layer
 from gazetteer.io.importer.write import PlaceStream, write_layer
 from gazetteer.io.layers import LayerSpec
 from gazetteer.io.read import (
-    SourceRow,
+    Rows,
     detect_format,
     read_layer,
     read_options,
     resolve_import_layers,
 )
 from gazetteer.io.sources import opened
+from gazetteer.storage import bulk
 from gazetteer.storage.dialect import write_transaction
 
 
@@ -82,7 +83,7 @@ def collector_paused() -> Iterator[None]:
 
 def import_rows(
     engine: Engine,
-    sources: Sequence[tuple[LayerSpec, Sequence[SourceRow]]],
+    sources: Sequence[tuple[LayerSpec, Rows]],
     *,
     report: ImportReport,
     skip_invalid: bool = False,
@@ -160,12 +161,19 @@ def import_file(
         if not specs:
             raise InvalidInput(f"文件中没有可导入的图层 (no gazetteer layers found in {path.name})")
         report = ImportReport(path=path, format=fmt, dry_run=dry_run)
-        sources = []
+        # a large places file into PostgreSQL is read while its first rows are written
+        # (PlaceStream): the rows come a chunk at a time, taken inside this block
+        chunked = engine.dialect.name == "postgresql" and len(specs) == 1
+        sources: list[tuple[LayerSpec, Rows]] = []
         for spec in specs:
-            part = read_layer(real, fmt, spec, options)
+            part = read_layer(
+                real, fmt, spec, options, chunked_from=bulk.DEFER_MIN if chunked else None
+            )
             report.notes.extend(part.notes)
             sources.append((spec, part.rows))
-    return import_rows(engine, sources, report=report, skip_invalid=skip_invalid, progress=progress)
+        return import_rows(
+            engine, sources, report=report, skip_invalid=skip_invalid, progress=progress
+        )
 
 
 __all__ = [

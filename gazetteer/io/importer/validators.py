@@ -23,7 +23,7 @@ from gazetteer.io.importer.context import Area, Context
 from gazetteer.io.importer.parse import parse_rows
 from gazetteer.io.importer.report import ProgressSink, RowError, RowInvalid
 from gazetteer.io.layers import GeomKind, LayerSpec
-from gazetteer.io.read import SourceRow
+from gazetteer.io.read import RowChunks, Rows, SourceRow
 from gazetteer.io.validation import is_marine_or_seat, place_point
 from gazetteer.text import search_keys
 from gazetteer.types import AdminCode
@@ -461,7 +461,7 @@ FLUSH_EVERY = 5_000  # rows checked between two calls of validate_layer's ``flus
 def validate_layer(
     ctx: Context,
     spec: LayerSpec,
-    rows: Sequence[SourceRow],
+    rows: Rows,
     progress: ProgressSink,
     flush: Callable[[Prepared], None] | None = None,
 ) -> tuple[Prepared, list[RowError]]:
@@ -470,26 +470,33 @@ def validate_layer(
     caller can write those while the rest are checked."""
     out = Prepared(spec)
     seen: dict[str, set[Any]] = {}
-    parsed, errors = parse_rows(spec, rows)
-    checked = check_geometries(spec, [row for row, _ in parsed])
-    out.geometries = {id(row): g for (row, _), g in zip(parsed, checked, strict=True)}
-    if spec.name == "admin_areas":
-        # parents before children; codes of the file are not "already in the database"
-        parsed.sort(key=lambda rv: (rv[1]["level"], rv[1]["code"]))
+    errors: list[RowError] = []
     validator = VALIDATORS[spec.name]
     progress.start(f"检查 (checking) {spec.name}", len(rows))
-    progress.advance(len(rows) - len(parsed))
-    for n, (row, values) in enumerate(parsed, start=1):
-        if flush is not None and n % FLUSH_EVERY == 0:
-            flush(out)
-        try:
-            validator(ctx, values, row, out, seen)
-        except RowInvalid as exc:
-            problem = exc.problem
-            if exc.field == "geometry" and row.hint is not None and values.get("admin_code"):
-                problem += row.hint(_inside_test(ctx, values["admin_code"]))
-            errors.append(RowError(row.row, exc.field, problem, spec.name, row.source))
-        progress.advance(1)
+    n = 0
+    # rows read a chunk at a time are checked (and flushed) as they come
+    for block in rows.chunks if isinstance(rows, RowChunks) else [rows]:
+        parsed, failed = parse_rows(spec, block)
+        errors.extend(failed)
+        checked = check_geometries(spec, [row for row, _ in parsed])
+        # by id(row): the block's rows are alive while it is checked
+        out.geometries = {id(row): g for (row, _), g in zip(parsed, checked, strict=True)}
+        if spec.name == "admin_areas":
+            # parents before children; codes of the file are not "already in the database"
+            parsed.sort(key=lambda rv: (rv[1]["level"], rv[1]["code"]))
+        progress.advance(len(block) - len(parsed))
+        for row, values in parsed:
+            n += 1
+            if flush is not None and n % FLUSH_EVERY == 0:
+                flush(out)
+            try:
+                validator(ctx, values, row, out, seen)
+            except RowInvalid as exc:
+                problem = exc.problem
+                if exc.field == "geometry" and row.hint is not None and values.get("admin_code"):
+                    problem += row.hint(_inside_test(ctx, values["admin_code"]))
+                errors.append(RowError(row.row, exc.field, problem, spec.name, row.source))
+            progress.advance(1)
     progress.done()
     errors.sort(key=lambda e: (e.source, e.row, e.field))
     return out, errors

@@ -16,7 +16,7 @@ from sqlalchemy import Connection, Table, func, insert, select
 from gazetteer.io.importer.report import ProgressSink
 from gazetteer.io.importer.validators import Prepared
 from gazetteer.io.layers import LayerSpec
-from gazetteer.io.read import SourceRow
+from gazetteer.io.read import RowChunks, Rows
 from gazetteer.model import Place
 from gazetteer.storage import bulk
 from gazetteer.storage import repository as repo
@@ -132,13 +132,14 @@ class PlaceStream:
         self.deferred = False
 
     @staticmethod
-    def wanted(conn: Connection, spec: LayerSpec, rows: Sequence[SourceRow]) -> bool:
-        """A large places layer on PostgreSQL without ids."""
+    def wanted(conn: Connection, spec: LayerSpec, rows: Rows) -> bool:
+        """A large places layer on PostgreSQL without ids (rows read in chunks have no
+        id column)."""
         return (
             spec.name == "places"
             and not is_sqlite(conn)
             and len(rows) >= bulk.DEFER_MIN
-            and all(r.values.get("id") in (None, "") for r in rows)
+            and (isinstance(rows, RowChunks) or all(r.values.get("id") in (None, "") for r in rows))
         )
 
     def start(self) -> None:
