@@ -146,7 +146,7 @@ def test_failed_checks_store_nothing(engine: Engine, tmp_path: Path, small_defer
         assert bulk.pending_steps(conn) == 0
 
 
-def test_tile_key_of_0012_equals_0011s(engine: Engine) -> None:
+def test_tile_key_function_equals_0011s(engine: Engine) -> None:
     tile = importlib.import_module("gazetteer.storage.migrations.versions.0011_place_tile_key")
     rng = random.Random(3)
     points = [(rng.uniform(-180, 180), rng.uniform(-89.9, 89.9)) for _ in range(2000)]
