@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import numpy as np
 from pyproj import CRS
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -214,34 +215,34 @@ def _gdal_chunks(
     frame = read(columns=[])
     head = _frame_table(frame, source, [])
     geometries = head.geometries
-    if geometries is None or any(g is None for g in geometries):
+    if not len(head) or geometries is None or any(g is None for g in geometries):
         return None
-    position = {fid: i for i, fid in enumerate(frame.index.tolist())}
-    first = read(read_geometry=False, max_features=size)
-    head.headers = [str(c) for c in first.columns]
+    # by feature id, not skip_features: GDAL's shapefile driver counts the deleted
+    # records of a .dbf when it skips, so a chunk after one would repeat a feature
+    fids = frame.index.to_numpy()
 
-    def table(frame: Any) -> RawTable:
-        try:
-            at = [position[f] for f in frame.index.tolist()]
-        except KeyError as exc:
-            raise InvalidInput(
-                f"{source}: 要素编号不一致 (feature ids changed while reading)"
-            ) from exc
-        columns = [frame[c].tolist() for c in frame.columns]
+    def table(start: int) -> RawTable:
+        wanted = fids[start : start + size]
+        part = read(read_geometry=False, fids=wanted)
+        if not np.array_equal(part.index.to_numpy(), wanted):
+            raise InvalidInput(f"{source}: 要素编号不一致 (features changed while reading)")
         return RawTable(
             source,
-            head.headers,
-            columns,
-            [i + 1 for i in at],
-            [geometries[i] for i in at],
+            [str(c) for c in part.columns],
+            [part[c].tolist() for c in part.columns],
+            list(range(start + 1, start + len(part) + 1)),
+            geometries[start : start + len(part)],
             None,
             head.crs,
         )
 
+    first = table(0)
+    head.headers = first.headers
+
     def chunks() -> Iterator[RawTable]:
-        yield table(first)
+        yield first
         for start in range(size, len(head), size):
-            yield table(read(read_geometry=False, skip_features=start, max_features=size))
+            yield table(start)
 
     return head, chunks()
 
