@@ -36,6 +36,7 @@ from gazetteer.errors import ImportFailed, InvalidInput
 UTF8 = "utf-8"
 GB18030 = "gb18030"
 BOM = codecs.BOM_UTF8
+DELETED = 0x2A  # the deletion flag ("*") that starts a deleted .dbf record
 
 # Names people and programs use for the encodings we read -> Python codec.
 _ALIASES = {
@@ -247,6 +248,11 @@ def shapefile_encoding(
     n = min(n, available)
     table = np.frombuffer(data, np.uint8, count=n * reclen, offset=layout.header_length)
     table = table.reshape(n, reclen) if n else np.zeros((0, reclen), np.uint8)
+    # records flagged deleted ("*", a .dbf edited without packing) are not features: the
+    # reader skips them, so their bytes are not checked and the feature numbers skip them
+    live = np.flatnonzero(table[:, 0] != DELETED) if n else np.zeros(0, np.intp)
+    if len(live) < n:
+        table = table[live]
     names = b"\x00".join(f.name for f in layout.fields)
     columns = []
     for f in text_fields:  # only columns with non-ASCII bytes need decoding
@@ -272,7 +278,7 @@ def shapefile_encoding(
             record += start
             value = column[record * f.length : (record + 1) * f.length]
             if not _truncated_tail(value, within, codec):
-                offset = layout.header_length + record * reclen + f.offset + within
+                offset = layout.header_length + int(live[record]) * reclen + f.offset + within
                 refuse(shp.name, record + 1, _field_label(f, codec), bad, offset, layer)
             start = record + 1  # a character cut by the field's byte limit: not damage
     return codec, how

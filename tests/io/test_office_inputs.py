@@ -155,6 +155,14 @@ def test_wrong_cpg_and_damaged_dbf_are_refused_by_row(engine: Engine, tmp_path: 
     # --encoding does not skip the check
     d = _refused(engine, shp, encoding="gbk", **options)
     assert d["row"] == 6
+    # a record flagged deleted is no feature: its bytes are not checked, and the damaged
+    # record after it is the reader's feature 5
+    header, record = (int.from_bytes(data[a : a + 2], "little") for a in (8, 10))
+    data[header + 2 * record] = ord("*")
+    data[header + 2 * record + 1 : header + 3 * record] = b"\xff" * (record - 1)
+    dbf.write_bytes(bytes(data))
+    d = _refused(engine, shp, **options)
+    assert d["row"] == 5 and d["field"] == "name" and f"byte {at}" in d["problem"]
 
 
 def test_points_outside_their_area_name_the_likely_cause(engine: Engine, tmp_path: Path) -> None:
