@@ -166,17 +166,21 @@ def _frame_table(frame: Any, source: str, notes: list[str]) -> RawTable:
     return RawTable(source, headers, columns, rows, geoms, None, crs, notes)
 
 
-def _read_gdal_layer(path: Path, layer: str | None, source: str, **kw: Any) -> RawTable:
+def _gdal_frame(path: Path, layer: str | None, source: str, **kw: Any) -> Any:
+    """``pyogrio.read_dataframe``; what it cannot read is a clear error."""
     import pyogrio
 
     try:
-        frame = pyogrio.read_dataframe(path, layer=layer, **kw)
+        return pyogrio.read_dataframe(path, layer=layer, **kw)
     except UnicodeDecodeError as exc:  # pyogrio decodes text with the codec given
         raise InvalidInput(f"{source}: 文本无法解码 (undecodable text): {exc}") from exc
     except Exception as exc:  # pyogrio.errors.DataSourceError / DataLayerError
         where = f" layer {layer}" if layer else ""
         raise InvalidInput(f"无法读取 (cannot read) {path.name}{where}: {str(exc)[:200]}") from exc
-    return _frame_table(frame, source, [])
+
+
+def _read_gdal_layer(path: Path, layer: str | None, source: str, **kw: Any) -> RawTable:
+    return _frame_table(_gdal_frame(path, layer, source, **kw), source, [])
 
 
 Usable = Callable[[int, list[str]], bool]  # (features, field names): read in chunks?
@@ -187,11 +191,11 @@ def _gdal_chunks(
 ) -> tuple[RawTable, Iterator[RawTable]] | None:
     """A GDAL layer read a chunk at a time (a large import written while it is read):
     first every geometry (the coordinate system is told from all of them, as for a whole
-    read), then ``size`` features' attributes at a time as the chunks are taken. The first
-    table has the headers, the CRS, the row numbers and the geometries of all features,
-    and no columns. ``None`` when ``usable`` says no to the layer's size and fields, or
-    when some feature has no geometry (its position may then come from lon/lat or WKT
-    columns): read it whole."""
+    read), then ``size`` features' attributes at a time (by feature id) as the chunks are
+    taken. The first table has the headers, the CRS, the row numbers and the geometries
+    of all features, and no columns. ``None`` when ``usable`` says no to the layer's size
+    and fields, or when some feature has no geometry (its position may then come from
+    lon/lat or WKT columns): read it whole."""
     import pyogrio
 
     try:
@@ -202,15 +206,7 @@ def _gdal_chunks(
         return None
 
     def read(**more: Any) -> Any:
-        try:
-            return pyogrio.read_dataframe(path, layer=layer, fid_as_index=True, **kw, **more)
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"{source}: 文本无法解码 (undecodable text): {exc}") from exc
-        except Exception as exc:  # pyogrio.errors.DataSourceError / DataLayerError
-            where = f" layer {layer}" if layer else ""
-            raise InvalidInput(
-                f"无法读取 (cannot read) {path.name}{where}: {str(exc)[:200]}"
-            ) from exc
+        return _gdal_frame(path, layer, source, fid_as_index=True, **kw, **more)
 
     frame = read(columns=[])
     head = _frame_table(frame, source, [])
