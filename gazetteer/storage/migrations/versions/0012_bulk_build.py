@@ -46,8 +46,9 @@ def _spread(var: str) -> str:
     return e
 
 
-def _tile_key_plpgsql(gis: str, own: str) -> str:
-    """The tile key as 0011 computes it, in PL/pgSQL (same expressions and types)."""
+def _tile_key_plpgsql(gis: str, own: str, key: str | None = None) -> str:
+    """The tile key as 0011 computes it, in PL/pgSQL (same expressions and types);
+    ``key``: another expression of the key from the tile column ``x`` and row ``y``."""
     n = _tile._N
     wx = f"({gis}.ST_X(p) + 180.0) / 360.0 * 256.0"
     s = "sin(radians(lat))"
@@ -63,7 +64,7 @@ def _tile_key_plpgsql(gis: str, own: str) -> str:
       lat := greatest(least({gis}.ST_Y(p), 85.0511), -85.0511);
       x := (least(greatest(floor({wx} * {n} / 256.0), 0), {n - 1}))::bigint;
       y := (least(greatest(floor({wy} * {n} / 256.0), 0), {n - 1}))::bigint;
-      RETURN {_spread("x")} | ({_spread("y")} << 1);
+      RETURN {key or f'{_spread("x")} | ({_spread("y")} << 1)'};
     END $$
     """
 

@@ -35,29 +35,13 @@ def _spread(v: int) -> int:
 
 def _tile_key_lookup(gis: str, own: str) -> str:
     assert _tile.KEY_ZOOM == 2 * _HALF
-    n = _tile._N
     table = "('{" + ",".join(str(_spread(v)) for v in range(1 << _HALF)) + "}'::bigint[])"
     low = (1 << _HALF) - 1
-    wx = f"({gis}.ST_X(p) + 180.0) / 360.0 * 256.0"
-    s = "sin(radians(lat))"
-    wy = f"(0.5 - ln((1 + {s}) / (1 - {s})) / (4 * pi())) * 256.0"
-    return f"""
-    CREATE OR REPLACE FUNCTION {own}.gz_tile_key(p {gis}.geometry) RETURNS bigint
-    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    DECLARE
-      lat double precision;
-      x bigint;
-      y bigint;
-    BEGIN
-      lat := greatest(least({gis}.ST_Y(p), 85.0511), -85.0511);
-      x := (least(greatest(floor({wx} * {n} / 256.0), 0), {n - 1}))::bigint;
-      y := (least(greatest(floor({wy} * {n} / 256.0), 0), {n - 1}))::bigint;
-      RETURN {table}[(x & {low}) + 1]
-           | ({table}[(x >> {_HALF}) + 1] << {2 * _HALF})
-           | ({table}[(y & {low}) + 1] << 1)
-           | ({table}[(y >> {_HALF}) + 1] << {2 * _HALF + 1});
-    END $$
-    """
+    key = (
+        f"{table}[(x & {low}) + 1] | ({table}[(x >> {_HALF}) + 1] << {2 * _HALF})"
+        f" | ({table}[(y & {low}) + 1] << 1) | ({table}[(y >> {_HALF}) + 1] << {2 * _HALF + 1})"
+    )
+    return str(_bulk._tile_key_plpgsql(gis, own, key))
 
 
 def upgrade() -> None:
