@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Connection, text
 
 _EXPECTED = (
-    "SELECT g, search_rank(p.status, p.category_code, p.name), p.id FROM places p, "
-    "search_grams_of(p.name, p.pinyin_key, p.initials) g"
+    "SELECT g, search_rank(p.status, p.category_code, p.name), p.id, p.category_code "
+    "FROM places p, search_grams_of(p.name, p.pinyin_key, p.initials) g"
 )
-_STORED = "SELECT gram, rank, place_id FROM search_grams"
+_STORED = "SELECT gram, rank, place_id, category_code FROM search_grams"
 
 
 def pg_structure(conn: Connection) -> set[tuple[str, ...]]:

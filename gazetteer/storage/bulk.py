@@ -218,9 +218,10 @@ def copy_rows(
 _PG_NEW = "(n.id > {max_id} OR n.id = ANY('{low}'::integer[]))"
 _PG_GRAMS = (  # as the statement trigger places_inserted() (migration 0008); the rank
     # once per place, not per gram (a fifth of the statement's time at ~20 grams a name)
-    "INSERT INTO search_grams (gram, rank, place_id) "
-    "SELECT g, n.rank, n.id FROM (SELECT id, name, pinyin_key, initials, "
-    "search_rank(status, category_code, name) AS rank FROM places n WHERE {where} OFFSET 0) n, "
+    "INSERT INTO search_grams (gram, rank, place_id, category_code) "
+    "SELECT g, n.rank, n.id, n.category_code FROM (SELECT id, name, pinyin_key, initials, "
+    "category_code, search_rank(status, category_code, name) AS rank FROM places n "
+    "WHERE {where} OFFSET 0) n, "
     "search_grams_of(n.name, n.pinyin_key, n.initials) g"
 )
 # places per n-gram step of a deferred build: the resume granularity, and the unit the

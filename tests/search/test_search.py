@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shapely.geometry import Point
@@ -11,7 +12,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy import text as sql_text
 
 from gazetteer.errors import InvalidInput
-from gazetteer.model import ChangeReason, Place
+from gazetteer.model import ChangeReason, Place, classification
 from gazetteer.search import (
     MatchKind,
     SearchPage,
@@ -309,6 +310,49 @@ def test_area_search_reads_grams_or_the_area_alike(
         assert {h.id: h.match for h in by_grams.results} == expected, (value, names(by_grams))
         assert {h.id: h.match for h in by_rows.results} == expected, (value, names(by_rows))
         assert by_grams.total == by_rows.total == len(expected), value
+
+
+POSTGIS_ONLY = [pytest.param("postgis", marks=pytest.mark.postgis)]
+
+
+@pytest.mark.parametrize("backend", POSTGIS_ONLY, indirect=True)
+@pytest.mark.parametrize("text", ["威", "海", "山", "路", "wh", "cheng", "whs", "威h"])
+def test_category_search_on_the_grams_alone_equals_the_join(
+    conn: Connection, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """A category filter (status all or current) is answered from the n-grams, which
+    carry the category (migration 0017): the same names, kinds, order and total as
+    joining the grams with the category's ids, for every category of the seeds, their
+    major categories and each status filter."""
+    sql = SearchService(check_interval_s=0, memory_max_names=-1)
+    monkeypatch.setattr(search_sql, "SMALL_AREA", -1)  # never the area's rows
+    codes = sorted(conn.execute(select(t.places.c.category_code).distinct()).scalars())
+    majors = {c[:2] for c in codes if classification().subcodes(c[:2])}
+    scopes = [*codes, *sorted(majors)]
+    assert len(codes) > 5 and majors
+    used: list[bool] = []
+    scope_of = search_sql._gram_scope
+
+    def spy(q: Any) -> Any:
+        found = scope_of(q)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(search_sql, "_gram_scope", spy)
+    found = 0
+    for status in ("all", "current", "historical"):
+        for category in scopes:
+            used.clear()
+            on_grams = run(sql, conn, text, category=category, status=status, limit=200)
+            assert used == [status != "historical"]
+            with monkeypatch.context() as joined:
+                joined.setattr(search_sql, "_gram_scope", lambda q: None)
+                by_join = run(sql, conn, text, category=category, status=status, limit=200)
+            got = [(h.id, h.match) for h in on_grams.results]
+            assert got == [(h.id, h.match) for h in by_join.results], (category, status)
+            assert on_grams.total == by_join.total, (category, status)
+            found += len(got)
+    assert found > 0
 
 
 def test_category_major_and_sub(service: SearchService, conn: Connection) -> None:
