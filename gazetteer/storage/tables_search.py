@@ -9,7 +9,8 @@
   (``replace(pinyin_key, ' ', '')``), reversed compact pinyin (suffixes, for one-typo
   look-ups) and ``initials``, and pg_trgm GIN indexes for substrings of ``name``.
   SQLite answers from the in-memory index (see :mod:`gazetteer.services.search`).
-* PostgreSQL only: the ``search_grams(gram, rank, place_id)`` n-gram table (unigrams and
+* PostgreSQL only: the ``search_grams(gram, rank, place_id, category_code)`` n-gram table
+  (the category since migration 0017, for category filters; unigrams and
   bigrams of names, ``^``-prefixed first 1-2 characters, ``p:`` compact-pinyin prefixes up
   to 5 letters, ``i:`` initials prefixes up to 3, ``m:`` a character and the next
   character's initial for mixed input), kept in step with ``places`` by the
