@@ -477,20 +477,7 @@ def _gram_ranked(
 
     ``on_grams`` (:func:`_gram_scope`): ``filters`` as conditions on the n-grams, which
     then stand for them."""
-    if on_grams is not None:
-        best = (
-            select(G.c.place_id, G.c.rank)
-            .where(G.c.gram == gram, *on_grams)
-            .order_by(G.c.rank, G.c.place_id)
-            .limit(k)
-            .subquery("best")
-        )
-        return (
-            select(p.c.id, p.c.name, literal(0), *extra)
-            .select_from(best.join(p, p.c.id == best.c.place_id))
-            .order_by(best.c.rank, best.c.place_id)
-        )
-    if not scoped:
+    if on_grams is None and not scoped:
         return (
             select(p.c.id, p.c.name, literal(0), *extra)
             .select_from(G.join(p, p.c.id == G.c.place_id))
@@ -498,9 +485,10 @@ def _gram_ranked(
             .order_by(G.c.rank, G.c.place_id)
             .limit(k)
         )
+    scope = [_in_scope(filters)] if on_grams is None else on_grams
     best = (
         select(G.c.place_id, G.c.rank)
-        .where(G.c.gram == gram, _in_scope(filters))
+        .where(G.c.gram == gram, *scope)
         .order_by(G.c.rank, G.c.place_id)
         .limit(k)
         .subquery("best")
