@@ -31,6 +31,7 @@ from gazetteer.storage import tables as t
 from gazetteer.storage.geometry import from_db
 
 from . import crs as crsmod
+from .chunks import table_chunks
 from .layers import LAYERS, LayerSpec, layer
 from .mapping import (
     AdminNames,
@@ -49,7 +50,6 @@ from .sources import (
     geojson_name,
     read_tables,
     shp_files,
-    table_chunks,
     xlsx_layer_guess,
     xlsx_sheets,
 )

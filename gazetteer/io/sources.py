@@ -32,13 +32,12 @@ import re
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import numpy as np
 from pyproj import CRS
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
@@ -150,7 +149,7 @@ def gdal_layers(path: Path) -> list[str]:
         raise InvalidInput(f"无法读取 (cannot read) {path.name}: {str(exc)[:200]}") from exc
 
 
-def _frame_table(frame: Any, source: str, notes: list[str]) -> RawTable:
+def frame_table(frame: Any, source: str, notes: list[str]) -> RawTable:
     import shapely
 
     geo = frame.geometry.name if hasattr(frame, "geometry") else None
@@ -166,7 +165,7 @@ def _frame_table(frame: Any, source: str, notes: list[str]) -> RawTable:
     return RawTable(source, headers, columns, rows, geoms, None, crs, notes)
 
 
-def _gdal_frame(path: Path, layer: str | None, source: str, **kw: Any) -> Any:
+def gdal_frame(path: Path, layer: str | None, source: str, **kw: Any) -> Any:
     """``pyogrio.read_dataframe``; what it cannot read is a clear error."""
     import pyogrio
 
@@ -180,87 +179,7 @@ def _gdal_frame(path: Path, layer: str | None, source: str, **kw: Any) -> Any:
 
 
 def _read_gdal_layer(path: Path, layer: str | None, source: str, **kw: Any) -> RawTable:
-    return _frame_table(_gdal_frame(path, layer, source, **kw), source, [])
-
-
-Usable = Callable[[int, list[str]], bool]  # (features, field names): read in chunks?
-
-
-def _gdal_chunks(
-    path: Path, layer: str | None, source: str, size: int, usable: Usable, **kw: Any
-) -> tuple[RawTable, Iterator[RawTable]] | None:
-    """A GDAL layer read a chunk at a time (a large import written while it is read):
-    first every geometry (the coordinate system is told from all of them, as for a whole
-    read), then ``size`` features' attributes at a time (by feature id) as the chunks are
-    taken. The first table has the headers, the CRS, the row numbers and the geometries
-    of all features, and no columns. ``None`` when ``usable`` says no to the layer's size
-    and fields, or when some feature has no geometry (its position may then come from
-    lon/lat or WKT columns): read it whole."""
-    import pyogrio
-
-    try:
-        info = pyogrio.read_info(path, layer=layer, encoding=kw.get("encoding"))
-    except Exception:  # unreadable: the whole read reports it
-        return None
-    if not usable(int(info["features"]), [str(f) for f in info["fields"]]):
-        return None
-
-    def read(**more: Any) -> Any:
-        return _gdal_frame(path, layer, source, fid_as_index=True, **kw, **more)
-
-    frame = read(columns=[])
-    head = _frame_table(frame, source, [])
-    geometries = head.geometries
-    if not len(head) or geometries is None or any(g is None for g in geometries):
-        return None
-    # by feature id, not skip_features: GDAL's shapefile driver counts the deleted
-    # records of a .dbf when it skips, so a chunk after one would repeat a feature
-    fids = frame.index.to_numpy()
-
-    def table(start: int) -> RawTable:
-        wanted = fids[start : start + size]
-        part = read(read_geometry=False, fids=wanted)
-        if not np.array_equal(part.index.to_numpy(), wanted):
-            raise InvalidInput(f"{source}: 要素编号不一致 (features changed while reading)")
-        return RawTable(
-            source,
-            [str(c) for c in part.columns],
-            [part[c].tolist() for c in part.columns],
-            list(range(start + 1, start + len(part) + 1)),
-            geometries[start : start + len(part)],
-            None,
-            head.crs,
-        )
-
-    first = table(0)
-    head.headers = first.headers
-
-    def chunks() -> Iterator[RawTable]:
-        yield first
-        for start in range(size, len(head), size):
-            yield table(start)
-
-    return head, chunks()
-
-
-def table_chunks(
-    path: Path, fmt: str, spec: LayerSpec, *, encoding: str | None, size: int, usable: Usable
-) -> tuple[RawTable, Iterator[RawTable]] | None:
-    """The layer of ``spec`` as chunks of ``size`` features (:func:`_gdal_chunks`), for a
-    single shapefile or a GeoPackage's layer; ``None`` for other sources (read whole)."""
-    if fmt == "shp":
-        files = shp_files(path, spec) if path.exists() else []
-        if len(files) != 1:
-            return None
-        shp = files[0]
-        codec, how = shapefile_encoding(shp, encoding=encoding, layer=spec.name)
-        found = _gdal_chunks(shp, None, shp.name, size, usable, encoding=codec)
-        if found is not None:
-            found[0].notes.append(f"{shp.name}: 编码 encoding {codec} ({how})")
-        return found
-    if fmt == "gpkg" and path.is_file() and spec.name in gdal_layers(path):
-        return _gdal_chunks(path, spec.name, f"{path.name}:{spec.name}", size, usable)
-    return None
+    return frame_table(gdal_frame(path, layer, source, **kw), source, [])
 
 
 def _gdal_tables(path: Path, spec: LayerSpec) -> list[RawTable]:
@@ -653,12 +572,13 @@ __all__ = [
     "RawTable",
     "csv_headers",
     "find_header",
+    "frame_table",
+    "gdal_frame",
     "gdal_layers",
     "geojson_name",
     "opened",
     "read_tables",
     "shp_files",
-    "table_chunks",
     "xlsx_sheets",
     "xlsx_tables",
 ]

@@ -16,7 +16,8 @@ from shapely.geometry import Point
 from sqlalchemy import Engine, func, select
 
 from gazetteer.errors import ImportFailed
-from gazetteer.io import import_file, sources
+from gazetteer.io import chunks as chunked_read
+from gazetteer.io import import_file
 from gazetteer.io import read as rd
 from gazetteer.io.importer import validators
 from gazetteer.io.layers import PLACES
@@ -190,7 +191,7 @@ def test_chunked_import_stores_what_a_whole_read_stores(
     monkeypatch.setattr(bulk, "DEFER_MIN", N // 2)
     monkeypatch.setattr(validators, "FLUSH_EVERY", CHUNK)
     used: list[bool] = []
-    original = sources.table_chunks
+    original = chunked_read.table_chunks
 
     def spy(*args: Any, **kwargs: Any) -> Any:
         found = original(*args, **kwargs)
