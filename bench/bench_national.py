@@ -20,7 +20,7 @@
    worker's peak RSS (``/proc``), polled during the requests.
 
 The scratch database is created on ``GAZETTEER_BENCH_POSTGRES_URL`` and dropped after
-(``--keep`` keeps it). Needs ~2.5 GB of disk per million names (docs/search.md).
+(``--keep`` keeps it). Needs ~3 GB of disk per million names (docs/search.md).
 """
 
 from __future__ import annotations
