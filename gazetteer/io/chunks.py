@@ -21,7 +21,8 @@ from .layers import LayerSpec
 from .sources import RawTable, frame_table, gdal_frame, gdal_layers, shp_files
 from .textenc import shapefile_encoding
 
-Usable = Callable[[int, list[str]], bool]  # (features, field names): read in chunks?
+# (features, field names): read in chunks? (no names: the count alone is being judged)
+Usable = Callable[[int, list[str]], bool]
 
 
 def _gdal_chunks(
@@ -81,6 +82,18 @@ def _gdal_chunks(
     return head, chunks()
 
 
+def _large(shp: Path, usable: Usable) -> bool:
+    """Whether the shapefile has features enough for ``usable``, counted without its
+    encoding (its field names are told apart once the encoding is known)."""
+    import pyogrio
+
+    try:  # latin-1 decodes any byte: only the count is wanted here
+        features = int(pyogrio.read_info(shp, encoding="latin-1")["features"])
+    except Exception:  # unreadable: the whole read reports it
+        return False
+    return usable(features, [])
+
+
 def table_chunks(
     path: Path, fmt: str, spec: LayerSpec, *, encoding: str | None, size: int, usable: Usable
 ) -> tuple[RawTable, Iterator[RawTable]] | None:
@@ -91,6 +104,8 @@ def table_chunks(
         if len(files) != 1:
             return None
         shp = files[0]
+        if not _large(shp, usable):  # a small file: not even the encoding's pass twice
+            return None
         codec, how = shapefile_encoding(shp, encoding=encoding, layer=spec.name)
         found = _gdal_chunks(shp, None, shp.name, size, usable, encoding=codec)
         if found is not None:

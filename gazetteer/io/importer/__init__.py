@@ -162,8 +162,9 @@ def import_file(
             raise InvalidInput(f"文件中没有可导入的图层 (no gazetteer layers found in {path.name})")
         report = ImportReport(path=path, format=fmt, dry_run=dry_run)
         # a large places file into PostgreSQL is read while its first rows are written
-        # (PlaceStream): the rows come a chunk at a time, taken inside this block
-        chunked = engine.dialect.name == "postgresql" and len(specs) == 1
+        # (PlaceStream, the only writer that takes rows before all are checked): the rows
+        # come a chunk at a time, taken inside this block
+        chunked = engine.dialect.name == "postgresql" and [s.name for s in specs] == ["places"]
         sources: list[tuple[LayerSpec, Rows]] = []
         for spec in specs:
             part = read_layer(
